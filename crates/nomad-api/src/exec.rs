@@ -1,0 +1,125 @@
+//! Frames of the exec WebSocket, `/v1/client/allocation/:id/exec`.
+//!
+//! Mirrors Nomad's `ExecStreamingInput` / `ExecStreamingOutput` (plugins/drivers), whose
+//! Go tags use `omitempty`: an exit code of 0 is omitted, so `"result":{}` means 0.
+
+use crate::serde_util::base64_bytes;
+use serde::{Deserialize, Serialize};
+
+/// First frame with `ws_handshake=true`: carries the token so it never appears in a URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecHandshake {
+    pub version: u32,
+    pub auth_token: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecStreamingIoOperation {
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<u8>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub close: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TerminalSize {
+    pub height: u16,
+    pub width: u16,
+}
+
+/// A frame from the browser: stdin data or close, a resize, or `{}` (heartbeat).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecStreamingInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<ExecStreamingIoOperation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tty_size: Option<TerminalSize>,
+}
+
+impl ExecStreamingInput {
+    pub fn stdin(data: impl Into<Vec<u8>>) -> Self {
+        Self { stdin: Some(ExecStreamingIoOperation { data: data.into(), close: false }), tty_size: None }
+    }
+    pub fn stdin_close() -> Self {
+        Self { stdin: Some(ExecStreamingIoOperation { data: Vec::new(), close: true }), tty_size: None }
+    }
+    pub fn resize(width: u16, height: u16) -> Self {
+        Self { stdin: None, tty_size: Some(TerminalSize { height, width }) }
+    }
+    pub fn heartbeat() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecStreamingExitResult {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub exit_code: i32,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
+/// A frame from the agent: output, an output stream's close, the exit, or `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecStreamingOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<ExecStreamingIoOperation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<ExecStreamingIoOperation>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exited: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<ExecStreamingExitResult>,
+}
+
+impl ExecStreamingOutput {
+    pub fn stdout(data: impl Into<Vec<u8>>) -> Self {
+        Self { stdout: Some(ExecStreamingIoOperation { data: data.into(), close: false }), ..Default::default() }
+    }
+    pub fn stderr(data: impl Into<Vec<u8>>) -> Self {
+        Self { stderr: Some(ExecStreamingIoOperation { data: data.into(), close: false }), ..Default::default() }
+    }
+    pub fn exited(exit_code: i32) -> Self {
+        Self { exited: true, result: Some(ExecStreamingExitResult { exit_code }), ..Default::default() }
+    }
+    /// The exit code, once the command has exited (`"result":{}` is 0).
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exited.then(|| self.result.map_or(0, |r| r.exit_code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_frames_match_nomad_docs() {
+        let h: ExecHandshake = serde_json::from_str(r#"{"version":1,"auth_token":"fc3c"}"#).unwrap();
+        assert_eq!(h, ExecHandshake { version: 1, auth_token: "fc3c".into() });
+        assert_eq!(serde_json::to_string(&ExecStreamingInput::stdin(b"\x0c".to_vec())).unwrap(), r#"{"stdin":{"data":"DA=="}}"#);
+        assert_eq!(serde_json::to_string(&ExecStreamingInput::stdin_close()).unwrap(), r#"{"stdin":{"close":true}}"#);
+        assert_eq!(serde_json::to_string(&ExecStreamingInput::resize(80, 24)).unwrap(), r#"{"tty_size":{"height":24,"width":80}}"#);
+        assert_eq!(serde_json::to_string(&ExecStreamingInput::heartbeat()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn output_frames_match_nomad() {
+        let o: ExecStreamingOutput = serde_json::from_str(r#"{"stdout":{"data":"G1tIG1sySiQg"}}"#).unwrap();
+        assert_eq!(o.stdout.unwrap().data, b"\x1b[H\x1b[2J$ ");
+        let zero: ExecStreamingOutput = serde_json::from_str(r#"{"exited":true,"result":{}}"#).unwrap();
+        assert_eq!(zero.exit_code(), Some(0));
+        let three: ExecStreamingOutput = serde_json::from_str(r#"{"exited":true,"result":{"exit_code":3}}"#).unwrap();
+        assert_eq!(three.exit_code(), Some(3));
+        assert_eq!(serde_json::to_string(&ExecStreamingOutput::exited(0)).unwrap(), r#"{"exited":true,"result":{}}"#);
+        let hb: ExecStreamingOutput = serde_json::from_str("{}").unwrap();
+        assert_eq!(hb.exit_code(), None);
+    }
+}

@@ -1,0 +1,191 @@
+//! Jobs: the copy embedded in an allocation, and `/v1/jobs`, `/v1/job/:id`.
+
+use crate::allocation::Resources;
+use crate::duration::GoDuration;
+use crate::serde_util::nullable;
+use crate::time::NanoTime;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// `Job.Type` values.
+pub mod job_type {
+    pub const SERVICE: &str = "service";
+    pub const BATCH: &str = "batch";
+    pub const SYSTEM: &str = "system";
+    pub const SYSBATCH: &str = "sysbatch";
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Job {
+    pub region: String,
+    pub namespace: String,
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "ParentID")]
+    pub parent_id: String,
+    pub name: String,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub priority: i64,
+    pub all_at_once: bool,
+    #[serde(deserialize_with = "nullable")]
+    pub datacenters: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    pub constraints: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub task_groups: Vec<TaskGroup>,
+    pub update: Option<Value>,
+    pub periodic: Option<Value>,
+    pub parameterized_job: Option<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub meta: BTreeMap<String, String>,
+    pub stop: bool,
+    pub status: String,
+    pub status_description: String,
+    pub version: u64,
+    pub submit_time: NanoTime,
+    pub create_index: u64,
+    pub modify_index: u64,
+    pub job_modify_index: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskGroup {
+    pub name: String,
+    pub count: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub tasks: Vec<Task>,
+    pub restart_policy: Option<RestartPolicy>,
+    pub reschedule_policy: Option<ReschedulePolicy>,
+    pub ephemeral_disk: Option<EphemeralDisk>,
+    #[serde(deserialize_with = "nullable")]
+    pub meta: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Task {
+    pub name: String,
+    pub driver: String,
+    pub user: String,
+    /// Driver-specific; for the local agent's `raw_exec`: `command` and `args`.
+    #[serde(deserialize_with = "nullable")]
+    pub config: BTreeMap<String, Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub env: BTreeMap<String, String>,
+    #[serde(deserialize_with = "nullable")]
+    pub services: Vec<Value>,
+    pub resources: Option<Resources>,
+    #[serde(deserialize_with = "nullable")]
+    pub meta: BTreeMap<String, String>,
+    pub kill_timeout: GoDuration,
+    pub kill_signal: String,
+    pub log_config: Option<LogConfig>,
+    pub leader: bool,
+    pub lifecycle: Option<TaskLifecycle>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskLifecycle {
+    pub hook: String,
+    pub sidecar: bool,
+}
+
+/// `RestartPolicy.Mode` values.
+pub mod restart_mode {
+    pub const DELAY: &str = "delay";
+    pub const FAIL: &str = "fail";
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RestartPolicy {
+    pub attempts: i64,
+    pub interval: GoDuration,
+    pub delay: GoDuration,
+    pub mode: String,
+    pub render_templates: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ReschedulePolicy {
+    pub attempts: i64,
+    pub interval: GoDuration,
+    pub delay: GoDuration,
+    pub delay_function: String,
+    pub max_delay: GoDuration,
+    pub unlimited: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EphemeralDisk {
+    pub sticky: bool,
+    #[serde(rename = "SizeMB")]
+    pub size_mb: i64,
+    pub migrate: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LogConfig {
+    pub max_files: i64,
+    #[serde(rename = "MaxFileSizeMB")]
+    pub max_file_size_mb: i64,
+}
+
+/// An entry of `/v1/jobs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobListStub {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "ParentID")]
+    pub parent_id: String,
+    pub name: String,
+    pub namespace: String,
+    #[serde(deserialize_with = "nullable")]
+    pub datacenters: Vec<String>,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub priority: i64,
+    pub periodic: bool,
+    pub parameterized_job: bool,
+    pub stop: bool,
+    pub status: String,
+    pub status_description: String,
+    pub job_summary: Option<JobSummary>,
+    pub create_index: u64,
+    pub modify_index: u64,
+    pub job_modify_index: u64,
+    pub submit_time: NanoTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobSummary {
+    #[serde(rename = "JobID")]
+    pub job_id: String,
+    pub namespace: String,
+    #[serde(deserialize_with = "nullable")]
+    pub summary: BTreeMap<String, TaskGroupSummary>,
+    pub create_index: u64,
+    pub modify_index: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskGroupSummary {
+    pub queued: u64,
+    pub complete: u64,
+    pub failed: u64,
+    pub running: u64,
+    pub starting: u64,
+    pub lost: u64,
+    pub unknown: u64,
+}

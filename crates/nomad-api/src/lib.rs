@@ -1,0 +1,31 @@
+//! Nomad's v1 HTTP API as Rust types, and the codecs of its streaming protocols.
+//!
+//! Shared by the Caravan dashboard (wasm) and the local agent (native), so both sides
+//! agree on every field name. Decoding is lenient the way real Nomad responses demand:
+//! unknown fields are ignored, `null` and a missing field both mean "default".
+
+pub mod acl;
+pub mod agent;
+pub mod allocation;
+pub mod client;
+pub mod duration;
+pub mod exec;
+pub mod fs;
+pub mod job;
+pub mod node;
+pub mod query;
+pub mod serde_util;
+pub mod stream;
+pub mod time;
+pub mod utf8;
+
+pub use acl::*;
+pub use agent::*;
+pub use allocation::*;
+pub use client::*;
+pub use exec::*;
+pub use fs::*;
+pub use job::*;
+pub use node::*;
+pub use stream::*;
+pub use time::{DateTime, NanoTime};
