@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every tool Caravan needs, skipping what is already installed at the right version.
+# Safe to run again and again; run from anywhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  log "cargo install trunk $TRUNK_VERSION (about 9 minutes on 2 cores)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen the dashboard links (Cargo.lock). Not --locked:
+# its own lockfile pins a crate the registry no longer has.
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]; then
+  log "cargo install wasm-bindgen-cli $wbg_version"
+  cargo install wasm-bindgen-cli --version "$wbg_version"
+fi
+grep -q "wasm_bindgen = \"$wbg_version\"" Trunk.toml || {
+  echo "Trunk.toml pins a wasm-bindgen other than Cargo.lock's $wbg_version: update [tools]" >&2
+  exit 1
+}
+
+# npm: wasm-opt (binaryen 132; Debian's 108 corrupts current wasm-bindgen output), xterm, Playwright.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+log "tools ready"
