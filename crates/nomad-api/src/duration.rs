@@ -100,6 +100,41 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_nanos(total as u64))
 }
 
+/// Go's `time.Duration.String()`: `0s`, `250ms`, `1.5s`, `1m30s`, `2h0m0s`, as Nomad writes
+/// durations into messages (`Sent interrupt. Waiting 5s before force killing`).
+pub fn format_go_duration(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let u = nanos.unsigned_abs();
+    let body = if u == 0 {
+        "0s".to_string()
+    } else if u < 1_000 {
+        format!("{u}ns")
+    } else if u < 1_000_000 {
+        format!("{}µs", decimal(u, 1_000, 3))
+    } else if u < 1_000_000_000 {
+        format!("{}ms", decimal(u, 1_000_000, 6))
+    } else {
+        let (h, m) = (u / 3_600_000_000_000, u / 60_000_000_000 % 60);
+        let secs = format!("{}s", decimal(u % 60_000_000_000, 1_000_000_000, 9));
+        match (h, m) {
+            (0, 0) => secs,
+            (0, m) => format!("{m}m{secs}"),
+            (h, m) => format!("{h}h{m}m{secs}"),
+        }
+    };
+    format!("{sign}{body}")
+}
+
+/// `value / unit` with the fraction's trailing zeros dropped, as Go prints it.
+fn decimal(value: u64, unit: u64, digits: usize) -> String {
+    let (int, frac) = (value / unit, value % unit);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let frac = format!("{frac:0digits$}");
+    format!("{int}.{}", frac.trim_end_matches('0'))
+}
+
 /// Go's text form of a whole-second duration, as written in a `wait` parameter (`300s`).
 pub fn format_wait(d: Duration) -> String {
     if d.subsec_millis() == 0 {
@@ -133,5 +168,24 @@ mod tests {
         let c: GoDuration = serde_json::from_str(r#""5s""#).unwrap();
         assert_eq!((a, b, c), (GoDuration(5_000_000_000), GoDuration(5_000_000_000), GoDuration(5_000_000_000)));
         assert_eq!(format_wait(Duration::from_secs(300)), "300s");
+    }
+
+    #[test]
+    fn formats_as_go_does() {
+        let cases = [
+            (0, "0s"),
+            (1, "1ns"),
+            (1_500, "1.5µs"),
+            (250_000_000, "250ms"),
+            (16_318_570, "16.31857ms"),
+            (5_000_000_000, "5s"),
+            (1_500_000_000, "1.5s"),
+            (90_000_000_000, "1m30s"),
+            (7_200_000_000_000, "2h0m0s"),
+            (-5_000_000_000, "-5s"),
+        ];
+        for (nanos, want) in cases {
+            assert_eq!(format_go_duration(nanos), want);
+        }
     }
 }

@@ -1,0 +1,199 @@
+//! One allocation, as Nomad's `allocRunner`: its directory, its task runners, its client
+//! status, and killing the other tasks when one fails or the leader dies.
+
+use crate::allocdir::{check_name, AllocDir};
+use crate::driver::RawExecConfig;
+use crate::env::TaskEnv;
+use crate::events;
+use crate::restarts::default_policy;
+use crate::task_runner::{lock, TaskRunner, TaskSpec};
+use crate::{AllocUpdate, ClientConfig, ClientError};
+use nomad_api::{client_status, task_state, AllocResourceUsage, Allocation, DateTime, TaskState};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub(crate) struct AllocRunner {
+    pub(crate) id: String,
+    pub(crate) alloc_dir: AllocDir,
+    pub(crate) tasks: BTreeMap<String, Arc<TaskRunner>>,
+    updates: UnboundedSender<AllocUpdate>,
+    /// Serializes snapshots so updates leave in the order the states changed; holds the
+    /// last client status sent.
+    status: Mutex<String>,
+    /// Set once the tasks are being killed because a task failed or the leader died.
+    killing_siblings: AtomicBool,
+    runtime: Handle,
+}
+
+impl AllocRunner {
+    pub(crate) fn new(
+        config: &ClientConfig,
+        alloc: &Allocation,
+        updates: UnboundedSender<AllocUpdate>,
+        runtime: Handle,
+    ) -> Result<Arc<AllocRunner>, ClientError> {
+        check_name("allocation", &alloc.id).map_err(ClientError::InvalidAllocation)?;
+        let job = alloc.job.as_ref().ok_or_else(|| ClientError::InvalidAllocation("allocation has no job".into()))?;
+        let group = job
+            .task_groups
+            .iter()
+            .find(|g| g.name == alloc.task_group)
+            .ok_or_else(|| ClientError::InvalidAllocation(format!("failed to lookup task group {:?}", alloc.task_group)))?;
+        if group.tasks.is_empty() {
+            return Err(ClientError::InvalidAllocation(format!("task group {:?} has no tasks", group.name)));
+        }
+        let alloc_dir = AllocDir::new(&config.data_dir, &alloc.id);
+        let policy = group.restart_policy.clone().unwrap_or_else(|| default_policy(&job.kind));
+        let mut specs = Vec::new();
+        for task in &group.tasks {
+            check_name("task", &task.name).map_err(ClientError::InvalidAllocation)?;
+            let env = TaskEnv::build(config, alloc, job, group, task, &alloc_dir);
+            let config = RawExecConfig::parse(&task.config).map(|c| RawExecConfig {
+                command: env.interpolate(&c.command),
+                args: c.args.iter().map(|a| env.interpolate(a)).collect(),
+            });
+            specs.push(TaskSpec {
+                task: task.clone(),
+                job_type: job.kind.clone(),
+                policy: policy.clone(),
+                env: env.vars,
+                config,
+            });
+        }
+        Ok(Arc::new_cyclic(|me| AllocRunner {
+            id: alloc.id.clone(),
+            tasks: specs
+                .into_iter()
+                .map(|s| (s.task.name.clone(), Arc::new(TaskRunner::new(s, alloc_dir.clone(), me.clone()))))
+                .collect(),
+            alloc_dir,
+            updates,
+            status: Mutex::new(String::new()),
+            killing_siblings: AtomicBool::new(false),
+            runtime,
+        }))
+    }
+
+    /// Builds the allocation directory and starts every task.
+    pub(crate) fn start(self: &Arc<Self>) -> Result<(), ClientError> {
+        self.alloc_dir.build()?;
+        self.task_state_updated();
+        for tr in self.tasks.values() {
+            self.runtime.spawn(tr.clone().run());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn task_states(&self) -> BTreeMap<String, TaskState> {
+        self.tasks.iter().map(|(n, tr)| (n.clone(), tr.state())).collect()
+    }
+
+    /// `allocRunner.handleTaskStateUpdates`: reports the allocation's state and kills the
+    /// live tasks once a task failed or the leader died.
+    pub(crate) fn task_state_updated(self: &Arc<Self>) {
+        let mut last_status = lock(&self.status);
+        let mut states = self.task_states();
+        let mut kill_event = None;
+        let mut live = Vec::new();
+        for (name, state) in &states {
+            if state.state != task_state::DEAD {
+                live.push(name.clone());
+            } else if state.failed {
+                kill_event.get_or_insert_with(|| events::sibling_failed(name));
+            } else if self.tasks.get(name).is_some_and(|tr| tr.leader) {
+                kill_event = Some(events::leader_dead());
+            }
+        }
+        if let Some(event) = kill_event {
+            if !live.is_empty() && !self.killing_siblings.swap(true, Ordering::SeqCst) {
+                let me = self.clone();
+                // Emitting re-enters this function: do it outside the lock, on the runtime.
+                self.runtime.spawn(async move {
+                    for name in &live {
+                        if let Some(tr) = me.tasks.get(name) {
+                            tr.emit_event(event.clone());
+                        }
+                    }
+                    me.kill_tasks().await;
+                });
+            }
+        }
+        let (status, description) = client_status_of(&states);
+        if status == client_status::COMPLETE || status == client_status::FAILED {
+            // Every task of a terminal allocation has a finish time.
+            let now = DateTime::from_unix_nanos(events::now_nanos());
+            for s in states.values_mut() {
+                s.finished_at.get_or_insert(now);
+            }
+        }
+        *last_status = status.to_string();
+        let _ = self.updates.send(AllocUpdate {
+            alloc_id: self.id.clone(),
+            client_status: status.to_string(),
+            client_description: description.to_string(),
+            task_states: states,
+        });
+    }
+
+    pub(crate) fn is_terminal(&self) -> bool {
+        let status = lock(&self.status);
+        *status == client_status::COMPLETE || *status == client_status::FAILED
+    }
+
+    pub(crate) fn all_dead(&self) -> bool {
+        self.tasks.values().all(|tr| tr.is_dead())
+    }
+
+    /// `allocRunner.killTasks`: the leader first, then the others together.
+    pub(crate) async fn kill_tasks(&self) {
+        if let Some(leader) = self.tasks.values().find(|tr| tr.leader) {
+            leader.kill(Some(leader.killing_event())).await;
+        }
+        let others: Vec<_> = self
+            .tasks
+            .values()
+            .filter(|tr| !tr.leader)
+            .cloned()
+            .map(|tr| self.runtime.spawn(async move { tr.kill(Some(tr.killing_event())).await }))
+            .collect();
+        for killed in others {
+            let _ = killed.await;
+        }
+    }
+
+    pub(crate) fn task(&self, name: &str) -> Option<&Arc<TaskRunner>> {
+        self.tasks.get(name)
+    }
+
+    /// `allocRunner.LatestAllocStats`: running tasks only, summed into the allocation.
+    pub(crate) fn stats(&self) -> AllocResourceUsage {
+        let mut usage = AllocResourceUsage::default();
+        for (name, tr) in &self.tasks {
+            if let Some(u) = tr.usage() {
+                crate::stats::add_usage(&mut usage.resource_usage, &u.resource_usage);
+                usage.timestamp = usage.timestamp.max(u.timestamp);
+                usage.tasks.insert(name.clone(), u);
+            }
+        }
+        usage
+    }
+}
+
+/// `getClientStatus`.
+fn client_status_of(states: &BTreeMap<String, TaskState>) -> (&'static str, &'static str) {
+    let has = |pred: &dyn Fn(&TaskState) -> bool| states.values().any(pred);
+    if has(&|s| s.state == task_state::DEAD && s.failed) {
+        (client_status::FAILED, "Failed tasks")
+    } else if has(&|s| s.state == task_state::RUNNING) {
+        (client_status::RUNNING, "Tasks are running")
+    } else if has(&|s| s.state == task_state::PENDING) {
+        (client_status::PENDING, "No tasks have started")
+    } else if has(&|s| s.state == task_state::DEAD) {
+        (client_status::COMPLETE, "All tasks have completed")
+    } else {
+        ("", "")
+    }
+}

@@ -1,0 +1,219 @@
+//! The client: the allocations this node runs, and the lifecycle requests of
+//! `/v1/client/allocation/:id/*` and `/v1/client/*`.
+
+use crate::alloc_runner::AllocRunner;
+use crate::events;
+use crate::signals;
+use crate::stats::HostStatsSampler;
+use crate::task_runner::{lock, TaskRunner};
+use crate::ClientError;
+use nomad_api::{AllocResourceUsage, Allocation, HostStats, TaskState};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Allocation directories live at `<data_dir>/alloc/<alloc_id>`.
+    pub data_dir: PathBuf,
+    pub node_id: String,
+    pub node_name: String,
+    pub region: String,
+    pub datacenter: String,
+}
+
+/// A change of an allocation's client-side state.
+#[derive(Debug, Clone)]
+pub struct AllocUpdate {
+    pub alloc_id: String,
+    pub client_status: String,
+    pub client_description: String,
+    pub task_states: BTreeMap<String, TaskState>,
+}
+
+/// Runs allocations as local processes. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    updates: UnboundedSender<AllocUpdate>,
+    allocs: Mutex<BTreeMap<String, Arc<AllocRunner>>>,
+    host: Mutex<HostStatsSampler>,
+}
+
+impl Client {
+    /// The receiver yields every change of an allocation's client-side state.
+    pub fn new(config: ClientConfig) -> (Client, UnboundedReceiver<AllocUpdate>) {
+        let (updates, rx) = mpsc::unbounded_channel();
+        let inner = Inner { config, updates, allocs: Mutex::new(BTreeMap::new()), host: Mutex::new(HostStatsSampler::new()) };
+        (Client { inner: Arc::new(inner) }, rx)
+    }
+
+    fn runner(&self, alloc_id: &str) -> Result<Arc<AllocRunner>, ClientError> {
+        lock(&self.inner.allocs).get(alloc_id).cloned().ok_or_else(|| ClientError::UnknownAllocation(alloc_id.to_string()))
+    }
+
+    fn task_runner(&self, alloc_id: &str, task: &str) -> Result<Arc<TaskRunner>, ClientError> {
+        self.runner(alloc_id)?.task(task).cloned().ok_or_else(|| ClientError::TaskNotFound(task.to_string()))
+    }
+
+    /// Builds the allocation directory and starts every task of `alloc.job`'s group
+    /// `alloc.task_group`. Must be called within a Tokio runtime. Running an allocation
+    /// that is already here does nothing.
+    pub fn run(&self, alloc: &Allocation) -> Result<(), ClientError> {
+        let runtime = Handle::try_current()
+            .map_err(|_| ClientError::InvalidAllocation("the client runs allocations on a Tokio runtime".into()))?;
+        let mut allocs = lock(&self.inner.allocs);
+        if allocs.contains_key(&alloc.id) {
+            return Ok(());
+        }
+        let runner = AllocRunner::new(&self.inner.config, alloc, self.inner.updates.clone(), runtime)?;
+        runner.start()?;
+        allocs.insert(alloc.id.clone(), runner);
+        Ok(())
+    }
+
+    /// Kills every task (its KillSignal, SIGINT by default as Nomad; SIGKILL after its
+    /// KillTimeout); resolves when all are dead. A terminal allocation is left as it is.
+    pub async fn stop(&self, alloc_id: &str) -> Result<(), ClientError> {
+        let runner = self.runner(alloc_id)?;
+        if !runner.is_terminal() {
+            runner.kill_tasks().await;
+        }
+        Ok(())
+    }
+
+    /// Sends a signal by name (`SIGUSR1`) to one task, or to every task.
+    pub async fn signal(&self, alloc_id: &str, task: Option<&str>, signal: &str) -> Result<(), ClientError> {
+        let runner = self.runner(alloc_id)?;
+        let sig = signals::parse(signal).ok_or_else(|| ClientError::InvalidSignal(signal.to_string()))?;
+        if let Some(task) = task.filter(|t| !t.is_empty()) {
+            let tr = runner.task(task).ok_or_else(|| ClientError::TaskNotFound(task.to_string()))?;
+            return tr.signal(signal, sig);
+        }
+        let errors: Vec<String> = runner
+            .tasks
+            .iter()
+            .filter_map(|(name, tr)| tr.signal(signal, sig).err().map(|e| format!("Failed to signal task: {name}, err: {e}")))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ClientError::Multiple(errors))
+        }
+    }
+
+    /// Restarts one task, or every running task, in place; resolves once the old
+    /// processes are gone. Does not count against the restart policy.
+    pub async fn restart(&self, alloc_id: &str, task: Option<&str>) -> Result<(), ClientError> {
+        let runner = self.runner(alloc_id)?;
+        if let Some(task) = task.filter(|t| !t.is_empty()) {
+            let tr = runner.task(task).ok_or_else(|| ClientError::TaskRunnerNotFound(task.to_string()))?;
+            return tr.restart(events::restart_signaled("User requested task to restart")).await;
+        }
+        if runner.is_terminal() {
+            return Err(ClientError::AllocShouldNotRun);
+        }
+        let restarts: Vec<_> = runner
+            .tasks
+            .iter()
+            .map(|(name, tr)| {
+                let (name, tr) = (name.clone(), tr.clone());
+                tokio::spawn(async move {
+                    let event = events::restart_signaled("User requested running tasks to restart");
+                    match tr.restart(event).await {
+                        // Tasks that are not running are expected not to restart.
+                        Ok(()) | Err(ClientError::TaskNotRunning) => None,
+                        Err(e) => Some(format!("failed to restart task {name}: {e}")),
+                    }
+                })
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for r in restarts {
+            if let Ok(Some(e)) = r.await {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ClientError::Multiple(errors))
+        }
+    }
+
+    /// Only for an allocation whose tasks are all dead: removes its directory and forgets it.
+    pub async fn gc(&self, alloc_id: &str) -> Result<(), ClientError> {
+        let runner = {
+            let mut allocs = lock(&self.inner.allocs);
+            let runner = allocs.get(alloc_id).ok_or_else(|| ClientError::UnknownAllocation(alloc_id.to_string()))?;
+            if !runner.all_dead() {
+                return Err(ClientError::NotEligibleForGc);
+            }
+            let runner = runner.clone();
+            allocs.remove(alloc_id);
+            runner
+        };
+        let dir = runner.alloc_dir.clone();
+        tokio::task::spawn_blocking(move || dir.destroy())
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+        Ok(())
+    }
+
+    /// GC of every allocation whose tasks are all dead (`/v1/client/gc`).
+    pub async fn gc_all(&self) -> Result<(), ClientError> {
+        let dead: Vec<String> = lock(&self.inner.allocs).iter().filter(|(_, r)| r.all_dead()).map(|(id, _)| id.clone()).collect();
+        for id in dead {
+            match self.gc(&id).await {
+                // Collected or restarted meanwhile: nothing left to do for it.
+                Ok(()) | Err(ClientError::UnknownAllocation(_)) | Err(ClientError::NotEligibleForGc) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Resource usage of the allocation's running tasks.
+    pub fn alloc_stats(&self, alloc_id: &str) -> Result<AllocResourceUsage, ClientError> {
+        Ok(self.runner(alloc_id)?.stats())
+    }
+
+    /// Host CPU (over the time since the previous call), memory, disk and uptime.
+    pub fn host_stats(&self) -> HostStats {
+        lock(&self.inner.host).sample(&self.inner.config.data_dir)
+    }
+
+    pub fn alloc_dir(&self, alloc_id: &str) -> Result<PathBuf, ClientError> {
+        Ok(self.runner(alloc_id)?.alloc_dir.root().to_path_buf())
+    }
+
+    /// The task's directory, `<alloc_dir>/<task>` (its working directory).
+    pub fn task_dir(&self, alloc_id: &str, task: &str) -> Result<PathBuf, ClientError> {
+        Ok(self.task_runner(alloc_id, task)?.task_dir.clone())
+    }
+
+    /// The environment the task's processes get.
+    pub fn task_env(&self, alloc_id: &str, task: &str) -> Result<Vec<(String, String)>, ClientError> {
+        Ok(self.task_runner(alloc_id, task)?.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    /// The latest task states and client status, as last sent on the update channel.
+    pub fn alloc_state(&self, alloc_id: &str) -> Result<BTreeMap<String, TaskState>, ClientError> {
+        Ok(self.runner(alloc_id)?.task_states())
+    }
+
+    /// Shuts down every task (agent exit) without GC.
+    pub async fn shutdown(&self) {
+        let runners: Vec<_> = lock(&self.inner.allocs).values().cloned().collect();
+        let kills: Vec<_> = runners.into_iter().map(|r| tokio::spawn(async move { r.kill_tasks().await })).collect();
+        for k in kills {
+            let _ = k.await;
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! One task's life, as Nomad's `TaskRunner`: start, wait, restart by policy, kill, signal,
+//! restart in place; its `TaskState` and latest events.
+
+use crate::alloc_runner::AllocRunner;
+use crate::allocdir::AllocDir;
+use crate::driver::{self, DriverHandle, ExitResult, RawExecConfig, LOG_MAX_BYTES_KEY};
+use crate::events;
+use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
+use crate::restarts::{Decision, RestartTracker};
+use crate::stats::ProcessTreeSampler;
+use crate::ClientError;
+use nix::sys::signal::Signal;
+use nomad_api::{task_state, DateTime, RestartPolicy, Task, TaskEvent, TaskResourceUsage, TaskState};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Nomad keeps the latest 10 events of a task.
+const MAX_EVENTS: usize = 10;
+/// `structs.DefaultKillTimeout`, and the client's default `max_kill_timeout`.
+const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_KILL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Locks, carrying on with the data if another thread panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) struct TaskSpec {
+    pub(crate) task: Task,
+    pub(crate) job_type: String,
+    pub(crate) policy: RestartPolicy,
+    pub(crate) env: BTreeMap<String, String>,
+    /// The driver config with `${...}` interpolated, or why it cannot run.
+    pub(crate) config: Result<RawExecConfig, String>,
+}
+
+pub(crate) struct TaskRunner {
+    pub(crate) name: String,
+    pub(crate) leader: bool,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) task_dir: PathBuf,
+    alloc_dir: AllocDir,
+    config: Result<RawExecConfig, String>,
+    kill_signal: Signal,
+    pub(crate) kill_timeout: Duration,
+    log_max_files: u64,
+    log_file_size: u64,
+    state: Mutex<TaskState>,
+    handle: Mutex<Option<DriverHandle>>,
+    tracker: Mutex<RestartTracker>,
+    logmon: Mutex<Option<LogMon>>,
+    sampler: Mutex<ProcessTreeSampler>,
+    kill: watch::Sender<bool>,
+    dead: watch::Sender<bool>,
+    alloc: Weak<AllocRunner>,
+}
+
+impl TaskRunner {
+    pub(crate) fn new(spec: TaskSpec, alloc_dir: AllocDir, alloc: Weak<AllocRunner>) -> TaskRunner {
+        let task = &spec.task;
+        // Nomad's default kill signal is SIGINT.
+        let kill_signal = crate::signals::parse(&task.kill_signal).unwrap_or(Signal::SIGINT);
+        let kill_timeout = match task.kill_timeout.as_std() {
+            d if d.is_zero() => DEFAULT_KILL_TIMEOUT,
+            d => d.min(MAX_KILL_TIMEOUT),
+        };
+        let log = task.log_config.clone().unwrap_or_default();
+        let log_max_files = u64::try_from(log.max_files).ok().filter(|n| *n > 0).unwrap_or(DEFAULT_MAX_FILES);
+        let size_mb = u64::try_from(log.max_file_size_mb).ok().filter(|n| *n > 0).unwrap_or(DEFAULT_MAX_FILE_SIZE_MB);
+        let log_file_size = task
+            .config
+            .get(LOG_MAX_BYTES_KEY)
+            .and_then(serde_json::Value::as_u64)
+            .filter(|n| *n > 0)
+            .unwrap_or(size_mb * 1024 * 1024);
+        let mut state = TaskState { state: task_state::PENDING.to_string(), ..TaskState::default() };
+        append_event(&mut state, events::received());
+        TaskRunner {
+            name: task.name.clone(),
+            leader: task.leader,
+            task_dir: alloc_dir.task_dir(&task.name),
+            alloc_dir,
+            config: spec.config,
+            env: spec.env,
+            kill_signal,
+            kill_timeout,
+            log_max_files,
+            log_file_size,
+            state: Mutex::new(state),
+            handle: Mutex::new(None),
+            tracker: Mutex::new(RestartTracker::new(spec.policy, &spec.job_type)),
+            logmon: Mutex::new(None),
+            sampler: Mutex::new(ProcessTreeSampler::default()),
+            kill: watch::channel(false).0,
+            dead: watch::channel(false).0,
+            alloc,
+        }
+    }
+
+    pub(crate) fn state(&self) -> TaskState {
+        lock(&self.state).clone()
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        *self.dead.borrow()
+    }
+
+    fn notify(&self) {
+        if let Some(alloc) = self.alloc.upgrade() {
+            alloc.task_state_updated();
+        }
+    }
+
+    pub(crate) fn emit_event(&self, event: TaskEvent) {
+        append_event(&mut lock(&self.state), event);
+        self.notify();
+    }
+
+    /// `TaskRunner.UpdateState`: the new state, with its start and finish times.
+    fn update_state(&self, new_state: &str, event: Option<TaskEvent>) {
+        {
+            let mut state = lock(&self.state);
+            if let Some(event) = event {
+                append_event(&mut state, event);
+            }
+            let now = Some(DateTime::from_unix_nanos(events::now_nanos()));
+            match new_state {
+                task_state::RUNNING if state.state != task_state::RUNNING => state.started_at = now,
+                task_state::DEAD if state.finished_at.is_none() => state.finished_at = now,
+                _ => {}
+            }
+            state.state = new_state.to_string();
+        }
+        self.notify();
+    }
+
+    /// The task's main loop (`TaskRunner.Run`); returns when the task is dead for good.
+    pub(crate) async fn run(self: Arc<Self>) {
+        let mut kill = self.kill.subscribe();
+        loop {
+            if *kill.borrow_and_update() {
+                break;
+            }
+            match self.start() {
+                Err(e) => {
+                    self.emit_event(events::driver_failure(&e));
+                    // Driver errors of raw_exec are not recoverable.
+                    lock(&self.tracker).set_start_error(false);
+                }
+                Ok(handle) => {
+                    *lock(&self.handle) = Some(handle.clone());
+                    lock(&self.sampler).reset(handle.pid());
+                    self.update_state(task_state::RUNNING, Some(events::started()));
+                    let result = tokio::select! {
+                        r = handle.wait() => r,
+                        _ = killed(&mut kill) => self.handle_kill(&handle).await,
+                    };
+                    self.emit_event(events::terminated(result.exit_code, result.signal, None));
+                    *lock(&self.handle) = None;
+                    lock(&self.tracker).set_exit_result(result.exit_code, result.signal);
+                }
+            }
+            let decision = lock(&self.tracker).state();
+            match decision {
+                Decision::Killed => {
+                    self.emit_event(events::killed());
+                    break;
+                }
+                Decision::Terminated => break,
+                Decision::NotRestarting(reason) => {
+                    self.emit_event(events::not_restarting(&reason));
+                    break;
+                }
+                Decision::Restart(delay, reason) => {
+                    self.emit_event(events::restarting(delay, &reason));
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = killed(&mut kill) => break,
+                    }
+                }
+            }
+        }
+        self.update_state(task_state::DEAD, None);
+        self.dead.send_replace(true);
+    }
+
+    /// Builds the task directory and logmon once, then launches the process.
+    fn start(&self) -> Result<DriverHandle, String> {
+        let logs = {
+            let mut logmon = lock(&self.logmon);
+            match &*logmon {
+                Some(l) => l.clone(),
+                None => {
+                    self.emit_event(events::building_task_dir());
+                    self.alloc_dir
+                        .build_task_dir(&self.name)
+                        .map_err(|e| format!("failed to build task directory for {:?}: {e}", self.name))?;
+                    let l = LogMon::new(&self.alloc_dir.logs_dir(), &self.name, self.log_max_files, self.log_file_size)
+                        .map_err(|e| format!("failed to launch logmon: {e}"))?;
+                    *logmon = Some(l.clone());
+                    l
+                }
+            }
+        };
+        let config = self.config.as_ref().map_err(Clone::clone)?;
+        driver::start(config, &self.task_dir, &self.env, &logs)
+    }
+
+    async fn handle_kill(&self, handle: &DriverHandle) -> ExitResult {
+        lock(&self.tracker).set_killed();
+        handle.kill(self.kill_signal, self.kill_timeout).await
+    }
+
+    /// `TaskRunner.Kill`: emits the event, stops the loop and waits until the task is dead.
+    pub(crate) async fn kill(&self, event: Option<TaskEvent>) {
+        if let Some(event) = event {
+            self.emit_event(event);
+        }
+        self.kill.send_replace(true);
+        let mut dead = self.dead.subscribe();
+        let _ = dead.wait_for(|d| *d).await;
+    }
+
+    pub(crate) fn killing_event(&self) -> TaskEvent {
+        events::killing(self.kill_timeout)
+    }
+
+    /// `TaskRunner.Signal`.
+    pub(crate) fn signal(&self, name: &str, sig: Signal) -> Result<(), ClientError> {
+        let handle = lock(&self.handle).clone().ok_or(ClientError::TaskNotRunning)?;
+        self.emit_event(events::signaling(name));
+        handle.signal(sig).map_err(ClientError::Driver)
+    }
+
+    /// `TaskRunner.Restart`: kills the process and lets the loop start it again at once,
+    /// outside the restart policy.
+    pub(crate) async fn restart(&self, event: TaskEvent) -> Result<(), ClientError> {
+        let handle = lock(&self.handle).clone().ok_or(ClientError::TaskNotRunning)?;
+        self.emit_event(event);
+        lock(&self.tracker).set_restart_triggered();
+        handle.kill(self.kill_signal, self.kill_timeout).await;
+        Ok(())
+    }
+
+    /// Resource usage of the running process tree; `None` when nothing runs.
+    pub(crate) fn usage(&self) -> Option<TaskResourceUsage> {
+        let handle = lock(&self.handle).clone()?;
+        if handle.exited().is_some() {
+            return None;
+        }
+        lock(&self.sampler).sample()
+    }
+}
+
+/// Resolves once a kill was asked for (its guard must not live across an await).
+async fn killed(kill: &mut watch::Receiver<bool>) {
+    let _ = kill.wait_for(|k| *k).await;
+}
+
+/// `TaskRunner.appendEvent`: display message, failure, restart count, and the cap of 10.
+fn append_event(state: &mut TaskState, mut event: TaskEvent) {
+    events::populate_display_message(&mut event);
+    if event.fails_task {
+        state.failed = true;
+    }
+    if event.kind == nomad_api::task_event::RESTARTING {
+        state.restarts += 1;
+        state.last_restart = Some(DateTime::from_unix_nanos(event.time.0));
+    }
+    if state.events.len() >= MAX_EVENTS {
+        let excess = state.events.len() + 1 - MAX_EVENTS;
+        state.events.drain(..excess);
+    }
+    state.events.push(event);
+}
