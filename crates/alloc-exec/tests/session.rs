@@ -130,6 +130,18 @@ async fn the_peer_going_away_kills_the_command_and_its_children() {
 }
 
 #[tokio::test]
+async fn dropping_the_session_kills_the_command() {
+    let mut session = Session::start(spec(&["sh", "-c", "echo $$; exec sleep 1000"], false), 8);
+    let (_, frame) = session.next_frame().await.expect("the pid");
+    let pid = String::from_utf8(frame.stdout.map(|o| o.data).unwrap_or_default()).expect("pid is text");
+    let pid = pid.trim();
+    assert!(!is_dead(pid), "sleep runs before the session is dropped");
+    // What happens when the agent's request is cancelled mid-session.
+    session.handle.abort();
+    assert!(wait_dead(pid).await, "the command is killed");
+}
+
+#[tokio::test]
 async fn heartbeats_from_the_peer_are_accepted() {
     let mut session = Session::start(spec(&["cat"], false), 8);
     session.send(&ExecStreamingInput::heartbeat()).await;
