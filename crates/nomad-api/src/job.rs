@@ -189,3 +189,40 @@ pub struct TaskGroupSummary {
     pub lost: u64,
     pub unknown: u64,
 }
+
+/// Body of `PUT /v1/jobs` and `PUT /v1/job/:id` (`api.JobRegisterRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobRegisterRequest {
+    pub job: Option<Job>,
+    /// Register only if the job's `JobModifyIndex` is still `JobModifyIndex` (0: a new job).
+    pub enforce_index: bool,
+    pub job_modify_index: u64,
+}
+
+/// Response of a job registration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobRegisterResponse {
+    #[serde(rename = "EvalID")]
+    pub eval_id: String,
+    pub eval_create_index: u64,
+    pub job_modify_index: u64,
+    pub warnings: String,
+    pub index: u64,
+    pub last_contact: u64,
+    pub known_leader: bool,
+}
+
+/// Response of `DELETE /v1/job/:id` (stop, or purge).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobDeregisterResponse {
+    #[serde(rename = "EvalID")]
+    pub eval_id: String,
+    pub eval_create_index: u64,
+    pub job_modify_index: u64,
+    pub index: u64,
+    pub last_contact: u64,
+    pub known_leader: bool,
+}

@@ -22,6 +22,11 @@ pub struct NodeListStub {
     pub status_description: String,
     #[serde(deserialize_with = "nullable")]
     pub drivers: BTreeMap<String, DriverInfo>,
+    /// Only `os.name`, and only when listed with `os=true`.
+    pub attributes: Option<BTreeMap<String, String>>,
+    /// Only when listed with `resources=true`.
+    pub node_resources: Option<NodeResources>,
+    pub reserved_resources: Option<NodeResources>,
     pub create_index: u64,
     pub modify_index: u64,
 }

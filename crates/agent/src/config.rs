@@ -1,0 +1,65 @@
+//! Command-line flags (with environment variables where Nomad has an equivalent).
+
+use clap::Parser;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "caravan-agent", version, about = "A single-node Nomad dev agent (server + client) speaking Nomad's v1 HTTP API")]
+pub struct Config {
+    /// Address to bind the HTTP API to; loopback by default, as `nomad agent -dev`.
+    #[arg(long, env = "NOMAD_BIND_ADDR", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// HTTP port; 0 picks a free one (the address is printed either way).
+    #[arg(long, env = "NOMAD_HTTP_PORT", default_value_t = 4646)]
+    pub port: u16,
+
+    /// State and allocation directories; a fresh temporary directory, removed at exit, by default.
+    #[arg(long, env = "NOMAD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[arg(long, env = "NOMAD_REGION", default_value = "global")]
+    pub region: String,
+
+    #[arg(long, env = "NOMAD_DATACENTER", default_value = "dc1")]
+    pub datacenter: String,
+
+    /// Enable ACLs: bootstraps a management token and makes an operator and a read-only token.
+    #[arg(long, env = "NOMAD_ACL_ENABLED")]
+    pub acl: bool,
+
+    /// A built dashboard to serve at /ui/ (index.html answers unknown paths).
+    #[arg(long, env = "CARAVAN_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+
+    /// Add this many allocations without processes, on synthetic nodes and jobs.
+    #[arg(long, env = "CARAVAN_SYNTHETIC_ALLOCS", default_value_t = 0)]
+    pub synthetic_allocs: usize,
+
+    /// Synthetic allocation state changes per second.
+    #[arg(long, env = "CARAVAN_CHURN", default_value_t = 0.0)]
+    pub churn: f64,
+
+    /// Start without the demo jobs.
+    #[arg(long, env = "CARAVAN_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+impl Config {
+    /// An agent for tests: ephemeral port, no demo jobs, the given data directory.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Config {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            data_dir: Some(data_dir),
+            region: "global".to_string(),
+            datacenter: "dc1".to_string(),
+            acl: false,
+            ui_dir: None,
+            synthetic_allocs: 0,
+            churn: 0.0,
+            no_demo: true,
+        }
+    }
+}

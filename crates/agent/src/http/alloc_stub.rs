@@ -1,0 +1,95 @@
+//! `Allocation.Stub`: the list form of an allocation, written straight from the stored
+//! allocation so that listing thousands of them copies nothing.
+
+use nomad_api::Allocation;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+/// `structs.AllocStubFields`: what `resources` and `task_states` ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StubFields {
+    pub resources: bool,
+    pub task_states: bool,
+}
+
+impl Default for StubFields {
+    fn default() -> Self {
+        StubFields { resources: false, task_states: true }
+    }
+}
+
+/// Serializes as Nomad's `AllocListStub` (the fields of `nomad_api::AllocationListStub`).
+pub struct AllocStub<'a> {
+    pub alloc: &'a Allocation,
+    pub fields: StubFields,
+}
+
+impl Serialize for AllocStub<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let a = self.alloc;
+        let mut s = serializer.serialize_struct("AllocListStub", 26)?;
+        s.serialize_field("ID", &a.id)?;
+        s.serialize_field("EvalID", &a.eval_id)?;
+        s.serialize_field("Name", &a.name)?;
+        s.serialize_field("Namespace", &a.namespace)?;
+        s.serialize_field("NodeID", &a.node_id)?;
+        s.serialize_field("NodeName", &a.node_name)?;
+        s.serialize_field("JobID", &a.job_id)?;
+        s.serialize_field("JobType", a.job.as_ref().map_or("", |j| j.kind.as_str()))?;
+        s.serialize_field("JobVersion", &a.job.as_ref().map_or(0, |j| j.version))?;
+        s.serialize_field("TaskGroup", &a.task_group)?;
+        // `json:",omitempty"` in Nomad.
+        if self.fields.resources {
+            if let Some(resources) = &a.allocated_resources {
+                s.serialize_field("AllocatedResources", resources)?;
+            }
+        }
+        s.serialize_field("DesiredStatus", &a.desired_status)?;
+        s.serialize_field("DesiredDescription", &a.desired_description)?;
+        s.serialize_field("ClientStatus", &a.client_status)?;
+        s.serialize_field("ClientDescription", &a.client_description)?;
+        s.serialize_field("DesiredTransition", &a.desired_transition)?;
+        s.serialize_field("TaskStates", &self.fields.task_states.then_some(&a.task_states))?;
+        s.serialize_field("DeploymentStatus", &a.deployment_status)?;
+        s.serialize_field("FollowupEvalID", &a.followup_eval_id)?;
+        s.serialize_field("RescheduleTracker", &a.reschedule_tracker)?;
+        s.serialize_field("PreemptedAllocations", &a.preempted_allocations)?;
+        s.serialize_field("PreemptedByAllocation", &a.preempted_by_allocation)?;
+        s.serialize_field("CreateIndex", &a.create_index)?;
+        s.serialize_field("ModifyIndex", &a.modify_index)?;
+        s.serialize_field("CreateTime", &a.create_time)?;
+        s.serialize_field("ModifyTime", &a.modify_time)?;
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nomad_api::{AllocatedResources, AllocationListStub, Job, TaskState};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn decodes_as_the_list_stub_type() {
+        let alloc = Allocation {
+            id: "a8198d79-cfdb-6593-a999-1e9adabcba2e".into(),
+            name: "web.web[0]".into(),
+            job_id: "web".into(),
+            job: Some(Job { kind: "service".into(), version: 3, ..Job::default() }),
+            allocated_resources: Some(AllocatedResources::default()),
+            task_states: BTreeMap::from([("server".into(), TaskState { state: "running".into(), ..Default::default() })]),
+            modify_index: 9,
+            ..Allocation::default()
+        };
+        let decode = |fields| {
+            let json = serde_json::to_string(&AllocStub { alloc: &alloc, fields }).unwrap();
+            serde_json::from_str::<AllocationListStub>(&json).unwrap()
+        };
+        let full = decode(StubFields { resources: true, task_states: true });
+        assert_eq!((full.job_type.as_str(), full.job_version, full.modify_index), ("service", 3, 9));
+        assert_eq!(full.task_states.as_ref().map(|t| t.len()), Some(1));
+        assert!(full.allocated_resources.is_some());
+        let lean = decode(StubFields { resources: false, task_states: false });
+        assert!(lean.task_states.is_none() && lean.allocated_resources.is_none());
+        assert_eq!(lean.name, "web.web[0]");
+    }
+}

@@ -1,0 +1,146 @@
+//! `/v1/allocations` and `/v1/allocation/:id[/stop]`.
+
+use super::alloc_stub::{AllocStub, StubFields};
+use super::meta::QueryMeta;
+use super::request::{json_response, ApiRequest, ALL_NAMESPACES};
+use crate::acl::{cap, Authority, Realm};
+use crate::blocking::wait_past_index;
+use crate::error::{ApiError, RESOURCE_NOT_FOUND};
+use crate::state::{scheduler, Table};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use nomad_api::{AllocStopResponse, Allocation};
+
+/// The errors go-memdb's UUID index gives a bad ID prefix, wrapped as Nomad's state store
+/// wraps them (`alloc lookup failed: index error: ...`).
+pub fn check_uuid_prefix(prefix: &str, what: &str) -> Result<(), ApiError> {
+    let fail = |m: String| Err(ApiError::bad_request(format!("{what} lookup failed: index error: {m}")));
+    if prefix.len() > 36 {
+        return fail(format!("Invalid UUID length. UUID have 36 characters; got {}", prefix.len()));
+    }
+    let hyphens = prefix.matches('-').count();
+    if hyphens > 4 {
+        return fail(format!("UUID should have maximum of 4 \"-\"; got {hyphens}"));
+    }
+    let hex: Vec<u8> = prefix.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() % 2 != 0 {
+        return fail("Input (without hyphens) must be even length".into());
+    }
+    if let Some(b) = hex.iter().find(|b| !b.is_ascii_hexdigit()) {
+        return fail(format!("Invalid UUID: encoding/hex: invalid byte: U+{:04X} {:?}", b, *b as char));
+    }
+    Ok(())
+}
+
+/// The namespaces a list query covers: one, or with `*` all those the token may read.
+pub fn namespace_filter<'a>(authority: &'a Authority, namespace: &'a str, op: &'a str) -> impl Fn(&str) -> bool + 'a {
+    move |ns: &str| if namespace == ALL_NAMESPACES { authority.allow_ns_op(ns, op) } else { ns == namespace }
+}
+
+/// `GET /v1/allocations` (namespace:read-job), blocking on the allocations table.
+pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    let defaults = StubFields::default();
+    let fields = StubFields {
+        resources: req.bool_param("resources")?.unwrap_or(defaults.resources),
+        task_states: req.bool_param("task_states")?.unwrap_or(defaults.task_states),
+    };
+    state.check_region(&opts.region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !authority.allow_ns_op(&opts.namespace, cap::READ_JOB) {
+        return Err(ApiError::permission_denied());
+    }
+    check_uuid_prefix(&opts.prefix, "alloc")?;
+    wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
+
+    let store = state.cluster.read();
+    let in_namespace = namespace_filter(&authority, &opts.namespace, cap::READ_JOB);
+    let stubs: Vec<AllocStub> = store
+        .allocs_with_prefix(&opts.prefix)
+        .filter(|a| in_namespace(&a.namespace))
+        .map(|alloc| AllocStub { alloc, fields })
+        .collect();
+    let body = req.encode(&stubs)?;
+    let index = store.table_index(Table::Allocs);
+    drop(store);
+    Ok(json_response(Some(QueryMeta::Query { index }), body))
+}
+
+pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req).await
+}
+
+/// `/v1/allocation/:id` and `/v1/allocation/:id/stop`, split as `AllocSpecificRequest` does.
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+    let tokens: Vec<&str> = rest.split('/').collect();
+    match tokens.as_slice() {
+        [id] => get(&state, id, &req).await,
+        [id, "stop"] => stop(&state, id, &req),
+        _ => Err(ApiError::not_found(RESOURCE_NOT_FOUND)),
+    }
+}
+
+/// `GET /v1/allocation/:id`, blocking on the allocation (its `ModifyIndex`).
+async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    let index_of = |s: &crate::state::Store| s.alloc(id).map_or_else(|| s.table_index(Table::Allocs), |a| a.modify_index);
+    wait_past_index(&state.cluster, &opts, index_of).await;
+
+    let store = state.cluster.read();
+    let index = index_of(&store);
+    let Some(alloc) = store.alloc(id) else {
+        return Err(ApiError::not_found("alloc not found").with_meta(QueryMeta::Query { index }));
+    };
+    // Nomad answers an allocation of a namespace the token cannot read as unknown.
+    if !authority.allow_ns_op(&alloc.namespace, cap::READ_JOB) {
+        return Err(ApiError::internal(unknown_allocation(id)));
+    }
+    let body = req.encode::<Allocation>(alloc)?;
+    Ok(json_response(Some(QueryMeta::Query { index }), body))
+}
+
+/// `structs.NewErrUnknownAllocation`.
+pub fn unknown_allocation(id: &str) -> String {
+    format!("Unknown allocation {id:?}")
+}
+
+/// `POST`/`PUT /v1/allocation/:id/stop` (namespace:alloc-lifecycle).
+fn stop(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::POST, Method::PUT])?;
+    let no_shutdown_delay = req.get("no_shutdown_delay");
+    if !no_shutdown_delay.is_empty() && super::request::parse_go_bool(no_shutdown_delay).is_none() {
+        return Err(ApiError::internal(format!(
+            "no_shutdown_delay value is not a boolean: strconv.ParseBool: parsing {no_shutdown_delay:?}: invalid syntax"
+        )));
+    }
+    state.check_region(&req.write_region(&state.region))?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    let namespace = state.cluster.read().alloc(id).map(|a| a.namespace.clone());
+    let Some(namespace) = namespace else { return Err(ApiError::not_found("allocation not found")) };
+    if !authority.allow_ns_op(&namespace, cap::ALLOC_LIFECYCLE) {
+        return Err(ApiError::permission_denied());
+    }
+    let (eval_id, index) = state.cluster.write(|txn| (scheduler::stop_alloc(txn, id), txn.index));
+    let eval_id = eval_id.ok_or_else(|| ApiError::not_found("allocation not found"))?;
+    req.reply(Some(QueryMeta::Index(index)), &AllocStopResponse { eval_id, index })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_errors_read_as_go_memdb_ones() {
+        assert!(check_uuid_prefix("", "alloc").is_ok() && check_uuid_prefix("a8198d79-cf", "alloc").is_ok());
+        let msg = |p: &str| check_uuid_prefix(p, "alloc").unwrap_err().message;
+        assert_eq!(msg("423"), "alloc lookup failed: index error: Input (without hyphens) must be even length");
+        assert_eq!(msg("zz"), "alloc lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'");
+        assert!(msg(&"a".repeat(40)).ends_with("UUID have 36 characters; got 40"));
+    }
+}

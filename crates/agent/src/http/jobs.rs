@@ -1,0 +1,179 @@
+//! `/v1/jobs`, `/v1/job/:id` and `/v1/job/:id/allocations`.
+
+use super::alloc_stub::{AllocStub, StubFields};
+use super::allocations::namespace_filter;
+use super::meta::QueryMeta;
+use super::request::{json_response, ApiRequest};
+use crate::acl::{cap, Realm};
+use crate::blocking::wait_past_index;
+use crate::error::ApiError;
+use crate::state::{scheduler, Store, Table};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse};
+
+/// `Job.Stub`, with the job's summary.
+fn stub(store: &Store, job: &Job) -> JobListStub {
+    JobListStub {
+        id: job.id.clone(),
+        parent_id: job.parent_id.clone(),
+        name: job.name.clone(),
+        namespace: job.namespace.clone(),
+        datacenters: job.datacenters.clone(),
+        kind: job.kind.clone(),
+        priority: job.priority,
+        periodic: job.periodic.is_some(),
+        parameterized_job: job.parameterized_job.is_some(),
+        stop: job.stop,
+        status: job.status.clone(),
+        status_description: job.status_description.clone(),
+        job_summary: store.summary(&job.namespace, &job.id).cloned(),
+        create_index: job.create_index,
+        modify_index: job.modify_index,
+        job_modify_index: job.job_modify_index,
+        submit_time: job.submit_time,
+    }
+}
+
+/// `GET /v1/jobs` lists (namespace:list-jobs); `PUT`/`POST` registers.
+pub async fn jobs(State(state): State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    match req.method {
+        Method::GET => list(&state, &req).await,
+        Method::PUT | Method::POST => register(&state, &req, &body, None),
+        _ => Err(ApiError::invalid_method()),
+    }
+}
+
+async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !authority.allow_ns_op(&opts.namespace, cap::LIST_JOBS) {
+        return Err(ApiError::permission_denied());
+    }
+    let tables = [Table::Jobs, Table::JobSummary];
+    wait_past_index(&state.cluster, &opts, |s| s.max_index(&tables)).await;
+    let store = state.cluster.read();
+    let in_namespace = namespace_filter(&authority, &opts.namespace, cap::LIST_JOBS);
+    let stubs: Vec<JobListStub> = store
+        .jobs()
+        .filter(|j| in_namespace(&j.namespace) && j.id.starts_with(&opts.prefix))
+        .map(|j| stub(&store, j))
+        .collect();
+    req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &stubs)
+}
+
+/// `Job.Register` (namespace:submit-job). `path_id` is the ID in `/v1/job/:id`, which must
+/// match the job's.
+fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&str>) -> Result<Response, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request("Request body is empty"));
+    }
+    let args: JobRegisterRequest = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let Some(job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
+    if path_id.is_some_and(|id| id != job.id) {
+        return Err(ApiError::bad_request("Job ID does not match name"));
+    }
+    state.check_region(&req.write_region(&state.region))?;
+    let namespace = if job.namespace.is_empty() { req.get("namespace") } else { &job.namespace };
+    let namespace = if namespace.is_empty() { super::request::DEFAULT_NAMESPACE } else { namespace }.to_string();
+    if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&namespace, cap::SUBMIT_JOB) {
+        return Err(ApiError::permission_denied());
+    }
+    if args.enforce_index {
+        let existing = state.cluster.read().job(&namespace, &job.id).map(|j| j.job_modify_index);
+        let want = args.job_modify_index;
+        let conflict = match existing {
+            Some(_) if want == 0 => Some(format!("Enforcing job modify index 0: job already exists")),
+            Some(have) if have != want => {
+                Some(format!("Enforcing job modify index {want}: job exists with conflicting job modify index: {have}"))
+            }
+            None if want != 0 => Some(format!("Enforcing job modify index {want}: job does not exist")),
+            _ => None,
+        };
+        if let Some(message) = conflict {
+            return Err(ApiError::internal(message));
+        }
+    }
+    let registered = state.register_job(Job { namespace, ..job })?;
+    let response = JobRegisterResponse {
+        eval_id: registered.eval_id,
+        eval_create_index: registered.eval_create_index,
+        job_modify_index: registered.job_modify_index,
+        index: registered.index,
+        ..JobRegisterResponse::default()
+    };
+    req.reply(Some(QueryMeta::Index(registered.index)), &response)
+}
+
+pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req, body).await
+}
+
+/// `/v1/job/:id[/allocations]`, split by suffix as `JobSpecificRequest` does.
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    if let Some(job_id) = rest.strip_suffix("/allocations") {
+        return allocations(&state, job_id, &req).await;
+    }
+    match req.method {
+        Method::GET => get(&state, &rest, &req).await,
+        Method::PUT | Method::POST => register(&state, &req, &body, Some(&rest)),
+        Method::DELETE => deregister(&state, &rest, &req),
+        _ => Err(ApiError::invalid_method()),
+    }
+}
+
+/// `GET /v1/job/:id` (namespace:read-job), blocking on the job.
+async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&opts.namespace, cap::READ_JOB) {
+        return Err(ApiError::permission_denied());
+    }
+    let index_of = |s: &Store| s.job(&opts.namespace, id).map_or_else(|| s.table_index(Table::Jobs), |j| j.modify_index);
+    wait_past_index(&state.cluster, &opts, index_of).await;
+    let store = state.cluster.read();
+    let meta = QueryMeta::Query { index: index_of(&store) };
+    match store.job(&opts.namespace, id) {
+        Some(job) => req.reply(Some(meta), job),
+        None => Err(ApiError::not_found("job not found").with_meta(meta)),
+    }
+}
+
+/// `GET /v1/job/:id/allocations` (namespace:read-job), blocking on the allocations table.
+async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    req.bool_param("all")?;
+    state.check_region(&opts.region)?;
+    if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&opts.namespace, cap::READ_JOB) {
+        return Err(ApiError::permission_denied());
+    }
+    wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
+    let store = state.cluster.read();
+    let fields = StubFields::default();
+    let stubs: Vec<AllocStub> = store.allocs_of_job(&opts.namespace, id).map(|alloc| AllocStub { alloc, fields }).collect();
+    let body = req.encode(&stubs)?;
+    Ok(json_response(Some(QueryMeta::Query { index: store.table_index(Table::Allocs) }), body))
+}
+
+/// `DELETE /v1/job/:id` (namespace:submit-job): stops the job, or removes it with `purge`.
+fn deregister(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    let purge = req.bool_param("purge")?.unwrap_or(false);
+    state.check_region(&req.write_region(&state.region))?;
+    let namespace = match req.get("namespace") {
+        "" => super::request::DEFAULT_NAMESPACE,
+        ns => ns,
+    };
+    if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(namespace, cap::SUBMIT_JOB) {
+        return Err(ApiError::permission_denied());
+    }
+    let (result, index) = state.cluster.write(|txn| (scheduler::deregister(txn, namespace, id, purge), txn.index));
+    let Some((eval_id, job_modify_index)) = result else { return Err(ApiError::not_found("job not found")) };
+    let eval_create_index = state.cluster.read().eval(&eval_id).map_or(index, |e| e.create_index);
+    let response = JobDeregisterResponse { eval_id, eval_create_index, job_modify_index, index, ..Default::default() };
+    req.reply(Some(QueryMeta::Index(index)), &response)
+}

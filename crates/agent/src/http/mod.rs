@@ -1,0 +1,64 @@
+//! The v1 HTTP API: routes as Nomad's `registerHandlers` lays them out. Handlers check the
+//! method themselves, as Nomad's do, so a wrong method gets Nomad's `405 Invalid method`.
+
+pub mod agent;
+pub mod alloc_stub;
+pub mod allocations;
+pub mod client;
+pub mod cluster;
+pub mod jobs;
+pub mod meta;
+pub mod nodes;
+pub mod request;
+
+use crate::AppState;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::any;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+/// `wrapCORS`: only the client endpoints a browser may read from another origin.
+fn client_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::HEAD, Method::GET])
+        .allow_headers(AllowHeaders::any())
+}
+
+pub fn router(state: AppState) -> Router {
+    let cors_routes = Router::new()
+        .route("/v1/client/stats", any(client::stats))
+        .route("/v1/client/allocation/{*rest}", any(client::allocation))
+        .layer(client_cors());
+    Router::new()
+        .route("/v1/agent/self", any(agent::agent_self))
+        .route("/v1/agent/members", any(agent::members))
+        .route("/v1/agent/servers", any(agent::servers))
+        .route("/v1/agent/join", any(agent::join))
+        .route("/v1/agent/force-leave", any(agent::force_leave))
+        .route("/v1/agent/health", any(agent::health))
+        .route("/v1/allocations", any(allocations::list))
+        .route("/v1/allocation/", any(allocations::specific_root))
+        .route("/v1/allocation/{*rest}", any(allocations::specific))
+        .route("/v1/client/gc", any(client::gc_all))
+        .route("/v1/jobs", any(jobs::jobs))
+        .route("/v1/job/", any(jobs::specific_root))
+        .route("/v1/job/{*rest}", any(jobs::specific))
+        .route("/v1/nodes", any(nodes::list))
+        .route("/v1/node/", any(nodes::specific_root))
+        .route("/v1/node/{*rest}", any(nodes::specific))
+        .route("/v1/regions", any(cluster::regions))
+        .route("/v1/namespaces", any(cluster::namespaces))
+        .route("/v1/status/leader", any(cluster::leader))
+        .route("/v1/acl/token/self", any(cluster::token_self))
+        .merge(cors_routes)
+        .merge(crate::ui::routes(state.ui_dir.clone()))
+        // Nomad's root fallthrough: 404 with no body.
+        .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

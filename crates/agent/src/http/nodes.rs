@@ -1,0 +1,90 @@
+//! `/v1/nodes`, `/v1/node/:id` and `/v1/node/:id/allocations`.
+
+use super::allocations::check_uuid_prefix;
+use super::meta::QueryMeta;
+use super::request::{json_response, ApiRequest};
+use crate::acl::{cap, Realm};
+use crate::blocking::wait_past_index;
+use crate::error::ApiError;
+use crate::node::{stub, NodeStubFields};
+use crate::state::{Store, Table};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use nomad_api::{Allocation, NodeListStub};
+
+/// Nomad checks `node:read` before anything else a node endpoint does.
+fn authorize_node_read(state: &AppState, req: &ApiRequest) -> Result<crate::acl::Authority, ApiError> {
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !authority.allow_node_read() {
+        return Err(ApiError::permission_denied());
+    }
+    Ok(authority)
+}
+
+/// `GET /v1/nodes` (node:read), blocking on the nodes table.
+pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    let fields = NodeStubFields {
+        resources: req.bool_param("resources")?.unwrap_or(false),
+        os: req.bool_param("os")?.unwrap_or(false),
+    };
+    state.check_region(&opts.region)?;
+    authorize_node_read(&state, &req)?;
+    check_uuid_prefix(&opts.prefix, "node")?;
+    wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Nodes)).await;
+    let store = state.cluster.read();
+    let stubs: Vec<NodeListStub> =
+        store.nodes().filter(|n| n.id.starts_with(&opts.prefix)).map(|n| stub(n, fields)).collect();
+    req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &stubs)
+}
+
+pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req).await
+}
+
+/// `/v1/node/:id[/allocations]`, split by suffix as `NodeSpecificRequest` does.
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    match rest.strip_suffix("/allocations") {
+        Some(id) => allocations(&state, id, &req).await,
+        None => get(&state, &rest, &req).await,
+    }
+}
+
+/// `GET /v1/node/:id` (node:read), blocking on the node.
+async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    authorize_node_read(state, req)?;
+    let index_of = |s: &Store| s.node(id).map_or_else(|| s.table_index(Table::Nodes), |n| n.modify_index);
+    wait_past_index(&state.cluster, &opts, index_of).await;
+    let store = state.cluster.read();
+    let meta = QueryMeta::Query { index: index_of(&store) };
+    match store.node(id) {
+        Some(node) => req.reply(Some(meta), node),
+        None => Err(ApiError::not_found("node not found").with_meta(meta)),
+    }
+}
+
+/// `Node.GetAllocs`: the largest `ModifyIndex` of the node's allocations, or the allocations
+/// table's index when it has none (never 0, which would not block).
+fn node_allocs_index(store: &Store, id: &str) -> u64 {
+    store.allocs_of_node(id).map(|a| a.modify_index).max().unwrap_or_else(|| store.table_index(Table::Allocs).max(1))
+}
+
+/// `GET /v1/node/:id/allocations` (node:read; allocations of namespaces the token cannot
+/// read are left out).
+async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let authority = authorize_node_read(state, req)?;
+    wait_past_index(&state.cluster, &opts, |s| node_allocs_index(s, id)).await;
+    let store = state.cluster.read();
+    let allocs: Vec<&Allocation> =
+        store.allocs_of_node(id).filter(|a| authority.allow_ns_op(&a.namespace, cap::READ_JOB)).collect();
+    let body = req.encode(&allocs)?;
+    Ok(json_response(Some(QueryMeta::Query { index: node_allocs_index(&store, id) }), body))
+}

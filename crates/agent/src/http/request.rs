@@ -1,0 +1,264 @@
+//! What every handler reads from a request, parsed as Nomad's HTTP server parses it
+//! (`parse`, `parseWait`, `parseConsistency`, `parseRegion`, `parseNamespace`, `parseToken`).
+
+use crate::error::ApiError;
+use crate::http::meta::QueryMeta;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use nomad_api::duration::parse_go_duration;
+use nomad_api::query::HEADER_TOKEN;
+use serde::Serialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// `structs.DefaultNamespace`.
+pub const DEFAULT_NAMESPACE: &str = "default";
+/// `structs.AllNamespacesSentinel`.
+pub const ALL_NAMESPACES: &str = "*";
+
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    params: Vec<(String, String)>,
+    token: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiRequest {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        // Like Go's url.ParseQuery, malformed pairs never fail the request.
+        let params = parts.uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+        Ok(ApiRequest { method: parts.method.clone(), params, token: token_of(&parts.headers) })
+    }
+}
+
+/// `X-Nomad-Token`, else an `Authorization: Bearer` value. Never from the URL.
+fn token_of(headers: &HeaderMap) -> String {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
+    let token = text(HEADER_TOKEN);
+    if !token.is_empty() {
+        return token.to_string();
+    }
+    match text(header::AUTHORIZATION.as_str()).split_once(' ') {
+        Some((scheme, value)) if scheme.eq_ignore_ascii_case("bearer") => {
+            value.trim().split(' ').next().unwrap_or_default().to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// The read options of `structs.QueryOptions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryOptions {
+    pub region: String,
+    pub namespace: String,
+    pub prefix: String,
+    pub stale: bool,
+    pub min_index: u64,
+    /// As asked; the blocking query caps and defaults it.
+    pub max_wait: Duration,
+}
+
+impl ApiRequest {
+    /// The first value of a parameter, as Go's `Query().Get` (absent and empty alike).
+    pub fn get(&self, key: &str) -> &str {
+        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.params.iter().any(|(k, _)| k == key)
+    }
+
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.params.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn require_method(&self, allowed: &[Method]) -> Result<(), ApiError> {
+        if allowed.contains(&self.method) {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_method())
+        }
+    }
+
+    /// `parseBool`: absent is `None`; a bad value is an uncoded error, so a 500 as in Nomad.
+    pub fn bool_param(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        let text = self.get(key);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        parse_go_bool(text).map(Some).ok_or_else(|| {
+            ApiError::internal(format!(
+                "Failed to parse value of {key:?} ({text}) as a bool: strconv.ParseBool: parsing {text:?}: invalid syntax"
+            ))
+        })
+    }
+
+    /// Nomad's `parse`: region, consistency, prefix, namespace, pagination, then wait and index.
+    pub fn query_options(&self, agent_region: &str) -> Result<QueryOptions, ApiError> {
+        let region = match self.get("region") {
+            "" => agent_region.to_string(),
+            r => r.to_string(),
+        };
+        let stale = match self.params.iter().find(|(k, _)| k == "stale") {
+            None => false,
+            Some((_, v)) if v.is_empty() => true,
+            Some((_, v)) => parse_go_bool(v).ok_or_else(|| {
+                ApiError::bad_request("Expect `true` or `false` for `stale` query string parameter")
+            })?,
+        };
+        let prefix = self.get("prefix").to_string();
+        let namespace = match self.get("namespace") {
+            "" => DEFAULT_NAMESPACE.to_string(),
+            ns => ns.to_string(),
+        };
+        let per_page = self.get("per_page");
+        if !per_page.is_empty() && per_page.parse::<i32>().is_err() {
+            return Err(ApiError::bad_request("Expect a number for `per_page` query string parameter"));
+        }
+        let max_wait = match self.get("wait") {
+            "" => Duration::ZERO,
+            text => parse_wait(text).ok_or_else(|| ApiError::bad_request("Invalid wait time"))?,
+        };
+        let min_index = match self.get("index") {
+            "" => 0,
+            text => text.parse::<u64>().map_err(|_| ApiError::bad_request("Invalid index"))?,
+        };
+        Ok(QueryOptions { region, namespace, prefix, stale, min_index, max_wait })
+    }
+
+    /// The region of a write (`parseWriteRequest`), which has no other options to fail on.
+    pub fn write_region(&self, agent_region: &str) -> String {
+        match self.get("region") {
+            "" => agent_region.to_string(),
+            r => r.to_string(),
+        }
+    }
+
+    /// `pretty` present with a first value other than `0`.
+    fn pretty(&self) -> bool {
+        self.params.iter().find(|(k, _)| k == "pretty").is_some_and(|(_, v)| v != "0")
+    }
+
+    /// The JSON body of a successful answer, encoded as `wrap` encodes it.
+    pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<Vec<u8>, ApiError> {
+        let mut out = Vec::with_capacity(1024);
+        let result = if self.pretty() {
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+            value.serialize(&mut ser)
+        } else {
+            value.serialize(&mut serde_json::Serializer::new(&mut out))
+        };
+        result.map_err(|e| ApiError::internal(e.to_string()))?;
+        if self.pretty() {
+            out.push(b'\n');
+        }
+        Ok(out)
+    }
+
+    /// A JSON answer with optional query metadata.
+    pub fn reply<T: Serialize + ?Sized>(&self, meta: Option<QueryMeta>, value: &T) -> Result<Response, ApiError> {
+        Ok(json_response(meta, self.encode(value)?))
+    }
+}
+
+pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(meta) = meta {
+        meta.apply(response.headers_mut());
+    }
+    response
+}
+
+/// An answer with no body, as Nomad's handlers that return `nil, nil`.
+pub fn empty_response(meta: Option<QueryMeta>) -> Response {
+    let mut response = ().into_response();
+    if let Some(meta) = meta {
+        meta.apply(response.headers_mut());
+    }
+    response
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `time.ParseDuration`, which also takes negative durations: those, like zero,
+/// leave the blocking query to its default wait.
+fn parse_wait(text: &str) -> Option<Duration> {
+    match text.strip_prefix('-') {
+        Some(rest) => parse_go_duration(rest).ok().map(|_| Duration::ZERO),
+        None => parse_go_duration(text).ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str, headers: &[(&str, &str)]) -> ApiRequest {
+        let mut builder = axum::http::Request::builder().uri(format!("/v1/allocations?{query}"));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let (mut parts, _) = builder.body(()).unwrap().into_parts();
+        let fut = ApiRequest::from_request_parts(&mut parts, &());
+        futures_lite(fut)
+    }
+
+    /// The extractor never awaits anything, so one poll finishes it.
+    fn futures_lite<F: std::future::Future<Output = Result<ApiRequest, Infallible>>>(f: F) -> ApiRequest {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(r)) => r,
+            _ => unreachable!("the extractor is synchronous"),
+        }
+    }
+
+    #[test]
+    fn parses_query_options_as_nomad() {
+        let o = request("namespace=*&index=12&wait=10s&stale&prefix=ab", &[]).query_options("global").unwrap();
+        assert_eq!(o.namespace, "*");
+        assert_eq!((o.min_index, o.max_wait, o.stale), (12, Duration::from_secs(10), true));
+        assert_eq!((o.region.as_str(), o.prefix.as_str()), ("global", "ab"));
+        let o = request("wait=-5s", &[]).query_options("global").unwrap();
+        assert_eq!((o.namespace.as_str(), o.max_wait), ("default", Duration::ZERO));
+
+        let err = |q: &str| request(q, &[]).query_options("global").unwrap_err().message;
+        assert_eq!(err("wait=soon"), "Invalid wait time");
+        assert_eq!(err("index=-1"), "Invalid index");
+        assert_eq!(err("stale=maybe"), "Expect `true` or `false` for `stale` query string parameter");
+        assert_eq!(err("per_page=x"), "Expect a number for `per_page` query string parameter");
+    }
+
+    #[test]
+    fn reads_tokens_from_headers_only() {
+        assert_eq!(request("", &[("X-Nomad-Token", " abc ")]).token(), "abc");
+        assert_eq!(request("", &[("Authorization", "Bearer xyz")]).token(), "xyz");
+        assert_eq!(request("", &[("Authorization", "Basic xyz")]).token(), "");
+        assert_eq!(request("token=abc", &[]).token(), "");
+    }
+
+    #[test]
+    fn pretty_indents_with_four_spaces() {
+        let body = request("pretty", &[]).encode(&serde_json::json!({"A": 1})).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap(), "{\n    \"A\": 1\n}\n");
+        let body = request("pretty=0", &[]).encode(&serde_json::json!({"A": 1})).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap(), "{\"A\":1}");
+    }
+}

@@ -1,0 +1,280 @@
+//! Caravan's local agent: a single-node Nomad agent in dev mode (server and client in one)
+//! that speaks Nomad's v1 HTTP API and runs allocations as real local processes through
+//! `caravan-client`. It is the fixture of the dashboard's browser tests and the load
+//! generator of its benchmarks, so it answers as Nomad does in every detail it serves.
+
+pub mod acl;
+pub mod blocking;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod host;
+pub mod http;
+pub mod jobspec;
+pub mod node;
+pub mod runner;
+pub mod state;
+pub mod synthetic;
+pub mod ui;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::scheduler::Registered;
+
+use acl::{Acl, Authority, Realm, Secrets};
+use caravan_client::{Client, ClientConfig};
+use nomad_api::{Job, Namespace};
+use state::{Cluster, Table};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The namespace the demo's second workload runs in, so that `namespace=*` matters.
+pub const OPS_NAMESPACE: &str = "ops";
+/// The RPC address this server would advertise; it is what `/v1/status/leader` names.
+pub const RPC_PORT: u16 = 4647;
+pub const SERF_PORT: u16 = 4648;
+
+/// Everything the handlers share.
+pub struct AgentState {
+    pub cluster: Cluster,
+    pub acl: Acl,
+    pub client: Client,
+    pub region: String,
+    pub datacenter: String,
+    pub node_id: String,
+    pub node_name: String,
+    pub http_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub ui_dir: Option<PathBuf>,
+    /// The client's server list (`/v1/agent/servers`).
+    pub servers: Mutex<Vec<String>>,
+    pub started: Instant,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<AgentState>);
+
+impl Deref for AppState {
+    type Target = AgentState;
+    fn deref(&self) -> &AgentState {
+        &self.0
+    }
+}
+
+impl AgentState {
+    /// The ACL object of a request's token.
+    pub fn authorize(&self, token: &str, realm: Realm) -> Result<Authority, ApiError> {
+        self.acl.resolve(token, realm)
+    }
+
+    /// Requests for another region are forwarded by Nomad; this agent knows no other region.
+    pub fn check_region(&self, region: &str) -> Result<(), ApiError> {
+        if region == self.region {
+            Ok(())
+        } else {
+            Err(ApiError::internal(error::NO_REGION_PATH))
+        }
+    }
+
+    /// Registers a job and places its allocations on this agent's node (`Job.Register`).
+    pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
+        let job = jobspec::canonicalize(job, &self.region)?;
+        let node = self.cluster.read().node(&self.node_id).cloned();
+        let node = node.ok_or_else(|| ApiError::internal("the local node is not registered"))?;
+        if self.cluster.read().namespace(&job.namespace).is_none() {
+            return Err(ApiError::bad_request(format!("job {:?} is in nonexistent namespace {:?}", job.id, job.namespace)));
+        }
+        Ok(self.cluster.write(|txn| state::scheduler::register(txn, job, std::slice::from_ref(&node))))
+    }
+}
+
+/// The HTTP API over `state`.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
+
+/// A running agent.
+pub struct Agent {
+    state: AppState,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    server: JoinHandle<()>,
+    /// The default data directory, removed when the agent is dropped.
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+impl Agent {
+    /// Binds, registers this node (and any synthetic state), starts the client and, unless
+    /// `no_demo`, the demo jobs.
+    pub async fn start(config: Config) -> std::io::Result<Agent> {
+        let (data_dir, temp_dir) = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                (std::path::absolute(dir)?, None)
+            }
+            None => {
+                let dir = tempfile::Builder::new().prefix("caravan-agent-").tempdir()?;
+                (dir.path().to_path_buf(), Some(dir))
+            }
+        };
+        let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
+        let addr = listener.local_addr()?;
+
+        let facts = host::HostFacts::read(&data_dir);
+        let node_id = uuid::Uuid::new_v4().to_string();
+        let cluster = Cluster::default();
+        let now = state::store::now_nanos();
+        cluster.write(|txn| {
+            txn.upsert_namespace(Namespace {
+                name: http::request::DEFAULT_NAMESPACE.into(),
+                description: "Default shared namespace".into(),
+                ..Default::default()
+            });
+            txn.upsert_namespace(Namespace {
+                name: OPS_NAMESPACE.into(),
+                description: "Operations team workloads".into(),
+                ..Default::default()
+            });
+            txn.upsert_node(node::local_node(&node_id, &facts, &config.datacenter, &addr.to_string(), now));
+        });
+        let acl = if config.acl {
+            let index = cluster.write(|txn| {
+                txn.record(Table::AclToken);
+                txn.index
+            });
+            let acl = Acl::bootstrap(index, now);
+            write_secrets(&data_dir, &acl)?;
+            acl
+        } else {
+            Acl::disabled()
+        };
+        let (client, updates) = Client::new(ClientConfig {
+            data_dir: data_dir.clone(),
+            node_id: node_id.clone(),
+            node_name: facts.hostname.clone(),
+            region: config.region.clone(),
+            datacenter: config.datacenter.clone(),
+        });
+        let state = AppState(Arc::new(AgentState {
+            cluster,
+            acl,
+            client,
+            region: config.region.clone(),
+            datacenter: config.datacenter.clone(),
+            node_id,
+            node_name: facts.hostname.clone(),
+            http_addr: addr,
+            data_dir,
+            ui_dir: config.ui_dir.clone(),
+            servers: Mutex::new(vec![format!("{}:{RPC_PORT}", addr.ip())]),
+            started: Instant::now(),
+        }));
+
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = vec![
+            tokio::spawn(runner::apply_client_updates(state.clone(), updates)),
+            tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())),
+        ];
+        if config.synthetic_allocs > 0 {
+            let ids = synthetic::populate(&state, config.synthetic_allocs);
+            if config.churn > 0.0 {
+                tasks.push(tokio::spawn(synthetic::churn(state.clone(), ids, config.churn, stopped.clone())));
+            }
+        }
+        if !config.no_demo {
+            for job in demo::jobs() {
+                state.register_job(job).map_err(|e| std::io::Error::other(e.message))?;
+            }
+        }
+        let server = {
+            let app = app(state.clone());
+            let mut stopped = stopped;
+            tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                    tracing::error!(error = %e, "HTTP server failed");
+                }
+            })
+        };
+        Ok(Agent { state, addr, stop, tasks, server, _temp_dir: temp_dir })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ip:port`, the agent address Nomad's CLI and the dashboard are given.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
+        self.state.register_job(job)
+    }
+
+    /// The secrets of the management, operator and read-only tokens, when ACLs are on.
+    pub fn acl_secrets(&self) -> Option<Secrets> {
+        self.state.acl.secrets()
+    }
+
+    /// Stops serving, then stops every task the client runs.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+        self.state.client.shutdown().await;
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// `<data-dir>/acl-token` (the bootstrap secret) and `<data-dir>/acl-tokens.json`, owner-only.
+fn write_secrets(data_dir: &Path, acl: &Acl) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(secrets) = acl.secrets() else { return Ok(()) };
+    let write = |name: &str, text: String| -> std::io::Result<()> {
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(data_dir.join(name))?;
+        file.write_all(text.as_bytes())
+    };
+    write("acl-token", format!("{}\n", secrets.management))?;
+    write("acl-tokens.json", serde_json::to_string_pretty(&secrets).map_err(std::io::Error::other)? + "\n")
+}
+
+/// Runs the agent until SIGINT or SIGTERM: prints its address (and ACL tokens), then on a
+/// signal stops serving and shuts every task down.
+pub async fn serve(config: Config) -> std::io::Result<()> {
+    let agent = Agent::start(config).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Caravan agent listening on {}", agent.url())?;
+    if let Some(s) = agent.acl_secrets() {
+        writeln!(out, "ACL enabled. Tokens (also in {}):", agent.state.data_dir.join("acl-tokens.json").display())?;
+        writeln!(out, "  management: {}", s.management)?;
+        writeln!(out, "  operator:   {}", s.operator)?;
+        writeln!(out, "  read-only:  {}", s.readonly)?;
+    }
+    out.flush()?;
+    drop(out);
+
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("shutting down");
+    agent.shutdown().await;
+    Ok(())
+}

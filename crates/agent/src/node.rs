@@ -1,0 +1,141 @@
+//! Nodes: this agent's own client node, fingerprinted from the host, and the synthetic nodes
+//! of scale mode.
+
+use crate::host::HostFacts;
+use nomad_api::{
+    DriverInfo, Node, NodeCpuResources, NodeDiskResources, NodeEvent, NodeListStub, NodeMemoryResources,
+    NodeResources,
+};
+use std::collections::BTreeMap;
+
+/// The Nomad version this agent answers as, and what it really is.
+pub const NOMAD_VERSION: &str = "1.9.7";
+pub const VERSION_METADATA: &str = concat!("caravan.", env!("CARGO_PKG_VERSION"));
+
+/// `Node.Status` and `SchedulingEligibility` values.
+pub const STATUS_READY: &str = "ready";
+pub const ELIGIBLE: &str = "eligible";
+pub const NODE_POOL_DEFAULT: &str = "default";
+
+fn raw_exec_driver() -> BTreeMap<String, DriverInfo> {
+    BTreeMap::from([(
+        "raw_exec".to_string(),
+        DriverInfo {
+            detected: true,
+            healthy: true,
+            health_description: "Healthy".to_string(),
+            attributes: BTreeMap::from([("driver.raw_exec".to_string(), "true".to_string())]),
+        },
+    )])
+}
+
+fn registered_event(now_nanos: i64) -> NodeEvent {
+    NodeEvent {
+        message: "Node registered".to_string(),
+        subsystem: "Cluster".to_string(),
+        timestamp: nomad_api::DateTime(now_nanos),
+        ..NodeEvent::default()
+    }
+}
+
+/// This agent's client node, as its fingerprinters would describe the host.
+pub fn local_node(id: &str, facts: &HostFacts, datacenter: &str, http_addr: &str, now_nanos: i64) -> Node {
+    let attr = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let ip = http_addr.rsplit_once(':').map_or(http_addr, |(ip, _)| ip).to_string();
+    let attributes: BTreeMap<String, String> = attr(&[
+        ("arch", facts.arch.clone()),
+        ("cpu.arch", facts.arch.clone()),
+        ("cpu.frequency", facts.cpu_mhz.to_string()),
+        ("cpu.modelname", facts.cpu_model.clone()),
+        ("cpu.numcores", facts.cpu_cores.to_string()),
+        ("cpu.totalcompute", facts.total_compute().to_string()),
+        ("driver.raw_exec", "1".to_string()),
+        ("kernel.arch", std::env::consts::ARCH.to_string()),
+        ("kernel.name", std::env::consts::OS.to_string()),
+        ("kernel.version", facts.kernel_version.clone()),
+        ("memory.totalbytes", facts.memory_bytes.to_string()),
+        ("nomad.advertise.address", http_addr.to_string()),
+        ("nomad.revision", VERSION_METADATA.to_string()),
+        ("nomad.service_discovery", "true".to_string()),
+        ("nomad.version", NOMAD_VERSION.to_string()),
+        ("os.name", facts.os_name.clone()),
+        ("os.version", facts.os_version.clone()),
+        ("unique.hostname", facts.hostname.clone()),
+        ("unique.network.ip-address", ip),
+        ("unique.storage.bytesfree", facts.disk_free_bytes.to_string()),
+        ("unique.storage.bytestotal", facts.disk_total_bytes.to_string()),
+    ]);
+    Node {
+        id: id.to_string(),
+        name: facts.hostname.clone(),
+        datacenter: datacenter.to_string(),
+        node_pool: NODE_POOL_DEFAULT.to_string(),
+        http_addr: http_addr.to_string(),
+        attributes,
+        node_resources: Some(NodeResources {
+            cpu: NodeCpuResources { cpu_shares: facts.total_compute() as i64, total_cpu_cores: facts.cpu_cores as i64 },
+            memory: NodeMemoryResources { memory_mb: (facts.memory_bytes / 1024 / 1024) as i64 },
+            disk: NodeDiskResources { disk_mb: (facts.disk_free_bytes / 1024 / 1024) as i64 },
+        }),
+        reserved_resources: Some(NodeResources::default()),
+        drivers: raw_exec_driver(),
+        scheduling_eligibility: ELIGIBLE.to_string(),
+        status: STATUS_READY.to_string(),
+        status_updated_at: now_nanos / 1_000_000_000,
+        events: vec![registered_event(now_nanos)],
+        ..Node::default()
+    }
+}
+
+/// The `n`th node of scale mode: a plausible 8-core client with nothing behind it.
+pub fn synthetic_node(n: usize, datacenter: &str, now_nanos: i64) -> Node {
+    let id = format!("5e7a0000-0000-4000-8000-{n:012x}");
+    let name = format!("synthetic-{n:04}");
+    let ip = format!("10.{}.{}.{}", 200 + n / 65536 % 50, n / 256 % 256, n % 256);
+    let facts = HostFacts {
+        hostname: name.clone(),
+        kernel_version: "6.1.0-synthetic".to_string(),
+        os_name: "debian".to_string(),
+        os_version: "12".to_string(),
+        arch: "amd64".to_string(),
+        cpu_cores: 8,
+        cpu_model: "Synthetic CPU".to_string(),
+        cpu_mhz: 2500,
+        memory_bytes: 32 << 30,
+        disk_total_bytes: 200 << 30,
+        disk_free_bytes: 150 << 30,
+    };
+    Node { id: id.clone(), ..local_node(&id, &facts, datacenter, &format!("{ip}:4646"), now_nanos) }
+}
+
+/// Which optional fields a node list carries (`structs.NodeStubFields`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeStubFields {
+    pub resources: bool,
+    pub os: bool,
+}
+
+/// `Node.Stub`.
+pub fn stub(node: &Node, fields: NodeStubFields) -> NodeListStub {
+    NodeListStub {
+        id: node.id.clone(),
+        address: node.attributes.get("unique.network.ip-address").cloned().unwrap_or_default(),
+        datacenter: node.datacenter.clone(),
+        name: node.name.clone(),
+        node_class: node.node_class.clone(),
+        node_pool: node.node_pool.clone(),
+        version: node.attributes.get("nomad.version").cloned().unwrap_or_default(),
+        drain: node.drain,
+        scheduling_eligibility: node.scheduling_eligibility.clone(),
+        status: node.status.clone(),
+        status_description: node.status_description.clone(),
+        drivers: node.drivers.clone(),
+        attributes: fields.os.then(|| {
+            BTreeMap::from([("os.name".to_string(), node.attributes.get("os.name").cloned().unwrap_or_default())])
+        }),
+        node_resources: if fields.resources { node.node_resources.clone() } else { None },
+        reserved_resources: if fields.resources { node.reserved_resources.clone() } else { None },
+        create_index: node.create_index,
+        modify_index: node.modify_index,
+    }
+}

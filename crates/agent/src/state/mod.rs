@@ -1,0 +1,48 @@
+//! Cluster state shared by the HTTP handlers, the client and the scale simulator.
+
+pub mod scheduler;
+pub mod status;
+pub mod store;
+
+pub use store::{is_terminal, JobKey, Store, Table, Txn};
+
+use std::sync::{RwLock, RwLockReadGuard};
+use tokio::sync::watch;
+
+/// The state store behind a lock, with a watch that carries the latest index so blocking
+/// queries wake on every write instead of polling.
+pub struct Cluster {
+    store: RwLock<Store>,
+    changes: watch::Sender<u64>,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster { store: RwLock::new(Store::default()), changes: watch::Sender::new(0) }
+    }
+}
+
+impl Cluster {
+    /// A consistent view. Never held across an `.await`.
+    pub fn read(&self) -> RwLockReadGuard<'_, Store> {
+        // A panic while writing leaves the store as the last complete write left it.
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies one write at a new index and wakes the blocked queries if it changed anything.
+    pub fn write<R>(&self, change: impl FnOnce(&mut Txn) -> R) -> R {
+        let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
+        let mut txn = store.begin();
+        let result = change(&mut txn);
+        if txn.commit() {
+            let index = store.index();
+            drop(store);
+            self.changes.send_replace(index);
+        }
+        result
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+}

@@ -1,0 +1,296 @@
+//! The cluster state: Nomad's state store reduced to the tables this agent serves, with the
+//! Raft index bookkeeping that blocking queries rely on. Every write runs at a new index;
+//! each table remembers the last index that changed it, each object its Create/Modify index.
+
+use nomad_api::{desired_status, client_status, Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The tables of Nomad's state store that have their own index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    Jobs,
+    JobSummary,
+    Allocs,
+    Nodes,
+    Evals,
+    Namespaces,
+    AclToken,
+}
+
+/// Jobs are keyed by namespace and ID.
+pub type JobKey = (String, String);
+
+#[derive(Debug, Default)]
+pub struct Store {
+    index: u64,
+    tables: BTreeMap<Table, u64>,
+    jobs: BTreeMap<JobKey, Job>,
+    summaries: BTreeMap<JobKey, JobSummary>,
+    /// Ordered by ID, as memdb's `id` index orders them.
+    allocs: BTreeMap<String, Allocation>,
+    allocs_by_job: BTreeMap<JobKey, BTreeSet<String>>,
+    allocs_by_node: BTreeMap<String, BTreeSet<String>>,
+    nodes: BTreeMap<String, Node>,
+    evals: BTreeMap<String, Evaluation>,
+    namespaces: BTreeMap<String, Namespace>,
+}
+
+pub fn now_nanos() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+/// `Allocation.TerminalStatus`: stopped by the server or finished on the client.
+pub fn is_terminal(alloc: &Allocation) -> bool {
+    matches!(alloc.desired_status.as_str(), desired_status::STOP | desired_status::EVICT)
+        || is_client_terminal(alloc)
+}
+
+/// `Allocation.ClientTerminalStatus`.
+pub fn is_client_terminal(alloc: &Allocation) -> bool {
+    matches!(alloc.client_status.as_str(), client_status::COMPLETE | client_status::FAILED | client_status::LOST)
+}
+
+impl Store {
+    /// The latest index applied.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The last index that changed `table` (`state.Index("allocs")`).
+    pub fn table_index(&self, table: Table) -> u64 {
+        self.tables.get(&table).copied().unwrap_or(0)
+    }
+
+    /// The larger of several tables' indexes, as endpoints reading more than one table answer.
+    pub fn max_index(&self, tables: &[Table]) -> u64 {
+        tables.iter().map(|t| self.table_index(*t)).max().unwrap_or(0)
+    }
+
+    pub fn alloc(&self, id: &str) -> Option<&Allocation> {
+        self.allocs.get(id)
+    }
+
+    pub fn allocs(&self) -> impl Iterator<Item = &Allocation> {
+        self.allocs.values()
+    }
+
+    /// Allocations whose ID starts with `prefix`, in ID order.
+    pub fn allocs_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Allocation> {
+        self.allocs.range(prefix.to_string()..).take_while(move |(id, _)| id.starts_with(prefix)).map(|(_, a)| a)
+    }
+
+    pub fn allocs_of_job(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Allocation> {
+        let ids = self.allocs_by_job.get(&(namespace.to_string(), job_id.to_string()));
+        ids.into_iter().flatten().filter_map(|id| self.allocs.get(id))
+    }
+
+    pub fn allocs_of_node(&self, node_id: &str) -> impl Iterator<Item = &Allocation> {
+        self.allocs_by_node.get(node_id).into_iter().flatten().filter_map(|id| self.allocs.get(id))
+    }
+
+    pub fn job(&self, namespace: &str, id: &str) -> Option<&Job> {
+        self.jobs.get(&(namespace.to_string(), id.to_string()))
+    }
+
+    pub fn jobs(&self) -> impl Iterator<Item = &Job> {
+        self.jobs.values()
+    }
+
+    pub fn summary(&self, namespace: &str, job_id: &str) -> Option<&JobSummary> {
+        self.summaries.get(&(namespace.to_string(), job_id.to_string()))
+    }
+
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values()
+    }
+
+    pub fn eval(&self, id: &str) -> Option<&Evaluation> {
+        self.evals.get(id)
+    }
+
+    pub fn evals_of_job<'a>(&'a self, namespace: &'a str, job_id: &'a str) -> impl Iterator<Item = &'a Evaluation> {
+        self.evals.values().filter(move |e| e.namespace == namespace && e.job_id == job_id)
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.get(name)
+    }
+
+    pub fn namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.values()
+    }
+
+    /// Starts a write at the next index, which becomes the latest only if the write
+    /// changes something.
+    pub fn begin(&mut self) -> Txn<'_> {
+        Txn { index: self.index + 1, now: now_nanos(), store: self, touched_jobs: BTreeSet::new(), changed: false }
+    }
+}
+
+/// One write, applied at one index. Job summaries and statuses of the jobs whose allocations
+/// it touched are brought up to date when it commits.
+pub struct Txn<'a> {
+    pub index: u64,
+    /// Unix nanoseconds of the write, for Create/ModifyTime.
+    pub now: i64,
+    store: &'a mut Store,
+    touched_jobs: BTreeSet<JobKey>,
+    changed: bool,
+}
+
+impl Txn<'_> {
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    /// Records a change to a table kept outside the store (ACL tokens).
+    pub fn record(&mut self, table: Table) {
+        self.touch(table);
+    }
+
+    fn touch(&mut self, table: Table) {
+        self.store.tables.insert(table, self.index);
+        self.changed = true;
+    }
+
+    /// A new allocation placed by the scheduler. A replacement links its predecessor, whose
+    /// `NextAllocation` the state store sets in the same write.
+    pub fn insert_alloc(&mut self, mut alloc: Allocation) {
+        alloc.create_index = self.index;
+        alloc.modify_index = self.index;
+        alloc.alloc_modify_index = self.index;
+        alloc.create_time = nomad_api::NanoTime(self.now);
+        alloc.modify_time = nomad_api::NanoTime(self.now);
+        if !alloc.previous_allocation.is_empty() {
+            let (id, index, now) = (alloc.id.clone(), self.index, self.now);
+            if let Some(prev) = self.store.allocs.get_mut(&alloc.previous_allocation) {
+                prev.next_allocation = id;
+                prev.modify_index = index;
+                prev.modify_time = nomad_api::NanoTime(now);
+            }
+        }
+        let key = (alloc.namespace.clone(), alloc.job_id.clone());
+        self.store.allocs_by_job.entry(key.clone()).or_default().insert(alloc.id.clone());
+        self.store.allocs_by_node.entry(alloc.node_id.clone()).or_default().insert(alloc.id.clone());
+        self.store.allocs.insert(alloc.id.clone(), alloc);
+        self.touched_jobs.insert(key);
+        self.touch(Table::Allocs);
+    }
+
+    /// A change decided by the server (desired status, transitions): bumps `AllocModifyIndex`
+    /// too. Returns false if there is no such allocation.
+    pub fn update_alloc_desired(&mut self, id: &str, change: impl FnOnce(&mut Allocation)) -> bool {
+        self.update_alloc(id, true, change)
+    }
+
+    /// A change reported by the client (status, task states).
+    pub fn update_alloc_client(&mut self, id: &str, change: impl FnOnce(&mut Allocation)) -> bool {
+        self.update_alloc(id, false, change)
+    }
+
+    fn update_alloc(&mut self, id: &str, by_server: bool, change: impl FnOnce(&mut Allocation)) -> bool {
+        let (index, now) = (self.index, self.now);
+        let Some(alloc) = self.store.allocs.get_mut(id) else { return false };
+        change(alloc);
+        alloc.modify_index = index;
+        alloc.modify_time = nomad_api::NanoTime(now);
+        if by_server {
+            alloc.alloc_modify_index = index;
+        }
+        self.touched_jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()));
+        self.touch(Table::Allocs);
+        true
+    }
+
+    /// Registers or updates a job. The caller has set its versions and indexes' meaning
+    /// (`JobModifyIndex` changes only when the spec does).
+    pub fn upsert_job(&mut self, mut job: Job) {
+        let key = (job.namespace.clone(), job.id.clone());
+        job.create_index = self.store.jobs.get(&key).map_or(self.index, |j| j.create_index);
+        job.modify_index = self.index;
+        self.store.summaries.entry(key.clone()).or_insert_with(|| JobSummary {
+            job_id: job.id.clone(),
+            namespace: job.namespace.clone(),
+            create_index: self.index,
+            modify_index: self.index,
+            ..JobSummary::default()
+        });
+        self.store.jobs.insert(key.clone(), job);
+        self.touched_jobs.insert(key);
+        self.touch(Table::Jobs);
+        self.touch(Table::JobSummary);
+    }
+
+    /// Removes a job and its summary (a purge); its allocations stay until collected.
+    pub fn delete_job(&mut self, namespace: &str, id: &str) {
+        let key = (namespace.to_string(), id.to_string());
+        if self.store.jobs.remove(&key).is_some() {
+            self.store.summaries.remove(&key);
+            self.touched_jobs.remove(&key);
+            self.touch(Table::Jobs);
+            self.touch(Table::JobSummary);
+        }
+    }
+
+    pub fn upsert_eval(&mut self, mut eval: Evaluation) {
+        eval.create_index = self.store.evals.get(&eval.id).map_or(self.index, |e| e.create_index);
+        eval.modify_index = self.index;
+        eval.create_time = self.store.evals.get(&eval.id).map_or(nomad_api::NanoTime(self.now), |e| e.create_time);
+        eval.modify_time = nomad_api::NanoTime(self.now);
+        self.store.evals.insert(eval.id.clone(), eval);
+        self.touch(Table::Evals);
+    }
+
+    pub fn upsert_node(&mut self, mut node: Node) {
+        node.create_index = self.store.nodes.get(&node.id).map_or(self.index, |n| n.create_index);
+        node.modify_index = self.index;
+        self.store.nodes.insert(node.id.clone(), node);
+        self.touch(Table::Nodes);
+    }
+
+    pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
+        namespace.create_index = self.store.namespaces.get(&namespace.name).map_or(self.index, |n| n.create_index);
+        namespace.modify_index = self.index;
+        self.store.namespaces.insert(namespace.name.clone(), namespace);
+        self.touch(Table::Namespaces);
+    }
+
+    /// Brings the summaries and statuses of the touched jobs up to date (Nomad's state store
+    /// does this in the same transaction as the allocation updates).
+    /// Returns whether the write changed anything.
+    pub fn commit(mut self) -> bool {
+        for key in std::mem::take(&mut self.touched_jobs) {
+            self.refresh_job(&key);
+        }
+        if self.changed {
+            self.store.index = self.index;
+        }
+        self.changed
+    }
+
+    fn refresh_job(&mut self, key: &JobKey) {
+        let Some(job) = self.store.jobs.get(key) else { return };
+        let summary = super::status::summarize(job, self.store.allocs_of_job(&key.0, &key.1));
+        let status = super::status::job_status(job, self.store.allocs_of_job(&key.0, &key.1), self.store.evals_of_job(&key.0, &key.1));
+        let index = self.index;
+        if let Some(existing) = self.store.summaries.get_mut(key) {
+            if existing.summary != summary {
+                existing.summary = summary;
+                existing.modify_index = index;
+                self.touch(Table::JobSummary);
+            }
+        }
+        if let Some(job) = self.store.jobs.get_mut(key) {
+            if job.status != status {
+                job.status = status;
+                job.modify_index = index;
+                self.touch(Table::Jobs);
+            }
+        }
+    }
+}
