@@ -91,14 +91,33 @@ impl AllocRunner {
         self.tasks.iter().map(|(n, tr)| (n.clone(), tr.state())).collect()
     }
 
+    /// The task states and the client status they make (`allocRunner.clientAlloc`).
+    pub(crate) fn snapshot(&self) -> AllocUpdate {
+        let mut task_states = self.task_states();
+        let (status, description) = client_status_of(&task_states);
+        if status == client_status::COMPLETE || status == client_status::FAILED {
+            // Every task of a terminal allocation has a finish time.
+            let now = DateTime::from_unix_nanos(events::now_nanos());
+            for s in task_states.values_mut() {
+                s.finished_at.get_or_insert(now);
+            }
+        }
+        AllocUpdate {
+            alloc_id: self.id.clone(),
+            client_status: status.to_string(),
+            client_description: description.to_string(),
+            task_states,
+        }
+    }
+
     /// `allocRunner.handleTaskStateUpdates`: reports the allocation's state and kills the
     /// live tasks once a task failed or the leader died.
     pub(crate) fn task_state_updated(self: &Arc<Self>) {
         let mut last_status = lock(&self.status);
-        let mut states = self.task_states();
+        let update = self.snapshot();
         let mut kill_event = None;
         let mut live = Vec::new();
-        for (name, state) in &states {
+        for (name, state) in &update.task_states {
             if state.state != task_state::DEAD {
                 live.push(name.clone());
             } else if state.failed {
@@ -121,21 +140,8 @@ impl AllocRunner {
                 });
             }
         }
-        let (status, description) = client_status_of(&states);
-        if status == client_status::COMPLETE || status == client_status::FAILED {
-            // Every task of a terminal allocation has a finish time.
-            let now = DateTime::from_unix_nanos(events::now_nanos());
-            for s in states.values_mut() {
-                s.finished_at.get_or_insert(now);
-            }
-        }
-        *last_status = status.to_string();
-        let _ = self.updates.send(AllocUpdate {
-            alloc_id: self.id.clone(),
-            client_status: status.to_string(),
-            client_description: description.to_string(),
-            task_states: states,
-        });
+        last_status.clone_from(&update.client_status);
+        let _ = self.updates.send(update);
     }
 
     pub(crate) fn is_terminal(&self) -> bool {

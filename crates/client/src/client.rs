@@ -114,37 +114,15 @@ impl Client {
         let runner = self.runner(alloc_id)?;
         if let Some(task) = task.filter(|t| !t.is_empty()) {
             let tr = runner.task(task).ok_or_else(|| ClientError::TaskRunnerNotFound(task.to_string()))?;
-            return tr.restart(events::restart_signaled("User requested task to restart")).await;
+            return tr.restart(events::restart_signaled("User requested task to restart"), false).await;
         }
-        if runner.is_terminal() {
-            return Err(ClientError::AllocShouldNotRun);
-        }
-        let restarts: Vec<_> = runner
-            .tasks
-            .iter()
-            .map(|(name, tr)| {
-                let (name, tr) = (name.clone(), tr.clone());
-                tokio::spawn(async move {
-                    let event = events::restart_signaled("User requested running tasks to restart");
-                    match tr.restart(event).await {
-                        // Tasks that are not running are expected not to restart.
-                        Ok(()) | Err(ClientError::TaskNotRunning) => None,
-                        Err(e) => Some(format!("failed to restart task {name}: {e}")),
-                    }
-                })
-            })
-            .collect();
-        let mut errors = Vec::new();
-        for r in restarts {
-            if let Ok(Some(e)) = r.await {
-                errors.push(e);
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ClientError::Multiple(errors))
-        }
+        restart_tasks(&runner, "User requested running tasks to restart", false).await
+    }
+
+    /// Restarts every task, the ones that have finished too (`AllTasks` of the request).
+    pub async fn restart_all_tasks(&self, alloc_id: &str) -> Result<(), ClientError> {
+        let runner = self.runner(alloc_id)?;
+        restart_tasks(&runner, "User requested all tasks to restart", true).await
     }
 
     /// Only for an allocation whose tasks are all dead: removes its directory and forgets it.
@@ -203,17 +181,54 @@ impl Client {
         Ok(self.task_runner(alloc_id, task)?.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
-    /// The latest task states and client status, as last sent on the update channel.
-    pub fn alloc_state(&self, alloc_id: &str) -> Result<BTreeMap<String, TaskState>, ClientError> {
-        Ok(self.runner(alloc_id)?.task_states())
+    /// The allocation's current client status and task states.
+    pub fn alloc_state(&self, alloc_id: &str) -> Result<AllocUpdate, ClientError> {
+        Ok(self.runner(alloc_id)?.snapshot())
     }
 
     /// Shuts down every task (agent exit) without GC.
     pub async fn shutdown(&self) {
-        let runners: Vec<_> = lock(&self.inner.allocs).values().cloned().collect();
-        let kills: Vec<_> = runners.into_iter().map(|r| tokio::spawn(async move { r.kill_tasks().await })).collect();
-        for k in kills {
-            let _ = k.await;
+        let ids: Vec<String> = lock(&self.inner.allocs).keys().cloned().collect();
+        let stops: Vec<_> = ids
+            .into_iter()
+            .map(|id| {
+                let client = self.clone();
+                tokio::spawn(async move { client.stop(&id).await })
+            })
+            .collect();
+        for stop in stops {
+            let _ = stop.await;
         }
+    }
+}
+
+/// `allocRunner.restartTasks`: every task at once; tasks that are not running are skipped.
+async fn restart_tasks(runner: &AllocRunner, reason: &str, dead_too: bool) -> Result<(), ClientError> {
+    if runner.is_terminal() {
+        return Err(ClientError::AllocShouldNotRun);
+    }
+    let restarts: Vec<_> = runner
+        .tasks
+        .iter()
+        .map(|(name, tr)| {
+            let (name, tr, event) = (name.clone(), tr.clone(), events::restart_signaled(reason));
+            tokio::spawn(async move {
+                match tr.restart(event, dead_too).await {
+                    Ok(()) | Err(ClientError::TaskNotRunning) => None,
+                    Err(e) => Some(format!("failed to restart task {name}: {e}")),
+                }
+            })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for restart in restarts {
+        if let Ok(Some(e)) = restart.await {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ClientError::Multiple(errors))
     }
 }

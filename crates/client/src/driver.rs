@@ -18,6 +18,9 @@ use tokio::sync::watch;
 /// a size in bytes, so tests can rotate logs without writing megabytes.
 pub(crate) const LOG_MAX_BYTES_KEY: &str = "log_max_bytes";
 
+/// How long an exited task's remaining output may take to reach the logs.
+const LOG_DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The driver config of a task.
 #[derive(Debug, Clone)]
 pub(crate) struct RawExecConfig {
@@ -93,12 +96,10 @@ pub(crate) fn start(
     let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) else {
         return Err("failed to launch command with executor: process exited before it could be tracked".into());
     };
-    if let Some(out) = child.stdout.take() {
-        tokio::spawn(logmon::copy(out, logs.stdout.clone()));
-    }
-    if let Some(err) = child.stderr.take() {
-        tokio::spawn(logmon::copy(err, logs.stderr.clone()));
-    }
+    let copiers = [
+        child.stdout.take().map(|out| tokio::spawn(logmon::copy(out, logs.stdout.clone()))),
+        child.stderr.take().map(|err| tokio::spawn(logmon::copy(err, logs.stderr.clone()))),
+    ];
     let (tx, rx) = watch::channel(None);
     tokio::spawn(async move {
         let result = match child.wait().await {
@@ -114,6 +115,14 @@ pub(crate) fn start(
         };
         // Like Nomad destroying the task's cgroup: nothing the task started outlives it.
         let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        // Report the exit once the output is in the logs, unless something that left the
+        // process group still holds the pipes open.
+        let _ = tokio::time::timeout(LOG_DRAIN_TIMEOUT, async {
+            for copier in copiers.into_iter().flatten() {
+                let _ = copier.await;
+            }
+        })
+        .await;
         let _ = tx.send(Some(result));
     });
     Ok(DriverHandle { pid, exit: rx })

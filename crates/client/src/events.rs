@@ -124,7 +124,7 @@ pub(crate) fn populate_display_message(e: &mut TaskEvent) {
         kind::DRIVER_FAILURE => or(&e.driver_error, "Failed to start task"),
         kind::DOWNLOADING_ARTIFACTS => "Client is downloading artifacts".into(),
         kind::ARTIFACT_DOWNLOAD_FAILED => or(&e.download_error, "Failed to download artifacts"),
-        kind::KILLING if !e.kill_reason.is_empty() => format!("Killing task: {}", e.kill_reason),
+        kind::KILLING if !e.kill_reason.is_empty() => e.kill_reason.clone(),
         kind::KILLING if e.kill_timeout.0 != 0 => format!(
             "Sent interrupt. Waiting {} before force killing",
             format_go_duration(e.kill_timeout.0)

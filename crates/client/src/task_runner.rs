@@ -133,6 +133,11 @@ impl TaskRunner {
                 _ => {}
             }
             state.state = new_state.to_string();
+            // Only the end of the run loop makes a task dead; flagged under the state lock
+            // so nobody sees a dead state with a live loop.
+            if new_state == task_state::DEAD {
+                self.dead.send_replace(true);
+            }
         }
         self.notify();
     }
@@ -140,9 +145,9 @@ impl TaskRunner {
     /// The task's main loop (`TaskRunner.Run`); returns when the task is dead for good.
     pub(crate) async fn run(self: Arc<Self>) {
         let mut kill = self.kill.subscribe();
-        loop {
+        let last_event = loop {
             if *kill.borrow_and_update() {
-                break;
+                break None;
             }
             match self.start() {
                 Err(e) => {
@@ -165,26 +170,20 @@ impl TaskRunner {
             }
             let decision = lock(&self.tracker).state();
             match decision {
-                Decision::Killed => {
-                    self.emit_event(events::killed());
-                    break;
-                }
-                Decision::Terminated => break,
-                Decision::NotRestarting(reason) => {
-                    self.emit_event(events::not_restarting(&reason));
-                    break;
-                }
+                Decision::Killed => break Some(events::killed()),
+                Decision::Terminated => break None,
+                Decision::NotRestarting(reason) => break Some(events::not_restarting(&reason)),
                 Decision::Restart(delay, reason) => {
-                    self.emit_event(events::restarting(delay, &reason));
+                    // Nomad shows a task waiting to restart as pending.
+                    self.update_state(task_state::PENDING, Some(events::restarting(delay, &reason)));
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
-                        _ = killed(&mut kill) => break,
+                        _ = killed(&mut kill) => break None,
                     }
                 }
             }
-        }
-        self.update_state(task_state::DEAD, None);
-        self.dead.send_replace(true);
+        };
+        self.update_state(task_state::DEAD, last_event);
     }
 
     /// Builds the task directory and logmon once, then launches the process.
@@ -236,9 +235,19 @@ impl TaskRunner {
     }
 
     /// `TaskRunner.Restart`: kills the process and lets the loop start it again at once,
-    /// outside the restart policy.
-    pub(crate) async fn restart(&self, event: TaskEvent) -> Result<(), ClientError> {
-        let handle = lock(&self.handle).clone().ok_or(ClientError::TaskNotRunning)?;
+    /// outside the restart policy. With `dead_too` (`RestartAll`), a task that finished
+    /// without being killed runs again as well.
+    pub(crate) async fn restart(self: &Arc<Self>, event: TaskEvent, dead_too: bool) -> Result<(), ClientError> {
+        let handle = lock(&self.handle).clone();
+        let Some(handle) = handle else {
+            if dead_too && self.is_dead() && !*self.kill.borrow() {
+                self.emit_event(event);
+                self.dead.send_replace(false);
+                tokio::spawn(self.clone().run());
+                return Ok(());
+            }
+            return Err(ClientError::TaskNotRunning);
+        };
         self.emit_event(event);
         lock(&self.tracker).set_restart_triggered();
         handle.kill(self.kill_signal, self.kill_timeout).await;
