@@ -162,7 +162,7 @@ impl Client {
         Ok(self.runner(alloc_id)?.stats())
     }
 
-    /// Host CPU (over the time since the previous call), memory, disk and uptime.
+    /// Host CPU (averaged over at least the last second), memory, disk and uptime.
     pub fn host_stats(&self) -> HostStats {
         lock(&self.inner.host).sample(&self.inner.config.data_dir)
     }

@@ -39,6 +39,12 @@ pub(crate) fn building_task_dir() -> TaskEvent {
     e.detail("message", kind::BUILDING_TASK_DIR.to_string())
 }
 
+pub(crate) fn setup_failure(error: &str) -> TaskEvent {
+    let mut e = new(kind::SETUP_FAILURE);
+    e.setup_error = error.to_string();
+    e.detail("setup_error", error.to_string())
+}
+
 pub(crate) fn started() -> TaskEvent {
     new(kind::STARTED)
 }

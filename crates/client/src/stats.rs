@@ -10,11 +10,40 @@ use procfs::process::Process;
 use procfs::{Current, CurrentSI, CpuInfo, KernelStats, Meminfo, Uptime};
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::Instant;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// What Nomad's executor fills for a process tree (`ExecutorBasicMeasured*Stats`).
 const MEASURED_CPU: [&str; 3] = ["System Mode", "User Mode", "Percent"];
 const MEASURED_MEMORY: [&str; 2] = ["RSS", "Swap"];
+
+/// Usage is averaged over at least this long, however often it is asked for (Nomad
+/// collects every second).
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The counters a CPU percentage is measured against: moved forward only once
+/// `MIN_INTERVAL` has passed, so frequent callers still get a meaningful average.
+struct Baseline<T> {
+    value: T,
+    at: Instant,
+}
+
+impl<T: Clone> Baseline<T> {
+    fn new(value: T) -> Self {
+        Baseline { value, at: Instant::now() }
+    }
+
+    /// The baseline to measure `current` against and the seconds since it.
+    fn advance(&mut self, current: &T) -> (T, f64) {
+        let now = Instant::now();
+        let (prev, elapsed) = (self.value.clone(), now.duration_since(self.at));
+        if elapsed >= MIN_INTERVAL {
+            self.value = current.clone();
+            self.at = now;
+        }
+        (prev, elapsed.as_secs_f64())
+    }
+}
 
 /// Seconds of CPU in user and system mode.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,18 +52,16 @@ struct CpuTimes {
     system: f64,
 }
 
-/// Samples one task's process tree; CPU percentages are over the time since the last sample.
-#[derive(Default)]
+/// Samples one task's process tree.
 pub(crate) struct ProcessTreeSampler {
     root: i32,
-    last: Option<(CpuTimes, Instant)>,
+    baseline: Baseline<CpuTimes>,
 }
 
 impl ProcessTreeSampler {
-    /// A new process: its CPU use so far is counted from now.
-    pub(crate) fn reset(&mut self, root: i32) {
-        self.root = root;
-        self.last = Some((CpuTimes::default(), Instant::now()));
+    /// A new process, whose CPU use is counted from now.
+    pub(crate) fn new(root: i32) -> Self {
+        ProcessTreeSampler { root, baseline: Baseline::new(CpuTimes::default()) }
     }
 
     pub(crate) fn sample(&mut self) -> Option<TaskResourceUsage> {
@@ -56,10 +83,7 @@ impl ProcessTreeSampler {
                 swap += status.vmswap.unwrap_or(0) * 1024;
             }
         }
-        let now = Instant::now();
-        let (prev, at) = self.last.unwrap_or((CpuTimes::default(), now));
-        self.last = Some((times, now));
-        let elapsed = now.duration_since(at).as_secs_f64();
+        let (prev, elapsed) = self.baseline.advance(&times);
         let percent_of = |cur: f64, prev: f64| if elapsed > 0.0 { ((cur - prev).max(0.0) / elapsed) * 100.0 } else { 0.0 };
         let user_mode = percent_of(times.user, prev.user);
         let system_mode = percent_of(times.system, prev.system);
@@ -140,16 +164,26 @@ fn union(into: &mut Vec<String>, from: &[String]) {
     }
 }
 
-/// Average clock of a core in MHz, the unit Nomad counts CPU in.
+/// Average clock of a core in MHz, the unit Nomad counts CPU in; read once, as Nomad
+/// computes its available ticks once.
 fn mhz_per_core() -> f64 {
-    let Ok(info) = CpuInfo::current() else { return 1000.0 };
-    let mhz: Vec<f64> =
-        (0..info.num_cores()).filter_map(|i| info.get_field(i, "cpu MHz")).filter_map(|v| v.trim().parse().ok()).collect();
-    if mhz.is_empty() {
-        1000.0
-    } else {
-        mhz.iter().sum::<f64>() / mhz.len() as f64
-    }
+    static MHZ: OnceLock<f64> = OnceLock::new();
+    *MHZ.get_or_init(|| {
+        let mhz: Vec<f64> = CpuInfo::current()
+            .map(|info| {
+                (0..info.num_cores())
+                    .filter_map(|i| info.get_field(i, "cpu MHz"))
+                    .filter_map(|v| v.trim().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if mhz.is_empty() {
+            // No clock reported (some virtual machines): count a core as 1 GHz.
+            1000.0
+        } else {
+            mhz.iter().sum::<f64>() / mhz.len() as f64
+        }
+    })
 }
 
 /// One core's counters from `/proc/stat`, in ticks.
@@ -177,25 +211,26 @@ fn core_times() -> Vec<CoreTimes> {
         .collect()
 }
 
-/// Host statistics; CPU percentages are over the time since the previous call.
+/// Host statistics.
 pub(crate) struct HostStatsSampler {
-    last: Vec<CoreTimes>,
+    baseline: Baseline<Vec<CoreTimes>>,
 }
 
 impl HostStatsSampler {
     pub(crate) fn new() -> Self {
-        HostStatsSampler { last: core_times() }
+        HostStatsSampler { baseline: Baseline::new(core_times()) }
     }
 
     pub(crate) fn sample(&mut self, data_dir: &Path) -> HostStats {
         let now = core_times();
+        let (last, _) = self.baseline.advance(&now);
         let per_core_mhz = mhz_per_core();
         let mut ticks_consumed = 0.0;
         let cpu = now
             .iter()
             .enumerate()
             .map(|(i, cur)| {
-                let prev = self.last.get(i).copied().unwrap_or_default();
+                let prev = last.get(i).copied().unwrap_or_default();
                 let delta = cur.total - prev.total;
                 let pct = |c: f64, p: f64, fallback: f64| {
                     let v = (c - p) / delta * 100.0;
@@ -212,7 +247,6 @@ impl HostStatsSampler {
                 s
             })
             .collect();
-        self.last = now;
         let disk = disk_stats(data_dir);
         HostStats {
             memory: memory_stats(),

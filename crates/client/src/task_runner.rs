@@ -52,7 +52,7 @@ pub(crate) struct TaskRunner {
     handle: Mutex<Option<DriverHandle>>,
     tracker: Mutex<RestartTracker>,
     logmon: Mutex<Option<LogMon>>,
-    sampler: Mutex<ProcessTreeSampler>,
+    sampler: Mutex<Option<ProcessTreeSampler>>,
     kill: watch::Sender<bool>,
     dead: watch::Sender<bool>,
     alloc: Weak<AllocRunner>,
@@ -93,7 +93,7 @@ impl TaskRunner {
             handle: Mutex::new(None),
             tracker: Mutex::new(RestartTracker::new(spec.policy, &spec.job_type)),
             logmon: Mutex::new(None),
-            sampler: Mutex::new(ProcessTreeSampler::default()),
+            sampler: Mutex::new(None),
             kill: watch::channel(false).0,
             dead: watch::channel(false).0,
             alloc,
@@ -150,14 +150,14 @@ impl TaskRunner {
                 break None;
             }
             match self.start() {
-                Err(e) => {
-                    self.emit_event(events::driver_failure(&e));
-                    // Driver errors of raw_exec are not recoverable.
+                Err(event) => {
+                    self.emit_event(*event);
+                    // Setup and raw_exec driver errors are not recoverable.
                     lock(&self.tracker).set_start_error(false);
                 }
                 Ok(handle) => {
                     *lock(&self.handle) = Some(handle.clone());
-                    lock(&self.sampler).reset(handle.pid());
+                    *lock(&self.sampler) = Some(ProcessTreeSampler::new(handle.pid()));
                     self.update_state(task_state::RUNNING, Some(events::started()));
                     let result = tokio::select! {
                         r = handle.wait() => r,
@@ -186,26 +186,29 @@ impl TaskRunner {
         self.update_state(task_state::DEAD, last_event);
     }
 
-    /// Builds the task directory and logmon once, then launches the process.
-    fn start(&self) -> Result<DriverHandle, String> {
+    /// Builds the task directory and logmon once, then launches the process; an error is
+    /// the Setup Failure or Driver Failure event to emit.
+    fn start(&self) -> Result<DriverHandle, Box<TaskEvent>> {
         let logs = {
             let mut logmon = lock(&self.logmon);
             match &*logmon {
                 Some(l) => l.clone(),
                 None => {
                     self.emit_event(events::building_task_dir());
+                    let setup_failure = |e: String| Box::new(events::setup_failure(&e));
                     self.alloc_dir
                         .build_task_dir(&self.name)
-                        .map_err(|e| format!("failed to build task directory for {:?}: {e}", self.name))?;
+                        .map_err(|e| setup_failure(format!("failed to build task directory for {:?}: {e}", self.name)))?;
                     let l = LogMon::new(&self.alloc_dir.logs_dir(), &self.name, self.log_max_files, self.log_file_size)
-                        .map_err(|e| format!("failed to launch logmon: {e}"))?;
+                        .map_err(|e| setup_failure(format!("failed to launch logmon: {e}")))?;
                     *logmon = Some(l.clone());
                     l
                 }
             }
         };
-        let config = self.config.as_ref().map_err(Clone::clone)?;
-        driver::start(config, &self.task_dir, &self.env, &logs)
+        let driver_failure = |e: &str| Box::new(events::driver_failure(e));
+        let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
+        driver::start(config, &self.task_dir, &self.env, &logs).map_err(|e| driver_failure(&e))
     }
 
     async fn handle_kill(&self, handle: &DriverHandle) -> ExitResult {
@@ -260,7 +263,7 @@ impl TaskRunner {
         if handle.exited().is_some() {
             return None;
         }
-        lock(&self.sampler).sample()
+        lock(&self.sampler).as_mut()?.sample()
     }
 }
 
