@@ -2,6 +2,7 @@
 //! status, and killing the other tasks when one fails or the leader dies.
 
 use crate::allocdir::{check_name, AllocDir};
+use crate::coordinator::{self, Stage};
 use crate::driver::RawExecConfig;
 use crate::env::TaskEnv;
 use crate::events;
@@ -48,8 +49,11 @@ impl AllocRunner {
         let alloc_dir = AllocDir::new(&config.data_dir, &alloc.id);
         let policy = group.restart_policy.clone().unwrap_or_else(|| default_policy(&job.kind));
         let mut specs = Vec::new();
-        for task in &group.tasks {
+        for (i, task) in group.tasks.iter().enumerate() {
             check_name("task", &task.name).map_err(ClientError::InvalidAllocation)?;
+            if group.tasks[..i].iter().any(|t| t.name == task.name) {
+                return Err(ClientError::InvalidAllocation(format!("duplicate task name {:?}", task.name)));
+            }
             let env = TaskEnv::build(config, alloc, job, group, task, &alloc_dir);
             let config = RawExecConfig::parse(&task.config).map(|c| RawExecConfig {
                 command: env.interpolate(&c.command),
@@ -110,33 +114,46 @@ impl AllocRunner {
         }
     }
 
-    /// `allocRunner.handleTaskStateUpdates`: reports the allocation's state and kills the
-    /// live tasks once a task failed or the leader died.
+    /// `allocRunner.handleTaskStateUpdates`: reports the allocation's state, lets tasks
+    /// start as their lifecycle stage comes, and kills the live tasks once a task failed,
+    /// the leader died, or only sidecars are left.
     pub(crate) fn task_state_updated(self: &Arc<Self>) {
         let mut last_status = lock(&self.status);
         let update = self.snapshot();
+        let lifecycles: Vec<_> = self.tasks.iter().map(|(n, tr)| (n.as_str(), tr.lifecycle)).collect();
+        for (tr, may_start) in self.tasks.values().zip(coordinator::may_start(&lifecycles, &update.task_states)) {
+            if may_start {
+                tr.allow_start();
+            }
+        }
         let mut kill_event = None;
         let mut live = Vec::new();
-        for (name, state) in &update.task_states {
+        for (name, tr) in &self.tasks {
+            let state = &update.task_states[name];
+            if tr.lifecycle.stage == Stage::Poststop {
+                continue;
+            }
             if state.state != task_state::DEAD {
-                live.push(name.clone());
+                live.push(tr.clone());
             } else if state.failed {
                 kill_event.get_or_insert_with(|| events::sibling_failed(name));
-            } else if self.tasks.get(name).is_some_and(|tr| tr.leader) {
+            } else if tr.leader {
                 kill_event = Some(events::leader_dead());
             }
+        }
+        let has_sidecars = self.tasks.values().any(|tr| tr.lifecycle.sidecar);
+        if kill_event.is_none() && has_sidecars && !live.is_empty() && live.iter().all(|tr| tr.lifecycle.sidecar) {
+            kill_event = Some(events::main_dead());
         }
         if let Some(event) = kill_event {
             if !live.is_empty() && !self.killing_siblings.swap(true, Ordering::SeqCst) {
                 let me = self.clone();
                 // Emitting re-enters this function: do it outside the lock, on the runtime.
                 self.runtime.spawn(async move {
-                    for name in &live {
-                        if let Some(tr) = me.tasks.get(name) {
-                            tr.emit_event(event.clone());
-                        }
+                    for tr in &live {
+                        tr.emit_event(event.clone());
                     }
-                    me.kill_tasks().await;
+                    me.kill_tasks(false).await;
                 });
             }
         }
@@ -153,20 +170,31 @@ impl AllocRunner {
         self.tasks.values().all(|tr| tr.is_dead())
     }
 
-    /// `allocRunner.killTasks`: the leader first, then the others together.
-    pub(crate) async fn kill_tasks(&self) {
-        if let Some(leader) = self.tasks.values().find(|tr| tr.leader) {
+    /// `allocRunner.killTasks`: the leader first, then the other tasks together, then the
+    /// sidecars. Poststop tasks are left to run after the others, unless `poststop_too`
+    /// (the agent is going away).
+    pub(crate) async fn kill_tasks(&self, poststop_too: bool) {
+        let poststop = |tr: &TaskRunner| tr.lifecycle.stage == Stage::Poststop;
+        if let Some(leader) = self.tasks.values().find(|tr| tr.leader && !poststop(tr)) {
             leader.kill(Some(leader.killing_event())).await;
         }
-        let others: Vec<_> = self
-            .tasks
-            .values()
-            .filter(|tr| !tr.leader)
-            .cloned()
-            .map(|tr| self.runtime.spawn(async move { tr.kill(Some(tr.killing_event())).await }))
-            .collect();
-        for killed in others {
-            let _ = killed.await;
+        // Waves: the main tasks, then the sidecars, then (at agent exit) the poststop tasks.
+        let in_wave = |tr: &TaskRunner, wave: usize| match wave {
+            0 => !tr.leader && !poststop(tr) && !tr.lifecycle.sidecar,
+            1 => !tr.leader && !poststop(tr) && tr.lifecycle.sidecar,
+            _ => poststop_too && poststop(tr),
+        };
+        for wave in 0..3 {
+            let kills: Vec<_> = self
+                .tasks
+                .values()
+                .filter(|tr| in_wave(tr, wave))
+                .cloned()
+                .map(|tr| self.runtime.spawn(async move { tr.kill(Some(tr.killing_event())).await }))
+                .collect();
+            for killed in kills {
+                let _ = killed.await;
+            }
         }
     }
 

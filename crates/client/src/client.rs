@@ -67,7 +67,7 @@ impl Client {
     /// that is already here does nothing.
     pub fn run(&self, alloc: &Allocation) -> Result<(), ClientError> {
         let runtime = Handle::try_current()
-            .map_err(|_| ClientError::InvalidAllocation("the client runs allocations on a Tokio runtime".into()))?;
+            .map_err(|_| ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current")))?;
         let mut allocs = lock(&self.inner.allocs);
         if allocs.contains_key(&alloc.id) {
             return Ok(());
@@ -83,7 +83,7 @@ impl Client {
     pub async fn stop(&self, alloc_id: &str) -> Result<(), ClientError> {
         let runner = self.runner(alloc_id)?;
         if !runner.is_terminal() {
-            runner.kill_tasks().await;
+            runner.kill_tasks(false).await;
         }
         Ok(())
     }
@@ -186,18 +186,12 @@ impl Client {
         Ok(self.runner(alloc_id)?.snapshot())
     }
 
-    /// Shuts down every task (agent exit) without GC.
+    /// Shuts down every task (agent exit), poststop tasks included, without GC.
     pub async fn shutdown(&self) {
-        let ids: Vec<String> = lock(&self.inner.allocs).keys().cloned().collect();
-        let stops: Vec<_> = ids
-            .into_iter()
-            .map(|id| {
-                let client = self.clone();
-                tokio::spawn(async move { client.stop(&id).await })
-            })
-            .collect();
-        for stop in stops {
-            let _ = stop.await;
+        let runners: Vec<_> = lock(&self.inner.allocs).values().filter(|r| !r.all_dead()).cloned().collect();
+        let kills: Vec<_> = runners.into_iter().map(|r| tokio::spawn(async move { r.kill_tasks(true).await })).collect();
+        for killed in kills {
+            let _ = killed.await;
         }
     }
 }

@@ -116,6 +116,10 @@ pub(crate) fn leader_dead() -> TaskEvent {
     new(kind::LEADER_DEAD)
 }
 
+pub(crate) fn main_dead() -> TaskEvent {
+    new(kind::MAIN_DEAD)
+}
+
 /// `TaskEvent.PopulateEventDisplayMessage`.
 pub(crate) fn populate_display_message(e: &mut TaskEvent) {
     if !e.display_message.is_empty() {
@@ -169,6 +173,7 @@ pub(crate) fn populate_display_message(e: &mut TaskEvent) {
         kind::RESTART_SIGNAL => or(&e.restart_reason, "Task signaled to restart"),
         kind::DRIVER_MESSAGE => e.driver_message.clone(),
         kind::LEADER_DEAD => "Leader Task in Group dead".into(),
+        kind::MAIN_DEAD => "Main tasks in the group died".into(),
         _ => e.message.clone(),
     };
 }

@@ -8,6 +8,7 @@
 mod alloc_runner;
 mod allocdir;
 mod client;
+mod coordinator;
 mod driver;
 mod env;
 mod error;

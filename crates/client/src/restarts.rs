@@ -25,9 +25,13 @@ pub(crate) enum Decision {
     Terminated,
 }
 
+pub(crate) fn is_batch(kind: &str) -> bool {
+    kind == job_type::BATCH || kind == job_type::SYSBATCH
+}
+
 /// `structs.DefaultServiceJobRestartPolicy` / `DefaultBatchJobRestartPolicy`.
 pub(crate) fn default_policy(kind: &str) -> RestartPolicy {
-    let batch = kind == job_type::BATCH || kind == job_type::SYSBATCH;
+    let batch = is_batch(kind);
     RestartPolicy {
         attempts: if batch { 3 } else { 2 },
         interval: GoDuration::from_std(Duration::from_secs(if batch { 86_400 } else { 1_800 })),
@@ -51,9 +55,8 @@ pub(crate) struct RestartTracker {
 }
 
 impl RestartTracker {
-    pub(crate) fn new(policy: RestartPolicy, job_type: &str) -> Self {
-        // Batch jobs do not restart after exiting successfully.
-        let on_success = !(job_type == job_type::BATCH || job_type == job_type::SYSBATCH);
+    /// `on_success`: whether a successful exit is restarted too (services and sidecars).
+    pub(crate) fn new(policy: RestartPolicy, on_success: bool) -> Self {
         RestartTracker {
             policy,
             on_success,
@@ -168,7 +171,7 @@ mod tests {
 
     #[test]
     fn fail_mode_gives_up_after_attempts() {
-        let mut t = RestartTracker::new(policy(2, "fail"), "service");
+        let mut t = RestartTracker::new(policy(2, "fail"), true);
         for _ in 0..2 {
             t.set_exit_result(1, 0);
             match t.state() {
@@ -188,10 +191,10 @@ mod tests {
 
     #[test]
     fn delay_mode_waits_for_the_next_interval() {
-        let mut t = RestartTracker::new(policy(0, "delay"), "service");
+        let mut t = RestartTracker::new(policy(0, "delay"), true);
         t.set_exit_result(0, 0);
         assert_eq!(t.state(), Decision::NotRestarting(REASON_NO_RESTARTS_ALLOWED.into()));
-        let mut t = RestartTracker::new(policy(1, "delay"), "service");
+        let mut t = RestartTracker::new(policy(1, "delay"), true);
         t.set_exit_result(1, 0);
         assert!(matches!(t.state(), Decision::Restart(..)));
         t.set_exit_result(1, 0);
@@ -206,23 +209,23 @@ mod tests {
 
     #[test]
     fn batch_success_terminates_and_service_success_restarts() {
-        let mut t = RestartTracker::new(policy(2, "fail"), "batch");
+        let mut t = RestartTracker::new(policy(2, "fail"), false);
         t.set_exit_result(0, 0);
         assert_eq!(t.state(), Decision::Terminated);
-        let mut t = RestartTracker::new(policy(2, "fail"), "service");
+        let mut t = RestartTracker::new(policy(2, "fail"), true);
         t.set_exit_result(0, 0);
         assert!(matches!(t.state(), Decision::Restart(..)));
     }
 
     #[test]
     fn kill_and_user_restart_bypass_the_policy() {
-        let mut t = RestartTracker::new(policy(0, "fail"), "service");
+        let mut t = RestartTracker::new(policy(0, "fail"), true);
         t.set_restart_triggered();
         assert_eq!(t.state(), Decision::Restart(Duration::ZERO, String::new()));
         t.set_killed();
         t.set_exit_result(1, 0);
         assert_eq!(t.state(), Decision::Killed);
-        let mut t2 = RestartTracker::new(policy(2, "fail"), "service");
+        let mut t2 = RestartTracker::new(policy(2, "fail"), true);
         t2.set_start_error(false);
         assert_eq!(t2.state(), Decision::NotRestarting(REASON_UNRECOVERABLE_ERROR.into()));
     }

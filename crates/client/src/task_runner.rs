@@ -2,11 +2,12 @@
 //! restart in place; its `TaskState` and latest events.
 
 use crate::alloc_runner::AllocRunner;
+use crate::coordinator::Lifecycle;
 use crate::allocdir::AllocDir;
 use crate::driver::{self, DriverHandle, ExitResult, RawExecConfig, LOG_MAX_BYTES_KEY};
 use crate::events;
 use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
-use crate::restarts::{Decision, RestartTracker};
+use crate::restarts::{is_batch, Decision, RestartTracker};
 use crate::stats::ProcessTreeSampler;
 use crate::ClientError;
 use nix::sys::signal::Signal;
@@ -40,6 +41,7 @@ pub(crate) struct TaskSpec {
 pub(crate) struct TaskRunner {
     pub(crate) name: String,
     pub(crate) leader: bool,
+    pub(crate) lifecycle: Lifecycle,
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) task_dir: PathBuf,
     alloc_dir: AllocDir,
@@ -53,6 +55,8 @@ pub(crate) struct TaskRunner {
     tracker: Mutex<RestartTracker>,
     logmon: Mutex<Option<LogMon>>,
     sampler: Mutex<Option<ProcessTreeSampler>>,
+    /// Opened by the allocation once the task's lifecycle stage may start.
+    may_start: watch::Sender<bool>,
     kill: watch::Sender<bool>,
     dead: watch::Sender<bool>,
     alloc: Weak<AllocRunner>,
@@ -76,11 +80,14 @@ impl TaskRunner {
             .and_then(serde_json::Value::as_u64)
             .filter(|n| *n > 0)
             .unwrap_or(size_mb * 1024 * 1024);
+        let lifecycle = Lifecycle::of(task);
+        let on_success = lifecycle.restarts_on_success(is_batch(&spec.job_type));
         let mut state = TaskState { state: task_state::PENDING.to_string(), ..TaskState::default() };
         append_event(&mut state, events::received());
         TaskRunner {
             name: task.name.clone(),
             leader: task.leader,
+            lifecycle,
             task_dir: alloc_dir.task_dir(&task.name),
             alloc_dir,
             config: spec.config,
@@ -91,9 +98,10 @@ impl TaskRunner {
             log_file_size,
             state: Mutex::new(state),
             handle: Mutex::new(None),
-            tracker: Mutex::new(RestartTracker::new(spec.policy, &spec.job_type)),
+            tracker: Mutex::new(RestartTracker::new(spec.policy, on_success)),
             logmon: Mutex::new(None),
             sampler: Mutex::new(None),
+            may_start: watch::channel(false).0,
             kill: watch::channel(false).0,
             dead: watch::channel(false).0,
             alloc,
@@ -102,6 +110,11 @@ impl TaskRunner {
 
     pub(crate) fn state(&self) -> TaskState {
         lock(&self.state).clone()
+    }
+
+    /// Lets the task start once its lifecycle stage is reached; stays open.
+    pub(crate) fn allow_start(&self) {
+        self.may_start.send_if_modified(|open| !std::mem::replace(open, true));
     }
 
     pub(crate) fn is_dead(&self) -> bool {
@@ -145,9 +158,14 @@ impl TaskRunner {
     /// The task's main loop (`TaskRunner.Run`); returns when the task is dead for good.
     pub(crate) async fn run(self: Arc<Self>) {
         let mut kill = self.kill.subscribe();
+        let mut may_start = self.may_start.subscribe();
         let last_event = loop {
             if *kill.borrow_and_update() {
                 break None;
+            }
+            tokio::select! {
+                _ = may_start.wait_for(|open| *open) => {}
+                _ = killed(&mut kill) => break None,
             }
             match self.start() {
                 Err(event) => {

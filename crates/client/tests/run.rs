@@ -153,7 +153,8 @@ async fn bad_allocations_are_refused_without_running_anything() {
     no_group.task_group = "other".into();
     let escaping = alloc("../b3", "batch", vec![sh_task("web", "true")], policy(0, "fail"));
     let bad_task = alloc("b4", "batch", vec![sh_task("a/b", "true")], policy(0, "fail"));
-    for a in [no_job, no_group, escaping, bad_task] {
+    let twice = alloc("b6", "batch", vec![sh_task("web", "true"), sh_task("web", "true")], policy(0, "fail"));
+    for a in [no_job, no_group, escaping, bad_task, twice] {
         let err = h.client.run(&a).unwrap_err();
         assert!(err.is_bad_request(), "{err}");
         assert!(h.client.alloc_dir(&a.id).unwrap_err().is_not_found());

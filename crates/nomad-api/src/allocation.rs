@@ -156,6 +156,7 @@ pub mod task_event {
     pub const SIGNALING: &str = "Signaling";
     pub const SIBLING_FAILED: &str = "Sibling Task Failed";
     pub const LEADER_DEAD: &str = "Leader Task Dead";
+    pub const MAIN_DEAD: &str = "Main Tasks Dead";
     pub const DRIVER_MESSAGE: &str = "Driver";
     pub const TASK_SETUP: &str = "Task Setup";
     pub const BUILDING_TASK_DIR: &str = "Building Task Directory";
