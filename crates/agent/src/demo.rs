@@ -8,8 +8,10 @@ use nomad_api::{job_type, restart_mode, Job, ReschedulePolicy, RestartPolicy};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Request-like lines every second; drains on SIGTERM, answers SIGHUP and SIGUSR1.
+/// Request-like lines every second; drains on SIGINT (Nomad's kill signal) or SIGTERM,
+/// answers SIGHUP and SIGUSR1.
 const WEB: &str = r#"
+trap 'echo "received SIGINT, draining connections"; exit 0' INT
 trap 'echo "received SIGTERM, draining connections"; exit 0' TERM
 trap 'echo "received SIGHUP, reloading configuration"' HUP
 trap 'echo "received SIGUSR1, reopening log files"' USR1

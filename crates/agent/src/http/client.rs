@@ -96,7 +96,22 @@ fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::bad_request("Failed to decode body: Request body is empty"));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("Failed to decode body: {e}")))
+    let fail = |e: String| ApiError::bad_request(format!("Failed to decode body: {e}"));
+    // Go decodes only an object into a struct; serde would take an array too.
+    match serde_json::from_slice::<serde_json::Value>(body).map_err(|e| fail(e.to_string()))? {
+        object @ serde_json::Value::Object(_) => serde_json::from_value(object).map_err(|e| fail(e.to_string())),
+        other => Err(fail(format!("cannot unmarshal {} into a request object", json_kind(&other)))),
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::Bool(_) => "bool",
+        _ => "null",
+    }
 }
 
 fn non_empty(text: &str) -> Option<&str> {
@@ -113,10 +128,15 @@ async fn signal(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Re
 }
 
 /// `/v1/client/allocation/:id/restart` (namespace:alloc-lifecycle); the body may be empty.
+/// `AllTasks` restarts the tasks that have finished too.
 async fn restart(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
     let args: AllocRestartRequest = if body.is_empty() { AllocRestartRequest::default() } else { decode_body(body)? };
     authorize_alloc(state, id, req, cap::ALLOC_LIFECYCLE)?;
-    state.client.restart(id, non_empty(&args.task_name)).await?;
+    if args.all_tasks && args.task_name.is_empty() {
+        state.client.restart_all_tasks(id).await?;
+    } else {
+        state.client.restart(id, non_empty(&args.task_name)).await?;
+    }
     req.reply(None, &GenericResponse {})
 }
 

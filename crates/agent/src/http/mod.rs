@@ -6,33 +6,26 @@ pub mod alloc_stub;
 pub mod allocations;
 pub mod client;
 pub mod cluster;
+pub mod cors;
 pub mod jobs;
 pub mod meta;
 pub mod nodes;
 pub mod request;
 
 use crate::AppState;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-/// `wrapCORS`: only the client endpoints a browser may read from another origin.
-fn client_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::HEAD, Method::GET])
-        .allow_headers(AllowHeaders::any())
-}
-
 pub fn router(state: AppState) -> Router {
+    // Only the client endpoints a browser may read from another origin (`wrapCORS`).
     let cors_routes = Router::new()
         .route("/v1/client/stats", any(client::stats))
         .route("/v1/client/allocation/{*rest}", any(client::allocation))
-        .layer(client_cors());
+        .layer(axum::middleware::from_fn(cors::cors));
     Router::new()
         .route("/v1/agent/self", any(agent::agent_self))
         .route("/v1/agent/members", any(agent::members))
