@@ -306,3 +306,23 @@ fn append_event(state: &mut TaskState, mut event: TaskEvent) {
     }
     state.events.push(event);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_latest_ten_events_and_counts_restarts() {
+        let mut state = TaskState::default();
+        append_event(&mut state, events::received());
+        for _ in 0..11 {
+            append_event(&mut state, events::restarting(Duration::from_secs(1), events::REASON_WITHIN_POLICY));
+        }
+        append_event(&mut state, events::not_restarting("done"));
+        assert_eq!(state.events.len(), MAX_EVENTS);
+        assert_eq!(state.events[0].kind, nomad_api::task_event::RESTARTING);
+        assert_eq!(state.events.last().unwrap().display_message, "done");
+        assert_eq!(state.restarts, 11);
+        assert!(state.failed && state.last_restart.is_some());
+    }
+}
