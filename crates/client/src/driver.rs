@@ -86,6 +86,13 @@ pub(crate) fn start(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(false);
+    // The local agent does not restore tasks after it restarts, so a task must not outlive
+    // it: the kernel kills the task if the agent's thread that started it goes away.
+    // SAFETY: the closure runs between fork and exec and only makes the prctl system call,
+    // which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
+    }
     let mut child = cmd.spawn().map_err(|e| {
         format!(
             "failed to launch command with executor: rpc error: code = Unknown desc = failed to start command path={:?} --- args={:?}: {e}",

@@ -179,3 +179,33 @@ async fn a_failed_task_kills_its_siblings() {
     assert_eq!(sibling.display_message, "Task's sibling \"bad\" failed");
     assert!(failed.task_states["bad"].failed);
 }
+
+#[test]
+fn tasks_do_not_outlive_the_thread_that_started_them() {
+    let h = harness();
+    let pid_file = h.dir.path().join("pid");
+    let script = format!("echo $$ > {}; exec sleep 30", pid_file.display());
+    let client = h.client.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
+            let pid_file = pid_file.clone();
+            eventually("the task to start", || fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))).await;
+        });
+    })
+    .join()
+    .unwrap();
+    let pid = fs::read_to_string(h.dir.path().join("pid")).unwrap().trim().to_string();
+    let gone = || {
+        fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+    };
+    for _ in 0..250 {
+        if gone() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("task process {pid} outlived the agent thread");
+}
