@@ -2,6 +2,7 @@
 //! process group, with stdout and stderr going to logmon.
 
 use crate::logmon::{self, LogMon};
+use crate::spawner;
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -67,7 +68,7 @@ pub(crate) struct DriverHandle {
 }
 
 /// Starts the process; an error is the driver error Nomad would report.
-pub(crate) fn start(
+pub(crate) async fn start(
     config: &RawExecConfig,
     task_dir: &Path,
     env: &BTreeMap<String, String>,
@@ -87,13 +88,13 @@ pub(crate) fn start(
         .process_group(0)
         .kill_on_drop(false);
     // The local agent does not restore tasks after it restarts, so a task must not outlive
-    // it: the kernel kills the task if the agent's thread that started it goes away.
+    // it (see `spawner`).
     // SAFETY: the closure runs between fork and exec and only makes the prctl system call,
     // which is async-signal-safe.
     unsafe {
         cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
     }
-    let mut child = cmd.spawn().map_err(|e| {
+    let mut child = spawner::spawn(cmd).await.map_err(|e| {
         format!(
             "failed to launch command with executor: rpc error: code = Unknown desc = failed to start command path={:?} --- args={:?}: {e}",
             bin.to_string_lossy(),

@@ -16,6 +16,7 @@ mod events;
 mod logmon;
 mod restarts;
 mod signals;
+mod spawner;
 mod stats;
 mod task_runner;
 

@@ -167,7 +167,7 @@ impl TaskRunner {
                 _ = may_start.wait_for(|open| *open) => {}
                 _ = killed(&mut kill) => break None,
             }
-            match self.start() {
+            match self.start().await {
                 Err(event) => {
                     self.emit_event(*event);
                     // Setup and raw_exec driver errors are not recoverable.
@@ -206,7 +206,7 @@ impl TaskRunner {
 
     /// Builds the task directory and logmon once, then launches the process; an error is
     /// the Setup Failure or Driver Failure event to emit.
-    fn start(&self) -> Result<DriverHandle, Box<TaskEvent>> {
+    async fn start(&self) -> Result<DriverHandle, Box<TaskEvent>> {
         let logs = {
             let mut logmon = lock(&self.logmon);
             match &*logmon {
@@ -226,7 +226,7 @@ impl TaskRunner {
         };
         let driver_failure = |e: &str| Box::new(events::driver_failure(e));
         let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
-        driver::start(config, &self.task_dir, &self.env, &logs).map_err(|e| driver_failure(&e))
+        driver::start(config, &self.task_dir, &self.env, &logs).await.map_err(|e| driver_failure(&e))
     }
 
     async fn handle_kill(&self, handle: &DriverHandle) -> ExitResult {

@@ -180,32 +180,53 @@ async fn a_failed_task_kills_its_siblings() {
     assert!(failed.task_states["bad"].failed);
 }
 
+/// Plays the agent for `tasks_die_with_the_agent`: runs a task, then waits to be killed.
 #[test]
-fn tasks_do_not_outlive_the_thread_that_started_them() {
-    let h = harness();
-    let pid_file = h.dir.path().join("pid");
-    let script = format!("echo $$ > {}; exec sleep 30", pid_file.display());
-    let client = h.client.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
-            let pid_file = pid_file.clone();
-            eventually("the task to start", || fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))).await;
+#[ignore = "run as a child process by tasks_die_with_the_agent"]
+fn agent_process() {
+    let Ok(dir) = std::env::var("CARAVAN_TEST_AGENT_DIR") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (client, _updates) = caravan_client::Client::new(caravan_client::ClientConfig {
+            data_dir: dir.clone().into(),
+            node_id: "n".into(),
+            node_name: "n".into(),
+            region: "global".into(),
+            datacenter: "dc1".into(),
         });
-    })
-    .join()
-    .unwrap();
-    let pid = fs::read_to_string(h.dir.path().join("pid")).unwrap().trim().to_string();
-    let gone = || {
+        let script = format!("echo $$ > {dir}/pid.tmp; mv {dir}/pid.tmp {dir}/pid; exec sleep 30");
+        client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+}
+
+#[test]
+fn tasks_die_with_the_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut agent = std::process::Command::new(exe)
+        .args(["--exact", "agent_process", "--ignored", "--quiet"])
+        .env("CARAVAN_TEST_AGENT_DIR", dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.path().join("pid");
+    let wait = |what: &str, check: &dyn Fn() -> bool| {
+        for _ in 0..500 {
+            if check() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {what}");
+    };
+    wait("the task to start", &|| pid_file.exists());
+    let pid = fs::read_to_string(&pid_file).unwrap().trim().to_string();
+    agent.kill().unwrap();
+    agent.wait().unwrap();
+    // Gone, or a zombie waiting for init to reap it.
+    wait("the task to die", &|| {
         fs::read_to_string(format!("/proc/{pid}/stat"))
             .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-    };
-    for _ in 0..250 {
-        if gone() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("task process {pid} outlived the agent thread");
+    });
 }
