@@ -1,0 +1,212 @@
+//! Walking a task's rotated logs `alloc/logs/<task>.<type>.<N>` as Nomad's `logsImpl`,
+//! `logIndexes` and `findClosest` do.
+
+use crate::error::FsError;
+use crate::params::{LogType, Origin};
+use crate::read;
+use crate::resolve::Resolved;
+use crate::tail::Tail;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The logs directory, relative to the allocation directory.
+pub const LOG_DIR: &str = "alloc/logs";
+
+/// How often to look for the next log file (Nomad's `nextLogCheckRate`) and poll a file.
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A log file and its rotation index.
+#[derive(Debug, Clone)]
+struct LogFile {
+    index: i64,
+    name: String,
+    size: i64,
+}
+
+/// When to stop reading a file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leave {
+    /// At the first end of file (no follow).
+    AtEof,
+    /// Never: follow it until it is deleted.
+    Never,
+    /// At the end of file once a log with this index or a later one exists.
+    OnRotation(i64),
+}
+
+/// Which file comes next, and from where.
+pub(crate) struct LogWalk {
+    alloc_dir: PathBuf,
+    task: String,
+    log_type: LogType,
+    follow: bool,
+    next_index: i64,
+    /// Negative: back from the end of `next_index`'s file (Nomad's convention).
+    offset: i64,
+    started: bool,
+    done: bool,
+}
+
+impl LogWalk {
+    pub fn new(alloc_dir: &Path, task: &str, log_type: LogType, offset: i64, origin: Origin, follow: bool) -> LogWalk {
+        let (next_index, offset) = match origin {
+            Origin::Start => (0, offset),
+            Origin::End => (i64::MAX, offset.saturating_neg()),
+        };
+        LogWalk {
+            alloc_dir: alloc_dir.to_path_buf(),
+            task: task.to_string(),
+            log_type,
+            follow,
+            next_index,
+            offset,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// The next file to read and when to leave it; `None` when the walk is over.
+    pub async fn next(&mut self) -> Result<Option<(Tail, Leave)>, FsError> {
+        // A file listed but gone when opened was rotated out: list again, a few times.
+        const ATTEMPTS: usize = 3;
+        for attempt in 1..=ATTEMPTS {
+            if self.done {
+                return Ok(None);
+            }
+            let logs = self.list().await?;
+            let (file, open_offset) = find_closest(&logs, self.next_index, self.offset, &self.task, self.log_type)?;
+            if self.started && file.index < self.next_index {
+                // The file we followed went away with no successor.
+                return Ok(None);
+            }
+            let last = logs.last().map_or(file.index, |l| l.index);
+            let name = format!("{LOG_DIR}/{}", file.name);
+            match read::open(&self.alloc_dir, &name, open_offset, Origin::Start).await {
+                Ok(opened) => {
+                    self.started = true;
+                    self.done = !self.follow && file.index >= last;
+                    self.next_index = file.index + 1;
+                    self.offset = 0;
+                    let leave = if self.follow { Leave::OnRotation(file.index + 1) } else { Leave::AtEof };
+                    return Ok(Some((Tail::new(opened, name).await?, leave)));
+                }
+                Err(e) if e.is_not_found() && attempt < ATTEMPTS => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a log with `index` or a later one exists. Polled often, so it reads names
+    /// only, not each file's metadata.
+    pub async fn rotated(&self, index: i64) -> Result<bool, FsError> {
+        let listed = |e| FsError::ListLogs(Box::new(e));
+        let dir = Resolved::new(&self.alloc_dir, LOG_DIR).map_err(listed)?.full;
+        let mut entries = tokio::fs::read_dir(&dir).await.map_err(|e| listed(FsError::io("open", &dir)(e)))?;
+        while let Some(entry) = entries.next_entry().await.map_err(|e| listed(FsError::io("readdirent", &dir)(e)))? {
+            if self.index_of(&entry.file_name().to_string_lossy())?.is_some_and(|i| i >= index) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// This task's logs of this type, by index.
+    async fn list(&self) -> Result<Vec<LogFile>, FsError> {
+        let entries = crate::info::list(&self.alloc_dir, LOG_DIR)
+            .await
+            .map_err(|e| FsError::ListLogs(Box::new(e)))?;
+        let mut logs = Vec::new();
+        for entry in entries.into_iter().filter(|e| !e.is_dir) {
+            if let Some(index) = self.index_of(&entry.name)? {
+                logs.push(LogFile { index, name: entry.name, size: entry.size });
+            }
+        }
+        logs.sort_by_key(|l| l.index);
+        Ok(logs)
+    }
+
+    /// The rotation index in `<task>.<type>.<N>`; `None` for another file (Nomad's `logIndexes`).
+    fn index_of(&self, name: &str) -> Result<Option<i64>, FsError> {
+        let prefix = format!("{}.{}.", self.task, self.log_type.as_str());
+        let Some(index) = name.strip_prefix(&prefix) else { return Ok(None) };
+        index
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|reason| FsError::InvalidLogIndex { value: index.to_string(), reason })
+    }
+}
+
+/// The log file to start in and the offset in it: the first file with an index at least
+/// `index` (else the last), then `offset` bytes forward across later files, or, when
+/// negative, back across earlier ones; clamped to the first file's start and the last's end.
+fn find_closest<'a>(
+    logs: &'a [LogFile],
+    index: i64,
+    offset: i64,
+    task: &str,
+    log_type: LogType,
+) -> Result<(&'a LogFile, i64), FsError> {
+    let not_found = || FsError::LogNotFound { task: task.to_string(), log_type: log_type.as_str().to_string() };
+    let last = logs.len().checked_sub(1).ok_or_else(not_found)?;
+    let mut i = logs.partition_point(|l| l.index < index).min(last);
+    let mut offset = offset;
+    loop {
+        let size = logs[i].size;
+        if offset < 0 {
+            let from_start = size + offset;
+            if from_start >= 0 || i == 0 {
+                offset = from_start.max(0);
+                break;
+            }
+            offset = from_start;
+            i -= 1;
+        } else {
+            if offset <= size || i == last {
+                offset = offset.min(size);
+                break;
+            }
+            offset -= size;
+            i += 1;
+        }
+    }
+    Ok((&logs[i], offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logs(sizes: &[(i64, i64)]) -> Vec<LogFile> {
+        sizes.iter().map(|&(index, size)| LogFile { index, name: format!("web.stdout.{index}"), size }).collect()
+    }
+
+    fn closest(logs: &[LogFile], index: i64, offset: i64) -> (i64, i64) {
+        let (file, offset) = find_closest(logs, index, offset, "web", LogType::Stdout).expect("found");
+        (file.index, offset)
+    }
+
+    #[test]
+    fn finds_as_nomad_does() {
+        let l = logs(&[(3, 100), (4, 50), (5, 20)]);
+        assert_eq!(closest(&l, 0, 0), (3, 0));
+        assert_eq!(closest(&l, 0, 120), (4, 20));
+        assert_eq!(closest(&l, 0, 100), (3, 100));
+        assert_eq!(closest(&l, 0, 10_000), (5, 20));
+        assert_eq!(closest(&l, i64::MAX, -10), (5, 10));
+        assert_eq!(closest(&l, i64::MAX, -30), (4, 40));
+        assert_eq!(closest(&l, i64::MAX, -100), (3, 70));
+        assert_eq!(closest(&l, i64::MAX, -10_000), (3, 0));
+        // origin=end with offset 0 starts at the beginning of the last file, as in Nomad.
+        assert_eq!(closest(&l, i64::MAX, 0), (5, 0));
+        assert_eq!(closest(&l, 4, 0), (4, 0));
+        assert_eq!(closest(&l, 6, 0), (5, 0));
+    }
+
+    #[test]
+    fn no_log_is_nomads_404() {
+        let err = find_closest(&[], 0, 0, "web", LogType::Stderr).expect_err("none");
+        assert_eq!(err.to_string(), r#"log entry for task "web" and log type "stderr" not found"#);
+        assert_eq!(err.code(), 404);
+    }
+}
