@@ -1,0 +1,57 @@
+//! The `serve` subcommand's flags. Flags named as Nomad's CLI names them win over the
+//! environment variables the CLI reads (see `ProxyConfig::from_env_and_args`).
+
+use clap::Args;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CARAVAN_BIND_ADDR", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Port to listen on (beside Nomad's 4646-4648); 0 picks a free one.
+    #[arg(long, env = "CARAVAN_PORT", default_value_t = 4649)]
+    pub port: u16,
+
+    /// The built dashboard (trunk's dist/), served at /ui/.
+    #[arg(long, env = "CARAVAN_UI_DIR")]
+    pub ui_dir: PathBuf,
+
+    /// The Nomad agent to forward /v1/* to [default: $NOMAD_ADDR, else http://127.0.0.1:4646].
+    #[arg(long)]
+    pub nomad_addr: Option<String>,
+
+    /// PEM CA certificate(s) to verify the agent with [default: $NOMAD_CACERT].
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Directory of PEM CA certificates, used when no --ca-cert [default: $NOMAD_CAPATH].
+    #[arg(long)]
+    pub ca_path: Option<PathBuf>,
+
+    /// PEM client certificate for mutual TLS [default: $NOMAD_CLIENT_CERT].
+    #[arg(long)]
+    pub client_cert: Option<PathBuf>,
+
+    /// PEM private key of the client certificate [default: $NOMAD_CLIENT_KEY].
+    #[arg(long)]
+    pub client_key: Option<PathBuf>,
+
+    /// Server name to send (SNI) and verify the agent's certificate against, instead of the
+    /// address's host [default: $NOMAD_TLS_SERVER_NAME].
+    #[arg(long)]
+    pub tls_server_name: Option<String>,
+
+    /// Do not verify the agent's certificate [default: $NOMAD_SKIP_VERIFY].
+    #[arg(long)]
+    pub tls_skip_verify: bool,
+}
+
+impl ServeArgs {
+    /// Where to listen: `--bind` and `--port`.
+    pub fn listen_addr(&self) -> std::net::SocketAddr {
+        (self.bind, self.port).into()
+    }
+}

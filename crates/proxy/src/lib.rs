@@ -1,0 +1,53 @@
+//! `serve` mode: the built dashboard and a real Nomad agent's `/v1/*` API from one origin.
+//!
+//! Nomad's exec WebSocket refuses foreign origins and most `/v1` endpoints send no CORS
+//! headers, so a dashboard on another origin cannot talk to the agent. This serves the dashboard
+//! at `/ui/` and forwards `/v1/*` (plain requests, blocking queries, log and file streams and
+//! the exec WebSocket) to the agent at `--nomad-addr`/`NOMAD_ADDR`, over TLS configured as
+//! Nomad's CLI configures it.
+//!
+//! Mount the router at the root and do not wrap it in a compression or timeout layer: streams
+//! must pass unbuffered and blocking queries last up to 5 minutes plus jitter.
+
+mod args;
+mod config;
+mod connector;
+mod dashboard;
+mod error;
+mod forward;
+mod headers;
+mod tls;
+mod upstream;
+mod websocket;
+
+pub use args::ServeArgs;
+pub use config::{ProxyConfig, DEFAULT_NOMAD_ADDR};
+pub use dashboard::dashboard_routes;
+pub use error::ProxyError;
+pub use upstream::Upstream;
+
+use axum::routing::any;
+use axum::Router;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The dashboard at `/ui/` (`/` redirects there) and `/v1/*` forwarded to the agent.
+pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
+    let dashboard = dashboard_routes(&config.ui_dir)?;
+    let agent = Arc::new(forward::Agent::new(config));
+    Ok(Router::new()
+        .route("/v1/{*path}", any(forward::forward))
+        .with_state(agent)
+        .merge(dashboard))
+}
+
+/// Serves [`proxy_router`] on `listener` until the server fails.
+pub async fn serve(config: ProxyConfig, listener: TcpListener) -> Result<(), ProxyError> {
+    let upstream = config.upstream.clone();
+    let router = proxy_router(config)?;
+    let address = listener.local_addr().map_err(ProxyError::Serve)?;
+    tracing::info!("dashboard at http://{address}/ui/, /v1/* forwarded to {upstream}");
+    axum::serve(listener, router)
+        .await
+        .map_err(ProxyError::Serve)
+}

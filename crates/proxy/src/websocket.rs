@@ -1,0 +1,181 @@
+//! The exec WebSocket (`/v1/client/allocation/:id/exec`), relayed frame by frame. The browser's
+//! upgrade is accepted only once the agent has accepted ours, so a refusal (403, 404) reaches the
+//! browser as the agent sent it. The agent compares `Origin` with its own address, so ours
+//! carries that address whatever page the browser came from: to the browser, the proxy is the
+//! agent, and the agent never sees the browser's origin.
+
+use crate::connector::{Connection, CONNECT_TIMEOUT};
+use crate::forward::{bad_gateway, Agent};
+use crate::headers::remove_hop_by_hop;
+use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::{self, HeaderMap, HeaderName};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self as ts, Error as WsError};
+use tokio_tungstenite::WebSocketStream;
+use tower::ServiceExt;
+
+/// How long one side may take to answer a close the other side started.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Sent to the browser when the agent's connection ends without a close frame.
+const BAD_GATEWAY: u16 = 1014;
+
+/// Headers each side's handshake makes for itself (the `Origin` is set to the agent's).
+const HANDSHAKE: [HeaderName; 7] = [
+    header::HOST,
+    header::ORIGIN,
+    header::SEC_WEBSOCKET_KEY,
+    header::SEC_WEBSOCKET_VERSION,
+    header::SEC_WEBSOCKET_EXTENSIONS,
+    header::SEC_WEBSOCKET_PROTOCOL,
+    header::SEC_WEBSOCKET_ACCEPT,
+];
+
+type AgentSocket = WebSocketStream<TokioIo<Connection>>;
+
+pub(crate) fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let failed =
+        |error: &dyn std::error::Error| bad_gateway(&agent.upstream, &Method::GET, &path, error);
+
+    let handshake = match handshake_request(agent, path_and_query, parts.headers) {
+        Ok(request) => request,
+        Err(error) => return failed(&error),
+    };
+    let connect_url = match agent.upstream.http_url(path_and_query) {
+        Ok(url) => url,
+        Err(error) => return failed(&error),
+    };
+    let connection = match agent.connector.clone().oneshot(connect_url).await {
+        Ok(connection) => connection,
+        Err(error) => return failed(&*error),
+    };
+    let connecting = tokio_tungstenite::client_async(handshake, TokioIo::new(connection));
+    let socket = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Ok(Ok((socket, _))) => socket,
+        Ok(Err(WsError::Http(refusal))) => return refused(*refusal),
+        Ok(Err(error)) => return failed(&error),
+        Err(elapsed) => return failed(&elapsed),
+    };
+    tracing::debug!(path, "relaying a WebSocket");
+    upgrade.on_upgrade(move |browser| pump(browser, socket))
+}
+
+/// The browser's headers minus the connection's own and the handshake's, with the agent's
+/// address as `Origin`; `X-Nomad-Token` and cookies pass as they are.
+fn handshake_request(
+    agent: &Agent,
+    path_and_query: &str,
+    mut headers: HeaderMap,
+) -> Result<ts::handshake::client::Request, WsError> {
+    let url = agent
+        .upstream
+        .ws_url(path_and_query)
+        .map_err(WsError::HttpFormat)?;
+    let mut request = url.into_client_request()?;
+    remove_hop_by_hop(&mut headers);
+    for name in &HANDSHAKE {
+        headers.remove(name);
+    }
+    let forwarded = request.headers_mut();
+    for (name, value) in &headers {
+        forwarded.append(name, value.clone());
+    }
+    forwarded.insert(header::ORIGIN, agent.upstream.origin());
+    Ok(request)
+}
+
+/// The agent's answer when it did not upgrade, passed on as it came.
+fn refused(response: ts::http::Response<Option<Vec<u8>>>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    remove_hop_by_hop(&mut parts.headers);
+    Response::from_parts(parts, Body::from(body.unwrap_or_default()))
+}
+
+/// Both directions until each has passed on a close (or its connection ended); once one side
+/// has closed, the other gets `CLOSE_GRACE` to answer.
+async fn pump(browser: WebSocket, agent: AgentSocket) {
+    let (mut to_browser, mut from_browser) = browser.split();
+    let (mut to_agent, mut from_agent) = agent.split();
+    let down = async {
+        while let Some(Ok(message)) = from_agent.next().await {
+            let Some(message) = to_browser_message(message) else {
+                continue;
+            };
+            let closing = matches!(message, Message::Close(_));
+            if to_browser.send(message).await.is_err() || closing {
+                return;
+            }
+        }
+        let close = CloseFrame {
+            code: BAD_GATEWAY,
+            reason: "the Nomad agent's connection ended".into(),
+        };
+        let _ = to_browser.send(Message::Close(Some(close))).await;
+    };
+    let up = async {
+        while let Some(Ok(message)) = from_browser.next().await {
+            let Some(message) = to_agent_message(message) else {
+                continue;
+            };
+            let closing = matches!(message, ts::Message::Close(_));
+            if to_agent.send(message).await.is_err() || closing {
+                return;
+            }
+        }
+        let _ = to_agent.close().await;
+    };
+    tokio::pin!(down, up);
+    tokio::select! {
+        () = &mut down => { let _ = tokio::time::timeout(CLOSE_GRACE, up).await; }
+        () = &mut up => { let _ = tokio::time::timeout(CLOSE_GRACE, down).await; }
+    }
+}
+
+// Pings and pongs are not relayed: each side's library answers its own peer's.
+
+fn to_browser_message(message: ts::Message) -> Option<Message> {
+    match message {
+        ts::Message::Text(text) => Some(Message::Text(text.as_str().into())),
+        ts::Message::Binary(data) => Some(Message::Binary(data)),
+        ts::Message::Close(frame) => Some(Message::Close(frame.map(|f| CloseFrame {
+            code: f.code.into(),
+            reason: f.reason.as_str().into(),
+        }))),
+        ts::Message::Ping(_) | ts::Message::Pong(_) | ts::Message::Frame(_) => None,
+    }
+}
+
+fn to_agent_message(message: Message) -> Option<ts::Message> {
+    match message {
+        Message::Text(text) => Some(ts::Message::Text(text.as_str().into())),
+        Message::Binary(data) => Some(ts::Message::Binary(data)),
+        Message::Close(frame) => Some(ts::Message::Close(frame.map(|f| {
+            ts::protocol::CloseFrame {
+                code: f.code.into(),
+                reason: f.reason.as_str().into(),
+            }
+        }))),
+        Message::Ping(_) | Message::Pong(_) => None,
+    }
+}

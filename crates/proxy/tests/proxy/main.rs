@@ -1,0 +1,8 @@
+//! The proxy between a fake Nomad agent and a browser-like client: one test binary.
+
+mod common;
+mod config;
+mod dashboard;
+mod forward;
+mod tls;
+mod websocket;
