@@ -1,1 +1,27 @@
-//! placeholder replaced by the dashboard
+//! Caravan: a live dashboard for HashiCorp Nomad, in Rust and WebAssembly.
+//!
+//! `api` talks to Nomad (endpoints, client, the blocking-query engine), `session` holds the
+//! connection and identity, `pages` are the routes and `components` the views they share.
+//! `acl`, `model` and the pure parts of `api` are framework-free and unit-tested natively;
+//! everything else needs a browser and builds only for wasm32.
+
+pub mod acl;
+pub mod api;
+pub mod model;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod pages;
+#[cfg(target_arch = "wasm32")]
+mod session;
+
+/// Mounts the dashboard on the page's `<body>`.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    // A panic would otherwise leave a dead page with nothing in the console.
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,227 @@
+//! Every endpoint the dashboard calls: its URL (built with `ApiUrl`), method, body and the
+//! ACL capability Nomad's docs list for it. Pages name endpoints here and never build URLs.
+
+use crate::acl::{ns, Capability};
+use nomad_api::query::{ApiUrl, QueryOptions};
+use nomad_api::{AllocRestartRequest, AllocSignalRequest};
+use std::time::Duration;
+
+/// Where reads go: the region and namespace from the page URL, and the stale-reads setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub region: Option<String>,
+    /// `None` is Nomad's default namespace; `*` is all namespaces.
+    pub namespace: Option<String>,
+    pub stale: bool,
+}
+
+impl Scope {
+    /// The namespace ACL checks run against.
+    pub fn namespace_name(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("default")
+    }
+
+    fn options(&self, namespaced: bool) -> QueryOptions {
+        QueryOptions {
+            region: self.region.clone(),
+            namespace: if namespaced { self.namespace.clone() } else { None },
+            stale: self.stale,
+            index: None,
+            wait: None,
+        }
+    }
+}
+
+/// A GET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    url: ApiUrl,
+    options: QueryOptions,
+    pub needs: Capability,
+    /// Nomad documents the endpoint as supporting blocking queries.
+    pub blocking: bool,
+    /// The endpoint answers errors with its usual JSON body (`/v1/agent/health` sends 500
+    /// with `ok: false`), so the body is decoded whatever the status.
+    pub json_on_error: bool,
+}
+
+impl Read {
+    fn new(url: ApiUrl, options: QueryOptions, needs: Capability) -> Self {
+        Read { url, options, needs, blocking: false, json_on_error: false }
+    }
+
+    fn blocking(mut self) -> Self {
+        self.blocking = true;
+        self
+    }
+
+    /// `/v1/...?...`, blocking on `index` when given.
+    pub fn path_and_query(&self, index: Option<u64>, wait: Duration) -> String {
+        let options = QueryOptions { index, wait: Some(wait), ..self.options.clone() };
+        self.url.clone().query_options(&options).path_and_query()
+    }
+}
+
+/// A request that changes something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub method: &'static str,
+    pub path_and_query: String,
+    pub body: Option<String>,
+    pub needs: Capability,
+}
+
+impl Write {
+    fn new(method: &'static str, url: ApiUrl, scope: &Scope, namespaced: bool, needs: Capability) -> Self {
+        let mut options = scope.options(namespaced);
+        options.stale = false;
+        Write { method, path_and_query: url.query_options(&options).path_and_query(), body: None, needs }
+    }
+
+    fn json(mut self, body: &impl serde::Serialize) -> Self {
+        self.body = serde_json::to_string(body).ok();
+        self
+    }
+}
+
+const NONE: Capability = Capability::None;
+
+pub fn agent_health() -> Read {
+    let mut r = Read::new(ApiUrl::new(&["agent", "health"]), QueryOptions::default(), NONE);
+    r.json_on_error = true;
+    r
+}
+
+pub fn agent_self() -> Read {
+    Read::new(ApiUrl::new(&["agent", "self"]), QueryOptions::default(), Capability::AgentRead)
+}
+
+pub fn agent_members() -> Read {
+    Read::new(ApiUrl::new(&["agent", "members"]), QueryOptions::default(), Capability::NodeRead)
+}
+
+pub fn agent_servers() -> Read {
+    Read::new(ApiUrl::new(&["agent", "servers"]), QueryOptions::default(), Capability::AgentRead)
+}
+
+/// Replaces the agent's server list (`address` repeated).
+pub fn agent_servers_update(addresses: &[String]) -> Write {
+    let url = addresses.iter().fold(ApiUrl::new(&["agent", "servers"]), |u, a| u.param("address", a));
+    Write::new("POST", url, &Scope::default(), false, Capability::AgentWrite)
+}
+
+pub fn agent_join(address: &str) -> Write {
+    Write::new("POST", ApiUrl::new(&["agent", "join"]).param("address", address), &Scope::default(), false, Capability::AgentWrite)
+}
+
+pub fn agent_force_leave(node: &str) -> Write {
+    Write::new("POST", ApiUrl::new(&["agent", "force-leave"]).param("node", node), &Scope::default(), false, Capability::AgentWrite)
+}
+
+pub fn regions() -> Read {
+    Read::new(ApiUrl::new(&["regions"]), QueryOptions::default(), NONE)
+}
+
+pub fn namespaces(scope: &Scope) -> Read {
+    Read::new(ApiUrl::new(&["namespaces"]), scope.options(false), NONE).blocking()
+}
+
+pub fn token_self() -> Read {
+    Read::new(ApiUrl::new(&["acl", "token", "self"]), QueryOptions::default(), NONE)
+}
+
+pub fn acl_policy(name: &str) -> Read {
+    Read::new(ApiUrl::new(&["acl", "policy", name]), QueryOptions::default(), NONE)
+}
+
+/// The list without task states: they are most of its size and the list does not show them.
+pub fn allocations(scope: &Scope) -> Read {
+    let url = ApiUrl::new(&["allocations"]).param("task_states", false);
+    Read::new(url, scope.options(true), Capability::Namespace(ns::READ_JOB)).blocking()
+}
+
+pub fn allocation(scope: &Scope, id: &str) -> Read {
+    Read::new(ApiUrl::new(&["allocation", id]), scope.options(true), Capability::Namespace(ns::READ_JOB)).blocking()
+}
+
+pub fn allocation_stats(scope: &Scope, id: &str) -> Read {
+    let url = ApiUrl::new(&["client", "allocation", id, "stats"]);
+    Read::new(url, scope.options(true), Capability::Namespace(ns::READ_JOB))
+}
+
+pub fn allocation_stop(scope: &Scope, id: &str) -> Write {
+    Write::new("POST", ApiUrl::new(&["allocation", id, "stop"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
+}
+
+/// `task: None` signals every task.
+pub fn allocation_signal(scope: &Scope, id: &str, task: Option<&str>, signal: &str) -> Write {
+    let body = AllocSignalRequest { signal: signal.to_string(), task: task.unwrap_or_default().to_string() };
+    Write::new("POST", ApiUrl::new(&["client", "allocation", id, "signal"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
+        .json(&body)
+}
+
+/// `task: None` restarts every task.
+pub fn allocation_restart(scope: &Scope, id: &str, task: Option<&str>) -> Write {
+    let body = AllocRestartRequest { task_name: task.unwrap_or_default().to_string(), all_tasks: task.is_none() };
+    Write::new("POST", ApiUrl::new(&["client", "allocation", id, "restart"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
+        .json(&body)
+}
+
+/// Nomad documents GC as a GET.
+pub fn allocation_gc(scope: &Scope, id: &str) -> Write {
+    Write::new("GET", ApiUrl::new(&["client", "allocation", id, "gc"]), scope, true, Capability::Namespace(ns::SUBMIT_JOB))
+}
+
+pub fn jobs(scope: &Scope) -> Read {
+    Read::new(ApiUrl::new(&["jobs"]), scope.options(true), Capability::Namespace(ns::LIST_JOBS)).blocking()
+}
+
+pub fn nodes(scope: &Scope) -> Read {
+    Read::new(ApiUrl::new(&["nodes"]), scope.options(false), Capability::NodeRead).blocking()
+}
+
+pub fn node(scope: &Scope, id: &str) -> Read {
+    Read::new(ApiUrl::new(&["node", id]), scope.options(false), Capability::NodeRead).blocking()
+}
+
+pub fn client_stats(scope: &Scope, node_id: &str) -> Read {
+    let url = ApiUrl::new(&["client", "stats"]).param("node_id", node_id);
+    Read::new(url, scope.options(false), Capability::NodeRead)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope { region: Some("eu".into()), namespace: Some("*".into()), stale: true }
+    }
+
+    #[test]
+    fn reads_carry_scope_and_block_only_with_an_index() {
+        let r = allocations(&scope());
+        assert!(r.blocking);
+        assert_eq!(r.path_and_query(None, Duration::from_secs(60)), "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale");
+        assert_eq!(
+            r.path_and_query(Some(7), Duration::from_secs(60)),
+            "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale&index=7&wait=60s"
+        );
+        // Nodes are not namespaced.
+        assert_eq!(nodes(&scope()).path_and_query(None, Duration::ZERO), "/v1/nodes?region=eu&stale");
+        assert_eq!(client_stats(&Scope::default(), "n 1").path_and_query(None, Duration::ZERO), "/v1/client/stats?node_id=n%201");
+    }
+
+    #[test]
+    fn writes_have_bodies_and_capabilities() {
+        let s = Scope { namespace: Some("web".into()), ..Scope::default() };
+        let w = allocation_signal(&s, "abc", Some("redis"), "SIGUSR1");
+        assert_eq!(w.path_and_query, "/v1/client/allocation/abc/signal?namespace=web");
+        assert_eq!(w.body.as_deref(), Some(r#"{"Signal":"SIGUSR1","Task":"redis"}"#));
+        assert_eq!(w.needs.to_string(), "namespace:alloc-lifecycle");
+        let w = allocation_restart(&s, "abc", None);
+        assert_eq!(w.body.as_deref(), Some(r#"{"AllTasks":true}"#));
+        let w = agent_servers_update(&["1.2.3.4:4647".into(), "5.6.7.8:4647".into()]);
+        assert_eq!(w.path_and_query, "/v1/agent/servers?address=1.2.3.4%3A4647&address=5.6.7.8%3A4647");
+        assert_eq!(w.needs, Capability::AgentWrite);
+    }
+}

@@ -1,0 +1,265 @@
+//! The blocking-query engine: one loop per live view, feeding two signals.
+//!
+//! - The first read has no index; each next one blocks with `index` = the last
+//!   `X-Nomad-Index` and an explicit `wait`. The view's data changes only when the body did.
+//! - An index going backwards (agent restarted) starts over: the new answer replaces the old.
+//! - Errors keep the data shown, mark it stale with the time of the last good read, and
+//!   retry with backoff (about 1 s growing to 30 s, jittered); after an error the next read is
+//!   a fresh one, without index.
+//! - The loop runs under its view's owner: when the view goes away the loop is cancelled and
+//!   its request aborted. While the tab is hidden nothing is requested (an open long poll is
+//!   aborted); when it is visible again, a fresh read.
+//! - Long polls wait for a slot of the page-wide budget (`slot`); visible views go first.
+//! - Endpoints without blocking queries are polled at an interval instead.
+
+use super::backoff::Backoff;
+use super::browser::{now_ms, random, sleep, until_visible, yield_now};
+use super::budget::Priority;
+use super::client::{decode, use_client, Client};
+use super::decode::{decode_element, fingerprint, split_array};
+use super::endpoints::Read;
+use super::error::ApiError;
+use super::slot::Slot;
+use futures::{pin_mut, select, FutureExt};
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use nomad_api::query::QueryMeta;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A blocking query's `wait`: below the 60 s read timeout of common reverse proxies, even
+/// with the up to wait/16 jitter Nomad adds.
+pub const WAIT: Duration = Duration::from_secs(50);
+
+/// A `X-Nomad-LastContact` above this is shown: the answering server may be behind.
+pub const HIGH_LAST_CONTACT_MS: u64 = 5_000;
+
+/// How a live view is doing, besides its data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LiveState {
+    /// No answer yet for the current query.
+    pub loading: bool,
+    /// The latest attempt failed; the data, if any, is from `last_ok_ms`.
+    pub error: Option<ApiError>,
+    pub last_ok_ms: Option<f64>,
+    /// When the next attempt is due after a failure (none: it will not retry by itself).
+    pub retry_at_ms: Option<f64>,
+    /// Metadata of the last good answer of a blocking endpoint.
+    pub meta: Option<QueryMeta>,
+    /// Attempts completed, good or failed (charts count them to draw gaps).
+    pub attempts: u64,
+}
+
+impl LiveState {
+    /// The data on screen is older than the latest attempt.
+    pub fn stale(&self) -> bool {
+        self.error.is_some() && self.last_ok_ms.is_some()
+    }
+}
+
+/// A live view's data and state. Copy it freely.
+pub struct Live<T: Send + Sync + 'static> {
+    pub data: ReadSignal<Option<Arc<T>>>,
+    pub state: ReadSignal<LiveState>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Live<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Send + Sync + 'static> Copy for Live<T> {}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LiveOptions {
+    pub priority: Priority,
+    /// Poll at this interval even if the endpoint supports blocking queries (stats).
+    pub every: Option<Duration>,
+}
+
+impl LiveOptions {
+    pub const FOREGROUND: LiveOptions = LiveOptions { priority: Priority::Foreground, every: None };
+    pub const BACKGROUND: LiveOptions = LiveOptions { priority: Priority::Background, every: None };
+
+    pub fn every(d: Duration) -> Self {
+        LiveOptions { priority: Priority::Foreground, every: Some(d) }
+    }
+}
+
+type Decoder<T> = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
+
+/// A live view of a single object. `read` returning `None` means "nothing to read".
+pub fn live<T>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<T>
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+{
+    start(read, options, Rc::new(|body| Box::pin(async move { decode::<T>(&body) })))
+}
+
+/// A live view of a list, decoded in slices so a large one never blocks the page.
+pub fn live_list<E>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<Vec<E>>
+where
+    E: DeserializeOwned + Send + Sync + 'static,
+{
+    start(read, options, Rc::new(|body| Box::pin(decode_list::<E>(body))))
+}
+
+/// Decodes in batches of about 8 ms, yielding to the browser in between.
+async fn decode_list<E: DeserializeOwned>(body: Vec<u8>) -> Result<Vec<E>, ApiError> {
+    let ranges = split_array(&body).map_err(ApiError::Malformed)?;
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut slice_start = now_ms();
+    for range in ranges {
+        out.push(decode_element(&body, range).map_err(ApiError::Malformed)?);
+        if out.len() % 64 == 0 && now_ms() - slice_start > 8.0 {
+            yield_now().await;
+            slice_start = now_ms();
+        }
+    }
+    Ok(out)
+}
+
+fn start<T: Send + Sync + 'static>(
+    read: impl Fn() -> Option<Read> + Send + Sync + 'static,
+    options: LiveOptions,
+    decoder: Decoder<T>,
+) -> Live<T> {
+    let client = use_client();
+    let data = RwSignal::new(None);
+    let state = RwSignal::new(LiveState { loading: true, ..LiveState::default() });
+    let read = Memo::new(move |_| read());
+    Effect::new(move |previous: Option<Option<Read>>| {
+        let current = read.get();
+        // A new token or agent: read again, keeping what is shown until the answer comes.
+        client.token.track();
+        client.address.track();
+        if previous.as_ref().is_some_and(|p| *p != current) {
+            data.set(None);
+            state.set(LiveState { loading: true, ..LiveState::default() });
+        }
+        if let Some(r) = current.clone() {
+            // Cancelled when this effect re-runs or its view is disposed.
+            spawn_local_scoped_with_cancellation(run(client, r, options, decoder.clone(), data, state));
+        }
+        current
+    });
+    Live { data: data.read_only(), state: state.read_only() }
+}
+
+enum Outcome {
+    Answer(Result<super::fetch::Answer, ApiError>),
+    Hidden,
+    Preempted,
+}
+
+async fn run<T: Send + Sync + 'static>(
+    client: Client,
+    read: Read,
+    options: LiveOptions,
+    decoder: Decoder<T>,
+    data: RwSignal<Option<Arc<T>>>,
+    state: RwSignal<LiveState>,
+) {
+    let blocking = read.blocking && options.every.is_none();
+    // Block on this index; `None` asks for a fresh read.
+    let mut index: Option<u64> = None;
+    let mut last_index: Option<u64> = None;
+    let mut shown: Option<u64> = None;
+    let mut backoff = Backoff::default();
+    loop {
+        until_visible(true).await;
+        let mut slot = match index {
+            Some(_) => Some(Slot::acquire(options.priority).await),
+            None => None,
+        };
+        let outcome = {
+            let request = client.get(&read, index, WAIT).fuse();
+            let hidden = until_visible(false).fuse();
+            let preempted = async {
+                match slot.as_mut() {
+                    Some(s) => s.preempted().await,
+                    None => std::future::pending().await,
+                }
+            }
+            .fuse();
+            pin_mut!(request, hidden, preempted);
+            select! {
+                r = request => Outcome::Answer(r),
+                _ = hidden => Outcome::Hidden,
+                _ = preempted => Outcome::Preempted,
+            }
+        };
+        // The connection is free again (or the request was aborted by dropping it).
+        drop(slot);
+        let result = match outcome {
+            Outcome::Answer(r) => r,
+            // Hidden: a fresh read when visible again. Preempted: queue again, same index.
+            Outcome::Hidden => {
+                index = None;
+                continue;
+            }
+            Outcome::Preempted => continue,
+        };
+        let result = match result {
+            Ok(answer) => {
+                let meta = answer.meta;
+                let restarted = last_index.is_some_and(|i| meta.last_index < i);
+                let same_index = blocking && !restarted && last_index == Some(meta.last_index) && shown.is_some();
+                let print = if same_index { shown } else { Some(fingerprint(&answer.body)) };
+                if print != shown || restarted {
+                    decoder(answer.body).await.map(|value| {
+                        data.set(Some(Arc::new(value)));
+                        shown = print;
+                        meta
+                    })
+                } else {
+                    Ok(meta)
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(meta) => {
+                backoff.reset();
+                last_index = Some(meta.last_index);
+                state.update(|s| {
+                    s.loading = false;
+                    s.error = None;
+                    s.last_ok_ms = Some(now_ms());
+                    s.retry_at_ms = None;
+                    s.meta = blocking.then_some(meta);
+                    s.attempts += 1;
+                });
+                if blocking {
+                    // Index 0 would not block: never spin.
+                    index = Some(meta.last_index.max(1));
+                } else if let Some(every) = options.every {
+                    sleep(every).await;
+                } else {
+                    return;
+                }
+            }
+            Err(e) => {
+                let permanent = e.is_permanent();
+                let delay = backoff.next_delay(random());
+                state.update(|s| {
+                    s.loading = false;
+                    s.error = Some(e);
+                    s.retry_at_ms = (!permanent).then(|| now_ms() + delay.as_millis() as f64);
+                    s.attempts += 1;
+                });
+                if permanent {
+                    // A 403 or 404 stays so until the token or the query changes, which
+                    // restarts the loop.
+                    return;
+                }
+                index = None;
+                sleep(delay).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Everything that talks to Nomad: endpoints, the HTTP client, and the blocking-query engine.
+//! The pure parts (endpoints, errors, backoff, budget, decoding) also build natively and are
+//! unit-tested there; the rest needs a browser.
+
+pub mod backoff;
+pub mod budget;
+pub mod decode;
+pub mod endpoints;
+pub mod error;
+
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod fetch;
+#[cfg(target_arch = "wasm32")]
+pub mod live;
+#[cfg(target_arch = "wasm32")]
+mod slot;
+
+pub use error::ApiError;

@@ -1,0 +1,4 @@
+//! One module per route.
+
+pub mod agent;
+pub mod not_found;
