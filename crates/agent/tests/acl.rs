@@ -55,7 +55,7 @@ async fn each_token_kind_gets_what_its_policy_allows() {
     };
 
     // Reads: open to the read-only and operator tokens, closed without a token or with a bad one.
-    for path in ["/v1/allocations", "/v1/jobs", "/v1/nodes", "/v1/agent/self", "/v1/agent/members", &format!("/v1/job/web")] {
+    for path in ["/v1/allocations", "/v1/jobs", "/v1/nodes", "/v1/agent/self", "/v1/agent/members", "/v1/job/web"] {
         for token in [&s.readonly, &s.operator, &s.management] {
             let r = as_(Some(token), Method::GET, path).await;
             assert_eq!(r.status, 200, "{path}: {}", r.text());

@@ -25,7 +25,7 @@ pub fn check_uuid_prefix(prefix: &str, what: &str) -> Result<(), ApiError> {
         return fail(format!("UUID should have maximum of 4 \"-\"; got {hyphens}"));
     }
     let hex: Vec<u8> = prefix.bytes().filter(|b| *b != b'-').collect();
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return fail("Input (without hyphens) must be even length".into());
     }
     if let Some(b) = hex.iter().find(|b| !b.is_ascii_hexdigit()) {

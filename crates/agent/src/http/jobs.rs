@@ -87,7 +87,7 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
         let existing = state.cluster.read().job(&namespace, &job.id).map(|j| j.job_modify_index);
         let want = args.job_modify_index;
         let conflict = match existing {
-            Some(_) if want == 0 => Some(format!("Enforcing job modify index 0: job already exists")),
+            Some(_) if want == 0 => Some("Enforcing job modify index 0: job already exists".to_string()),
             Some(have) if have != want => {
                 Some(format!("Enforcing job modify index {want}: job exists with conflicting job modify index: {have}"))
             }
