@@ -233,7 +233,12 @@ impl Agent {
     /// Stops serving, then stops every task the client runs.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        let _ = self.server.await;
+        // Blocking queries may hold connections for minutes: give requests a moment, no more.
+        let server = self.server;
+        let abort = server.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(1), server).await.is_err() {
+            abort.abort();
+        }
         self.state.client.shutdown().await;
         for task in self.tasks {
             task.abort();

@@ -45,10 +45,19 @@ fn prints_its_address_and_stops_its_tasks_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // A blocking query held open must not hold up the shutdown.
+    let port = url.parse::<u16>().unwrap();
+    let mut blocked = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!("GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {management}\r\n\r\n");
+    std::io::Write::write_all(&mut blocked, request.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let stopping = Instant::now();
     // SAFETY: signalling the child this test started.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+    assert!(stopping.elapsed() < Duration::from_secs(8), "shutdown waited for the blocked query");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !tasks_under(&marker).is_empty() {
         assert!(Instant::now() < deadline, "tasks outlived the agent: {:?}", tasks_under(&marker));
