@@ -7,6 +7,7 @@ pub mod allocations;
 pub mod client;
 pub mod cluster;
 pub mod cors;
+pub mod exec;
 pub mod jobs;
 pub mod meta;
 pub mod nodes;
@@ -24,7 +25,7 @@ pub fn router(state: AppState) -> Router {
     // Only the client endpoints a browser may read from another origin (`wrapCORS`).
     let cors_routes = Router::new()
         .route("/v1/client/stats", any(client::stats))
-        .route("/v1/client/allocation/{*rest}", any(client::allocation))
+        .route("/v1/client/allocation/{*rest}", any(exec::client_allocation))
         .layer(axum::middleware::from_fn(cors::cors));
     Router::new()
         .route("/v1/agent/self", any(agent::agent_self))
