@@ -76,4 +76,5 @@ pub use logs::LOG_DIR;
 pub use params::{ListRequest, LogType, LogsRequest, Origin, PathRequest, ReadAtRequest, StreamRequest};
 pub use read::{cat, read_at};
 pub use resolve::resolve;
+pub use sniff::detect_content_type;
 pub use stream::{stream_file, stream_logs, BATCH_WINDOW, HEARTBEAT};

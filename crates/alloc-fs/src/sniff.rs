@@ -48,7 +48,9 @@ const LATER_PREFIXES: &[(&[u8], &str)] = &[
     (b"\x00\x61\x73\x6D", "application/wasm"),
 ];
 
-pub(crate) fn detect_content_type(data: &[u8]) -> &'static str {
+/// Go's `http.DetectContentType`: the type of content that starts with `data` (its first
+/// 512 bytes count); `text/plain; charset=utf-8` for no data.
+pub fn detect_content_type(data: &[u8]) -> &'static str {
     let data = &data[..data.len().min(512)];
     let first_non_ws = data.iter().position(|b| !b"\t\n\x0C\r ".contains(b)).unwrap_or(data.len());
     let text = &data[first_non_ws..];

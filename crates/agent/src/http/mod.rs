@@ -8,6 +8,7 @@ pub mod client;
 pub mod cluster;
 pub mod cors;
 pub mod exec;
+pub mod fs;
 pub mod jobs;
 pub mod meta;
 pub mod nodes;
@@ -25,6 +26,8 @@ pub fn router(state: AppState) -> Router {
     // Only the client endpoints a browser may read from another origin (`wrapCORS`).
     let cors_routes = Router::new()
         .route("/v1/client/stats", any(client::stats))
+        .route("/v1/client/fs/", any(fs::fs))
+        .route("/v1/client/fs/{*rest}", any(fs::fs))
         .route("/v1/client/allocation/{*rest}", any(exec::client_allocation))
         .layer(axum::middleware::from_fn(cors::cors));
     Router::new()
