@@ -1,0 +1,22 @@
+//! The log viewer's and file browser's logic, free of the UI framework so it is tested
+//! natively: the dashboard draws what these types compute.
+//!
+//! - [`follow`]: follows a framed log or file stream and resumes it after a drop from the
+//!   exact byte already taken in (alloc-fs's documented scheme), and loads earlier output.
+//! - [`ansi`]: decoded text to styled lines as a terminal shows them.
+//! - [`store`]: the retained lines, bounded, with a count of what was dropped.
+//! - [`search`] and [`filter`]: matches, counts and `grep -C`-like filtering.
+//! - [`merge`]: task prefixes and colours for a merged view.
+//! - [`layout`]: which lines are on screen, wrapped or not (virtual scrolling).
+//! - [`files`]: the file browser's sorting, breadcrumbs and previews.
+
+pub mod ansi;
+pub mod files;
+pub mod filter;
+pub mod follow;
+pub mod layout;
+pub mod logs;
+pub mod merge;
+pub mod search;
+pub mod store;
+pub mod style;
