@@ -47,6 +47,9 @@ async fn stop_replaces_a_service_allocation() {
     let t = TestAgent::start().await;
     let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
     t.wait_alloc(&ids[0], running).await;
+    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
+    // Stop only once the trap is installed, or the signal may beat it.
+    t.wait_file_contains(&log, "ready").await;
 
     let r = t.send(reqwest::Method::PUT, &format!("/v1/allocation/{}/stop", ids[0]), None, None).await;
     assert_eq!(r.status, 200);
@@ -66,7 +69,6 @@ async fn stop_replaces_a_service_allocation() {
     let next = t.wait_alloc(&old.next_allocation, running).await;
     assert_eq!((next.previous_allocation.as_str(), next.name.as_str()), (ids[0].as_str(), "web.web[0]"));
     assert_eq!(next.eval_id, stop.eval_id);
-    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
     // Nomad kills with SIGINT unless the task names a `kill_signal`.
     t.wait_file_contains(&log, "got INT").await;
 
