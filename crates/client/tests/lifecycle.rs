@@ -180,32 +180,16 @@ async fn a_failed_task_kills_its_siblings() {
     assert!(failed.task_states["bad"].failed);
 }
 
-/// Plays the agent for `tasks_die_with_the_agent`: runs a task, then waits to be killed.
-#[test]
-#[ignore = "run as a child process by tasks_die_with_the_agent"]
-fn agent_process() {
-    let Ok(dir) = std::env::var("CARAVAN_TEST_AGENT_DIR") else { return };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let (client, _updates) = caravan_client::Client::new(caravan_client::ClientConfig {
-            data_dir: dir.clone().into(),
-            node_id: "n".into(),
-            node_name: "n".into(),
-            region: "global".into(),
-            datacenter: "dc1".into(),
-        });
-        let script = format!("echo $$ > {dir}/pid.tmp; mv {dir}/pid.tmp {dir}/pid; exec sleep 30");
-        client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    });
-}
-
 #[test]
 fn tasks_die_with_the_agent() {
+    // The test binary re-runs this test as the "agent" process it then kills.
+    if let Ok(dir) = std::env::var("CARAVAN_TEST_AGENT_DIR") {
+        return play_agent(dir);
+    }
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut agent = std::process::Command::new(exe)
-        .args(["--exact", "agent_process", "--ignored", "--quiet"])
+        .args(["--exact", "tasks_die_with_the_agent", "--quiet"])
         .env("CARAVAN_TEST_AGENT_DIR", dir.path())
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -228,5 +212,23 @@ fn tasks_die_with_the_agent() {
     wait("the task to die", &|| {
         fs::read_to_string(format!("/proc/{pid}/stat"))
             .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+    });
+}
+
+/// Plays the agent in the child process of `tasks_die_with_the_agent`: runs a task, then
+/// waits to be killed.
+fn play_agent(dir: String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (client, _updates) = caravan_client::Client::new(caravan_client::ClientConfig {
+            data_dir: dir.clone().into(),
+            node_id: "n".into(),
+            node_name: "n".into(),
+            region: "global".into(),
+            datacenter: "dc1".into(),
+        });
+        let script = format!("echo $$ > {dir}/pid.tmp; mv {dir}/pid.tmp {dir}/pid; exec sleep 30");
+        client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
     });
 }
