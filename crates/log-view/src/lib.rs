@@ -7,7 +7,9 @@
 //! - [`store`]: the retained lines, bounded, with a count of what was dropped.
 //! - [`search`] and [`filter`]: matches, counts and `grep -C`-like filtering.
 //! - [`merge`]: task prefixes and colours for a merged view.
+//! - [`render`]: a line cut into styled, highlighted pieces.
 //! - [`layout`]: which lines are on screen, wrapped or not (virtual scrolling).
+//! - [`viewer`]: all of the above together, as one log view draws it.
 //! - [`files`]: the file browser's sorting, breadcrumbs and previews.
 
 pub mod ansi;
@@ -17,6 +19,8 @@ pub mod follow;
 pub mod layout;
 pub mod logs;
 pub mod merge;
+pub mod render;
 pub mod search;
 pub mod store;
 pub mod style;
+pub mod viewer;
