@@ -24,6 +24,8 @@ test('the dashboard renders agent health from /v1/agent/health', async () => {
   const p = await openPage(browser);
   try {
     await p.page.goto(agent.url + '/ui/');
+    await p.page.waitForURL(/\/ui\/allocations$/);
+    await p.page.getByTestId('nav-agent').click();
     const client = p.page.getByTestId('health-client');
     const server = p.page.getByTestId('health-server');
     await client.waitFor();

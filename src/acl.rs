@@ -28,6 +28,9 @@ pub mod ns {
     pub const READ_JOB: &str = "read-job";
     pub const SUBMIT_JOB: &str = "submit-job";
     pub const ALLOC_LIFECYCLE: &str = "alloc-lifecycle";
+    pub const READ_FS: &str = "read-fs";
+    pub const READ_LOGS: &str = "read-logs";
+    pub const ALLOC_EXEC: &str = "alloc-exec";
 }
 
 impl fmt::Display for Capability {

@@ -1,52 +1,56 @@
-// Starts the local agent (target/debug/caravan-agent) on an ephemeral port for one test file.
-import { spawn } from 'node:child_process';
+// Starts the local agent (target/debug/caravan-agent) on an ephemeral port for one test file,
+// behind the front CARAVAN_E2E_FRONT names (serve or nginx, see front.mjs) if any.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startFront } from './front.mjs';
+import { startProcess } from './process.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
 
-/** Starts an agent; resolves once it prints its address. `args` are extra CLI flags. */
+const listening = /listening on (http:\/\/[^\s/]+)/;
+
+/**
+ * Starts an agent; `args` are extra CLI flags. `url` is where the browser goes: the front when
+ * CARAVAN_E2E_FRONT is set, else the agent; `apiUrl` is always the agent itself. `stop()` stops
+ * the agent only (a front keeps running and answers 502 meanwhile), `restart()` starts it again
+ * on the same port and data directory (same URLs; a fresh state and fresh ACL tokens).
+ */
 export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'caravan-e2e-'));
-  const argv = ['--port', String(port), '--data-dir', dataDir, '--ui-dir', path.join(root, 'dist'), ...args];
-  const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`agent exited ${code}:\n${output}`)); });
-  });
+  const argv = (p) => ['--port', String(p), '--data-dir', dataDir, '--ui-dir', path.join(root, 'dist'), ...args];
+  const launch = (p) => startProcess(binary, argv(p), { ready: listening, what: 'agent' });
+  let proc = await launch(port);
+  const apiUrl = proc.match[1];
+  const front = await startFront(apiUrl).catch(async (e) => { await proc.stop(); throw e; });
   const agent = {
-    url, dataDir, child, args,
-    get output() { return output; },
+    url: front?.url ?? apiUrl, apiUrl, front, dataDir, args,
+    get child() { return proc.child; },
+    get output() { return proc.output; },
     /** ACL secrets written by `--acl`: { management, operator, readonly }. */
     tokens() { return JSON.parse(readFileSync(path.join(dataDir, 'acl-tokens.json'), 'utf8')); },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+    async stop() { await proc.stop(); },
+    async restart() {
+      await proc.stop();
+      proc = await launch(new URL(apiUrl).port);
     },
-    async cleanup() { await agent.stop(); rmSync(dataDir, { recursive: true, force: true }); },
+    async cleanup() {
+      await proc.stop();
+      await front?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
-  child.removeAllListeners('exit');
   return agent;
 }
 
-/** JSON API call against the agent; throws with Nomad's plain-text body on failure. */
+/**
+ * JSON API call against the agent itself (not through a front: test set-up should not depend
+ * on it); throws with Nomad's plain-text body on failure.
+ */
 export async function api(agent, method, pathAndQuery, { token, body } = {}) {
   const headers = token ? { 'X-Nomad-Token': token } : {};
-  const res = await fetch(agent.url + pathAndQuery, { method, headers, body: body && JSON.stringify(body) });
+  const res = await fetch(agent.apiUrl + pathAndQuery, { method, headers, body: body && JSON.stringify(body) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${pathAndQuery}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;

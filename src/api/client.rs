@@ -24,7 +24,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 impl Client {
-    fn url(&self, path_and_query: &str) -> String {
+    pub(crate) fn url(&self, path_and_query: &str) -> String {
         let address = self.address.get_untracked();
         format!("{}{path_and_query}", address.trim().trim_end_matches('/'))
     }

@@ -172,6 +172,22 @@ pub fn allocation_gc(scope: &Scope, id: &str) -> Write {
     Write::new("GET", ApiUrl::new(&["client", "allocation", id, "gc"]), scope, true, Capability::Namespace(ns::SUBMIT_JOB))
 }
 
+/// The exec WebSocket's path (`exec::socket_url` makes it a `ws(s)://` URL): the command as a
+/// JSON array under a terminal, the token in the first frame (`ws_handshake`), never in the URL.
+/// Like Nomad's UI, only the region goes along: the agent checks the allocation's own namespace.
+/// Nomad also wants alloc-node-exec for drivers without filesystem isolation (raw_exec).
+pub fn allocation_exec(scope: &Scope, id: &str, task: &str, command: &[String]) -> Write {
+    // A list of strings always serializes.
+    let command = serde_json::to_string(command).unwrap_or_default();
+    let url = ApiUrl::new(&["client", "allocation", id, "exec"])
+        .param("task", task)
+        .param("tty", true)
+        .param("ws_handshake", true)
+        .param("command", command)
+        .param_opt("region", scope.region.as_deref());
+    Write { method: "GET", path_and_query: url.path_and_query(), body: None, needs: Capability::Namespace(ns::ALLOC_EXEC) }
+}
+
 pub fn jobs(scope: &Scope) -> Read {
     Read::new(ApiUrl::new(&["jobs"]), scope.options(true), Capability::Namespace(ns::LIST_JOBS)).blocking()
 }
@@ -187,6 +203,50 @@ pub fn node(scope: &Scope, id: &str) -> Read {
 pub fn client_stats(scope: &Scope, node_id: &str) -> Read {
     let url = ApiUrl::new(&["client", "stats"]).param("node_id", node_id);
     Read::new(url, scope.options(false), Capability::NodeRead)
+}
+
+/// `/v1/client/fs/*` of an allocation: like Nomad's UI, only the region goes along (the
+/// agent checks the allocation's own namespace). Paths are relative to the allocation
+/// directory.
+fn fs(scope: &Scope, endpoint: &str, alloc: &str, needs: &'static str) -> (ApiUrl, QueryOptions, Capability) {
+    let options = QueryOptions { region: scope.region.clone(), ..QueryOptions::default() };
+    (ApiUrl::new(&["client", "fs", endpoint, alloc]), options, Capability::Namespace(needs))
+}
+
+pub fn fs_ls(scope: &Scope, alloc: &str, path: &str) -> Read {
+    let (url, options, needs) = fs(scope, "ls", alloc, ns::READ_FS);
+    Read::new(url.param("path", path), options, needs)
+}
+
+pub fn fs_stat(scope: &Scope, alloc: &str, path: &str) -> Read {
+    let (url, options, needs) = fs(scope, "stat", alloc, ns::READ_FS);
+    Read::new(url.param("path", path), options, needs)
+}
+
+/// The whole file, raw.
+pub fn fs_cat(scope: &Scope, alloc: &str, path: &str) -> Read {
+    let (url, options, needs) = fs(scope, "cat", alloc, ns::READ_FS);
+    Read::new(url.param("path", path), options, needs)
+}
+
+/// `limit` bytes from `offset`, raw.
+pub fn fs_readat(scope: &Scope, alloc: &str, path: &str, offset: u64, limit: u64) -> Read {
+    let (url, options, needs) = fs(scope, "readat", alloc, ns::READ_FS);
+    Read::new(url.param("path", path).param("offset", offset).param("limit", limit), options, needs)
+}
+
+/// A task's stdout or stderr, followed, framed or `plain`, from `offset` bytes after the
+/// start (`origin` `start`) or before the end (`end`) of its rotated files.
+pub fn fs_logs(scope: &Scope, alloc: &str, task: &str, log_type: &str, plain: bool, origin: &str, offset: u64) -> Read {
+    let (url, options, needs) = fs(scope, "logs", alloc, ns::READ_LOGS);
+    let url = url.param("task", task).param("type", log_type).param("follow", true).param("origin", origin).param("offset", offset);
+    Read::new(if plain { url.param("plain", true) } else { url }, options, needs)
+}
+
+/// One file, followed, framed.
+pub fn fs_stream(scope: &Scope, alloc: &str, path: &str, origin: &str, offset: u64) -> Read {
+    let (url, options, needs) = fs(scope, "stream", alloc, ns::READ_FS);
+    Read::new(url.param("path", path).param("follow", true).param("origin", origin).param("offset", offset), options, needs)
 }
 
 #[cfg(test)]
@@ -223,5 +283,32 @@ mod tests {
         let w = agent_servers_update(&["1.2.3.4:4647".into(), "5.6.7.8:4647".into()]);
         assert_eq!(w.path_and_query, "/v1/agent/servers?address=1.2.3.4%3A4647&address=5.6.7.8%3A4647");
         assert_eq!(w.needs, Capability::AgentWrite);
+    }
+
+    #[test]
+    fn exec_carries_the_command_as_json_and_no_token() {
+        let s = Scope { region: Some("eu".into()), namespace: Some("web".into()), stale: true };
+        let w = allocation_exec(&s, "a1", "redis", &["/bin/sh".into(), "-c".into(), "echo \"hi\"".into()]);
+        assert_eq!(
+            w.path_and_query,
+            "/v1/client/allocation/a1/exec?task=redis&tty=true&ws_handshake=true\
+             &command=%5B%22%2Fbin%2Fsh%22%2C%22-c%22%2C%22echo%20%5C%22hi%5C%22%22%5D&region=eu"
+        );
+        assert_eq!(w.needs.to_string(), "namespace:alloc-exec");
+    }
+
+    #[test]
+    fn fs_endpoints_name_their_capability_and_only_the_region() {
+        let s = Scope { region: Some("eu".into()), namespace: Some("web".into()), stale: true };
+        let r = fs_logs(&s, "a1", "web", "stderr", true, "end", 65536);
+        assert_eq!(
+            r.path_and_query(None, Duration::ZERO),
+            "/v1/client/fs/logs/a1?task=web&type=stderr&follow=true&origin=end&offset=65536&plain=true&region=eu"
+        );
+        assert_eq!(r.needs.to_string(), "namespace:read-logs");
+        let r = fs_readat(&Scope::default(), "a1", "alloc/logs/x y", 10, 20);
+        assert_eq!(r.path_and_query(None, Duration::ZERO), "/v1/client/fs/readat/a1?path=alloc%2Flogs%2Fx%20y&offset=10&limit=20");
+        assert_eq!(r.needs.to_string(), "namespace:read-fs");
+        assert_eq!(fs_stream(&Scope::default(), "a1", "f", "start", 3).path_and_query(None, Duration::ZERO), "/v1/client/fs/stream/a1?path=f&follow=true&origin=start&offset=3");
     }
 }

@@ -36,7 +36,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn network(e: JsValue) -> ApiError {
+pub(crate) fn network(e: JsValue) -> ApiError {
     let text = e
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -90,14 +90,18 @@ impl LiveOptions {
     }
 }
 
-type Decoder<T> = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
+/// Decodes a body and shows it. The loop itself is not generic, so it is compiled once, not
+/// once per data type (wasm size).
+type Apply = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
+
+type Decode<T> = fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// A live view of a single object. `read` returning `None` means "nothing to read".
 pub fn live<T>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<T>
 where
     T: DeserializeOwned + Send + Sync + 'static,
 {
-    start(read, options, Rc::new(|body| Box::pin(async move { decode::<T>(&body) })))
+    start(read, options, |body| Box::pin(async move { decode::<T>(&body) }))
 }
 
 /// A live view of a list, decoded in slices so a large one never blocks the page.
@@ -105,7 +109,7 @@ pub fn live_list<E>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, opt
 where
     E: DeserializeOwned + Send + Sync + 'static,
 {
-    start(read, options, Rc::new(|body| Box::pin(decode_list::<E>(body))))
+    start(read, options, |body| Box::pin(decode_list::<E>(body)))
 }
 
 /// Decodes in batches of about 8 ms, yielding to the browser in between.
@@ -126,11 +130,18 @@ async fn decode_list<E: DeserializeOwned>(body: Vec<u8>) -> Result<Vec<E>, ApiEr
 fn start<T: Send + Sync + 'static>(
     read: impl Fn() -> Option<Read> + Send + Sync + 'static,
     options: LiveOptions,
-    decoder: Decoder<T>,
+    decode: Decode<T>,
 ) -> Live<T> {
     let client = use_client();
     let data = RwSignal::new(None);
     let state = RwSignal::new(LiveState { loading: true, ..LiveState::default() });
+    let apply: Apply = Rc::new(move |body| {
+        let decoded = decode(body);
+        Box::pin(async move {
+            data.set(Some(Arc::new(decoded.await?)));
+            Ok(())
+        })
+    });
     let read = Memo::new(move |_| read());
     Effect::new(move |previous: Option<Option<Read>>| {
         let current = read.get();
@@ -143,7 +154,7 @@ fn start<T: Send + Sync + 'static>(
         }
         if let Some(r) = current.clone() {
             // Cancelled when this effect re-runs or its view is disposed.
-            spawn_local_scoped_with_cancellation(run(client, r, options, decoder.clone(), data, state));
+            spawn_local_scoped_with_cancellation(run(client, r, options, apply.clone(), state));
         }
         current
     });
@@ -156,14 +167,7 @@ enum Outcome {
     Preempted,
 }
 
-async fn run<T: Send + Sync + 'static>(
-    client: Client,
-    read: Read,
-    options: LiveOptions,
-    decoder: Decoder<T>,
-    data: RwSignal<Option<Arc<T>>>,
-    state: RwSignal<LiveState>,
-) {
+async fn run(client: Client, read: Read, options: LiveOptions, apply: Apply, state: RwSignal<LiveState>) {
     let blocking = read.blocking && options.every.is_none();
     // Block on this index; `None` asks for a fresh read.
     let mut index: Option<u64> = None;
@@ -211,8 +215,7 @@ async fn run<T: Send + Sync + 'static>(
                 let same_index = blocking && !restarted && last_index == Some(meta.last_index) && shown.is_some();
                 let print = if same_index { shown } else { Some(fingerprint(&answer.body)) };
                 if print != shown || restarted {
-                    decoder(answer.body).await.map(|value| {
-                        data.set(Some(Arc::new(value)));
+                    apply(answer.body).await.map(|()| {
                         shown = print;
                         meta
                     })

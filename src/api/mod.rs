@@ -7,15 +7,20 @@ pub mod budget;
 pub mod decode;
 pub mod endpoints;
 pub mod error;
+pub mod exec;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod client;
 #[cfg(target_arch = "wasm32")]
+pub mod exec_socket;
+#[cfg(target_arch = "wasm32")]
 pub mod fetch;
 #[cfg(target_arch = "wasm32")]
 pub mod live;
+#[cfg(target_arch = "wasm32")]
+pub mod logs;
 #[cfg(target_arch = "wasm32")]
 mod slot;
 

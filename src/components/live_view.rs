@@ -1,4 +1,4 @@
-//! A live view's frame: its status line, then the data, the error, or a loading note.
+//! A live view's frame: its status line, its error where the data would be, then the data.
 
 use crate::api::live::Live;
 use crate::components::error_panel::ErrorPanel;
@@ -6,8 +6,21 @@ use crate::components::live_status::LiveStatus;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// Renders `children` with the data whenever it changes. An error with data on screen leaves
-/// the data (marked stale by the status line) unless it is permanent (403, 404).
+/// The status line, and the error panel when there is no data to show (or the error is
+/// permanent: 403, 404). Views that render their data themselves use this alone.
+#[component]
+pub fn LiveHeader<T: Send + Sync + 'static>(live: Live<T>) -> impl IntoView {
+    let error = Memo::new(move |_| live.state.with(|s| s.error.clone()));
+    view! {
+        <LiveStatus state=live.state/>
+        {move || {
+            error.get().filter(|e| e.is_permanent() || live.data.with(Option::is_none)).map(|e| view! { <ErrorPanel error=e/> })
+        }}
+    }
+}
+
+/// Renders `children` with the data whenever it changes; stale data stays on screen (the
+/// status line says so) unless the error is permanent.
 #[component]
 pub fn LiveView<T, F, V>(live: Live<T>, children: F) -> impl IntoView
 where
@@ -15,18 +28,14 @@ where
     F: Fn(Arc<T>) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let error = Memo::new(move |_| live.state.with(|s| s.error.clone()));
-    let permanent = move || error.with(|e| e.as_ref().is_some_and(|e| e.is_permanent()));
+    let permanent = Memo::new(move |_| live.state.with(|s| s.error.as_ref().is_some_and(|e| e.is_permanent())));
+    let loading = Memo::new(move |_| live.state.with(|s| s.loading));
     view! {
-        <LiveStatus state=live.state/>
-        {move || {
-            let blocking_error = error.get().filter(|e| e.is_permanent() || live.data.with(Option::is_none));
-            blocking_error.map(|e| view! { <ErrorPanel error=e/> })
-        }}
+        <LiveHeader live/>
         {move || match live.data.get() {
-            Some(d) if !permanent() => children(d).into_any(),
+            Some(d) if !permanent.get() => children(d).into_any(),
             Some(_) => ().into_any(),
-            None if live.state.with(|s| s.loading) => view! { <p class="loading" data-testid="loading">"Loading…"</p> }.into_any(),
+            None if loading.get() => view! { <p class="loading" data-testid="loading">"Loading…"</p> }.into_any(),
             None => ().into_any(),
         }}
     }

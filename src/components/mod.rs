@@ -1,8 +1,14 @@
 //! Views shared by the pages.
 
+pub mod action;
+pub mod alloc_table;
+pub mod chart;
+pub mod confirm;
 pub mod error_panel;
 pub mod live_status;
 pub mod live_view;
 pub mod nav;
+pub mod raw_json;
+pub mod status;
 pub mod time;
 pub mod token_form;

@@ -2,7 +2,11 @@
 //! time series, virtual scrolling. Built and unit-tested natively.
 
 pub mod alloc_list;
+pub mod exec_command;
 pub mod format;
+pub mod output_queue;
 pub mod series;
+pub mod timeline;
 pub mod url;
+pub mod usage;
 pub mod virtual_rows;

@@ -1,4 +1,11 @@
 //! One module per route.
 
 pub mod agent;
+pub mod allocation;
+pub mod allocations;
+pub mod exec;
+pub mod jobs;
+pub mod node;
+pub mod nodes;
 pub mod not_found;
+pub mod settings;

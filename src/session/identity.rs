@@ -53,9 +53,12 @@ async fn look_up(client: Client, has_token: bool) -> Identity {
         Ok(token) => {
             let mut policies = Vec::new();
             for name in &token.policies {
-                // A client token may read its own policies; one it cannot read grants nothing here.
-                if let Ok(p) = client.read::<AclPolicy>(&endpoints::acl_policy(name)).await {
-                    policies.push(p);
+                // A client token may read its own policies. A deleted one grants nothing; any
+                // other failure leaves the rights unknown, and the agent has the last word.
+                match client.read::<AclPolicy>(&endpoints::acl_policy(name)).await {
+                    Ok(p) => policies.push(p),
+                    Err(ApiError::NotFound(_)) => {}
+                    Err(e) => return Identity::Unknown(e),
                 }
             }
             Identity::Token { token, policies }

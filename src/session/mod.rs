@@ -3,7 +3,7 @@
 
 pub mod identity;
 pub mod scope;
-mod storage;
+pub mod storage;
 
 use crate::acl::Permissions;
 use crate::api::client::Client;

@@ -22,7 +22,8 @@ pub fn use_scope() -> Memo<Scope> {
     })
 }
 
-/// Links that keep the current region and namespace.
+/// Links to a route of the dashboard that keep the current region and namespace. The router
+/// leaves absolute links as they are, so the mount path is added here.
 pub fn scoped_href(scope: &Scope, path: &str) -> String {
-    with_query(path, &[(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or(""))])
+    with_query(&format!("{}{path}", crate::app::router_base()), &[(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or(""))])
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, TOKEN_NOT_FOUND};
 use axum::http::StatusCode;
-use nomad_api::{token_type, AclToken, DateTime};
+use nomad_api::{token_type, AclPolicy, AclToken, CoarsePolicy, DateTime, NamespaceRules, PolicyRules};
 use serde::Serialize;
 
 /// Namespace capabilities (`acl.NamespaceCapability*`).
@@ -55,6 +55,10 @@ const NAMESPACE_WRITE_EXTRA: &[&str] = &[
     cap::SUBMIT_RECOMMENDATION,
 ];
 
+fn built_in_policies() -> [Policy; 2] {
+    [readonly_policy(), operator_policy()]
+}
+
 /// `node`, `agent` policy levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -67,14 +71,62 @@ pub enum Level {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub name: &'static str,
-    namespaces: Vec<(&'static str, Vec<&'static str>)>,
+    /// The policy's HCL source, as `Rules` shows it.
+    rules: &'static str,
+    /// Namespace pattern, its coarse `policy`, and the capabilities that expands to.
+    namespaces: Vec<(&'static str, &'static str, Vec<&'static str>)>,
     node: Level,
     agent: Level,
 }
 
+impl Level {
+    fn word(self) -> &'static str {
+        match self {
+            Level::None => "deny",
+            Level::Read => "read",
+            Level::Write => "write",
+        }
+    }
+}
+
+impl Policy {
+    /// As `/v1/acl/policy/:name` returns it: `RulesJSON` is the parsed policy, with each
+    /// namespace's coarse policy already expanded into capabilities, as Nomad's parser does.
+    pub fn to_api(&self, index: u64) -> AclPolicy {
+        let coarse = |level: Level| Some(CoarsePolicy { policy: level.word().to_string() });
+        AclPolicy {
+            name: self.name.to_string(),
+            description: String::new(),
+            rules: self.rules.to_string(),
+            rules_json: Some(PolicyRules {
+                namespaces: self
+                    .namespaces
+                    .iter()
+                    .map(|(name, policy, caps)| NamespaceRules {
+                        name: name.to_string(),
+                        policy: policy.to_string(),
+                        capabilities: caps.iter().map(|c| c.to_string()).collect(),
+                    })
+                    .collect(),
+                agent: coarse(self.agent),
+                node: coarse(self.node),
+                operator: None,
+            }),
+            create_index: index,
+            modify_index: index,
+        }
+    }
+}
+
 /// `namespace "*" { policy = "read" }`, `node { policy = "read" }`, `agent { policy = "read" }`.
 fn readonly_policy() -> Policy {
-    Policy { name: "readonly", namespaces: vec![("*", NAMESPACE_READ.to_vec())], node: Level::Read, agent: Level::Read }
+    Policy {
+        name: "readonly",
+        rules: "namespace \"*\" {\n  policy = \"read\"\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n",
+        namespaces: vec![("*", "read", NAMESPACE_READ.to_vec())],
+        node: Level::Read,
+        agent: Level::Read,
+    }
 }
 
 /// `namespace "*" { policy = "write"  capabilities = ["alloc-node-exec"] }`, node and agent read:
@@ -83,7 +135,13 @@ fn operator_policy() -> Policy {
     let mut caps = NAMESPACE_READ.to_vec();
     caps.extend_from_slice(NAMESPACE_WRITE_EXTRA);
     caps.push(cap::ALLOC_NODE_EXEC);
-    Policy { name: "operator", namespaces: vec![("*", caps)], node: Level::Read, agent: Level::Read }
+    Policy {
+        name: "operator",
+        rules: "namespace \"*\" {\n  policy = \"write\"\n  capabilities = [\"alloc-node-exec\"]\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n",
+        namespaces: vec![("*", "write", caps)],
+        node: Level::Read,
+        agent: Level::Read,
+    }
 }
 
 /// Which part of the agent resolves the token: the server says `Permission denied` for an
@@ -105,16 +163,16 @@ pub enum Authority {
 
 impl Authority {
     fn namespace_caps<'a>(policy: &'a Policy, namespace: &str) -> Option<&'a [&'static str]> {
-        let exact = policy.namespaces.iter().find(|(pattern, _)| *pattern == namespace);
+        let exact = policy.namespaces.iter().find(|(pattern, _, _)| *pattern == namespace);
         // Nomad picks the closest glob; with one `*` wildcard that is the longest literal part.
         let glob = || {
             policy
                 .namespaces
                 .iter()
-                .filter(|(pattern, _)| glob_match(pattern, namespace))
-                .max_by_key(|(pattern, _)| pattern.len())
+                .filter(|(pattern, _, _)| glob_match(pattern, namespace))
+                .max_by_key(|(pattern, _, _)| pattern.len())
         };
-        exact.or_else(glob).map(|(_, caps)| caps.as_slice())
+        exact.or_else(glob).map(|(_, _, caps)| caps.as_slice())
     }
 
     /// `AllowNsOp`; `*` asks whether any namespace allows the operation.
@@ -122,7 +180,7 @@ impl Authority {
         match self {
             Authority::Disabled | Authority::Management => true,
             Authority::Policies(policies) if namespace == crate::http::request::ALL_NAMESPACES => {
-                policies.iter().flat_map(|p| p.namespaces.iter()).any(|(_, caps)| caps.contains(&op))
+                policies.iter().flat_map(|p| p.namespaces.iter()).any(|(_, _, caps)| caps.contains(&op))
             }
             Authority::Policies(policies) => {
                 policies.iter().any(|p| Self::namespace_caps(p, namespace).is_some_and(|caps| caps.contains(&op)))
@@ -251,10 +309,26 @@ impl Acl {
         if token.kind == token_type::MANAGEMENT {
             return Ok(Authority::Management);
         }
-        let policies = [readonly_policy(), operator_policy()];
         Ok(Authority::Policies(
-            policies.into_iter().filter(|p| token.policies.iter().any(|name| name == p.name)).collect(),
+            built_in_policies().into_iter().filter(|p| token.policies.iter().any(|name| name == p.name)).collect(),
         ))
+    }
+
+    /// `GET /v1/acl/policy/:name`: a management token reads any policy, any other token
+    /// only those it carries (Nomad's `ACL.GetPolicy`).
+    pub fn policy(&self, secret: &str, name: &str) -> Result<AclPolicy, ApiError> {
+        if !self.enabled {
+            return Err(ApiError::bad_request("ACL support disabled"));
+        }
+        let token = self.token(secret).ok_or_else(ApiError::permission_denied)?;
+        if token.kind != token_type::MANAGEMENT && !token.policies.iter().any(|p| p == name) {
+            return Err(ApiError::permission_denied());
+        }
+        built_in_policies()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.to_api(token.create_index))
+            .ok_or_else(|| ApiError::not_found("ACL policy not found"))
     }
 }
 
@@ -277,6 +351,13 @@ mod tests {
         assert_eq!(acl.resolve("nope", Realm::Server).unwrap_err().message, "Permission denied");
         assert_eq!(acl.resolve("nope", Realm::Client).unwrap_err().message, "ACL token not found");
         assert!(matches!(Acl::disabled().resolve("anything", Realm::Server), Ok(Authority::Disabled)));
+        let operator = acl.policy(&s.operator, "operator").unwrap();
+        let rules = operator.rules_json.unwrap();
+        assert!(rules.namespaces[0].capabilities.iter().any(|c| c == cap::ALLOC_LIFECYCLE));
+        assert_eq!(rules.agent.unwrap().policy, "read");
+        assert_eq!(acl.policy(&s.operator, "readonly").unwrap_err().message, "Permission denied");
+        assert_eq!(acl.policy(&s.management, "readonly").unwrap().name, "readonly");
+        assert_eq!(acl.policy(&s.management, "nope").unwrap_err().message, "ACL policy not found");
     }
 
     #[test]

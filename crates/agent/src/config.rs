@@ -1,11 +1,35 @@
 //! Command-line flags (with environment variables where Nomad has an equivalent).
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+use nomad_proxy::ServeArgs;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Parser)]
-#[command(name = "caravan-agent", version, about = "A single-node Nomad dev agent (server + client) speaking Nomad's v1 HTTP API")]
+/// `caravan-agent [flags]` runs the local agent; `caravan-agent serve` fronts a real one.
+#[derive(Debug, Parser)]
+#[command(
+    name = "caravan-agent",
+    version,
+    about = "A single-node Nomad dev agent (server + client) speaking Nomad's v1 HTTP API",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub agent: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the built dashboard and forward /v1/* to a real Nomad agent from one origin, so the
+    /// exec WebSocket and the endpoints without CORS work from the browser.
+    Serve(ServeArgs),
+}
+
+/// The local agent's flags.
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to bind the HTTP API to; loopback by default, as `nomad agent -dev`.
     #[arg(long, env = "NOMAD_BIND_ADDR", default_value = "127.0.0.1")]

@@ -12,12 +12,13 @@ pub mod host;
 pub mod http;
 pub mod jobspec;
 pub mod node;
+pub mod proxy;
 pub mod runner;
 pub mod state;
 pub mod synthetic;
 pub mod ui;
 
-pub use config::Config;
+pub use config::{Cli, Command, Config};
 pub use error::ApiError;
 pub use state::scheduler::Registered;
 
@@ -274,12 +275,17 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     out.flush()?;
     drop(out);
 
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
+    shutdown_signal().await?;
     tracing::info!("shutting down");
     agent.shutdown().await;
     Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
 }

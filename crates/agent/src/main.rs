@@ -1,3 +1,4 @@
+use caravan_agent::{Cli, Command};
 use clap::Parser;
 
 #[tokio::main]
@@ -8,8 +9,12 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = caravan_agent::Config::parse();
-    match caravan_agent::serve(config).await {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Serve(args)) => caravan_agent::proxy::run(args).await,
+        None => caravan_agent::serve(cli.agent).await.map_err(Into::into),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("caravan-agent: {e}");

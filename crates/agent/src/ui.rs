@@ -1,36 +1,34 @@
-//! The dashboard's static files at `/ui/`, with index.html for every path that is not a file
-//! (the dashboard routes on the client), and `/` redirecting there as Nomad's agent does.
+//! The dashboard at `/ui/` as Nomad's agent serves its UI, through the same routes as the
+//! `serve` subcommand (`nomad_proxy::dashboard_routes`): index.html for every path that is not
+//! a file, `/` redirecting there. Without a dashboard, Nomad's "UI is disabled" page.
 
 use crate::AppState;
-use axum::http::{StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{any, get};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
+use nomad_proxy::{dashboard_routes, mount_at, BasePath};
+use std::convert::Infallible;
 use std::path::PathBuf;
-use tower_http::services::{ServeDir, ServeFile};
 
 /// What Nomad serves at `/ui/` when its UI is disabled.
 const UI_DISABLED: &str = "<html><p>Nomad UI is disabled</p></html>";
 
-/// `/` → `/ui/` keeping the query, with a temporary redirect as `handleRootFallthrough`.
-async fn root(uri: Uri) -> Response {
-    let target = match uri.query() {
-        Some(q) => format!("/ui/?{q}"),
-        None => "/ui/".to_string(),
-    };
-    Redirect::temporary(&target).into_response()
+pub fn routes(ui_dir: Option<PathBuf>) -> Router<AppState> {
+    let base = BasePath::nomad_ui();
+    let Some(dir) = ui_dir else { return every_page(&base, || Html(UI_DISABLED).into_response()) };
+    match dashboard_routes(&dir, &base) {
+        Ok(dashboard) => dashboard.with_state(()),
+        Err(e) => {
+            // Said at start and on every page, rather than a blank dashboard.
+            tracing::error!("{e}");
+            let message = e.to_string();
+            every_page(&base, move || (StatusCode::SERVICE_UNAVAILABLE, message.clone()).into_response())
+        }
+    }
 }
 
-pub fn routes(ui_dir: Option<PathBuf>) -> Router<AppState> {
-    let router = Router::new().route("/", any(root));
-    match ui_dir {
-        Some(dir) => {
-            let files = ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")));
-            router.nest_service("/ui", files)
-        }
-        None => router
-            .route("/ui", get(|| async { Redirect::permanent("/ui/") }))
-            .route("/ui/", any(|| async { Html(UI_DISABLED) }))
-            .route("/ui/{*rest}", any(|| async { (StatusCode::OK, Html(UI_DISABLED)) })),
-    }
+/// The same page at every path under `base`.
+fn every_page(base: &BasePath, page: impl Fn() -> Response + Clone + Send + Sync + 'static) -> Router<AppState> {
+    let pages = tower::service_fn(move |_: axum::extract::Request| std::future::ready(Ok::<_, Infallible>(page())));
+    mount_at(base, pages).with_state(())
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`follow`]: follows a framed log or file stream and resumes it after a drop from the
 //!   exact byte already taken in (alloc-fs's documented scheme), and loads earlier output.
+//! - [`plain`]: the same for plain mode, from listings (plain bodies carry no positions).
 //! - [`ansi`]: decoded text to styled lines as a terminal shows them.
 //! - [`store`]: the retained lines, bounded, with a count of what was dropped.
 //! - [`search`] and [`filter`]: matches, counts and `grep -C`-like filtering.
@@ -19,6 +20,7 @@ pub mod follow;
 pub mod layout;
 pub mod logs;
 pub mod merge;
+pub mod plain;
 pub mod render;
 pub mod search;
 pub mod store;

@@ -1,6 +1,7 @@
 //! The `serve` subcommand's flags. Flags named as Nomad's CLI names them win over the
 //! environment variables the CLI reads (see `ProxyConfig::from_env_and_args`).
 
+use crate::BasePath;
 use clap::Args;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -15,9 +16,13 @@ pub struct ServeArgs {
     #[arg(long, env = "CARAVAN_PORT", default_value_t = 4649)]
     pub port: u16,
 
-    /// The built dashboard (trunk's dist/), served at /ui/.
+    /// The built dashboard (trunk's dist/), served at --base-path.
     #[arg(long, env = "CARAVAN_UI_DIR")]
     pub ui_dir: PathBuf,
+
+    /// The path to serve the dashboard at (/ui/ as Nomad's agent, or say /tools/nomad/).
+    #[arg(long, env = "CARAVAN_BASE_PATH", default_value_t = BasePath::nomad_ui())]
+    pub base_path: BasePath,
 
     /// The Nomad agent to forward /v1/* to [default: $NOMAD_ADDR, else http://127.0.0.1:4646].
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! with a clear message instead of failing each request.
 
 use crate::tls::TlsSettings;
-use crate::{ProxyError, ServeArgs, Upstream};
+use crate::{BasePath, ProxyError, ServeArgs, Upstream};
 use rustls::pki_types::ServerName;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ pub struct ProxyConfig {
     pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) server_name: ServerName<'static>,
     pub(crate) ui_dir: PathBuf,
+    pub(crate) base_path: BasePath,
 }
 
 impl ProxyConfig {
@@ -57,6 +58,7 @@ impl ProxyConfig {
             tls: Arc::new(settings.client_config(upstream.is_https())?),
             upstream,
             ui_dir: args.ui_dir.clone(),
+            base_path: args.base_path.clone(),
         })
     }
 

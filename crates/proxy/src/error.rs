@@ -30,6 +30,9 @@ pub enum ProxyError {
     #[error("TLS configuration: {0}")]
     Tls(#[from] rustls::Error),
 
+    #[error("invalid base path {path:?}: {reason}")]
+    InvalidBasePath { path: String, reason: String },
+
     #[error("no dashboard at {0}: index.html is missing (build it with `trunk build`)")]
     DashboardMissing(PathBuf),
 

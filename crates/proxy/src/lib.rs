@@ -2,7 +2,7 @@
 //!
 //! Nomad's exec WebSocket refuses foreign origins and most `/v1` endpoints send no CORS
 //! headers, so a dashboard on another origin cannot talk to the agent. This serves the dashboard
-//! at `/ui/` and forwards `/v1/*` (plain requests, blocking queries, log and file streams and
+//! at `/ui/` (or another `--base-path`) and forwards `/v1/*` (plain requests, blocking queries, log and file streams and
 //! the exec WebSocket) to the agent at `--nomad-addr`/`NOMAD_ADDR`, over TLS configured as
 //! Nomad's CLI configures it.
 //!
@@ -22,7 +22,7 @@ mod websocket;
 
 pub use args::ServeArgs;
 pub use config::{ProxyConfig, DEFAULT_NOMAD_ADDR};
-pub use dashboard::dashboard_routes;
+pub use dashboard::{dashboard_routes, mount_at, BasePath, NOMAD_UI_PATH};
 pub use error::ProxyError;
 pub use upstream::Upstream;
 
@@ -31,9 +31,9 @@ use axum::Router;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// The dashboard at `/ui/` (`/` redirects there) and `/v1/*` forwarded to the agent.
+/// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent.
 pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
-    let dashboard = dashboard_routes(&config.ui_dir)?;
+    let dashboard = dashboard_routes(&config.ui_dir, &config.base_path)?;
     let agent = Arc::new(forward::Agent::new(config));
     Ok(Router::new()
         .route("/v1/{*path}", any(forward::forward))
@@ -43,10 +43,10 @@ pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
 
 /// Serves [`proxy_router`] on `listener` until the server fails.
 pub async fn serve(config: ProxyConfig, listener: TcpListener) -> Result<(), ProxyError> {
-    let upstream = config.upstream.clone();
+    let (upstream, base) = (config.upstream.clone(), config.base_path.clone());
     let router = proxy_router(config)?;
     let address = listener.local_addr().map_err(ProxyError::Serve)?;
-    tracing::info!("dashboard at http://{address}/ui/, /v1/* forwarded to {upstream}");
+    tracing::info!("dashboard at http://{address}{base}, /v1/* forwarded to {upstream}");
     axum::serve(listener, router)
         .await
         .map_err(ProxyError::Serve)

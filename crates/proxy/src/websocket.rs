@@ -1,8 +1,10 @@
 //! The exec WebSocket (`/v1/client/allocation/:id/exec`), relayed frame by frame. The browser's
 //! upgrade is accepted only once the agent has accepted ours, so a refusal (403, 404) reaches the
-//! browser as the agent sent it. The agent compares `Origin` with its own address, so ours
-//! carries that address whatever page the browser came from: to the browser, the proxy is the
-//! agent, and the agent never sees the browser's origin.
+//! browser as the agent sent it. The agent refuses a page from another origin than its own
+//! (gorilla's same-origin rule), which is what keeps other sites from driving a shell through a
+//! visitor's browser. To the browser the proxy is the agent, so a page of the proxy's origin
+//! reaches the agent with the agent's own address as `Origin`; any other page's `Origin` goes on
+//! as it came, and the agent refuses it as it would refuse it directly.
 
 use crate::connector::{Connection, CONNECT_TIMEOUT};
 use crate::forward::{bad_gateway, Agent};
@@ -10,8 +12,8 @@ use crate::headers::remove_hop_by_hop;
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request};
-use axum::http::header::{self, HeaderMap, HeaderName};
-use axum::http::Method;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
@@ -27,7 +29,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// Sent to the browser when the agent's connection ends without a close frame.
 const BAD_GATEWAY: u16 = 1014;
 
-/// Headers each side's handshake makes for itself (the `Origin` is set to the agent's).
+/// Headers each side's handshake makes for itself (the `Origin` is chosen by `agent_origin`).
 const HANDSHAKE: [HeaderName; 7] = [
     header::HOST,
     header::ORIGIN,
@@ -58,7 +60,17 @@ pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
     let failed =
         |error: &dyn std::error::Error| bad_gateway(&agent.upstream, &Method::GET, &path, error);
 
-    let handshake = match handshake_request(agent, path_and_query, parts.headers) {
+    // Go's `Request.Host`: the authority of the request target (HTTP/2), else `Host`.
+    let host = match parts.uri.authority() {
+        Some(authority) => Some(authority.as_str().to_string()),
+        None => parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string),
+    };
+    let handshake = match handshake_request(agent, path_and_query, host.as_deref(), parts.headers)
+    {
         Ok(request) => request,
         Err(error) => return failed(&error),
     };
@@ -81,11 +93,12 @@ pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
     upgrade.on_upgrade(move |browser| pump(browser, socket))
 }
 
-/// The browser's headers minus the connection's own and the handshake's, with the agent's
-/// address as `Origin`; `X-Nomad-Token` and cookies pass as they are.
+/// The browser's headers minus the connection's own and the handshake's, with the `Origin`
+/// of `agent_origin`; `X-Nomad-Token` and cookies pass as they are.
 fn handshake_request(
     agent: &Agent,
     path_and_query: &str,
+    host: Option<&str>,
     mut headers: HeaderMap,
 ) -> Result<ts::handshake::client::Request, WsError> {
     let url = agent
@@ -93,6 +106,7 @@ fn handshake_request(
         .ws_url(path_and_query)
         .map_err(WsError::HttpFormat)?;
     let mut request = url.into_client_request()?;
+    let origin = agent_origin(agent, host, &headers);
     remove_hop_by_hop(&mut headers);
     for name in &HANDSHAKE {
         headers.remove(name);
@@ -101,8 +115,31 @@ fn handshake_request(
     for (name, value) in &headers {
         forwarded.append(name, value.clone());
     }
-    forwarded.insert(header::ORIGIN, agent.upstream.origin());
+    if let Some(origin) = origin {
+        forwarded.insert(header::ORIGIN, origin);
+    }
     Ok(request)
+}
+
+/// The agent's own address for a page of this proxy's origin (its `Origin` names the host the
+/// browser asked us for, as gorilla compares them: port included, scheme and case ignored);
+/// the browser's `Origin` for any other page; none when the client sent none (not a browser).
+fn agent_origin(agent: &Agent, host: Option<&str>, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(header::ORIGIN)?;
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.parse::<Uri>().ok())
+        .and_then(|o| o.authority().map(|a| a.as_str().to_string()));
+    let ours = match (origin_host, host) {
+        (Some(origin_host), Some(host)) => origin_host.eq_ignore_ascii_case(host),
+        _ => false,
+    };
+    Some(if ours {
+        agent.upstream.origin()
+    } else {
+        origin.clone()
+    })
 }
 
 /// The agent's answer when it did not upgrade, passed on as it came.

@@ -8,7 +8,7 @@ use crate::blocking::wait_past_index;
 use crate::error::{ApiError, TOKEN_NOT_FOUND};
 use crate::state::Table;
 use crate::{AppState, RPC_PORT};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::Namespace;
@@ -55,4 +55,14 @@ pub async fn token_self(State(state): State<AppState>, req: ApiRequest) -> Resul
         return Err(ApiError::not_found(TOKEN_NOT_FOUND).with_meta(QueryMeta::Query { index }));
     };
     req.reply(Some(QueryMeta::Query { index: token.modify_index }), token)
+}
+
+/// `GET /v1/acl/policy/:name`: a policy the token carries (any, for a management token),
+/// with its parsed `RulesJSON`, which is how a UI learns what its token may do.
+pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let policy = state.acl.policy(req.token(), &name)?;
+    req.reply(Some(QueryMeta::Query { index: policy.modify_index }), &policy)
 }

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/namespaces", any(cluster::namespaces))
         .route("/v1/status/leader", any(cluster::leader))
         .route("/v1/acl/token/self", any(cluster::token_self))
+        .route("/v1/acl/policy/{name}", any(cluster::policy))
         .merge(cors_routes)
         .merge(crate::ui::routes(state.ui_dir.clone()))
         // Nomad's root fallthrough: 404 with no body.

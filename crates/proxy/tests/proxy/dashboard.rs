@@ -1,4 +1,5 @@
-//! The built dashboard at /ui/, index.html for client-side routes, / redirecting to /ui/.
+//! The built dashboard at /ui/ (or another base path), index.html for client-side routes, /
+//! redirecting there, revalidated on every load and compressed.
 
 use crate::common::*;
 use nomad_proxy::ProxyError;
@@ -39,4 +40,50 @@ fn a_directory_without_index_html_is_refused() {
     let config = config(empty.path(), &[], &[]).unwrap();
     let err = nomad_proxy::proxy_router(config).err().unwrap();
     assert!(matches!(err, ProxyError::DashboardMissing(_)), "{err}");
+}
+
+#[tokio::test]
+async fn the_base_path_without_its_slash_redirects_permanently() {
+    let agent = start_agent().await;
+    let proxy = proxy_to(&agent).await;
+    let response = get(&proxy, "/ui?region=eu").await;
+    assert_eq!(response.status(), 301);
+    assert_eq!(response.headers()["location"], "/ui/?region=eu");
+}
+
+#[tokio::test]
+async fn any_base_path_serves_the_same_files() {
+    let agent = start_agent().await;
+    let flags = ["--nomad-addr", &agent.address, "--base-path", "/tools/nomad"];
+    let proxy = start_proxy(&flags, &[]).await;
+    assert_eq!(get(&proxy, "/tools/nomad/app.js").await.text().await.unwrap(), APP_JS);
+    for path in ["/tools/nomad/", "/tools/nomad/jobs/web@default"] {
+        assert_eq!(get(&proxy, path).await.text().await.unwrap(), INDEX_HTML, "{path}");
+    }
+    assert_eq!(get(&proxy, "/").await.headers()["location"], "/tools/nomad/");
+    assert_eq!(get(&proxy, "/ui/").await.status(), 404);
+    // The API stays at the root whatever the base path.
+    assert_eq!(get(&proxy, "/v1/gzip").await.status(), 200);
+}
+
+#[tokio::test]
+async fn files_are_revalidated_and_compressed() {
+    let agent = start_agent().await;
+    let proxy = proxy_to(&agent).await;
+    let response = client()
+        .get(format!("{}/ui/", proxy.url))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let last_modified = response.headers()["last-modified"].clone();
+    let again = client()
+        .get(format!("{}/ui/app.js", proxy.url))
+        .header("If-Modified-Since", last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
 }

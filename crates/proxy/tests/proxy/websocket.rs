@@ -1,5 +1,6 @@
-//! The exec WebSocket: Origin rewritten to the agent's, token and query passed, frames and close
-//! codes relayed both ways, refusals and an unreachable agent answered over HTTP.
+//! The exec WebSocket: the proxy's own pages reach the agent with its Origin, other sites' pages
+//! are refused by the agent; token and query passed, frames and close codes relayed both ways,
+//! refusals and an unreachable agent answered over HTTP.
 
 use crate::common::*;
 use axum::body::Bytes;
@@ -16,8 +17,13 @@ type Browser = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const EXEC_QUERY: &str = "task=web&tty=true&command=%5B%22%2Fbin%2Fsh%22%5D";
 
-/// Opens the exec socket as a browser on a foreign page would, with a token header.
+/// Opens the exec socket as a browser on a page the proxy served would, with a token header.
 pub async fn open_exec(proxy_url: &str, alloc: &str) -> Result<Browser, Error> {
+    open_exec_from(proxy_url, alloc, proxy_url).await
+}
+
+/// Opens the exec socket as a browser on a page of `origin` would.
+pub async fn open_exec_from(proxy_url: &str, alloc: &str, origin: &str) -> Result<Browser, Error> {
     let url = format!(
         "{}/v1/client/allocation/{alloc}/exec?{EXEC_QUERY}",
         proxy_url.replace("http://", "ws://")
@@ -25,7 +31,7 @@ pub async fn open_exec(proxy_url: &str, alloc: &str) -> Result<Browser, Error> {
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
-        .insert("Origin", "http://dashboard.example:8080".parse().unwrap());
+        .insert("Origin", origin.parse().unwrap());
     request
         .headers_mut()
         .insert("X-Nomad-Token", "s3cret-token".parse().unwrap());
@@ -128,4 +134,24 @@ async fn an_unreachable_agent_refuses_the_upgrade_with_502() {
         text.starts_with(&format!("Cannot reach the Nomad agent at {address}")),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_page_of_another_site_is_refused_by_the_agent() {
+    let agent = start_agent().await;
+    let proxy = proxy_to(&agent).await;
+    let foreign = open_exec_from(&proxy.url, "a1", "http://evil.example:8080").await;
+    let Err(Error::Http(response)) = foreign else {
+        panic!("a foreign page must not get a shell")
+    };
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.body().as_deref(),
+        Some(b"origin not allowed".as_slice())
+    );
+
+    // The same host in other letters is the same origin, as gorilla compares them.
+    let upper = proxy.url.replace("http://", "HTTP://").to_uppercase();
+    let mut browser = open_exec_from(&proxy.url, "a1", &upper).await.unwrap();
+    check_session(&mut browser, &agent.address).await;
 }

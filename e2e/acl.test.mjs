@@ -1,0 +1,71 @@
+// Issue 3: with ACLs on, no token gets a clear 403 screen, the operator token loads everything
+// and the read-only token sees actions disabled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAgent } from './support/agent.mjs';
+import { launch, openPage } from './support/browser.mjs';
+
+let agent, browser, tokens;
+before(async () => {
+  agent = await startAgent({ args: ['--acl'] });
+  tokens = agent.tokens();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await agent?.cleanup();
+});
+
+async function signIn(page, secret) {
+  await page.getByTestId('token-input').first().fill(secret);
+  await page.getByTestId('token-submit').first().click();
+}
+
+test('no token: a clear permission screen offering token entry', async () => {
+  const p = await openPage(browser);
+  try {
+    await p.page.goto(`${agent.url}/ui/allocations`);
+    await p.page.getByTestId('error-forbidden').waitFor();
+    assert.match(await p.page.getByTestId('error-panel').first().textContent(), /read-job/);
+    await p.page.getByTestId('token-input').first().waitFor();
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the operator token loads everything and never travels in a URL', async () => {
+  const p = await openPage(browser);
+  try {
+    await p.page.goto(`${agent.url}/ui/allocations`);
+    await p.page.getByTestId('error-forbidden').waitFor();
+    await signIn(p.page, tokens.operator);
+    await p.page.getByTestId('alloc-row').first().waitFor();
+    const id = await p.page.getByTestId('alloc-row').first().getAttribute('data-id');
+    await p.page.goto(`${agent.url}/ui/allocations/${id}`);
+    await p.page.getByTestId('alloc-tasks').waitFor();
+    assert.equal(await p.page.getByTestId('action-stop').isDisabled(), false);
+    assert.ok(p.requests.some((r) => r.headers['x-nomad-token'] === tokens.operator), 'sent as X-Nomad-Token');
+    assert.ok(p.requests.every((r) => !r.url.includes(tokens.operator)), 'never in a URL');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the read-only token sees actions disabled with the reason', async () => {
+  const p = await openPage(browser);
+  try {
+    await p.page.goto(`${agent.url}/ui/allocations`);
+    await signIn(p.page, tokens.readonly);
+    await p.page.getByTestId('alloc-row').first().waitFor();
+    const id = await p.page.getByTestId('alloc-row').first().getAttribute('data-id');
+    await p.page.goto(`${agent.url}/ui/allocations/${id}`);
+    await p.page.getByTestId('alloc-actions').waitFor();
+    assert.equal(await p.page.getByTestId('action-stop').isDisabled(), true);
+    assert.match(await p.page.getByTestId('action-stop-denied').textContent(), /alloc-lifecycle/);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});

@@ -1,0 +1,108 @@
+// Fronts in front of a test agent, chosen by CARAVAN_E2E_FRONT:
+//   serve  `caravan-agent serve --nomad-addr <agent> --port 0 --ui-dir dist`
+//   nginx  Debian's nginx running deploy/nginx.conf, with only its CHANGE lines rewritten
+// Either serves the dashboard at /ui/ and forwards /v1/* to the agent, and outlives the agent
+// (a restarted agent on the same port is reached again).
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startProcess } from './process.mjs';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
+const nginxBinary = process.env.NGINX ?? '/usr/sbin/nginx';
+const dist = path.join(root, 'dist');
+
+export const frontKind = process.env.CARAVAN_E2E_FRONT || null;
+if (frontKind && !['serve', 'nginx'].includes(frontKind)) {
+  throw new Error(`CARAVAN_E2E_FRONT=${frontKind}: expected serve or nginx`);
+}
+
+/** Starts the front chosen by CARAVAN_E2E_FRONT before `apiUrl`, or returns null without one. */
+export async function startFront(apiUrl) {
+  if (frontKind === 'serve') return startServe(apiUrl);
+  if (frontKind === 'nginx') return startNginx(apiUrl);
+  return null;
+}
+
+async function startServe(apiUrl) {
+  const argv = ['serve', '--nomad-addr', apiUrl, '--port', '0', '--ui-dir', dist];
+  const proc = await startProcess(binary, argv, { ready: /listening on (http:\/\/[^\s/]+)/, what: 'caravan-agent serve' });
+  return { kind: 'serve', url: proc.match[1], stop: () => proc.stop(), get output() { return proc.output; } };
+}
+
+/** A port nothing listens on now (nginx cannot be asked for an ephemeral one). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** deploy/nginx.conf with its CHANGE lines pointed at this test's agent, port and dist. */
+export function nginxSite({ apiUrl, port }) {
+  const site = readFileSync(path.join(root, 'deploy', 'nginx.conf'), 'utf8');
+  const agent = new URL(apiUrl).host;
+  const replacements = [
+    [/^(\s*)server \S+;(\s*# CHANGE)/m, `$1server ${agent};$2`],
+    [/^(\s*)listen \S+;(\s*# CHANGE)/m, `$1listen 127.0.0.1:${port};$2`],
+    [/^(\s*)alias \S+;(\s*# CHANGE)/m, `$1alias ${dist}/;$2`],
+  ];
+  return replacements.reduce((text, [pattern, replacement]) => {
+    if (!pattern.test(text)) throw new Error(`deploy/nginx.conf has no line matching ${pattern}`);
+    return text.replace(pattern, replacement);
+  }, site);
+}
+
+async function startNginx(apiUrl) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'caravan-nginx-'));
+  // Workers run as nobody when the tests run as root: they must reach their temp directories.
+  chmodSync(dir, 0o755);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(path.join(dir, 'caravan.conf'), nginxSite({ apiUrl, port }));
+    // What Debian's /etc/nginx/nginx.conf provides around conf.d/, with every path in `dir`.
+    writeFileSync(path.join(dir, 'nginx.conf'), `
+daemon off;
+pid ${dir}/nginx.pid;
+error_log stderr notice;
+worker_processes 1;
+events { worker_connections 512; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    access_log off;
+    client_body_temp_path ${dir}/body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    include ${dir}/caravan.conf;
+}
+`);
+    let proc;
+    try {
+      proc = await startProcess(nginxBinary, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { ready: /start worker process/, what: 'nginx' });
+    } catch (e) {
+      // Another process took the port between freePort and nginx's bind: try another.
+      if (attempt < 3 && /Address already in use/.test(e.message)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return {
+      kind: 'nginx',
+      url: `http://127.0.0.1:${port}`,
+      get output() { return proc.output; },
+      async stop() {
+        await proc.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}

@@ -1,0 +1,20 @@
+//! `/allocations`: every allocation in the namespace, live.
+
+use crate::api::endpoints;
+use crate::api::live::{live_list, LiveOptions};
+use crate::components::alloc_table::AllocTable;
+use crate::components::live_view::LiveHeader;
+use crate::session::scope::use_scope;
+use leptos::prelude::*;
+use nomad_api::AllocationListStub;
+
+#[component]
+pub fn AllocationsPage() -> impl IntoView {
+    let scope = use_scope();
+    let allocs = live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::FOREGROUND);
+    view! {
+        <div class="page-header"><h1>"Allocations"</h1></div>
+        <LiveHeader live=allocs/>
+        <AllocTable live=allocs/>
+    }
+}
