@@ -8,6 +8,8 @@ import { startProcess } from './process.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
+// CARAVAN_DIST: a dashboard built elsewhere (`trunk build --dist DIR`), so parallel work does not share dist/.
+const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 const listening = /listening on (http:\/\/[^\s/]+)/;
 
@@ -19,7 +21,7 @@ const listening = /listening on (http:\/\/[^\s/]+)/;
  */
 export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'caravan-e2e-'));
-  const argv = (p) => ['--port', String(p), '--data-dir', dataDir, '--ui-dir', path.join(root, 'dist'), ...args];
+  const argv = (p) => ['--port', String(p), '--data-dir', dataDir, '--ui-dir', dist, ...args];
   const launch = (p) => startProcess(binary, argv(p), { ready: listening, what: 'agent' });
   let proc = await launch(port);
   const apiUrl = proc.match[1];

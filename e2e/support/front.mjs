@@ -12,7 +12,8 @@ import { startProcess } from './process.mjs';
 const root = path.resolve(import.meta.dirname, '..', '..');
 const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
 const nginxBinary = process.env.NGINX ?? '/usr/sbin/nginx';
-const dist = path.join(root, 'dist');
+// CARAVAN_DIST: a dashboard built elsewhere (`trunk build --dist DIR`), so parallel work does not share dist/.
+const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 export const frontKind = process.env.CARAVAN_E2E_FRONT || null;
 if (frontKind && !['serve', 'nginx'].includes(frontKind)) {
