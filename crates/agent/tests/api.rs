@@ -129,15 +129,21 @@ async fn gzip_pretty_unknown_paths_and_ui() {
 }
 
 #[tokio::test]
-async fn ui_dir_is_served_with_spa_fallback() {
+async fn ui_dir_is_served_with_spa_fallback_and_the_content_security_policy() {
     let ui = tempfile::tempdir().unwrap();
-    std::fs::write(ui.path().join("index.html"), "<html>caravan</html>").unwrap();
+    let index = r#"<html><base href="/ui/">caravan</html>"#;
+    std::fs::write(ui.path().join("index.html"), index).unwrap();
     std::fs::write(ui.path().join("app.js"), "console.log(1)").unwrap();
     let dir = ui.path().to_path_buf();
     let t = TestAgent::start_with(|c| c.ui_dir = Some(dir)).await;
     assert_eq!(t.get("/ui/app.js").await.text(), "console.log(1)");
-    assert_eq!(t.get("/ui/allocations/abc").await.text(), "<html>caravan</html>");
-    assert_eq!(t.get("/ui/").await.text(), "<html>caravan</html>");
+    for path in ["/ui/allocations/abc", "/ui/", "/ui/index.html"] {
+        let page = t.get(path).await;
+        assert_eq!(page.text(), index, "{path}");
+        assert_eq!(page.headers["content-security-policy"], nomad_proxy::CONTENT_SECURITY_POLICY, "{path}");
+        // Portals of other origins may embed it.
+        assert!(!page.headers.contains_key("x-frame-options"), "{path}");
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The `serve` subcommand's flags. Flags named as Nomad's CLI names them win over the
 //! environment variables the CLI reads (see `ProxyConfig::from_env_and_args`).
 
-use crate::BasePath;
+use crate::{BasePath, CONTENT_SECURITY_POLICY};
 use clap::Args;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -23,6 +23,11 @@ pub struct ServeArgs {
     /// The path to serve the dashboard at (/ui/ as Nomad's agent, or say /tools/nomad/).
     #[arg(long, env = "CARAVAN_BASE_PATH", default_value_t = BasePath::nomad_ui())]
     pub base_path: BasePath,
+
+    /// The Content-Security-Policy the dashboard is served with; empty sends none. Add
+    /// `frame-ancestors` to limit which sites may embed it.
+    #[arg(long, env = "CARAVAN_CONTENT_SECURITY_POLICY", default_value = CONTENT_SECURITY_POLICY, hide_default_value = true)]
+    pub content_security_policy: String,
 
     /// The Nomad agent to forward /v1/* to [default: $NOMAD_ADDR, else http://127.0.0.1:4646].
     #[arg(long)]

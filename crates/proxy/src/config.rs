@@ -2,7 +2,8 @@
 //! with a clear message instead of failing each request.
 
 use crate::tls::TlsSettings;
-use crate::{BasePath, ProxyError, ServeArgs, Upstream};
+use crate::{policy_header, BasePath, ProxyError, ServeArgs, Upstream};
+use axum::http::HeaderValue;
 use rustls::pki_types::ServerName;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub struct ProxyConfig {
     pub(crate) server_name: ServerName<'static>,
     pub(crate) ui_dir: PathBuf,
     pub(crate) base_path: BasePath,
+    pub(crate) content_security_policy: Option<HeaderValue>,
 }
 
 impl ProxyConfig {
@@ -59,6 +61,7 @@ impl ProxyConfig {
             upstream,
             ui_dir: args.ui_dir.clone(),
             base_path: args.base_path.clone(),
+            content_security_policy: policy_header(&args.content_security_policy)?,
         })
     }
 

@@ -1,14 +1,17 @@
 //! The built dashboard at its base path (`/ui/` as Nomad's agent serves its UI, or any other),
 //! index.html for every path that is not a file since the dashboard routes in the browser, and
-//! `/` redirecting there as Nomad's agent does. Files are served as they are (the dashboard
-//! finds its base and its `config.json` at run time), revalidated on every load so a new build
-//! or config is picked up at once, and compressed (the wasm is megabytes).
+//! `/` redirecting there as Nomad's agent does. index.html gets the base path written into its
+//! `<base href>` (every other URL of the page is relative to it, and the dashboard finds its
+//! `config.json` beside it); all of it is revalidated on every load so a new build or config is
+//! picked up at once, compressed (the wasm is megabytes) and sent with the
+//! Content-Security-Policy given.
 
+use crate::index::serve_index;
 use crate::ProxyError;
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::extract::Request;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use std::convert::Infallible;
 use std::fmt;
@@ -16,7 +19,7 @@ use std::path::Path;
 use std::str::FromStr;
 use tower::{Service, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Where Nomad's agent serves its UI.
@@ -92,20 +95,46 @@ impl FromStr for BasePath {
     }
 }
 
-/// The dashboard in `dir` at `base`. Fails if `dir` has no index.html.
-pub fn dashboard_routes(dir: &Path, base: &BasePath) -> Result<Router, ProxyError> {
+/// The dashboard in `dir` at `base`, its pages sent with `policy` as their
+/// Content-Security-Policy. Fails if `dir` has no index.html.
+pub fn dashboard_routes(
+    dir: &Path,
+    base: &BasePath,
+    policy: Option<HeaderValue>,
+) -> Result<Router, ProxyError> {
     let index = dir.join("index.html");
     if !index.is_file() {
         return Err(ProxyError::DashboardMissing(dir.to_path_buf()));
     }
-    let files = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        .layer(CompressionLayer::new())
-        .service(ServeDir::new(dir).fallback(ServeFile::new(index)));
-    Ok(mount_at(base, files))
+    let base_href = base.as_str().to_string();
+    let page = move || serve_index(index.clone(), base_href.clone());
+    let page_service = {
+        let page = page.clone();
+        tower::service_fn(move |_: Request| {
+            let page = page();
+            async move { Ok::<_, Infallible>(page.await) }
+        })
+    };
+    // Directories are not listed or answered with their index.html as it is: the page answers.
+    let files = ServeDir::new(dir)
+        .append_index_html_on_directories(false)
+        .fallback(page_service);
+    let pages = Router::new()
+        .route("/index.html", get(page))
+        .fallback_service(files)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    policy,
+                ))
+                .layer(CompressionLayer::new()),
+        );
+    Ok(mount_at(base, pages))
 }
 
 /// `pages` answering every path under `base`, with `/` and `base` without its slash redirecting
@@ -121,8 +150,14 @@ where
         return Router::new().fallback_service(pages);
     }
     Router::new()
-        .route("/", any(redirect(base.as_str(), StatusCode::TEMPORARY_REDIRECT)))
-        .route(base.mount(), any(redirect(base.as_str(), StatusCode::MOVED_PERMANENTLY)))
+        .route(
+            "/",
+            any(redirect(base.as_str(), StatusCode::TEMPORARY_REDIRECT)),
+        )
+        .route(
+            base.mount(),
+            any(redirect(base.as_str(), StatusCode::MOVED_PERMANENTLY)),
+        )
         .nest_service(base.as_str(), pages)
 }
 

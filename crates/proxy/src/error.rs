@@ -33,6 +33,9 @@ pub enum ProxyError {
     #[error("invalid base path {path:?}: {reason}")]
     InvalidBasePath { path: String, reason: String },
 
+    #[error("invalid Content-Security-Policy {0:?}: it must be one line of visible characters")]
+    InvalidPolicy(String),
+
     #[error("no dashboard at {0}: index.html is missing (build it with `trunk build`)")]
     DashboardMissing(PathBuf),
 

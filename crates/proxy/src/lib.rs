@@ -16,6 +16,8 @@ mod dashboard;
 mod error;
 mod forward;
 mod headers;
+mod index;
+mod policy;
 mod tls;
 mod upstream;
 mod websocket;
@@ -24,6 +26,7 @@ pub use args::ServeArgs;
 pub use config::{ProxyConfig, DEFAULT_NOMAD_ADDR};
 pub use dashboard::{dashboard_routes, mount_at, BasePath, NOMAD_UI_PATH};
 pub use error::ProxyError;
+pub use policy::{policy_header, CONTENT_SECURITY_POLICY};
 pub use upstream::Upstream;
 
 use axum::routing::any;
@@ -33,7 +36,11 @@ use tokio::net::TcpListener;
 
 /// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent.
 pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
-    let dashboard = dashboard_routes(&config.ui_dir, &config.base_path)?;
+    let dashboard = dashboard_routes(
+        &config.ui_dir,
+        &config.base_path,
+        config.content_security_policy.clone(),
+    )?;
     let agent = Arc::new(forward::Agent::new(config));
     Ok(Router::new()
         .route("/v1/{*path}", any(forward::forward))

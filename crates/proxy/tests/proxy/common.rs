@@ -227,7 +227,8 @@ pub struct Proxy {
     _ui: tempfile::TempDir,
 }
 
-pub const INDEX_HTML: &str = "<!doctype html><title>Caravan</title>";
+/// As the build writes it: `<base href>` names /ui/ and everything else is relative to it.
+pub const INDEX_HTML: &str = r#"<!doctype html><base href="/ui/"><title>Caravan</title>"#;
 pub const APP_JS: &str = "console.log('caravan')";
 
 /// A built dashboard in miniature.
