@@ -14,14 +14,19 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
+mod deployment;
+#[cfg(target_arch = "wasm32")]
 mod pages;
 #[cfg(target_arch = "wasm32")]
 mod session;
 
-/// Mounts the dashboard on the page's `<body>`.
+/// Reads the deployment's settings, then mounts the dashboard on the page's `<body>`.
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     // A panic would otherwise leave a dead page with nothing in the console.
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        deployment::load().await;
+        leptos::mount::mount_to_body(app::App);
+    });
 }

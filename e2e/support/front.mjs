@@ -1,8 +1,8 @@
 // Fronts in front of a test agent, chosen by CARAVAN_E2E_FRONT:
 //   serve  `caravan-agent serve --nomad-addr <agent> --port 0 --ui-dir dist`
-//   nginx  Debian's nginx running deploy/nginx.conf, with only its CHANGE lines rewritten
-// Either serves the dashboard at /ui/ and forwards /v1/* to the agent, and outlives the agent
-// (a restarted agent on the same port is reached again).
+//   nginx  Debian's nginx running deploy/nginx.conf, with only its CHANGE (and BASE) lines rewritten
+// Either serves the dashboard at /ui/ (or `basePath`) and forwards /v1/* to the agent, and
+// outlives the agent (a restarted agent on the same port is reached again).
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,12 @@ export async function startFront(apiUrl) {
   return null;
 }
 
-async function startServe(apiUrl) {
-  const argv = ['serve', '--nomad-addr', apiUrl, '--port', '0', '--ui-dir', dist];
+/**
+ * `caravan-agent serve` before `apiUrl`: the dashboard in `ui` (default: the tests' dist) at
+ * `basePath`, `args` added to its command line.
+ */
+export async function startServe(apiUrl, { basePath = '/ui/', ui = dist, args = [] } = {}) {
+  const argv = ['serve', '--nomad-addr', apiUrl, '--port', '0', '--ui-dir', ui, '--base-path', basePath, ...args];
   const proc = await startProcess(binary, argv, { ready: /listening on (http:\/\/[^\s/]+)/, what: 'caravan-agent serve' });
   return { kind: 'serve', url: proc.match[1], stop: () => proc.stop(), get output() { return proc.output; } };
 }
@@ -45,14 +49,18 @@ function freePort() {
   });
 }
 
-/** deploy/nginx.conf with its CHANGE lines pointed at this test's agent, port and dist. */
-export function nginxSite({ apiUrl, port }) {
+/**
+ * deploy/nginx.conf with its CHANGE lines pointed at this test's agent, port and dist, and the
+ * last /ui of each BASE line made `basePath`, as its comments tell people to.
+ */
+export function nginxSite({ apiUrl, port, basePath = '/ui/', ui = dist }) {
   const site = readFileSync(path.join(root, 'deploy', 'nginx.conf'), 'utf8');
   const agent = new URL(apiUrl).host;
   const replacements = [
     [/^(\s*)server \S+;(\s*# CHANGE)/m, `$1server ${agent};$2`],
     [/^(\s*)listen \S+;(\s*# CHANGE)/m, `$1listen 127.0.0.1:${port};$2`],
-    [/^(\s*)alias \S+;(\s*# CHANGE)/m, `$1alias ${dist}/;$2`],
+    [/^(\s*)alias \S+;(\s*# CHANGE)/m, `$1alias ${ui}/;$2`],
+    [/^(.*)\/ui(?!.*\/ui)(.*# BASE)$/gm, `$1${basePath.replace(/\/$/, '')}$2`],
   ];
   return replacements.reduce((text, [pattern, replacement]) => {
     if (!pattern.test(text)) throw new Error(`deploy/nginx.conf has no line matching ${pattern}`);
@@ -60,13 +68,14 @@ export function nginxSite({ apiUrl, port }) {
   }, site);
 }
 
-async function startNginx(apiUrl) {
+/** Debian's nginx running deploy/nginx.conf before `apiUrl` (options as `nginxSite`'s). */
+export async function startNginx(apiUrl, { basePath, ui } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'caravan-nginx-'));
   // Workers run as nobody when the tests run as root: they must reach their temp directories.
   chmodSync(dir, 0o755);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    writeFileSync(path.join(dir, 'caravan.conf'), nginxSite({ apiUrl, port }));
+    writeFileSync(path.join(dir, 'caravan.conf'), nginxSite({ apiUrl, port, basePath, ui }));
     // What Debian's /etc/nginx/nginx.conf provides around conf.d/, with every path in `dir`.
     writeFileSync(path.join(dir, 'nginx.conf'), `
 daemon off;

@@ -12,11 +12,15 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use nomad_api::Namespace;
 
+/// Nothing in embed mode: a portal around the dashboard is the navigation.
 #[component]
 pub fn Nav() -> impl IntoView {
+    if crate::deployment::embedded() {
+        return None;
+    }
     let scope = use_scope();
     let link = move |path: &'static str| move || scope.with(|s| scoped_href(s, path));
-    view! {
+    Some(view! {
         <header class="topbar" data-testid="nav">
             <A href=link("/allocations") attr:class="brand">"Caravan"</A>
             <nav class="nav-links">
@@ -31,7 +35,7 @@ pub fn Nav() -> impl IntoView {
                 <A href=link("/settings") attr:data-testid="identity" attr:class="identity"><IdentityChip/></A>
             </div>
         </header>
-    }
+    })
 }
 
 /// Sets one query parameter of the current page (`None` removes it), keeping the others.

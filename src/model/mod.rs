@@ -2,6 +2,7 @@
 //! time series, virtual scrolling. Built and unit-tested natively.
 
 pub mod alloc_list;
+pub mod deployment;
 pub mod exec_command;
 pub mod format;
 pub mod output_queue;

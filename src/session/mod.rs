@@ -31,7 +31,7 @@ impl Session {
         let session_only = session_token.is_some();
         let token = session_token.or_else(|| storage::get(storage::TOKEN, false));
         let client = Client {
-            address: RwSignal::new(storage::get(storage::ADDRESS, false).unwrap_or_default()),
+            address: RwSignal::new(storage::get(storage::ADDRESS, false).unwrap_or_else(default_address)),
             token: RwSignal::new(token),
         };
         let session = Session {
@@ -60,11 +60,11 @@ impl Session {
         self.client.token.set(None);
     }
 
-    /// Empty: the dashboard's own origin.
+    /// Empty: the deployment's address (config.json), else the dashboard's own origin.
     pub fn set_address(&self, address: String) {
         let address = address.trim().trim_end_matches('/').to_string();
         storage::set(storage::ADDRESS, Some(&address).filter(|a| !a.is_empty()).map(|a| a.as_str()), false);
-        self.client.address.set(address);
+        self.client.address.set(if address.is_empty() { default_address() } else { address });
     }
 
     pub fn set_stale(&self, on: bool) {
@@ -76,4 +76,9 @@ impl Session {
     pub fn permissions(&self) -> Permissions {
         self.identity.with(Identity::permissions)
     }
+}
+
+/// The address when the user has chosen none: config.json's (empty: the page's own origin).
+fn default_address() -> String {
+    crate::deployment::config().address.clone()
 }

@@ -2,6 +2,7 @@
 
 use super::use_session;
 use crate::api::endpoints::Scope;
+use crate::model::deployment::EMBED;
 use crate::model::url::with_query;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,8 +23,10 @@ pub fn use_scope() -> Memo<Scope> {
     })
 }
 
-/// Links to a route of the dashboard that keep the current region and namespace. The router
-/// leaves absolute links as they are, so the mount path is added here.
+/// Links to a route of the dashboard that keep the current region and namespace, and embed
+/// mode. The router leaves absolute links as they are, so the mount path is added here.
 pub fn scoped_href(scope: &Scope, path: &str) -> String {
-    with_query(&format!("{}{path}", crate::app::router_base()), &[(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or(""))])
+    let embed = if crate::deployment::embedded() { "1" } else { "" };
+    let params = [(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or("")), (EMBED, embed)];
+    with_query(&format!("{}{path}", crate::app::router_base()), &params)
 }
