@@ -6,6 +6,7 @@ pub mod alloc_stub;
 pub mod allocations;
 pub mod client;
 pub mod cluster;
+pub mod compression;
 pub mod cors;
 pub mod exec;
 pub mod fs;
@@ -19,7 +20,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
@@ -56,9 +56,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ui::routes(state.ui_dir.clone()))
         // Nomad's root fallthrough: 404 with no body.
         .fallback(|| async { StatusCode::NOT_FOUND.into_response() })
-        // Fastest gzip: a 10,000-allocation list is tens of megabytes of JSON, and the
-        // default level would spend seconds on it for every browser request.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(axum::middleware::from_fn(compression::mark_upgrades))
+        .layer(compression::layer())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
