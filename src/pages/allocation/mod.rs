@@ -13,6 +13,7 @@ use crate::components::raw_json::RawJson;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::format::short_id;
+use crate::pages::exec::exec_href;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -46,12 +47,13 @@ pub fn AllocationPage() -> impl IntoView {
                 {move || alloc.with(|a| a.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| format!("Allocation {}", short_id(&id.get())))}
             </h1>
             <span class="mono muted" data-testid="alloc-id">{id}</span>
+            <A href=move || exec_href(&alloc_scope.get(), &id.get(), None) attr:data-testid="alloc-exec">"Exec"</A>
         </div>
         <LiveHeader live/>
         <Show when=shown>
             <Summary alloc scope=alloc_scope/>
             <actions::Actions alloc scope=alloc_scope/>
-            <tasks::Tasks alloc/>
+            <tasks::Tasks alloc scope=alloc_scope/>
             <stats::Stats alloc scope=alloc_scope/>
             <resources::Resources alloc/>
             <resources::Reschedule alloc scope=alloc_scope/>

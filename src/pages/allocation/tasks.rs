@@ -1,14 +1,17 @@
 //! Tasks and their event timelines, live: each task re-renders only when its own state does.
 
 use super::Current;
+use crate::api::endpoints::Scope;
 use crate::components::status::StatusBadge;
 use crate::components::time::{absolute, clock, RelativeTime};
 use crate::model::timeline::{facts, last_event, message, newest_first, positions, severity};
+use crate::pages::exec::exec_href;
 use leptos::prelude::*;
-use nomad_api::{TaskEvent, TaskState};
+use leptos_router::components::A;
+use nomad_api::{task_state, TaskEvent, TaskState};
 
 #[component]
-pub fn Tasks(alloc: Current) -> impl IntoView {
+pub fn Tasks(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoView {
     let names = Memo::new(move |_| alloc.with(|a| a.as_ref().map(|a| a.task_states.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()));
     view! {
         <section class="panel" data-testid="alloc-tasks">
@@ -18,6 +21,9 @@ pub fn Tasks(alloc: Current) -> impl IntoView {
                 <TaskCard state=Memo::new({
                     let name = name.clone();
                     move |_| alloc.with(|a| a.as_ref().and_then(|a| a.task_states.get(&name).cloned()))
+                }) exec=Signal::derive({
+                    let name = name.clone();
+                    move || exec_href(&scope.get(), &alloc.with(|a| a.as_ref().map(|a| a.id.clone())).unwrap_or_default(), Some(&name))
                 }) name/>
             </For>
         </section>
@@ -25,7 +31,7 @@ pub fn Tasks(alloc: Current) -> impl IntoView {
 }
 
 #[component]
-fn TaskCard(name: String, state: Memo<Option<TaskState>>) -> impl IntoView {
+fn TaskCard(name: String, state: Memo<Option<TaskState>>, exec: Signal<String>) -> impl IntoView {
     let header = move || {
         state.get().map(|s| {
             let status = if s.failed && s.state == "dead" { "failed".to_string() } else { s.state.clone() };
@@ -37,6 +43,7 @@ fn TaskCard(name: String, state: Memo<Option<TaskState>>) -> impl IntoView {
                     {s.started_at.map(|t| view! { <span class="muted">"started "<RelativeTime ms=t.as_unix_millis()/></span> })}
                     {s.finished_at.map(|t| view! { <span class="muted">"finished "<RelativeTime ms=t.as_unix_millis()/></span> })}
                     <span class="muted" data-testid="task-last-event">{last}</span>
+                    {(s.state == task_state::RUNNING).then(|| view! { <A href=move || exec.get() attr:data-testid="task-exec">"Exec"</A> })}
                 </div>
             }
         })

@@ -211,9 +211,12 @@ impl Console {
             SocketEvent::Malformed(e) => {
                 c.ending.get_or_insert(Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: e.to_string() });
             }
-            // After the exit frame, the close is just the end of the socket.
+            // After the exit frame (whether or not its output is shown yet), the close is just
+            // the end of the socket.
             SocketEvent::Closed(Closed { code, reason }) => {
-                c.ending.get_or_insert(Ending::Closed { code, reason });
+                if !c.signals.status.get_untracked().ended() {
+                    c.ending.get_or_insert(Ending::Closed { code, reason });
+                }
             }
         }
         drop(c);

@@ -7,7 +7,7 @@ mod terminal;
 
 use crate::acl::{ns, Capability};
 use crate::api::client::use_client;
-use crate::api::endpoints;
+use crate::api::endpoints::{self, Scope};
 use crate::api::exec::socket_url;
 use crate::api::live::{live, LiveOptions};
 use crate::components::live_view::LiveHeader;
@@ -29,6 +29,15 @@ use nomad_api::{task_state, Allocation};
 
 /// Where the console's own window lives (under the router's base).
 const WINDOW_ROUTE: &str = "/exec/";
+
+/// The console of an allocation, on `task` when given (else its first running task).
+pub fn exec_href(scope: &Scope, alloc_id: &str, task: Option<&str>) -> String {
+    let path = scoped_href(scope, &format!("/allocations/{alloc_id}/exec"));
+    match task {
+        Some(task) => with_query(&path, &[("task", task)]),
+        None => path,
+    }
+}
 
 #[component]
 pub fn ExecPage() -> impl IntoView {

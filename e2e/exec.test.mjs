@@ -1,0 +1,308 @@
+// Issue 5: the exec console in a real browser against the local agent's exec WebSocket: a shell
+// in xterm, resizes as tty_size, exit codes, the command line and task picker, copy and paste,
+// its own window, lazy xterm, ACL refusals, and the agent going away mid-session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAgent, api, eventually } from './support/agent.mjs';
+import { launch, openPage } from './support/browser.mjs';
+import { runJob, shellTask } from './support/jobs.mjs';
+
+let agent, browser, alloc;
+before(async () => {
+  agent = await startAgent({ args: ['--no-demo'] });
+  browser = await launch();
+  [alloc] = await runJob(agent, { id: 'shell', tasks: [shellTask('main', 'sleep 600'), shellTask('side', 'sleep 600')] });
+});
+after(async () => {
+  await browser?.close();
+  await agent?.cleanup();
+});
+
+const consoleUrl = (a, id, query = '') => `${a.url}/ui/allocations/${id}/exec${query}`;
+const screen = (page) => page.locator('[data-testid="exec-terminal"] .xterm-rows').innerText();
+const status = (page, state) => page.locator(`[data-testid="exec-status"][data-state="${state}"]`).waitFor({ timeout: 15_000 });
+
+/** Polls the terminal's visible rows until `pattern` matches; returns the match. */
+async function onScreen(page, pattern) {
+  return eventually(async () => (await screen(page)).replace(/\u00a0/g, ' ').match(pattern), { message: `${pattern} on screen` });
+}
+
+/** Types into the terminal (a newline is Enter). */
+async function type(page, text) {
+  await page.locator('[data-testid="exec-terminal"] .xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+}
+
+/** Every exec WebSocket the page opens, with the frames each way (payloads as text). */
+function recordSockets(page) {
+  const sockets = [];
+  page.on('websocket', (ws) => {
+    const s = { url: ws.url(), sent: [], received: [], closed: false };
+    sockets.push(s);
+    ws.on('framesent', (f) => s.sent.push(String(f.payload)));
+    ws.on('framereceived', (f) => s.received.push(String(f.payload)));
+    ws.on('close', () => { s.closed = true; });
+  });
+  return sockets;
+}
+
+const stdinOf = (frames) => frames.map((f) => JSON.parse(f)).filter((f) => f.stdin?.data).map((f) => Buffer.from(f.stdin.data, 'base64').toString());
+const sizesOf = (frames) => frames.map((f) => JSON.parse(f).tty_size).filter(Boolean);
+
+test('the first load fetches no xterm; the console opens from the allocation, runs a shell and sends heartbeats', async () => {
+  const p = await openPage(browser);
+  try {
+    const sockets = recordSockets(p.page);
+    await p.page.goto(`${agent.url}/ui/allocations/${alloc.ID}`);
+    await p.page.getByTestId('alloc-tasks').waitFor();
+    const xterm = () => p.requests.filter((r) => /\/xterm\//.test(r.url));
+    assert.deepEqual(xterm(), [], 'no xterm JavaScript or CSS before a console opens');
+    // Each running task links to its console; the page header to the allocation's.
+    const side = p.page.locator('[data-testid="task"][data-task="side"]');
+    const link = new URL(await side.getByTestId('task-exec').getAttribute('href'), agent.url);
+    assert.equal(link.pathname, `/ui/allocations/${alloc.ID}/exec`);
+    assert.equal(link.searchParams.get('task'), 'side');
+    await p.page.getByTestId('alloc-exec').click();
+    await p.page.waitForURL((url) => url.pathname === `/ui/allocations/${alloc.ID}/exec`);
+    await status(p.page, 'connected');
+    assert.deepEqual(xterm().map((r) => new URL(r.url).pathname).sort(), ['/ui/xterm/addon-fit.mjs', '/ui/xterm/xterm.css', '/ui/xterm/xterm.mjs']);
+    // bash by default, where the task has it.
+    assert.equal(await p.page.getByTestId('exec-command').inputValue(), '/bin/bash');
+    assert.deepEqual(JSON.parse(new URL(sockets[0].url).searchParams.get('command')), ['/bin/bash']);
+
+    await type(p.page, 'echo $((6*7))\n');
+    await onScreen(p.page, /^42$/m);
+    assert.equal(stdinOf(sockets[0].sent).join(''), 'echo $((6*7))\r', 'each keystroke as stdin');
+    // Nomad's UI says it is there every 10 s.
+    await eventually(() => sockets[0].sent.includes('{}'), { timeout: 13_000, message: 'a {} heartbeat' });
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the terminal fills its pane and every resize reaches the PTY', async () => {
+  const p = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+  try {
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(agent, alloc.ID));
+    await status(p.page, 'connected');
+    const pane = await p.page.getByTestId('exec-terminal').boundingBox();
+    const term = await p.page.locator('[data-testid="exec-terminal"] .xterm-screen').boundingBox();
+    assert.ok(term.width > pane.width - 40 && term.height > pane.height - 40, `terminal ${term.width}x${term.height} fills ${pane.width}x${pane.height}`);
+
+    await type(p.page, 'echo size=$(stty size)\n');
+    const [, rows, cols] = await onScreen(p.page, /size=(\d+) (\d+)/);
+    assert.deepEqual(sizesOf(sockets[0].sent).at(-1), { height: Number(rows), width: Number(cols) });
+
+    await p.page.setViewportSize({ width: 800, height: 500 });
+    await eventually(() => sizesOf(sockets[0].sent).at(-1).width < Number(cols), { message: 'a tty_size after the resize' });
+    const sent = sizesOf(sockets[0].sent).at(-1);
+    assert.ok(sent.height < Number(rows), 'fewer rows too');
+    await type(p.page, 'clear; echo now=$(stty size)\n');
+    await onScreen(p.page, new RegExp(`now=${sent.height} ${sent.width}`));
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the exit code is shown when the command ends, and Enter runs it again', async () => {
+  const p = await openPage(browser);
+  try {
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(agent, alloc.ID));
+    await status(p.page, 'connected');
+    await type(p.page, 'exit 3\n');
+    await status(p.page, 'exited');
+    assert.equal(await p.page.getByTestId('exec-exit-code').textContent(), '3');
+    await onScreen(p.page, /exited with code 3; press Enter to run it again/);
+    await type(p.page, '\n');
+    await status(p.page, 'connected');
+    assert.equal(sockets.length, 2, 'a new session');
+    await type(p.page, 'echo again-$((1+1))\n');
+    await onScreen(p.page, /^again-2$/m);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the command splits like a shell, is remembered per job, and runs in the picked task', async () => {
+  const p = await openPage(browser);
+  try {
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(agent, alloc.ID, '?task=side'));
+    await status(p.page, 'connected');
+    assert.equal(await p.page.getByTestId('exec-task').inputValue(), 'side');
+    await type(p.page, 'echo task=$NOMAD_TASK_NAME\n');
+    await onScreen(p.page, /task=side/);
+
+    const line = `/bin/sh -c 'echo "two  words" $0; exit 4'`;
+    await p.page.getByTestId('exec-command').fill(line);
+    await p.page.getByTestId('exec-run').click();
+    await status(p.page, 'exited');
+    assert.equal(await p.page.getByTestId('exec-exit-code').textContent(), '4');
+    await onScreen(p.page, /two {2}words \/bin\/sh/);
+    assert.deepEqual(JSON.parse(new URL(sockets.at(-1).url).searchParams.get('command')), ['/bin/sh', '-c', 'echo "two  words" $0; exit 4']);
+
+    // Another visit to the job's console starts with the last command.
+    await p.page.goto(consoleUrl(agent, alloc.ID));
+    await status(p.page, 'exited');
+    assert.equal(await p.page.getByTestId('exec-command').inputValue(), line);
+    assert.equal(await p.page.getByTestId('exec-exit-code').textContent(), '4');
+
+    // Without a task asked for, the first running one; picking another starts a session there.
+    assert.equal(await p.page.getByTestId('exec-task').inputValue(), 'main');
+    await p.page.getByTestId('exec-command').fill('/bin/bash');
+    await p.page.getByTestId('exec-task').selectOption('side');
+    await status(p.page, 'connected');
+    await type(p.page, 'echo task=$NOMAD_TASK_NAME\n');
+    await onScreen(p.page, /task=side/);
+    assert.equal(new URL(sockets.at(-1).url).searchParams.get('task'), 'side');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('output is written as bytes: UTF-8 split across frames arrives whole', async () => {
+  const p = await openPage(browser);
+  try {
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(agent, alloc.ID));
+    await status(p.page, 'connected');
+    await type(p.page, "printf 'u=\\303'; sleep 0.5; printf '\\251!\\n'\n");
+    await onScreen(p.page, /^u=é!$/m);
+    const out = sockets[0].received.map((f) => JSON.parse(f).stdout?.data).filter(Boolean).map((d) => Buffer.from(d, 'base64'));
+    assert.ok(out.some((b) => b.at(-1) === 0xc3), 'the first byte of é ended a frame');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('copy and paste go through the clipboard, and Ctrl+C without a selection interrupts', async () => {
+  const p = await openPage(browser);
+  try {
+    await p.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(agent, alloc.ID));
+    await status(p.page, 'connected');
+    await p.page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((40+2))'));
+    await p.page.locator('[data-testid="exec-terminal"] .xterm-helper-textarea').focus();
+    await p.page.keyboard.press('Control+V');
+    await type(p.page, '\n');
+    await onScreen(p.page, /^pasted-42$/m);
+    assert.ok(stdinOf(sockets[0].sent).some((s) => s.includes('echo pasted-$((40+2))')), 'the paste went as stdin');
+
+    // Select the output line (a triple click selects a row), copy it.
+    const before = stdinOf(sockets[0].sent).length;
+    const row = await p.page.locator('[data-testid="exec-terminal"] .xterm-rows > div', { hasText: /^pasted-42\s*$/ }).boundingBox();
+    await p.page.mouse.click(row.x + 10, row.y + row.height / 2, { clickCount: 3 });
+    await p.page.keyboard.press('Control+C');
+    await eventually(async () => (await p.page.evaluate(() => navigator.clipboard.readText())).includes('pasted-42'), { message: 'the selection on the clipboard' });
+    assert.equal(stdinOf(sockets[0].sent).length, before, 'copying sends nothing to the command');
+
+    await type(p.page, 'sleep 30\n');
+    await p.page.keyboard.press('Control+C');
+    await eventually(() => stdinOf(sockets[0].sent).includes('\x03'), { message: 'an interrupt' });
+    await type(p.page, 'echo back-$((2+2))\n');
+    await onScreen(p.page, /^back-4$/m);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('the console opens in its own window, without the navigation', async () => {
+  const p = await openPage(browser);
+  try {
+    await p.page.goto(consoleUrl(agent, alloc.ID, '?task=side'));
+    await status(p.page, 'connected');
+    const [popup] = await Promise.all([p.context.waitForEvent('page'), p.page.getByTestId('exec-open-window').click()]);
+    await status(popup, 'connected');
+    const url = new URL(popup.url());
+    assert.equal(url.pathname, `/ui/exec/${alloc.ID}`);
+    assert.equal(url.searchParams.get('task'), 'side');
+    assert.equal(await popup.getByTestId('nav').count(), 0);
+    await type(popup, 'echo own-$NOMAD_TASK_NAME\n');
+    await onScreen(popup, /^own-side$/m);
+    assert.match(await popup.title(), /^Exec: side · shell\.shell\[0\]/);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+});
+
+test('with ACLs: a read-only token gets a clear refusal, the operator a shell, and the token never travels in a URL', async () => {
+  const secured = await startAgent({ args: ['--acl', '--no-demo'] });
+  const p = await openPage(browser);
+  try {
+    const tokens = secured.tokens();
+    const [a] = await runJob(secured, { id: 'locked', tasks: [shellTask('main', 'sleep 600')], token: tokens.management });
+    const sockets = recordSockets(p.page);
+    // Signed in with the read-only token (which may read the allocation).
+    await p.page.goto(`${secured.url}/ui/settings`);
+    await p.page.getByTestId('token-input').first().fill(tokens.readonly);
+    await p.page.getByTestId('token-submit').first().click();
+    await p.page.locator('[data-testid="identity-state"][data-state="token"]').waitFor();
+    await p.page.goto(consoleUrl(secured, a.ID));
+    await status(p.page, 'denied');
+    assert.match(await p.page.getByTestId('exec-denied').textContent(), /alloc-exec/);
+    assert.equal(sockets.length, 0, 'nothing is attempted without the capability');
+
+    await p.page.getByTestId('token-input').first().fill(tokens.operator);
+    await p.page.getByTestId('token-submit').first().click();
+    await status(p.page, 'connected');
+    await type(p.page, 'echo $((6*7))\n');
+    await onScreen(p.page, /^42$/m);
+    assert.deepEqual(JSON.parse(sockets[0].sent[0]), { version: 1, auth_token: tokens.operator }, 'the token in the first frame');
+    const urls = [...p.requests.map((r) => r.url), ...sockets.map((s) => s.url)];
+    for (const secret of Object.values(tokens)) assert.ok(urls.every((u) => !u.includes(secret)), 'no token in any URL');
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+    await secured.cleanup();
+  }
+});
+
+test('the agent stopping mid-session shows the disconnect, and Enter reconnects', async () => {
+  const own = await startAgent({ args: ['--no-demo'] });
+  const p = await openPage(browser);
+  try {
+    const [a] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
+    const sockets = recordSockets(p.page);
+    await p.page.goto(consoleUrl(own, a.ID));
+    await status(p.page, 'connected');
+    await own.stop();
+    await status(p.page, 'closed');
+    assert.equal(await p.page.getByTestId('exec-close-code').textContent(), '1006');
+    assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
+    await onScreen(p.page, /press Enter to reconnect/);
+
+    // Enter tries again: while the agent is away, that fails the same way.
+    await type(p.page, '\n');
+    await eventually(() => sockets.length === 2 && sockets[1].closed, { message: 'a second attempt' });
+    await status(p.page, 'closed');
+
+    // The local agent comes back with a fresh state (Nomad's would restore the allocation): the
+    // next attempt reaches it and shows its answer.
+    await own.restart();
+    await type(p.page, '\n');
+    await eventually(() => sockets.length === 3, { message: 'a third attempt' });
+    await eventually(async () => /Unknown allocation/.test(await p.page.getByTestId('exec-close-reason').textContent()), { message: 'the agent\'s reason' });
+    assert.equal(await p.page.getByTestId('exec-close-code').textContent(), '1008');
+
+    // The job run again: its console is a working shell on the restarted agent.
+    const [b] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
+    await p.page.goto(consoleUrl(own, b.ID));
+    await status(p.page, 'connected');
+    await type(p.page, 'echo $((6*7))\n');
+    await onScreen(p.page, /^42$/m);
+    p.assertNoErrors();
+  } finally {
+    await p.close();
+    await own.cleanup();
+  }
+});
