@@ -65,7 +65,7 @@ try {
   console.log(`long tasks during 20 s of churn: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms`);
   console.log(`most /v1 requests in flight at once: ${maxInFlight}`);
 } finally {
-  await p.close();
+  await p.close().catch(() => {});
   await browser.close();
   await agent.cleanup();
 }

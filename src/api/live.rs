@@ -25,6 +25,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use nomad_api::query::QueryMeta;
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -94,36 +96,51 @@ impl LiveOptions {
 /// once per data type (wasm size).
 type Apply = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
 
-type Decode<T> = fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+type Decode<T> = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
 
 /// A live view of a single object. `read` returning `None` means "nothing to read".
 pub fn live<T>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<T>
 where
     T: DeserializeOwned + Send + Sync + 'static,
 {
-    start(read, options, |body| Box::pin(async move { decode::<T>(&body) }))
+    start(read, options, Rc::new(|body| Box::pin(async move { decode::<T>(&body) })))
 }
 
-/// A live view of a list, decoded in slices so a large one never blocks the page.
-pub fn live_list<E>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<Vec<E>>
+/// A live view of a list, decoded in slices so a large one never blocks the page. Elements
+/// whose bytes did not change since the last answer are reused, not decoded again: a
+/// blocking query over 10,000 allocations answers with all of them for every change.
+pub fn live_list<E>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, options: LiveOptions) -> Live<Vec<Arc<E>>>
 where
     E: DeserializeOwned + Send + Sync + 'static,
 {
-    start(read, options, |body| Box::pin(decode_list::<E>(body)))
+    let cache = Rc::new(RefCell::new(HashMap::new()));
+    start(read, options, Rc::new(move |body| Box::pin(decode_list::<E>(body, cache.clone()))))
 }
 
+/// The decoded elements of the last answer, by the fingerprint and length of their bytes.
+type ElementCache<E> = Rc<RefCell<HashMap<(u64, usize), Arc<E>>>>;
+
 /// Decodes in batches of about 8 ms, yielding to the browser in between.
-async fn decode_list<E: DeserializeOwned>(body: Vec<u8>) -> Result<Vec<E>, ApiError> {
+async fn decode_list<E: DeserializeOwned>(body: Vec<u8>, cache: ElementCache<E>) -> Result<Vec<Arc<E>>, ApiError> {
     let ranges = split_array(&body).map_err(ApiError::Malformed)?;
+    let mut previous = cache.take();
+    let mut next = HashMap::with_capacity(ranges.len());
     let mut out = Vec::with_capacity(ranges.len());
     let mut slice_start = now_ms();
     for range in ranges {
-        out.push(decode_element(&body, range).map_err(ApiError::Malformed)?);
+        let key = (fingerprint(&body[range.clone()]), range.len());
+        let element = match previous.remove(&key).or_else(|| next.get(&key).cloned()) {
+            Some(element) => element,
+            None => Arc::new(decode_element(&body, range).map_err(ApiError::Malformed)?),
+        };
+        next.insert(key, element.clone());
+        out.push(element);
         if out.len() % 64 == 0 && now_ms() - slice_start > 8.0 {
             yield_now().await;
             slice_start = now_ms();
         }
     }
+    cache.replace(next);
     Ok(out)
 }
 

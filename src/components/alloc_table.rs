@@ -25,7 +25,7 @@ const FACET_LIMIT: usize = 100;
 
 #[component]
 pub fn AllocTable(
-    live: Live<Vec<AllocationListStub>>,
+    live: Live<Vec<Arc<AllocationListStub>>>,
     /// A facet value the page fixes (a node's allocations): applied, and not offered as a filter.
     #[prop(optional, into)]
     only: Option<(Facet, Signal<String>)>,
@@ -129,7 +129,7 @@ pub fn AllocTable(
                             <For
                                 each=visible
                                 key=|(_, rows, i)| (rows[*i].id.clone(), rows[*i].modify_index, rows[*i].client_status.clone())
-                                children=move |(_, rows, i)| view! { <AllocRow alloc=rows[i].clone()/> }
+                                children=move |(_, rows, i)| view! { <AllocRow alloc=Arc::clone(&rows[i])/> }
                             />
                         </div>
                     </div>
@@ -164,7 +164,7 @@ fn use_set_filter(fixed: Option<Facet>) -> impl Fn(AllocFilter) + Clone + Send +
 }
 
 #[component]
-fn FacetMenu<S>(facet: Facet, filter: Memo<AllocFilter>, rows: Live<Vec<AllocationListStub>>, set_filter: S) -> impl IntoView
+fn FacetMenu<S>(facet: Facet, filter: Memo<AllocFilter>, rows: Live<Vec<Arc<AllocationListStub>>>, set_filter: S) -> impl IntoView
 where
     S: Fn(AllocFilter) + Clone + Send + Sync + 'static,
 {
@@ -211,7 +211,7 @@ where
 }
 
 #[component]
-fn AllocRow(alloc: AllocationListStub) -> impl IntoView {
+fn AllocRow(alloc: Arc<AllocationListStub>) -> impl IntoView {
     let scope = use_scope();
     let a = alloc;
     // Links carry the allocation's own namespace: with `*` selected, reads must name it.

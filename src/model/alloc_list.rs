@@ -3,6 +3,7 @@
 
 use nomad_api::AllocationListStub;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A sortable column, named in the URL as `sort=<key>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -230,7 +231,7 @@ impl AllocFilter {
     }
 
     /// Indices of the matching rows in display order.
-    pub fn apply(&self, rows: &[AllocationListStub]) -> Vec<usize> {
+    pub fn apply(&self, rows: &[Arc<AllocationListStub>]) -> Vec<usize> {
         let mut shown: Vec<usize> = (0..rows.len()).filter(|&i| self.matches(&rows[i])).collect();
         shown.sort_by(|&x, &y| {
             let ord = compare(self.sort, &rows[x], &rows[y]);
@@ -242,9 +243,9 @@ impl AllocFilter {
 
     /// A facet's values with counts under every other active filter (selecting a value
     /// shows exactly that many rows), most frequent first; selected values are always listed.
-    pub fn facet_values(&self, rows: &[AllocationListStub], facet: Facet) -> Vec<FacetValue> {
+    pub fn facet_values(&self, rows: &[Arc<AllocationListStub>], facet: Facet) -> Vec<FacetValue> {
         let mut counts: std::collections::HashMap<&str, (usize, &AllocationListStub)> = std::collections::HashMap::new();
-        for a in rows.iter().filter(|a| self.matches_except(a, Some(facet))) {
+        for a in rows.iter().map(Arc::as_ref).filter(|a| self.matches_except(a, Some(facet))) {
             counts.entry(facet.value(a)).or_insert((0, a)).0 += 1;
         }
         let selected = self.selected(facet);
@@ -342,16 +343,19 @@ mod tests {
         }
     }
 
-    fn rows() -> Vec<AllocationListStub> {
-        vec![
+    fn rows() -> Vec<Arc<AllocationListStub>> {
+        [
             alloc("aa11", "web.api[10]", "web", "running", ("n1", "alpha"), 30),
             alloc("bb22", "web.api[2]", "web", "failed", ("n2", "beta"), 10),
             alloc("cc33", "batch.run[0]", "batch", "complete", ("n1", "alpha"), 20),
             alloc("dd44", "web.api[1]", "web", "running", ("n2", "beta"), 40),
         ]
+        .into_iter()
+        .map(Arc::new)
+        .collect()
     }
 
-    fn ids(rows: &[AllocationListStub], shown: &[usize]) -> Vec<String> {
+    fn ids(rows: &[Arc<AllocationListStub>], shown: &[usize]) -> Vec<String> {
         shown.iter().map(|&i| rows[i].id.clone()).collect()
     }
 
