@@ -10,7 +10,8 @@ log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+# Debian's nginx, not nginx-light: deploy/nginx.conf (run by the browser tests) uses sub_filter.
+/usr/sbin/nginx -V 2>&1 | grep -q http_sub_module || need_apt+=(nginx)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"

@@ -1,6 +1,8 @@
 // Fronts in front of a test agent, chosen by CARAVAN_E2E_FRONT:
 //   serve  `caravan-agent serve --nomad-addr <agent> --port 0 --ui-dir dist`
 //   nginx  Debian's nginx running deploy/nginx.conf, with only its CHANGE (and BASE) lines rewritten
+//   caddy  Caddy running deploy/Caddyfile, with only its CHANGE lines rewritten (not run by
+//          scripts/test.sh: Caddy is not a Debian package the project needs; `apt-get install caddy`)
 // Either serves the dashboard at /ui/ (or `basePath`) and forwards /v1/* to the agent, and
 // outlives the agent (a restarted agent on the same port is reached again).
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,14 +18,15 @@ const nginxBinary = process.env.NGINX ?? '/usr/sbin/nginx';
 const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 export const frontKind = process.env.CARAVAN_E2E_FRONT || null;
-if (frontKind && !['serve', 'nginx'].includes(frontKind)) {
-  throw new Error(`CARAVAN_E2E_FRONT=${frontKind}: expected serve or nginx`);
+if (frontKind && !['serve', 'nginx', 'caddy'].includes(frontKind)) {
+  throw new Error(`CARAVAN_E2E_FRONT=${frontKind}: expected serve, nginx or caddy`);
 }
 
 /** Starts the front chosen by CARAVAN_E2E_FRONT before `apiUrl`, or returns null without one. */
 export async function startFront(apiUrl) {
   if (frontKind === 'serve') return startServe(apiUrl);
   if (frontKind === 'nginx') return startNginx(apiUrl);
+  if (frontKind === 'caddy') return startCaddy(apiUrl);
   return null;
 }
 
@@ -54,18 +57,51 @@ function freePort() {
  * last /ui of each BASE line made `basePath`, as its comments tell people to.
  */
 export function nginxSite({ apiUrl, port, basePath = '/ui/', ui = dist }) {
-  const site = readFileSync(path.join(root, 'deploy', 'nginx.conf'), 'utf8');
   const agent = new URL(apiUrl).host;
-  const replacements = [
+  return changeLines('nginx.conf', [
     [/^(\s*)server \S+;(\s*# CHANGE)/m, `$1server ${agent};$2`],
     [/^(\s*)listen \S+;(\s*# CHANGE)/m, `$1listen 127.0.0.1:${port};$2`],
     [/^(\s*)alias \S+;(\s*# CHANGE)/m, `$1alias ${ui}/;$2`],
     [/^(.*)\/ui(?!.*\/ui)(.*# BASE)$/gm, `$1${basePath.replace(/\/$/, '')}$2`],
-  ];
+  ]);
+}
+
+/** Rewrites the lines of a deploy/ file that `replacements` ([pattern, replacement]) match; each must match. */
+function changeLines(file, replacements) {
+  const site = readFileSync(path.join(root, 'deploy', file), 'utf8');
   return replacements.reduce((text, [pattern, replacement]) => {
-    if (!pattern.test(text)) throw new Error(`deploy/nginx.conf has no line matching ${pattern}`);
+    if (!pattern.test(text)) throw new Error(`deploy/${file} has no line matching ${pattern}`);
     return text.replace(pattern, replacement);
   }, site);
+}
+
+/** deploy/Caddyfile with its CHANGE lines pointed at this test's agent, port and dist. */
+export function caddySite({ apiUrl, port, ui = dist }) {
+  return changeLines('Caddyfile', [
+    [/^\S+ \{(\s*# CHANGE)/m, `http://127.0.0.1:${port} {$1`],
+    [/^(\s*)root \* \S+(\s*# CHANGE)/m, `$1root * ${ui}$2`],
+    [/^(\s*)reverse_proxy \S+ \{(\s*# CHANGE)/m, `$1reverse_proxy ${new URL(apiUrl).host} {$2`],
+  ]);
+}
+
+async function startCaddy(apiUrl) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'caravan-caddy-'));
+  const port = await freePort();
+  // No admin endpoint: its fixed port would be shared by every Caddy of every test.
+  writeFileSync(path.join(dir, 'Caddyfile'), `{\n\tadmin off\n}\n${caddySite({ apiUrl, port })}`);
+  const env = { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+  const argv = ['run', '--adapter', 'caddyfile', '--config', path.join(dir, 'Caddyfile')];
+  const proc = await startProcess(process.env.CADDY ?? 'caddy', argv, { ready: /serving initial configuration/, what: 'caddy', env })
+    .catch((e) => { rmSync(dir, { recursive: true, force: true }); throw e; });
+  return {
+    kind: 'caddy',
+    url: `http://127.0.0.1:${port}`,
+    get output() { return proc.output; },
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Debian's nginx running deploy/nginx.conf before `apiUrl` (options as `nginxSite`'s). */

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
  * Starts `command` and resolves once its output (stdout and stderr) matches `ready`, with the
  * match; rejects if it exits or stays silent for 30 s first.
  */
-export async function startProcess(command, argv, { ready, what = command }) {
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProcess(command, argv, { ready, what = command, env }) {
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const match = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 30_000);

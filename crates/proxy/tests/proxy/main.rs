@@ -3,6 +3,7 @@
 mod common;
 mod config;
 mod dashboard;
+mod deploy;
 mod forward;
 mod tls;
 mod websocket;
