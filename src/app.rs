@@ -3,7 +3,7 @@
 use crate::model::url::base_path;
 use crate::pages::{
     agent::AgentPage, allocation::AllocationPage, allocations::AllocationsPage, exec::{ExecPage, ExecWindow, NavUnlessExecWindow}, jobs::JobsPage, node::NodePage, nodes::NodesPage,
-    not_found::NotFound, settings::SettingsPage,
+    not_found::NotFound, settings::SettingsPage, files::FilesPage, logs::LogsPage,
 };
 use crate::session::Session;
 use leptos::prelude::*;
@@ -32,6 +32,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/allocations") view=AllocationsPage/>
                     <Route path=path!("/allocations/:id") view=AllocationPage/>
                     <Route path=path!("/allocations/:id/exec") view=ExecPage/>
+                    <Route path=path!("/allocations/:id/logs") view=LogsPage/>
+                    <Route path=path!("/allocations/:id/files") view=FilesPage/>
                     <Route path=path!("/exec/:id") view=ExecWindow/>
                     <Route path=path!("/jobs") view=JobsPage/>
                     <Route path=path!("/nodes") view=NodesPage/>

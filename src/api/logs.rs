@@ -213,9 +213,8 @@ async fn read_framed(client: &Client, scope: &Scope, alloc: &str, follower: &Rc<
         };
         backoff.reset();
         let pushed = follower.borrow_mut().push(&chunk);
-        if !pushed.output.is_empty() {
-            (sink.output)(pushed.output);
-        }
+        // Even with nothing to show (a first line held back) the view learns of the chunk.
+        (sink.output)(pushed.output);
         if pushed.needs_check {
             let listing = match list_logs(client, scope, alloc).await {
                 Ok(l) => l,

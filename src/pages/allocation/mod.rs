@@ -2,6 +2,7 @@
 //! actions, resources and their live usage, scheduling, raw JSON.
 
 mod actions;
+mod links;
 mod resources;
 mod stats;
 mod tasks;
@@ -47,6 +48,7 @@ pub fn AllocationPage() -> impl IntoView {
                 {move || alloc.with(|a| a.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| format!("Allocation {}", short_id(&id.get())))}
             </h1>
             <span class="mono muted" data-testid="alloc-id">{id}</span>
+            <links::LogLinks/>
             <A href=move || exec_href(&alloc_scope.get(), &id.get(), None) attr:data-testid="alloc-exec">"Exec"</A>
         </div>
         <LiveHeader live/>

@@ -51,7 +51,7 @@ fn TaskCard(name: String, state: Memo<Option<TaskState>>, exec: Signal<String>) 
     let title = name.clone();
     view! {
         <article class="task" data-testid="task" data-task=name>
-            <h3>{title}</h3>
+            <h3>{title}" "<super::links::LogLinks task=name.clone()/></h3>
             {header}
             <Timeline state/>
         </article>
