@@ -34,10 +34,10 @@ test('an agent stopped and restarted under an open page: the page says so, then 
     await p.page.goto(`${agent.url}/ui/allocations`);
     const status = p.page.getByTestId('live-status').first();
     await eventually(async () => (await status.getAttribute('data-state')) === 'live', { message: 'live' });
-    const port = new URL(agent.url).port;
     await agent.stop();
     await eventually(async () => ['stale', 'error'].includes(await status.getAttribute('data-state')), { timeout: 20_000, message: 'the page reports the lost agent' });
-    agent = await startAgent({ args: ['--no-demo'], dataDir: agent.dataDir, port });
+    // On the same port and data directory; a front before it (CARAVAN_E2E_FRONT) stays up.
+    await agent.restart();
     await eventually(async () => (await status.getAttribute('data-state')) === 'live', { timeout: 45_000, message: 'recovered by itself' });
     p.assertNoErrors();
   } finally {

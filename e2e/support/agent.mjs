@@ -35,18 +35,7 @@ export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
     async stop() { await proc.stop(); },
     async restart() {
       await proc.stop();
-      // A front retrying the stopped agent may briefly hold its port: a connection to a port
-      // nothing listens on can be given that very port as its own (a TCP self-connect), until
-      // the front gives up on it.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          proc = await launch(new URL(apiUrl).port);
-          return;
-        } catch (e) {
-          if (!front || attempt === 20 || !/Address already in use/.test(e.message)) throw e;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      proc = await launch(new URL(apiUrl).port);
     },
     async cleanup() {
       await proc.stop();

@@ -93,8 +93,13 @@ async function startCaddy(apiUrl) {
   const argv = ['run', '--adapter', 'caddyfile', '--config', path.join(dir, 'Caddyfile')];
   const proc = await startProcess(process.env.CADDY ?? 'caddy', argv, { ready: /serving initial configuration/, what: 'caddy', env })
     .catch((e) => { rmSync(dir, { recursive: true, force: true }); throw e; });
+  return localFront('caddy', port, proc, dir);
+}
+
+/** A front `proc` runs on 127.0.0.1:`port` with its files in `dir`, removed when it stops. */
+function localFront(kind, port, proc, dir) {
   return {
-    kind: 'caddy',
+    kind,
     url: `http://127.0.0.1:${port}`,
     get output() { return proc.output; },
     async stop() {
@@ -141,14 +146,6 @@ http {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    return {
-      kind: 'nginx',
-      url: `http://127.0.0.1:${port}`,
-      get output() { return proc.output; },
-      async stop() {
-        await proc.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return localFront('nginx', port, proc, dir);
   }
 }

@@ -26,9 +26,6 @@ use tower::ServiceExt;
 /// How long one side may take to answer a close the other side started.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// Sent to the browser when the agent's connection ends without a close frame.
-const BAD_GATEWAY: u16 = 1014;
-
 /// Headers each side's handshake makes for itself (the `Origin` is chosen by `agent_origin`).
 const HANDSHAKE: [HeaderName; 7] = [
     header::HOST,
@@ -69,8 +66,7 @@ pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
             .and_then(|h| h.to_str().ok())
             .map(str::to_string),
     };
-    let handshake = match handshake_request(agent, path_and_query, host.as_deref(), parts.headers)
-    {
+    let handshake = match handshake_request(agent, path_and_query, host.as_deref(), parts.headers) {
         Ok(request) => request,
         Err(error) => return failed(&error),
     };
@@ -150,10 +146,13 @@ fn refused(response: ts::http::Response<Option<Vec<u8>>>) -> Response {
 }
 
 /// Both directions until each has passed on a close (or its connection ended); once one side
-/// has closed, the other gets `CLOSE_GRACE` to answer.
+/// has closed, the other gets `CLOSE_GRACE` to answer. When the agent's connection ends without
+/// a close, the browser's ends the same way at once: it sees what it would see without a proxy
+/// in between (1006), as through nginx.
 async fn pump(browser: WebSocket, agent: AgentSocket) {
     let (mut to_browser, mut from_browser) = browser.split();
     let (mut to_agent, mut from_agent) = agent.split();
+    // Whether the agent's side ended with a close passed on.
     let down = async {
         while let Some(Ok(message)) = from_agent.next().await {
             let Some(message) = to_browser_message(message) else {
@@ -161,14 +160,10 @@ async fn pump(browser: WebSocket, agent: AgentSocket) {
             };
             let closing = matches!(message, Message::Close(_));
             if to_browser.send(message).await.is_err() || closing {
-                return;
+                return closing;
             }
         }
-        let close = CloseFrame {
-            code: BAD_GATEWAY,
-            reason: "the Nomad agent's connection ended".into(),
-        };
-        let _ = to_browser.send(Message::Close(Some(close))).await;
+        false
     };
     let up = async {
         while let Some(Ok(message)) = from_browser.next().await {
@@ -184,7 +179,7 @@ async fn pump(browser: WebSocket, agent: AgentSocket) {
     };
     tokio::pin!(down, up);
     tokio::select! {
-        () = &mut down => { let _ = tokio::time::timeout(CLOSE_GRACE, up).await; }
+        closed = &mut down => if closed { let _ = tokio::time::timeout(CLOSE_GRACE, up).await; },
         () = &mut up => { let _ = tokio::time::timeout(CLOSE_GRACE, down).await; }
     }
 }

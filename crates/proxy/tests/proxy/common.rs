@@ -151,7 +151,8 @@ async fn gzip() -> Response {
 
 /// Nomad's exec endpoint in miniature: refuses a foreign `Origin` (403) and unknown
 /// allocations (404); then says what it received, echoes frames, closes with
-/// `EXIT_CODE`/`EXIT_REASON` on "exit" and records the browser's close.
+/// `EXIT_CODE`/`EXIT_REASON` on "exit", drops the connection on "vanish" and records the
+/// browser's close.
 async fn exec(
     State(state): State<AgentState>,
     Path(id): Path<String>,
@@ -191,6 +192,8 @@ async fn exec_session(
     }
     while let Some(Ok(message)) = socket.recv().await {
         match message {
+            // The agent going away: its connection ends without a close frame.
+            Message::Text(text) if text.as_str() == "vanish" => return,
             Message::Text(text) if text.as_str() == "exit" => {
                 let close = CloseFrame {
                     code: EXIT_CODE,

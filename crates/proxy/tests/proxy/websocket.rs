@@ -89,6 +89,21 @@ async fn frames_relay_and_the_agents_close_code_reaches_the_browser() {
 }
 
 #[tokio::test]
+async fn an_agent_gone_without_a_close_ends_the_browsers_connection_the_same_way() {
+    let agent = start_agent().await;
+    let proxy = proxy_to(&agent).await;
+    let mut browser = open_exec(&proxy.url, "a1").await.unwrap();
+    check_session(&mut browser, &agent.address).await;
+
+    browser.send(Message::text("vanish")).await.unwrap();
+    let end = timeout(PATIENCE, browser.next()).await.unwrap();
+    assert!(
+        matches!(end, None | Some(Err(_))),
+        "expected the connection to end without a close frame, got {end:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_browsers_close_code_reaches_the_agent() {
     let mut agent = start_agent().await;
     let proxy = proxy_to(&agent).await;
