@@ -8,8 +8,10 @@
 
 use std::collections::VecDeque;
 
-/// Most bytes in one write: small frames are joined, large ones split.
-pub const CHUNK: usize = 64 * 1024;
+/// Most bytes in one write: small frames are joined, large ones split. xterm checks its time
+/// budget only between writes, so this bounds how long one of its parsing slices can take
+/// (8 KB of short lines is a few milliseconds).
+pub const CHUNK: usize = 8 * 1024;
 /// Most bytes the terminal holds unprocessed.
 pub const HIGH_WATER: usize = 256 * 1024;
 
