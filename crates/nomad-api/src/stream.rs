@@ -58,6 +58,12 @@ impl FrameDecoder {
     /// skipped up to the next `{` so one bad frame does not end the stream.
     pub fn push(&mut self, chunk: &[u8]) -> Vec<Result<StreamFrame, FrameError>> {
         self.pending.extend_from_slice(chunk);
+        // Only a chunk holding a `}` can complete a frame: without one, parsing the pending
+        // bytes again would just fail at their end (a large frame arriving in many small
+        // chunks would be parsed over and over).
+        if !chunk.contains(&b'}') && !self.pending.iter().all(u8::is_ascii_whitespace) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mut start = 0;
         loop {

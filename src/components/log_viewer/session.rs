@@ -2,6 +2,7 @@
 //! loaded on request, and redraws batched to one per animation frame (a fast writer sends
 //! many chunks a frame; the screen needs the result once).
 
+use crate::api::browser::now_ms;
 use crate::api::client::Client;
 use crate::api::endpoints::{self, Scope};
 use crate::api::logs::{follow_framed, follow_plain, list_logs, read_raw, whole_log, Sink, StreamState, TAIL};
@@ -12,8 +13,16 @@ use log_view::follow::{Earlier, Follower, Output, Target};
 use log_view::store::Limits;
 use log_view::viewer::Viewer;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
+/// Time given to taking in output at a go; then the page draws and handles input, so a fast
+/// writer cannot freeze it (a long task is one over 50 ms).
+const BUDGET_MS: f64 = 30.0;
+/// Text is taken in pieces of at most this many bytes, so the budget holds.
+const PIECE: usize = 16 << 10;
+/// Output waiting beyond this (a hidden tab's timers are slowed) is taken in at once.
+const MAX_PENDING: usize = 32 << 20;
 /// Bytes of earlier output loaded per request.
 const EARLIER: u64 = 1 << 20;
 /// Empty rotated files stepped over in one request for earlier output.
@@ -66,6 +75,9 @@ struct Core {
     /// Whether the held-back first line of each stream was checked against the start.
     settled: Vec<Cell<bool>>,
     frame_pending: Cell<bool>,
+    /// Output received and not yet taken in, with its size in bytes.
+    pending: RefCell<VecDeque<(u16, Output)>>,
+    pending_bytes: Cell<usize>,
 }
 
 /// A handle to a running log view (copied into every closure of the view).
@@ -97,6 +109,8 @@ impl Session {
             streams,
             followers,
             frame_pending: Cell::new(false),
+            pending: RefCell::new(VecDeque::new()),
+            pending_bytes: Cell::new(0),
         });
         let single = core.streams.len() == 1 && core.followers[0].is_some();
         let session = Session {
@@ -161,7 +175,12 @@ impl Session {
 
     fn ingest(&self, core: &Rc<Core>, source: u16, out: Vec<Output>) {
         if !out.is_empty() {
-            core.viewer.borrow_mut().ingest(source, out);
+            let bytes: usize = out.iter().map(|o| if let Output::Text(t) = o { t.len() } else { 0 }).sum();
+            core.pending.borrow_mut().extend(out.into_iter().map(|o| (source, o)));
+            core.pending_bytes.set(core.pending_bytes.get() + bytes);
+            if core.pending_bytes.get() > MAX_PENDING {
+                take_in(core, f64::INFINITY);
+            }
             self.redraw(core);
         }
         let i = source as usize;
@@ -176,16 +195,23 @@ impl Session {
         }
     }
 
-    /// Redraws on the next animation frame (once, however much arrives before it).
+    /// Takes in what arrived and redraws, once however much arrives meanwhile; what the
+    /// budget leaves goes on after the page had its turn.
     fn redraw(&self, core: &Rc<Core>) {
         if core.frame_pending.replace(true) {
             return;
         }
-        let (core, version) = (core.clone(), self.version);
-        request_animation_frame(move || {
-            core.frame_pending.set(false);
-            version.try_update(|v| *v += 1);
-        });
+        let (core, session) = (core.clone(), *self);
+        set_timeout(
+            move || {
+                core.frame_pending.set(false);
+                let more = take_in(&core, BUDGET_MS);
+                if session.version.try_update(|v| *v += 1).is_some() && more {
+                    session.redraw(&core);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     }
 
     /// The view starts at the end, holding back the partial first line; when that line is in
@@ -288,6 +314,32 @@ impl Session {
         }
         Ok(files)
     }
+}
+
+/// Feeds pending output to the viewer for about `budget_ms`; whether some is left.
+fn take_in(core: &Core, budget_ms: f64) -> bool {
+    let start = now_ms();
+    let mut pending = core.pending.borrow_mut();
+    let mut viewer = core.viewer.borrow_mut();
+    while let Some((source, output)) = pending.pop_front() {
+        let output = match output {
+            Output::Text(mut text) if text.len() > PIECE => {
+                let cut = (1..=PIECE).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+                let rest = text.split_off(cut);
+                pending.push_front((source, Output::Text(rest)));
+                Output::Text(text)
+            }
+            other => other,
+        };
+        if let Output::Text(t) = &output {
+            core.pending_bytes.set(core.pending_bytes.get().saturating_sub(t.len()));
+        }
+        viewer.ingest(source, vec![output]);
+        if now_ms() - start > budget_ms {
+            break;
+        }
+    }
+    !pending.is_empty()
 }
 
 fn single_view(core: &Core) -> bool {
