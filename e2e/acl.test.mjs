@@ -62,6 +62,9 @@ test('the read-only token sees actions disabled with the reason', async () => {
     const id = await p.page.getByTestId('alloc-row').first().getAttribute('data-id');
     await p.page.goto(`${agent.url}/ui/allocations/${id}`);
     await p.page.getByTestId('alloc-actions').waitFor();
+    // Until the token's policies are read the actions are offered (as with ACLs off): a slower
+    // path to the agent (CARAVAN_E2E_FRONT) shows that moment longer.
+    await p.page.getByTestId('action-stop-denied').waitFor();
     assert.equal(await p.page.getByTestId('action-stop').isDisabled(), true);
     assert.match(await p.page.getByTestId('action-stop-denied').textContent(), /alloc-lifecycle/);
     p.assertNoErrors();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything and runs every test: native unit and integration tests, then the browser
-# tests in headless Chromium against the built dashboard and a running local agent.
+# tests in headless Chromium against the built dashboard and a running local agent, directly
+# and through each front.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CARAVAN_ROOT"
@@ -9,3 +10,7 @@ cargo test --workspace --exclude caravan
 cargo test -p caravan --lib
 scripts/build.sh
 node --test --test-concurrency=1 e2e/
+# Again through each front a real agent would have before it (e2e/support/front.mjs): the
+# `serve` subcommand, and Debian's nginx running deploy/nginx.conf.
+CARAVAN_E2E_FRONT=serve node --test --test-concurrency=1 e2e/
+CARAVAN_E2E_FRONT=nginx node --test --test-concurrency=1 e2e/
