@@ -36,22 +36,20 @@ try {
   // State change to DOM: stop allocations through the API while churn runs, and time the
   // moment their row shows desired status "stop" (each filtered into view by its ID prefix).
   const all = await api(agent, 'GET', '/v1/allocations?namespace=*&task_states=false');
-  const targets = all.filter((a) => a.DesiredStatus === 'run').slice(0, 20);
+  const targets = all.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running').slice(0, 20);
   const latencies = [];
   for (const a of targets) {
     await p.page.getByTestId('alloc-search').fill(a.ID.slice(0, 8));
     const row = p.page.locator(`[data-testid="alloc-row"][data-id="${a.ID}"]`);
     await row.waitFor();
-    await p.page.evaluate((id) => {
-      window.__changed = new Promise((resolve) => {
-        const el = document.querySelector(`[data-testid="alloc-row"][data-id="${id}"]`);
-        new MutationObserver(() => { if (el.textContent.includes('stop')) resolve(Date.now()); })
-          .observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
-      });
-    }, a.ID);
     const sent = Date.now();
     await api(agent, 'POST', `/v1/allocation/${a.ID}/stop?namespace=${a.Namespace}`);
-    latencies.push((await p.page.evaluate(() => window.__changed)) - sent);
+    // Checked on every frame: rows are keyed by ModifyIndex, so a changed row is a new element.
+    const seen = await p.page.waitForFunction((id) => {
+      const row = document.querySelector(`[data-testid="alloc-row"][data-id="${id}"]`);
+      return row?.textContent.includes('stop') && Date.now();
+    }, a.ID, { polling: 'raf', timeout: 30_000 });
+    latencies.push((await seen.jsonValue()) - sent);
   }
   await p.page.getByTestId('alloc-search').fill('');
   await p.page.evaluate(() => { window.__longTasks = []; });
