@@ -1,5 +1,5 @@
 // Issue 6: embedding in portals. `?embed=1` drops the app chrome and is kept by the dashboard's
-// links; deep links to an allocation and its console work inside an iframe of another origin;
+// links; deep links to an allocation, its logs and its console work inside an iframe of another origin;
 // colours are CSS custom properties, light and dark following the system.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ let agent, browser, alloc, portal, portalUrl;
 before(async () => {
   agent = await startAgent({ args: ['--no-demo'] });
   browser = await launch();
-  [alloc] = await runJob(agent, { id: 'embedded', tasks: [shellTask('main', 'sleep 600')] });
+  [alloc] = await runJob(agent, { id: 'embedded', tasks: [shellTask('main', 'echo embedded-log-line; sleep 600')] });
   // A portal on another origin (another port) framing the dashboard.
   portal = createServer((req, res) => {
     const src = new URL(req.url, 'http://portal').searchParams.get('src');
@@ -50,7 +50,7 @@ test('embed mode shows a page without the navigation, and its links stay embedde
   }
 });
 
-test('deep links to an allocation and to its console work in an iframe of another origin', async () => {
+test('deep links to an allocation, its logs and its console work in an iframe of another origin', async () => {
   const p = await openPage(browser);
   try {
     const violations = await recordViolations(p.page);
@@ -58,6 +58,10 @@ test('deep links to an allocation and to its console work in an iframe of anothe
     const frame = p.page.frameLocator('iframe');
     await frame.getByTestId('alloc-summary').waitFor();
     assert.equal(await frame.getByTestId('alloc-id').innerText(), alloc.ID);
+
+    await p.page.goto(portalUrl(`${agent.url}/ui/allocations/${alloc.ID}/logs?task=main&embed=1`));
+    await frame.getByTestId('log-status').and(frame.locator('[data-state="live"]')).waitFor();
+    await frame.getByText('embedded-log-line').waitFor();
 
     // The console's WebSocket is the framed page's own: same origin as the agent (or front).
     await p.page.goto(portalUrl(`${agent.url}/ui/allocations/${alloc.ID}/exec?embed=1`));
