@@ -5,10 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { startAgent, api, eventually } from './support/agent.mjs';
 import { launch, openPage } from './support/browser.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
+import { startRelay } from './support/relay.mjs';
 
 // 2,000 numbered lines first (about 90 KB, more than the view's initial tail), then marked
 // lines for search, colour, markup and stderr, then a tick every 200 ms.
@@ -240,34 +240,6 @@ test('earlier output loads to the start, and download gives the whole log', asyn
   });
 });
 
-/** A TCP relay in front of the agent that can be cut (all connections dropped, the port
- *  closed) and put back on the same port: the browser sees the agent go away and return. */
-async function startRelay(target) {
-  const { hostname, port: targetPort } = new URL(target);
-  const sockets = new Set();
-  const server = createServer((client) => {
-    const upstream = connect(Number(targetPort), hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const port = server.address().port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cut() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-    async restore() {
-      await new Promise((r, j) => { server.once('error', j); server.listen(port, '127.0.0.1', r); });
-    },
-    close() { server.close(); for (const s of sockets) s.destroy(); },
-  };
-}
 
 test('a connection cut mid-stream resumes from the exact byte: the text shown equals the log file', async () => {
   // About 160 KB/s for 15 s across 1 MB files: rotations before, during and after the cut.
