@@ -268,7 +268,7 @@ test('with ACLs: a read-only token gets a clear refusal, the operator a shell, a
   }
 });
 
-test('a dropped connection shows the disconnect, Enter reconnects, and a stopped agent is shown', async () => {
+test('a dropped connection shows the disconnect, Enter reconnects to a shell, and a stopped agent is shown', async () => {
   const own = await startAgent({ args: ['--no-demo'] });
   const [a] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
   // The browser reaches the agent through a relay that can drop every connection.
@@ -293,8 +293,8 @@ test('a dropped connection shows the disconnect, Enter reconnects, and a stopped
     await relay.restore();
     await type(p.page, '\n');
     await status(p.page, 'connected');
-    // Known defect: the reconnected session does not always show the shell's output yet;
-    // this test holds the reconnect itself.
+    await type(p.page, 'echo $((6*7))\n');
+    await onScreen(p.page, /^42$/m);
 
     // The agent itself going away mid-session is shown the same way.
     await own.stop();

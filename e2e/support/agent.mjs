@@ -22,7 +22,11 @@ const listening = /listening on (http:\/\/[^\s/]+)/;
 export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'caravan-e2e-'));
   const argv = (p) => ['--port', String(p), '--data-dir', dataDir, '--ui-dir', dist, ...args];
-  const launch = (p) => startProcess(binary, argv(p), { ready: listening, what: 'agent' });
+  // Tasks and exec sessions inherit the agent's environment: an empty HOME keeps the machine
+  // user's shell start-up files (which may block, e.g. on a stale pyenv rehash lock) out of them.
+  const home = mkdtempSync(path.join(tmpdir(), 'caravan-e2e-home-'));
+  const env = { ...process.env, HOME: home };
+  const launch = (p) => startProcess(binary, argv(p), { ready: listening, what: 'agent', env });
   let proc = await launch(port);
   const apiUrl = proc.match[1];
   const front = await startFront(apiUrl).catch(async (e) => { await proc.stop(); throw e; });
@@ -41,6 +45,7 @@ export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
       await proc.stop();
       await front?.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
     },
   };
   return agent;
