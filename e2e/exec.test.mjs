@@ -21,7 +21,16 @@ after(async () => {
 
 const consoleUrl = (a, id, query = '') => `${a.url}/ui/allocations/${id}/exec${query}`;
 const screen = (page) => page.locator('[data-testid="exec-terminal"] .xterm-rows').innerText();
-const status = (page, state) => page.locator(`[data-testid="exec-status"][data-state="${state}"]`).waitFor({ timeout: 15_000 });
+/** Waits for the status line to show `state`; a timeout reports the state it shows instead. */
+async function status(page, state) {
+  try {
+    await page.locator(`[data-testid="exec-status"][data-state="${state}"]`).waitFor({ timeout: 15_000 });
+  } catch (e) {
+    const line = page.getByTestId('exec-status');
+    const shown = await line.evaluate((el) => `${el.dataset.state}: ${el.textContent}`, null, { timeout: 1_000 }).catch(() => 'no status line');
+    throw new Error(`status ${state} not shown (shows ${shown})`, { cause: e });
+  }
+}
 
 /** Polls the terminal's visible rows until `pattern` matches; returns the match. */
 async function onScreen(page, pattern) {

@@ -156,6 +156,22 @@ async fn exit_code_is_reported() {
 }
 
 #[tokio::test]
+async fn the_connection_ends_once_the_close_is_answered() {
+    let (t, alloc) = agent_with_task(false).await;
+    let mut ws = Exec::new(&alloc.id, "main", &["true"]).open(&t).await;
+    assert_eq!(read_all(&mut ws).await.close, Some((1000, String::new())));
+    // Until the close is answered the connection stays open: ending it with the client's last
+    // frames unread would reset it, and a proxy in between could lose the close (RFC 6455 §7.1.1).
+    let MaybeTlsStream::Plain(tcp) = ws.get_ref() else { panic!("a plain connection") };
+    let peeked = tokio::time::timeout(Duration::from_millis(300), tcp.peek(&mut [0u8; 1])).await;
+    assert!(peeked.is_err(), "the agent ended the connection before its close was answered: {peeked:?}");
+    // The next read sends tungstenite's answer; then the agent ends the connection cleanly.
+    let end = tokio::time::timeout(PATIENCE, ws.next()).await.expect("the end in time");
+    assert!(end.is_none(), "{end:?}");
+    t.agent.shutdown().await;
+}
+
+#[tokio::test]
 async fn terminal_size_follows_tty_size() {
     let (t, alloc) = agent_with_task(false).await;
     let mut exec = Exec::new(&alloc.id, "main", &["sh"]);

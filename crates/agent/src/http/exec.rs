@@ -19,10 +19,14 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode,
 use axum::response::{IntoResponse, Response};
 use futures::{future, SinkExt, Stream, StreamExt};
 use nomad_api::task_state;
+use std::time::Duration;
 
 /// `allocRunner.GetTaskDriverCapabilities` for a task the allocation does not have. Nomad
 /// checks it before the task's state, without a code (so 500).
 const TASK_NOT_FOUND: &str = "task not found";
+
+/// How long the browser has to answer the agent's close.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// What the request asked for, carried past the upgrade.
 struct ExecRequest {
@@ -211,9 +215,9 @@ impl Refusal {
 
 /// Runs the session over the socket's text frames and ends it with Nomad's close frame.
 async fn serve(state: AppState, request: ExecRequest, socket: WebSocket) {
-    let (sink, stream) = socket.split();
+    let (sink, mut frames) = socket.split();
     let mut sink = sink.with(|text: String| future::ready(Ok::<_, axum::Error>(Message::text(text))));
-    let mut stream = text_frames(stream);
+    let mut stream = text_frames(&mut frames);
     let result: Result<i32, Refusal> = async {
         let token = if handshake_required(Some(&request.ws_handshake))? {
             read_handshake(&mut stream).await?
@@ -224,6 +228,7 @@ async fn serve(state: AppState, request: ExecRequest, socket: WebSocket) {
         Ok(run_session(spec, &mut sink, &mut stream).await?)
     }
     .await;
+    drop(stream);
     let close = match result {
         Ok(_) => Some(CloseFrame::normal()),
         Err(refusal) => refusal.close_frame(),
@@ -232,6 +237,11 @@ async fn serve(state: AppState, request: ExecRequest, socket: WebSocket) {
         let frame = ws::CloseFrame { code: close.code, reason: close.reason.into() };
         // Fails only when the peer is gone, and then there is nobody left to tell.
         let _ = sink.get_mut().send(Message::Close(Some(frame))).await;
+        // The connection ends once the browser has answered the close (RFC 6455 §7.1.1): closing
+        // it with the browser's last frames unread makes the kernel reset it, and a proxy in
+        // between may then drop the exit and close frames, leaving the browser a bare 1006.
+        let answered = async { while let Some(Ok(_)) = frames.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
     }
 }
 
