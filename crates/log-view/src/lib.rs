@@ -6,7 +6,8 @@
 //! - [`plain`]: the same for plain mode, from listings (plain bodies carry no positions).
 //! - [`ansi`]: decoded text to styled lines as a terminal shows them.
 //! - [`store`]: the retained lines, bounded, with a count of what was dropped.
-//! - [`search`] and [`filter`]: matches, counts and `grep -C`-like filtering.
+//! - [`search`] and [`filter`]: matches, counts and `grep -C`-like filtering (a regex search
+//!   skips lines without the text every match needs).
 //! - [`merge`]: task prefixes and colours for a merged view.
 //! - [`render`]: a line cut into styled, highlighted pieces.
 //! - [`layout`]: which lines are on screen, wrapped or not (virtual scrolling).
@@ -18,6 +19,7 @@ pub mod files;
 pub mod filter;
 pub mod follow;
 pub mod layout;
+mod literal;
 pub mod logs;
 pub mod merge;
 pub mod plain;

@@ -1,6 +1,7 @@
 //! Search over the retained lines: plain text or a regular expression, with or without
 //! case. The index keeps its results as lines come and go, scanning only new lines.
 
+use crate::literal::required_literal;
 use crate::store::LineStore;
 use regex_lite::{Regex, RegexBuilder};
 use std::collections::VecDeque;
@@ -16,7 +17,9 @@ pub struct Query {
 #[derive(Debug, Clone)]
 pub enum Matcher {
     Plain { needle: String, case_sensitive: bool },
-    Regex(Regex),
+    /// `required`: text every match contains (folded when case does not matter); a line
+    /// without it is not given to the regex.
+    Regex { regex: Regex, required: Option<Box<Matcher>> },
 }
 
 impl Matcher {
@@ -26,8 +29,12 @@ impl Matcher {
             return Ok(None);
         }
         if q.regex {
-            let re = RegexBuilder::new(&q.text).case_insensitive(!q.case_sensitive).build().map_err(|e| e.to_string())?;
-            return Ok(Some(Matcher::Regex(re)));
+            let regex = RegexBuilder::new(&q.text).case_insensitive(!q.case_sensitive).build().map_err(|e| e.to_string())?;
+            // regex-lite ignores only ASCII case, which the plain search folds the same way.
+            let required = required_literal(&q.text)
+                .filter(|text| q.case_sensitive || text.is_ascii())
+                .and_then(|text| Matcher::new(&Query { text, regex: false, case_sensitive: q.case_sensitive }).ok().flatten());
+            return Ok(Some(Matcher::Regex { regex, required: required.map(Box::new) }));
         }
         let needle = if q.case_sensitive { q.text.clone() } else { fold(&q.text) };
         Ok(Some(Matcher::Plain { needle, case_sensitive: q.case_sensitive }))
@@ -40,15 +47,19 @@ impl Matcher {
                 hay.match_indices(needle.as_str()).map(|(i, m)| i..i + m.len()).collect()
             }
             Matcher::Plain { needle, case_sensitive: false } => find_folded(hay, needle),
-            Matcher::Regex(re) => re.find_iter(hay).filter(|m| !m.is_empty()).map(|m| m.range()).collect(),
+            Matcher::Regex { regex, required } => {
+                if required.as_ref().is_some_and(|r| !r.is_match(hay)) {
+                    return Vec::new();
+                }
+                regex.find_iter(hay).filter(|m| !m.is_empty()).map(|m| m.range()).collect()
+            }
         }
     }
 
     pub fn is_match(&self, hay: &str) -> bool {
         match self {
             Matcher::Plain { needle, case_sensitive: true } => hay.contains(needle.as_str()),
-            Matcher::Regex(re) => re.find_iter(hay).any(|m| !m.is_empty()),
-            Matcher::Plain { .. } => !self.find(hay).is_empty(),
+            Matcher::Plain { .. } | Matcher::Regex { .. } => !self.find(hay).is_empty(),
         }
     }
 }
