@@ -7,6 +7,7 @@ use crate::driver::RawExecConfig;
 use crate::env::TaskEnv;
 use crate::events;
 use crate::restarts::default_policy;
+use crate::task_handle::TaskHandleFile;
 use crate::task_runner::{lock, TaskRunner, TaskSpec};
 use crate::{AllocUpdate, ClientConfig, ClientError};
 use nomad_api::{client_status, task_state, AllocResourceUsage, Allocation, DateTime, TaskState};
@@ -30,9 +31,12 @@ pub(crate) struct AllocRunner {
 }
 
 impl AllocRunner {
+    /// `restored`: the allocation ran before the agent restarted; its tasks start from the
+    /// task states it had then.
     pub(crate) fn new(
         config: &ClientConfig,
         alloc: &Allocation,
+        restored: bool,
         updates: UnboundedSender<AllocUpdate>,
         runtime: Handle,
     ) -> Result<Arc<AllocRunner>, ClientError> {
@@ -55,7 +59,7 @@ impl AllocRunner {
                 return Err(ClientError::InvalidAllocation(format!("duplicate task name {:?}", task.name)));
             }
             let env = TaskEnv::build(config, alloc, job, group, task, &alloc_dir);
-            let config = RawExecConfig::parse(&task.config).map(|c| RawExecConfig {
+            let driver_config = RawExecConfig::parse(&task.config).map(|c| RawExecConfig {
                 command: env.interpolate(&c.command),
                 args: c.args.iter().map(|a| env.interpolate(a)).collect(),
             });
@@ -64,7 +68,9 @@ impl AllocRunner {
                 job_type: job.kind.clone(),
                 policy: policy.clone(),
                 env: env.vars,
-                config,
+                config: driver_config,
+                restored: restored.then(|| alloc.task_states.get(&task.name).cloned()).flatten(),
+                handle_file: TaskHandleFile::new(&config.data_dir, &alloc.id, &task.name),
             });
         }
         Ok(Arc::new_cyclic(|me| AllocRunner {
@@ -81,14 +87,23 @@ impl AllocRunner {
         }))
     }
 
-    /// Builds the allocation directory and starts every task.
-    pub(crate) fn start(self: &Arc<Self>) -> Result<(), ClientError> {
+    /// Builds the allocation directory and starts every task that is not dead; with
+    /// `should_run` false (the server stopped the allocation), they end at once.
+    pub(crate) fn start(self: &Arc<Self>, should_run: bool) -> Result<(), ClientError> {
         self.alloc_dir.build()?;
+        let run: Vec<_> = self.tasks.values().filter(|tr| tr.restore(should_run)).cloned().collect();
         self.task_state_updated();
-        for tr in self.tasks.values() {
-            self.runtime.spawn(tr.clone().run());
+        for tr in run {
+            self.runtime.spawn(tr.run());
         }
         Ok(())
+    }
+
+    /// Ends what is left of the tasks' processes from before the agent restarted.
+    pub(crate) async fn destroy_leftovers(&self) {
+        for tr in self.tasks.values() {
+            tr.destroy_leftovers().await;
+        }
     }
 
     pub(crate) fn task_states(&self) -> BTreeMap<String, TaskState> {

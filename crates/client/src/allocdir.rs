@@ -58,10 +58,15 @@ impl AllocDir {
     }
 
     pub(crate) fn destroy(&self) -> io::Result<()> {
-        match std::fs::remove_dir_all(&self.root) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
-        }
+        remove_tree(&self.root)
+    }
+}
+
+/// Removes a directory and everything in it; one already gone is fine.
+pub(crate) fn remove_tree(path: &Path) -> io::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
     }
 }
 

@@ -72,9 +72,31 @@ impl Client {
         if allocs.contains_key(&alloc.id) {
             return Ok(());
         }
-        let runner = AllocRunner::new(&self.inner.config, alloc, self.inner.updates.clone(), runtime)?;
-        runner.start()?;
+        let runner = AllocRunner::new(&self.inner.config, alloc, false, self.inner.updates.clone(), runtime)?;
+        runner.start(true)?;
         allocs.insert(alloc.id.clone(), runner);
+        Ok(())
+    }
+
+    /// Restores an allocation this node ran before the agent restarted (`Client.restoreState`),
+    /// from the state the server kept: its directory and logs stay, dead tasks stay dead, and
+    /// tasks that were running are started again (their processes died with the agent; what
+    /// is left of them is killed first). With `should_run` false (stopped by the server or
+    /// finished), nothing runs, and an allocation whose directory was collected stays gone.
+    /// Call it before the allocations are watched; restoring one that is here does nothing.
+    pub async fn restore(&self, alloc: &Allocation, should_run: bool) -> Result<(), ClientError> {
+        let runtime = Handle::try_current()
+            .map_err(|_| ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current")))?;
+        if lock(&self.inner.allocs).contains_key(&alloc.id) {
+            return Ok(());
+        }
+        let runner = AllocRunner::new(&self.inner.config, alloc, true, self.inner.updates.clone(), runtime)?;
+        runner.destroy_leftovers().await;
+        if !should_run && !runner.alloc_dir.root().is_dir() {
+            return Ok(());
+        }
+        runner.start(should_run)?;
+        lock(&self.inner.allocs).insert(alloc.id.clone(), runner);
         Ok(())
     }
 
@@ -138,9 +160,13 @@ impl Client {
             runner
         };
         let dir = runner.alloc_dir.clone();
-        tokio::task::spawn_blocking(move || dir.destroy())
-            .await
-            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+        let handles = crate::task_handle::handles_dir(&self.inner.config.data_dir, alloc_id);
+        tokio::task::spawn_blocking(move || {
+            dir.destroy()?;
+            crate::allocdir::remove_tree(&handles)
+        })
+        .await
+        .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         Ok(())
     }
 

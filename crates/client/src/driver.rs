@@ -87,8 +87,9 @@ pub(crate) async fn start(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(false);
-    // The local agent does not restore tasks after it restarts, so a task must not outlive
-    // it (see `spawner`).
+    // A restarted agent cannot reattach to a task (its output went through pipes that die with
+    // the agent) and starts it again, so the process must not outlive the agent (see `spawner`);
+    // what it started in its group is ended by the next agent (see `task_handle`).
     // SAFETY: the closure runs between fork and exec and only makes the prctl system call,
     // which is async-signal-safe.
     unsafe {

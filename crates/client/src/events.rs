@@ -120,6 +120,13 @@ pub(crate) fn main_dead() -> TaskEvent {
     new(kind::MAIN_DEAD)
 }
 
+/// A task found running after the agent restarted, whose process cannot be reattached to.
+pub(crate) fn restore_failed() -> TaskEvent {
+    let mut e = new(kind::RESTORE_FAILED);
+    e.display_message = "failed to restore task; will not run until server is contacted".into();
+    e
+}
+
 /// `TaskEvent.PopulateEventDisplayMessage`.
 pub(crate) fn populate_display_message(e: &mut TaskEvent) {
     if !e.display_message.is_empty() {
@@ -207,5 +214,6 @@ mod tests {
         assert_eq!(shown(restart_signaled("User requested task to restart")), "User requested task to restart");
         assert_eq!(shown(driver_failure("boom")), "boom");
         assert_eq!(shown(not_restarting("Error was unrecoverable")), "Error was unrecoverable");
+        assert_eq!(shown(restore_failed()), "failed to restore task; will not run until server is contacted");
     }
 }

@@ -18,6 +18,7 @@ mod restarts;
 mod signals;
 mod spawner;
 mod stats;
+mod task_handle;
 mod task_runner;
 
 pub use client::{AllocUpdate, Client, ClientConfig};

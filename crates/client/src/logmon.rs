@@ -23,12 +23,10 @@ pub(crate) struct FileRotator {
 }
 
 impl FileRotator {
-    /// Continues the newest existing file, as logmon does when a task restarts.
+    /// Continues the newest existing file, as logmon does when a task or the agent restarts.
     pub(crate) fn new(dir: &Path, base: &str, max_files: u64, file_size: u64) -> io::Result<Self> {
         let index = last_index(dir, base)?.unwrap_or(0);
-        let path = dir.join(format!("{base}.{index}"));
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        let written = file.metadata()?.len();
+        let (file, written) = open_append(dir, base, index)?;
         Ok(FileRotator {
             dir: dir.to_path_buf(),
             base: base.to_string(),
@@ -73,9 +71,7 @@ impl FileRotator {
 
     fn next_file(&mut self) -> io::Result<()> {
         self.index += 1;
-        let path = self.dir.join(format!("{}.{}", self.base, self.index));
-        self.file = OpenOptions::new().create(true).write(true).truncate(true).open(path)?;
-        self.written = 0;
+        (self.file, self.written) = open_append(&self.dir, &self.base, self.index)?;
         self.purge_old_files()
     }
 
@@ -92,6 +88,14 @@ impl FileRotator {
         }
         Ok(())
     }
+}
+
+/// `createFile`: opens `<base>.<index>` for appending (never truncating what is there) and
+/// says how much it already holds.
+fn open_append(dir: &Path, base: &str, index: u64) -> io::Result<(File, u64)> {
+    let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{base}.{index}")))?;
+    let written = file.metadata()?.len();
+    Ok((file, written))
 }
 
 fn indexed_files(dir: &Path, base: &str) -> io::Result<Vec<(u64, PathBuf)>> {
@@ -192,5 +196,12 @@ mod tests {
         let mut r = FileRotator::new(dir.path(), "web.stderr", 5, 100).unwrap();
         r.write(b"def").unwrap();
         assert_eq!(fs::read_to_string(dir.path().join("web.stderr.3")).unwrap(), "abcdef");
+        // The next file is appended to as well, never truncated.
+        fs::write(dir.path().join("web.stderr.4"), "x\n").unwrap();
+        let mut r = FileRotator::new(dir.path(), "web.stderr", 5, 6).unwrap();
+        r.write(b"yz\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("web.stderr.4")).unwrap(), "x\nyz\n");
+        r.write(b"w\n").unwrap();
+        assert_eq!(fs::read_to_string(dir.path().join("web.stderr.5")).unwrap(), "w\n");
     }
 }

@@ -1,6 +1,7 @@
 //! Forks every task process from one thread that lives as long as the agent. Each task
-//! gets a parent-death signal, so it dies with the agent (which does not restore tasks);
-//! the kernel ties that signal to the thread that forked, and Tokio's threads come and go.
+//! gets a parent-death signal, so it dies with the agent (which cannot reattach to it after a
+//! restart); the kernel ties that signal to the thread that forked, and Tokio's threads come
+//! and go.
 
 use std::io;
 use std::sync::mpsc::{channel, Sender};

@@ -9,6 +9,7 @@ use crate::events;
 use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
 use crate::restarts::{is_batch, Decision, RestartTracker};
 use crate::stats::ProcessTreeSampler;
+use crate::task_handle::TaskHandleFile;
 use crate::ClientError;
 use nix::sys::signal::Signal;
 use nomad_api::{task_state, DateTime, RestartPolicy, Task, TaskEvent, TaskResourceUsage, TaskState};
@@ -36,6 +37,9 @@ pub(crate) struct TaskSpec {
     pub(crate) env: BTreeMap<String, String>,
     /// The driver config with `${...}` interpolated, or why it cannot run.
     pub(crate) config: Result<RawExecConfig, String>,
+    /// The task's state before the agent restarted, when the allocation is restored.
+    pub(crate) restored: Option<TaskState>,
+    pub(crate) handle_file: TaskHandleFile,
 }
 
 pub(crate) struct TaskRunner {
@@ -46,6 +50,9 @@ pub(crate) struct TaskRunner {
     pub(crate) task_dir: PathBuf,
     alloc_dir: AllocDir,
     config: Result<RawExecConfig, String>,
+    /// Restored after an agent restart: the task directory built before is not built again.
+    restored: bool,
+    handle_file: TaskHandleFile,
     kill_signal: Signal,
     pub(crate) kill_timeout: Duration,
     log_max_files: u64,
@@ -82,8 +89,12 @@ impl TaskRunner {
             .unwrap_or(size_mb * 1024 * 1024);
         let lifecycle = Lifecycle::of(task);
         let on_success = lifecycle.restarts_on_success(is_batch(&spec.job_type));
-        let mut state = TaskState { state: task_state::PENDING.to_string(), ..TaskState::default() };
-        append_event(&mut state, events::received());
+        let restored = spec.restored.is_some();
+        let state = spec.restored.unwrap_or_else(|| {
+            let mut state = TaskState { state: task_state::PENDING.to_string(), ..TaskState::default() };
+            append_event(&mut state, events::received());
+            state
+        });
         TaskRunner {
             name: task.name.clone(),
             leader: task.leader,
@@ -91,6 +102,8 @@ impl TaskRunner {
             task_dir: alloc_dir.task_dir(&task.name),
             alloc_dir,
             config: spec.config,
+            restored,
+            handle_file: spec.handle_file,
             env: spec.env,
             kill_signal,
             kill_timeout,
@@ -155,6 +168,29 @@ impl TaskRunner {
         self.notify();
     }
 
+    /// `TaskRunner.Restore` and the start of `Run` for a task the agent ran before it
+    /// restarted: a dead task stays dead; one that should no longer run ends without an
+    /// event; one that was running cannot be reattached to (its process died with the agent),
+    /// so it waits as pending to be started again. Returns whether the run loop should start.
+    pub(crate) fn restore(&self, should_run: bool) -> bool {
+        let state = lock(&self.state).state.clone();
+        if state == task_state::DEAD {
+            self.dead.send_replace(true);
+            return false;
+        }
+        if !should_run {
+            self.kill.send_replace(true);
+        } else if state == task_state::RUNNING {
+            self.update_state(task_state::PENDING, Some(events::restore_failed()));
+        }
+        true
+    }
+
+    /// Ends what is left of the task's processes from before the agent restarted.
+    pub(crate) async fn destroy_leftovers(&self) {
+        self.handle_file.destroy().await;
+    }
+
     /// The task's main loop (`TaskRunner.Run`); returns when the task is dead for good.
     pub(crate) async fn run(self: Arc<Self>) {
         let mut kill = self.kill.subscribe();
@@ -174,6 +210,9 @@ impl TaskRunner {
                     lock(&self.tracker).set_start_error(false);
                 }
                 Ok(handle) => {
+                    if let Err(e) = self.handle_file.save(handle.pid()) {
+                        tracing::warn!(task = %self.name, error = %e, "recording the task handle failed");
+                    }
                     *lock(&self.handle) = Some(handle.clone());
                     *lock(&self.sampler) = Some(ProcessTreeSampler::new(handle.pid()));
                     self.update_state(task_state::RUNNING, Some(events::started()));
@@ -183,6 +222,8 @@ impl TaskRunner {
                     };
                     self.emit_event(events::terminated(result.exit_code, result.signal, None));
                     *lock(&self.handle) = None;
+                    // The driver killed the whole group once the process exited.
+                    self.handle_file.clear();
                     lock(&self.tracker).set_exit_result(result.exit_code, result.signal);
                 }
             }
@@ -212,7 +253,10 @@ impl TaskRunner {
             match &*logmon {
                 Some(l) => l.clone(),
                 None => {
-                    self.emit_event(events::building_task_dir());
+                    // `PrestartDone` of the task dir hook survives a restart in Nomad's client state.
+                    if !(self.restored && self.task_dir.is_dir()) {
+                        self.emit_event(events::building_task_dir());
+                    }
                     let setup_failure = |e: String| Box::new(events::setup_failure(&e));
                     self.alloc_dir
                         .build_task_dir(&self.name)

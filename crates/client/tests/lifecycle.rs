@@ -183,36 +183,17 @@ async fn a_failed_task_kills_its_siblings() {
 #[test]
 fn tasks_die_with_the_agent() {
     // The test binary re-runs this test as the "agent" process it then kills.
-    if let Ok(dir) = std::env::var("CARAVAN_TEST_AGENT_DIR") {
+    if let Ok(dir) = std::env::var(AGENT_DIR_VAR) {
         return play_agent(dir);
     }
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let mut agent = std::process::Command::new(exe)
-        .args(["--exact", "tasks_die_with_the_agent", "--quiet"])
-        .env("CARAVAN_TEST_AGENT_DIR", dir.path())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut agent = spawn_agent("tasks_die_with_the_agent", dir.path());
     let pid_file = dir.path().join("pid");
-    let wait = |what: &str, check: &dyn Fn() -> bool| {
-        for _ in 0..500 {
-            if check() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("timed out waiting for {what}");
-    };
-    wait("the task to start", &|| pid_file.exists());
+    wait_blocking("the task to start", || pid_file.exists());
     let pid = fs::read_to_string(&pid_file).unwrap().trim().to_string();
     agent.kill().unwrap();
     agent.wait().unwrap();
-    // Gone, or a zombie waiting for init to reap it.
-    wait("the task to die", &|| {
-        fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-    });
+    wait_blocking("the task to die", || !is_alive(&pid));
 }
 
 /// Plays the agent in the child process of `tasks_die_with_the_agent`: runs a task, then
@@ -220,13 +201,7 @@ fn tasks_die_with_the_agent() {
 fn play_agent(dir: String) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let (client, _updates) = caravan_client::Client::new(caravan_client::ClientConfig {
-            data_dir: dir.clone().into(),
-            node_id: "n".into(),
-            node_name: "n".into(),
-            region: "global".into(),
-            datacenter: "dc1".into(),
-        });
+        let (client, _updates) = client_at(std::path::Path::new(&dir));
         let script = format!("echo $$ > {dir}/pid.tmp; mv {dir}/pid.tmp {dir}/pid; exec sleep 30");
         client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
         tokio::time::sleep(Duration::from_secs(30)).await;

@@ -162,6 +162,8 @@ pub mod task_event {
     pub const BUILDING_TASK_DIR: &str = "Building Task Directory";
     pub const DOWNLOADING_ARTIFACTS: &str = "Downloading Artifacts";
     pub const ARTIFACT_DOWNLOAD_FAILED: &str = "Failed Artifact Download";
+    /// `TaskRestoreFailed`: a restarted client could not reattach to the task.
+    pub const RESTORE_FAILED: &str = "Failed Restoring Task";
 }
 
 /// One entry of a task's event timeline.

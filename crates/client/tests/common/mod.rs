@@ -18,14 +18,19 @@ pub struct Harness {
 
 pub fn harness() -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (client, updates) = Client::new(ClientConfig {
-        data_dir: dir.path().to_path_buf(),
+    let (client, updates) = client_at(dir.path());
+    Harness { client, updates, dir }
+}
+
+/// A client whose data directory is `data_dir` (a second one there plays the restarted agent).
+pub fn client_at(data_dir: &std::path::Path) -> (Client, UnboundedReceiver<AllocUpdate>) {
+    Client::new(ClientConfig {
+        data_dir: data_dir.to_path_buf(),
         node_id: "node-1".into(),
         node_name: "local".into(),
         region: "global".into(),
         datacenter: "dc1".into(),
-    });
-    Harness { client, updates, dir }
+    })
 }
 
 /// A task running `sh -c script`, killed after 300ms.
@@ -118,4 +123,36 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// The variable that makes a test play the agent in a process of its own.
+pub const AGENT_DIR_VAR: &str = "CARAVAN_TEST_AGENT_DIR";
+
+/// Runs this test binary again, only `test`, with `AGENT_DIR_VAR` set to `dir`: that test
+/// then plays an agent the caller can kill.
+pub fn spawn_agent(test: &str, dir: &std::path::Path) -> std::process::Child {
+    let exe = std::env::current_exe().expect("test binary");
+    std::process::Command::new(exe)
+        .args(["--exact", test, "--quiet"])
+        .env(AGENT_DIR_VAR, dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("agent process")
+}
+
+/// Polls `check` every 20ms for up to 10 seconds, blocking the thread.
+pub fn wait_blocking(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Whether process `pid` lives (neither gone nor a zombie waiting to be reaped).
+pub fn is_alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
 }
