@@ -248,6 +248,12 @@ impl Acl {
         Acl { enabled: false, tokens: Vec::new() }
     }
 
+    /// The tokens an earlier agent on the same data directory made; they are kept (and used
+    /// again once ACLs are on) even when this agent runs without ACLs.
+    pub fn restored(enabled: bool, tokens: Vec<AclToken>) -> Self {
+        Acl { enabled, tokens }
+    }
+
     /// ACLs on, bootstrapped: a management token and the built-in operator and read-only
     /// tokens, created at `index`.
     pub fn bootstrap(index: u64, now: i64) -> Self {
@@ -277,7 +283,15 @@ impl Acl {
         self.enabled
     }
 
+    pub fn tokens(&self) -> &[AclToken] {
+        &self.tokens
+    }
+
+    /// The secrets of the tokens made at bootstrap, when ACLs are on.
     pub fn secrets(&self) -> Option<Secrets> {
+        if !self.enabled {
+            return None;
+        }
         match self.tokens.as_slice() {
             [management, operator, readonly] => Some(Secrets {
                 management: management.secret_id.clone(),

@@ -12,6 +12,7 @@ pub mod host;
 pub mod http;
 pub mod jobspec;
 pub mod node;
+pub mod persist;
 pub mod proxy;
 pub mod runner;
 pub mod state;
@@ -25,6 +26,7 @@ pub use state::scheduler::Registered;
 use acl::{Acl, Authority, Realm, Secrets};
 use caravan_client::{Client, ClientConfig};
 use nomad_api::{Job, Namespace};
+use persist::StateFile;
 use state::{Cluster, Table};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -107,13 +109,17 @@ pub struct Agent {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     server: JoinHandle<()>,
+    /// Where the state is kept when the agent has a data directory.
+    state_file: Option<Arc<StateFile>>,
     /// The default data directory, removed when the agent is dropped.
     _temp_dir: Option<tempfile::TempDir>,
 }
 
 impl Agent {
-    /// Binds, registers this node (and any synthetic state), starts the client and, unless
-    /// `no_demo`, the demo jobs.
+    /// Binds, restores the state an earlier agent left in the data directory or starts a new
+    /// cluster (this node, the namespaces, ACL bootstrap, synthetic state, and unless
+    /// `no_demo` the demo jobs), and starts the client. Without a data directory the state is
+    /// that of a new cluster each time, as `nomad agent -dev`.
     pub async fn start(config: Config) -> std::io::Result<Agent> {
         let (data_dir, temp_dir) = match &config.data_dir {
             Some(dir) => {
@@ -125,37 +131,48 @@ impl Agent {
                 (dir.path().to_path_buf(), Some(dir))
             }
         };
+        let kept_dir = config.data_dir.is_some().then_some(data_dir.as_path());
+        let state_file = kept_dir.map(|dir| Arc::new(StateFile::new(dir)));
+        let restored = match &state_file {
+            Some(file) => file.load()?,
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
         let addr = listener.local_addr()?;
 
         let facts = host::HostFacts::read(&data_dir);
-        let node_id = uuid::Uuid::new_v4().to_string();
-        let cluster = Cluster::default();
+        let node_id = node::node_id(kept_dir)?;
+        let fresh = restored.is_none();
+        let (store, acl_tokens) = restored.unwrap_or_default();
+        let cluster = Cluster::new(store);
         let now = state::store::now_nanos();
         cluster.write(|txn| {
-            txn.upsert_namespace(Namespace {
-                name: http::request::DEFAULT_NAMESPACE.into(),
-                description: "Default shared namespace".into(),
-                ..Default::default()
-            });
-            txn.upsert_namespace(Namespace {
-                name: OPS_NAMESPACE.into(),
-                description: "Operations team workloads".into(),
-                ..Default::default()
-            });
+            if fresh {
+                txn.upsert_namespace(Namespace {
+                    name: http::request::DEFAULT_NAMESPACE.into(),
+                    description: "Default shared namespace".into(),
+                    ..Default::default()
+                });
+                txn.upsert_namespace(Namespace {
+                    name: OPS_NAMESPACE.into(),
+                    description: "Operations team workloads".into(),
+                    ..Default::default()
+                });
+            }
+            // A restarted client registers its node again, under the same ID.
             txn.upsert_node(node::local_node(&node_id, &facts, &config.datacenter, &addr.to_string(), now));
         });
-        let acl = if config.acl {
+        // ACLs are bootstrapped once; the tokens stay the same across restarts.
+        let acl = if config.acl && acl_tokens.is_empty() {
             let index = cluster.write(|txn| {
                 txn.record(Table::AclToken);
                 txn.index
             });
-            let acl = Acl::bootstrap(index, now);
-            write_secrets(&data_dir, &acl)?;
-            acl
+            Acl::bootstrap(index, now)
         } else {
-            Acl::disabled()
+            Acl::restored(config.acl, acl_tokens)
         };
+        write_secrets(&data_dir, &acl)?;
         let (client, updates) = Client::new(ClientConfig {
             data_dir: data_dir.clone(),
             node_id: node_id.clone(),
@@ -179,20 +196,25 @@ impl Agent {
         }));
 
         let (stop, stopped) = watch::channel(false);
-        let mut tasks = vec![
-            tokio::spawn(runner::apply_client_updates(state.clone(), updates)),
-            tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())),
-        ];
+        let mut tasks = vec![tokio::spawn(runner::apply_client_updates(state.clone(), updates, stopped.clone()))];
+        runner::restore_local_allocs(&state).await;
+        tasks.push(tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())));
         if config.synthetic_allocs > 0 {
-            let ids = synthetic::populate(&state, config.synthetic_allocs);
+            if fresh {
+                synthetic::populate(&state, config.synthetic_allocs);
+            }
             if config.churn > 0.0 {
+                let ids = synthetic::alloc_ids(&state);
                 tasks.push(tokio::spawn(synthetic::churn(state.clone(), ids, config.churn, stopped.clone())));
             }
         }
-        if !config.no_demo {
+        if fresh && !config.no_demo {
             for job in demo::jobs() {
                 state.register_job(job).map_err(|e| std::io::Error::other(e.message))?;
             }
+        }
+        if let Some(file) = &state_file {
+            tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), stopped.clone())));
         }
         let server = {
             let app = app(state.clone());
@@ -206,7 +228,7 @@ impl Agent {
                 }
             })
         };
-        Ok(Agent { state, addr, stop, tasks, server, _temp_dir: temp_dir })
+        Ok(Agent { state, addr, stop, tasks, server, state_file, _temp_dir: temp_dir })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -231,7 +253,9 @@ impl Agent {
         self.state.acl.secrets()
     }
 
-    /// Stops serving, then stops every task the client runs.
+    /// Stops serving and changing the state, writes it one last time (with a data
+    /// directory), then stops every task the client runs: a restarted agent finds the
+    /// allocations as they were and runs their tasks again.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         // Blocking queries may hold connections for minutes: give requests a moment, no more.
@@ -240,14 +264,20 @@ impl Agent {
         if tokio::time::timeout(std::time::Duration::from_secs(1), server).await.is_err() {
             abort.abort();
         }
-        self.state.client.shutdown().await;
         for task in self.tasks {
-            task.abort();
+            let _ = task.await;
         }
+        if let Some(file) = &self.state_file {
+            if let Err(e) = file.save(&self.state.cluster, self.state.acl.tokens()) {
+                tracing::error!(error = %e, path = %file.path().display(), "saving the state failed");
+            }
+        }
+        self.state.client.shutdown().await;
     }
 }
 
-/// `<data-dir>/acl-token` (the bootstrap secret) and `<data-dir>/acl-tokens.json`, owner-only.
+/// `<data-dir>/acl-token` (the bootstrap secret) and `<data-dir>/acl-tokens.json`, owner-only,
+/// when ACLs are on.
 fn write_secrets(data_dir: &Path, acl: &Acl) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let Some(secrets) = acl.secrets() else { return Ok(()) };

@@ -7,6 +7,8 @@ use nomad_api::{
     NodeResources,
 };
 use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
 
 /// The Nomad version this agent answers as, and what it really is.
 pub const NOMAD_VERSION: &str = "1.9.7";
@@ -36,6 +38,26 @@ fn registered_event(now_nanos: i64) -> NodeEvent {
         timestamp: nomad_api::DateTime(now_nanos),
         ..NodeEvent::default()
     }
+}
+
+/// This client's node ID (`Client.nodeID`): kept in `<data-dir>/client/client-id` when there is
+/// a data directory, so the node, and the allocations placed on it, stay the same across
+/// restarts; a new one each time in dev mode.
+pub fn node_id(data_dir: Option<&Path>) -> io::Result<String> {
+    let Some(data_dir) = data_dir else { return Ok(uuid::Uuid::new_v4().to_string()) };
+    let path = data_dir.join("client").join("client-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_lowercase()),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, &id)?;
+    Ok(id)
 }
 
 /// This agent's client node, as its fingerprinters would describe the host.

@@ -4,16 +4,29 @@
 
 use crate::state::is_terminal;
 use crate::AppState;
-use caravan_client::AllocUpdate;
+use caravan_client::{AllocUpdate, ClientError};
 use nomad_api::{client_status, desired_status, Allocation};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, watch};
 
 /// Applies the client's status updates, batching those that arrive together into one write
-/// (Nomad's `Node.UpdateAlloc` batches them too).
-pub async fn apply_client_updates(state: AppState, mut updates: mpsc::UnboundedReceiver<AllocUpdate>) {
-    while let Some(first) = updates.recv().await {
-        let mut batch = vec![first];
+/// (Nomad's `Node.UpdateAlloc` batches them too), until the agent stops: what the client
+/// reports while the agent goes away (its tasks being killed) is not the state a restarted
+/// agent should find, as a Nomad agent going away leaves its allocations as they were.
+pub async fn apply_client_updates(
+    state: AppState,
+    mut updates: mpsc::UnboundedReceiver<AllocUpdate>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let mut batch = Vec::new();
+        let stopping = tokio::select! {
+            first = updates.recv() => match first {
+                Some(first) => { batch.push(first); false }
+                None => return,
+            },
+            _ = stopped.wait_for(|s| *s) => true,
+        };
         while let Ok(next) = updates.try_recv() {
             batch.push(next);
         }
@@ -26,7 +39,35 @@ pub async fn apply_client_updates(state: AppState, mut updates: mpsc::UnboundedR
                 });
             }
         });
+        if stopping {
+            return;
+        }
     }
+}
+
+/// Restores the allocations of this node that an earlier agent on the same data directory
+/// ran, before anything is served or watched (as Nomad's client restores its state first).
+pub async fn restore_local_allocs(state: &AppState) {
+    let allocs: Vec<Allocation> = state.cluster.read().allocs_of_node(&state.node_id).cloned().collect();
+    for alloc in allocs {
+        let should_run = alloc.desired_status == desired_status::RUN && !is_terminal(&alloc);
+        match state.client.restore(&alloc, should_run).await {
+            Err(e) if should_run => refused(state, &alloc.id, e),
+            Err(e) => tracing::warn!(alloc = %alloc.id, error = %e, "restoring a stopped allocation failed"),
+            Ok(()) => {}
+        }
+    }
+}
+
+/// The client could not run an allocation: it failed.
+fn refused(state: &AppState, alloc_id: &str, e: ClientError) {
+    tracing::warn!(alloc = %alloc_id, error = %e, "client refused allocation");
+    state.cluster.write(|txn| {
+        txn.update_alloc_client(alloc_id, |a| {
+            a.client_status = client_status::FAILED.to_string();
+            a.client_description = e.to_string();
+        })
+    });
 }
 
 /// What the client should do for one allocation of this node.
@@ -64,13 +105,7 @@ pub async fn run_local_allocs(state: AppState, mut stopped: watch::Receiver<bool
             match action {
                 Action::Run(alloc) => {
                     if let Err(e) = state.client.run(&alloc) {
-                        tracing::warn!(alloc = %alloc.id, error = %e, "client refused allocation");
-                        state.cluster.write(|txn| {
-                            txn.update_alloc_client(&alloc.id, |a| {
-                                a.client_status = client_status::FAILED.to_string();
-                                a.client_description = e.to_string();
-                            })
-                        });
+                        refused(&state, &alloc.id, e);
                     }
                 }
                 Action::Stop(id) => {

@@ -79,20 +79,19 @@ fn started_task(now: i64, age: i64) -> TaskState {
 }
 
 /// Registers synthetic nodes and jobs until they hold `count` allocations, in varied states.
-/// Returns the IDs of the allocations, for churn.
-pub fn populate(state: &AppState, count: usize) -> Vec<String> {
+pub fn populate(state: &AppState, count: usize) {
     let mut rng = StdRng::seed_from_u64(count as u64);
     let now = crate::state::store::now_nanos();
     let nodes: Vec<_> =
         (0..count.div_ceil(ALLOCS_PER_NODE)).map(|i| crate::node::synthetic_node(i, &state.datacenter, now)).collect();
     state.cluster.write(|txn| nodes.iter().for_each(|n| txn.upsert_node(n.clone())));
-    let mut ids = Vec::with_capacity(count);
+    let mut placed_count = 0;
     let mut n = 0;
-    while ids.len() < count {
+    while placed_count < count {
         let mut job = synthetic_job(n, &mut rng);
         n += 1;
         for g in &mut job.task_groups {
-            g.count = g.count.min((count - ids.len()) as i64);
+            g.count = g.count.min((count - placed_count) as i64);
         }
         let placed = state.cluster.write(|txn| scheduler::register(txn, job.clone(), &nodes));
         state.cluster.write(|txn| {
@@ -102,9 +101,13 @@ pub fn populate(state: &AppState, count: usize) -> Vec<String> {
                 txn.update_alloc_client(id, |a| settle(a, &job, now, age, roll));
             }
         });
-        ids.extend(placed.alloc_ids);
+        placed_count += placed.alloc_ids.len();
     }
-    ids
+}
+
+/// The synthetic allocations (those not on this agent's node), for churn.
+pub fn alloc_ids(state: &AppState) -> Vec<String> {
+    state.cluster.read().allocs().filter(|a| a.node_id != state.node_id).map(|a| a.id.clone()).collect()
 }
 
 /// Gives a new synthetic allocation a plausible client state: mostly running, some pending,

@@ -1,8 +1,9 @@
-//! The `caravan-agent` binary: the line it prints, the ACL files, and that SIGTERM takes
-//! the tasks down with it.
+//! The `caravan-agent` binary: the line it prints, the ACL files, that SIGTERM takes the
+//! tasks down with it, and that a killed agent restarted on its data directory runs each task
+//! once again.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Processes whose environment names `dir` (the client gives tasks their alloc dir).
@@ -16,21 +17,51 @@ fn tasks_under(dir: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn prints_its_address_and_stops_its_tasks_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("data");
+/// The agent with ACLs and the demo jobs on `data_dir`, once it says where it listens: the
+/// child, its port, and the rest of what it prints.
+fn start_agent(data_dir: &std::path::Path) -> (Child, u16, Lines<BufReader<ChildStdout>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
         .args(["--port", "0", "--acl", "--data-dir"])
-        .arg(&data_dir)
+        .arg(data_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let url = first.strip_prefix("Caravan agent listening on http://127.0.0.1:").expect(&first);
-    assert!(url.parse::<u16>().is_ok_and(|port| port > 0), "{first}");
+    let port = first.strip_prefix("Caravan agent listening on http://127.0.0.1:").expect(&first);
+    let port = port.parse::<u16>().ok().filter(|p| *p > 0).expect(&first);
+    (child, port, lines)
+}
+
+/// One HTTP/1.1 request; the status code and the body.
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect(&response);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    (status, body)
+}
+
+fn wait(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn prints_its_address_and_stops_its_tasks_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let (mut child, port, mut lines) = start_agent(&data_dir);
     let printed: Vec<String> = lines.by_ref().take(4).map(|l| l.unwrap()).collect();
     let tokens: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data_dir.join("acl-tokens.json")).unwrap()).unwrap();
@@ -39,14 +70,9 @@ fn prints_its_address_and_stops_its_tasks_on_sigterm() {
 
     // The demo jobs start real processes.
     let marker = data_dir.to_string_lossy().into_owned();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tasks_under(&marker).len() < 5 {
-        assert!(Instant::now() < deadline, "demo tasks did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait("the demo tasks", || tasks_under(&marker).len() >= 5);
 
     // A blocking query held open must not hold up the shutdown.
-    let port = url.parse::<u16>().unwrap();
     let mut blocked = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let request = format!("GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {management}\r\n\r\n");
     std::io::Write::write_all(&mut blocked, request.as_bytes()).unwrap();
@@ -58,9 +84,77 @@ fn prints_its_address_and_stops_its_tasks_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     assert!(stopping.elapsed() < Duration::from_secs(8), "shutdown waited for the blocked query");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !tasks_under(&marker).is_empty() {
-        assert!(Instant::now() < deadline, "tasks outlived the agent: {:?}", tasks_under(&marker));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait("the tasks to stop with the agent", || tasks_under(&marker).is_empty());
+}
+
+/// The task process groups under `dir`: one leader per running task.
+fn task_leaders(dir: &str) -> Vec<(String, String)> {
+    tasks_under(dir)
+        .into_iter()
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(2)) == Some(pid.as_str())
+        })
+        .map(|pid| {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let env = String::from_utf8_lossy(&env).into_owned();
+            let var = |name: &str| env.split('\0').find_map(|v| v.strip_prefix(name)).unwrap_or_default().to_string();
+            (var("NOMAD_ALLOC_ID="), var("NOMAD_TASK_NAME="))
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_agent_restarts_on_its_data_directory_with_each_task_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let marker = data_dir.to_string_lossy().into_owned();
+    let (mut child, port, _output) = start_agent(&data_dir);
+    let tokens = std::fs::read_to_string(data_dir.join("acl-tokens.json")).unwrap();
+    let management = serde_json::from_str::<serde_json::Value>(&tokens).unwrap()["management"].as_str().unwrap().to_string();
+    // A task that leaves a child behind in its process group, recording the child's PID.
+    let pid_file = dir.path().join("child");
+    let script = format!("sleep 300 & echo $! > {0}.tmp; mv {0}.tmp {0}; wait", pid_file.display());
+    let job = serde_json::json!({"Job": {"ID": "keeper", "Name": "keeper", "Type": "service", "TaskGroups": [{
+        "Name": "keeper", "Count": 1,
+        "Tasks": [{"Name": "main", "Driver": "raw_exec", "Config": {"command": "/bin/sh", "args": ["-c", script]}}]}]}});
+    assert_eq!(http(port, "PUT", "/v1/jobs", &management, &job.to_string()).0, 200);
+    wait("the task's child", || pid_file.exists());
+    let orphan = std::fs::read_to_string(&pid_file).unwrap().trim().to_string();
+    // Killed once the saved state has that task running.
+    let state = data_dir.join("server/state.json");
+    wait("the state saved with the task running", || {
+        let saved: serde_json::Value = std::fs::read(&state).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        saved["Allocs"].as_array().into_iter().flatten().any(|a| a["JobID"] == "keeper" && a["ClientStatus"] == "running")
+    });
+    let leaders = task_leaders(&marker);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{orphan}")).exists(), "the task's child outlived the killed agent");
+
+    std::fs::remove_file(&pid_file).unwrap();
+    let (mut child, port, _output) = start_agent(&data_dir);
+    assert_eq!(std::fs::read_to_string(data_dir.join("acl-tokens.json")).unwrap(), tokens);
+    let (status, jobs) = http(port, "GET", "/v1/jobs?namespace=*", &management, "");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&jobs).unwrap().len(), 6, "{jobs}");
+    // What the killed agent's task left was killed before the task ran again.
+    let alive = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    };
+    assert!(!alive(&orphan), "the orphan is gone once the agent serves");
+    wait("the task's new child", || pid_file.exists());
+    // Each task that ran before runs again, once.
+    wait("every task again", || {
+        let now = task_leaders(&marker);
+        leaders.iter().all(|l| now.contains(l))
+    });
+    let now = task_leaders(&marker);
+    let unique: std::collections::BTreeSet<_> = now.iter().collect();
+    assert_eq!(unique.len(), now.len(), "a task runs twice: {now:?}");
+    // SAFETY: signalling the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(child.wait().unwrap().success());
+    wait("the tasks to stop with the agent", || tasks_under(&marker).is_empty());
 }

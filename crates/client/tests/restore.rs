@@ -21,6 +21,12 @@ fn as_kept(alloc: &Allocation, update: &AllocUpdate) -> Allocation {
     }
 }
 
+/// The allocation's state once it has `status`.
+async fn reported(h: &Harness, alloc_id: &str, status: &str) -> AllocUpdate {
+    eventually(status, || h.client.alloc_state(alloc_id).is_ok_and(|u| u.client_status == status)).await;
+    h.client.alloc_state(alloc_id).unwrap()
+}
+
 fn read(path: &std::path::Path) -> Vec<u8> {
     fs::read(path).unwrap_or_default()
 }
@@ -35,10 +41,10 @@ async fn a_restarted_client_runs_its_tasks_again_and_appends_to_their_logs() {
     for a in [&service, &stopped, &batch, &collected] {
         h.client.run(a).unwrap();
     }
-    let service_kept = h.wait_status("s1", client_status::RUNNING).await;
-    let stopped_kept = h.wait_status("s2", client_status::RUNNING).await;
-    let batch_kept = h.wait_status("b1", client_status::COMPLETE).await;
-    let collected_kept = h.wait_status("g1", client_status::COMPLETE).await;
+    let service_kept = reported(&h, "s1", client_status::RUNNING).await;
+    let stopped_kept = reported(&h, "s2", client_status::RUNNING).await;
+    let batch_kept = reported(&h, "b1", client_status::COMPLETE).await;
+    let collected_kept = reported(&h, "g1", client_status::COMPLETE).await;
     h.client.gc("g1").await.unwrap();
     let log = h.logs_dir("s1").join("web.stdout.0");
     eventually("a few ticks", || String::from_utf8_lossy(&read(&log)).contains("tick 3")).await;

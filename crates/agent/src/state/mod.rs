@@ -1,9 +1,11 @@
 //! Cluster state shared by the HTTP handlers, the client and the scale simulator.
 
 pub mod scheduler;
+pub mod snapshot;
 pub mod status;
 pub mod store;
 
+pub use snapshot::Snapshot;
 pub use store::{is_terminal, JobKey, Store, Table, Txn};
 
 use std::sync::{RwLock, RwLockReadGuard};
@@ -18,11 +20,17 @@ pub struct Cluster {
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster { store: RwLock::new(Store::default()), changes: watch::Sender::new(0) }
+        Cluster::new(Store::default())
     }
 }
 
 impl Cluster {
+    /// A cluster whose state starts as `store` (restored after a restart: its index goes on).
+    pub fn new(store: Store) -> Self {
+        let index = store.index();
+        Cluster { store: RwLock::new(store), changes: watch::Sender::new(index) }
+    }
+
     /// A consistent view. Never held across an `.await`.
     pub fn read(&self) -> RwLockReadGuard<'_, Store> {
         // A panic while writing leaves the store as the last complete write left it.

@@ -3,11 +3,13 @@
 //! each table remembers the last index that changed it, each object its Create/Modify index.
 
 use nomad_api::{desired_status, client_status, Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The tables of Nomad's state store that have their own index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Table {
     Jobs,
     JobSummary,
@@ -21,19 +23,21 @@ pub enum Table {
 /// Jobs are keyed by namespace and ID.
 pub type JobKey = (String, String);
 
-#[derive(Debug, Default)]
+/// Cloning is cheap where the state is large: allocations are shared until changed, so the
+/// state can be copied out of the lock to be written to disk.
+#[derive(Debug, Default, Clone)]
 pub struct Store {
-    index: u64,
-    tables: BTreeMap<Table, u64>,
-    jobs: BTreeMap<JobKey, Job>,
-    summaries: BTreeMap<JobKey, JobSummary>,
+    pub(super) index: u64,
+    pub(super) tables: BTreeMap<Table, u64>,
+    pub(super) jobs: BTreeMap<JobKey, Job>,
+    pub(super) summaries: BTreeMap<JobKey, JobSummary>,
     /// Ordered by ID, as memdb's `id` index orders them.
-    allocs: BTreeMap<String, Allocation>,
-    allocs_by_job: BTreeMap<JobKey, BTreeSet<String>>,
-    allocs_by_node: BTreeMap<String, BTreeSet<String>>,
-    nodes: BTreeMap<String, Node>,
-    evals: BTreeMap<String, Evaluation>,
-    namespaces: BTreeMap<String, Namespace>,
+    pub(super) allocs: BTreeMap<String, Arc<Allocation>>,
+    pub(super) allocs_by_job: BTreeMap<JobKey, BTreeSet<String>>,
+    pub(super) allocs_by_node: BTreeMap<String, BTreeSet<String>>,
+    pub(super) nodes: BTreeMap<String, Node>,
+    pub(super) evals: BTreeMap<String, Evaluation>,
+    pub(super) namespaces: BTreeMap<String, Namespace>,
 }
 
 pub fn now_nanos() -> i64 {
@@ -68,25 +72,25 @@ impl Store {
     }
 
     pub fn alloc(&self, id: &str) -> Option<&Allocation> {
-        self.allocs.get(id)
+        self.allocs.get(id).map(Arc::as_ref)
     }
 
     pub fn allocs(&self) -> impl Iterator<Item = &Allocation> {
-        self.allocs.values()
+        self.allocs.values().map(Arc::as_ref)
     }
 
     /// Allocations whose ID starts with `prefix`, in ID order.
     pub fn allocs_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Allocation> {
-        self.allocs.range(prefix.to_string()..).take_while(move |(id, _)| id.starts_with(prefix)).map(|(_, a)| a)
+        self.allocs.range(prefix.to_string()..).take_while(move |(id, _)| id.starts_with(prefix)).map(|(_, a)| a.as_ref())
     }
 
     pub fn allocs_of_job(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Allocation> {
         let ids = self.allocs_by_job.get(&(namespace.to_string(), job_id.to_string()));
-        ids.into_iter().flatten().filter_map(|id| self.allocs.get(id))
+        ids.into_iter().flatten().filter_map(|id| self.alloc(id))
     }
 
     pub fn allocs_of_node(&self, node_id: &str) -> impl Iterator<Item = &Allocation> {
-        self.allocs_by_node.get(node_id).into_iter().flatten().filter_map(|id| self.allocs.get(id))
+        self.allocs_by_node.get(node_id).into_iter().flatten().filter_map(|id| self.alloc(id))
     }
 
     pub fn job(&self, namespace: &str, id: &str) -> Option<&Job> {
@@ -123,6 +127,15 @@ impl Store {
 
     pub fn namespaces(&self) -> impl Iterator<Item = &Namespace> {
         self.namespaces.values()
+    }
+
+    /// Adds an allocation with its secondary indexes; returns its job's key.
+    pub(super) fn add_alloc(&mut self, alloc: Allocation) -> JobKey {
+        let key = (alloc.namespace.clone(), alloc.job_id.clone());
+        self.allocs_by_job.entry(key.clone()).or_default().insert(alloc.id.clone());
+        self.allocs_by_node.entry(alloc.node_id.clone()).or_default().insert(alloc.id.clone());
+        self.allocs.insert(alloc.id.clone(), Arc::new(alloc));
+        key
     }
 
     /// Starts a write at the next index, which becomes the latest only if the write
@@ -168,16 +181,13 @@ impl Txn<'_> {
         alloc.modify_time = nomad_api::NanoTime(self.now);
         if !alloc.previous_allocation.is_empty() {
             let (id, index, now) = (alloc.id.clone(), self.index, self.now);
-            if let Some(prev) = self.store.allocs.get_mut(&alloc.previous_allocation) {
+            if let Some(prev) = self.store.allocs.get_mut(&alloc.previous_allocation).map(Arc::make_mut) {
                 prev.next_allocation = id;
                 prev.modify_index = index;
                 prev.modify_time = nomad_api::NanoTime(now);
             }
         }
-        let key = (alloc.namespace.clone(), alloc.job_id.clone());
-        self.store.allocs_by_job.entry(key.clone()).or_default().insert(alloc.id.clone());
-        self.store.allocs_by_node.entry(alloc.node_id.clone()).or_default().insert(alloc.id.clone());
-        self.store.allocs.insert(alloc.id.clone(), alloc);
+        let key = self.store.add_alloc(alloc);
         self.touched_jobs.insert(key);
         self.touch(Table::Allocs);
     }
@@ -195,7 +205,7 @@ impl Txn<'_> {
 
     fn update_alloc(&mut self, id: &str, by_server: bool, change: impl FnOnce(&mut Allocation)) -> bool {
         let (index, now) = (self.index, self.now);
-        let Some(alloc) = self.store.allocs.get_mut(id) else { return false };
+        let Some(alloc) = self.store.allocs.get_mut(id).map(Arc::make_mut) else { return false };
         change(alloc);
         alloc.modify_index = index;
         alloc.modify_time = nomad_api::NanoTime(now);
@@ -246,8 +256,16 @@ impl Txn<'_> {
         self.touch(Table::Evals);
     }
 
+    /// Registers a node, or updates one as its client re-registers (`upsertNodeTxn`): an
+    /// existing node keeps its events, its scheduling eligibility and its drain.
     pub fn upsert_node(&mut self, mut node: Node) {
-        node.create_index = self.store.nodes.get(&node.id).map_or(self.index, |n| n.create_index);
+        node.create_index = self.index;
+        if let Some(existing) = self.store.nodes.get(&node.id) {
+            node.create_index = existing.create_index;
+            node.events.clone_from(&existing.events);
+            node.scheduling_eligibility.clone_from(&existing.scheduling_eligibility);
+            node.drain = existing.drain;
+        }
         node.modify_index = self.index;
         self.store.nodes.insert(node.id.clone(), node);
         self.touch(Table::Nodes);

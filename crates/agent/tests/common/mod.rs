@@ -15,6 +15,7 @@ pub struct TestAgent {
     pub dir: tempfile::TempDir,
     /// The token `get` and `post` send: the management token when ACLs are on.
     pub token: Option<String>,
+    pub config: Config,
 }
 
 #[derive(Debug)]
@@ -49,9 +50,18 @@ impl TestAgent {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path().to_path_buf());
         configure(&mut config);
-        let agent = Agent::start(config).await.unwrap();
+        let agent = Agent::start(config.clone()).await.unwrap();
         let token = agent.acl_secrets().map(|s| s.management);
-        TestAgent { agent, http: reqwest::Client::new(), dir, token }
+        TestAgent { agent, http: reqwest::Client::new(), dir, token, config }
+    }
+
+    /// Shuts the agent down and starts another with the same flags on the same data directory.
+    pub async fn restart(self) -> TestAgent {
+        let TestAgent { agent, http, dir, config, .. } = self;
+        agent.shutdown().await;
+        let agent = Agent::start(config.clone()).await.unwrap();
+        let token = agent.acl_secrets().map(|s| s.management);
+        TestAgent { agent, http, dir, token, config }
     }
 
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Resp {

@@ -1,0 +1,118 @@
+//! The state store as one document: what this agent keeps in its data directory in place of
+//! Raft's log and snapshots, so that a restarted agent has the same jobs, allocations, nodes,
+//! evaluations, namespaces and ACL tokens, at the same index.
+
+use super::store::{Store, Table};
+use nomad_api::{AclToken, Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Changes whenever the document's shape does; an agent refuses a state of another version.
+pub const VERSION: u32 = 1;
+
+/// Written from a borrowed store, read back owned.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Snapshot<'a> {
+    pub version: u32,
+    pub index: u64,
+    pub tables: Cow<'a, BTreeMap<Table, u64>>,
+    pub namespaces: Vec<Cow<'a, Namespace>>,
+    pub nodes: Vec<Cow<'a, Node>>,
+    pub jobs: Vec<Cow<'a, Job>>,
+    pub job_summaries: Vec<Cow<'a, JobSummary>>,
+    pub evals: Vec<Cow<'a, Evaluation>>,
+    pub allocs: Vec<Cow<'a, Allocation>>,
+    /// Held outside the store (they do not change once the agent runs), kept with it.
+    #[serde(rename = "ACLTokens")]
+    pub acl_tokens: Vec<Cow<'a, AclToken>>,
+}
+
+fn borrowed<'a, T: Clone>(items: impl Iterator<Item = &'a T>) -> Vec<Cow<'a, T>> {
+    items.map(Cow::Borrowed).collect()
+}
+
+impl Store {
+    pub fn snapshot<'a>(&'a self, acl_tokens: &'a [AclToken]) -> Snapshot<'a> {
+        Snapshot {
+            version: VERSION,
+            index: self.index,
+            tables: Cow::Borrowed(&self.tables),
+            namespaces: borrowed(self.namespaces.values()),
+            nodes: borrowed(self.nodes.values()),
+            jobs: borrowed(self.jobs.values()),
+            job_summaries: borrowed(self.summaries.values()),
+            evals: borrowed(self.evals.values()),
+            allocs: borrowed(self.allocs()),
+            acl_tokens: borrowed(acl_tokens.iter()),
+        }
+    }
+
+    /// The store a snapshot was taken of, its secondary indexes rebuilt.
+    pub fn restore(snapshot: Snapshot<'_>) -> Store {
+        let mut store = Store {
+            index: snapshot.index,
+            tables: snapshot.tables.into_owned(),
+            namespaces: snapshot.namespaces.into_iter().map(|n| (n.name.clone(), n.into_owned())).collect(),
+            nodes: snapshot.nodes.into_iter().map(|n| (n.id.clone(), n.into_owned())).collect(),
+            jobs: snapshot.jobs.into_iter().map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned())).collect(),
+            summaries: snapshot
+                .job_summaries
+                .into_iter()
+                .map(|s| ((s.namespace.clone(), s.job_id.clone()), s.into_owned()))
+                .collect(),
+            evals: snapshot.evals.into_iter().map(|e| (e.id.clone(), e.into_owned())).collect(),
+            ..Store::default()
+        };
+        for alloc in snapshot.allocs {
+            store.add_alloc(alloc.into_owned());
+        }
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobspec::{group, job, shell_task};
+    use crate::state::scheduler;
+
+    #[test]
+    fn a_restored_store_answers_as_the_one_saved() {
+        let mut store = Store::default();
+        let node = crate::node::synthetic_node(1, "dc1", 1);
+        let mut txn = store.begin();
+        txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() });
+        txn.upsert_node(node.clone());
+        txn.commit();
+        let mut txn = store.begin();
+        let web = job("web", "default", "service", vec![group("web", 2, vec![shell_task("server", "sleep 1", 100, 64)])]);
+        let placed = scheduler::register(&mut txn, web, std::slice::from_ref(&node));
+        txn.commit();
+        let mut txn = store.begin();
+        scheduler::stop_alloc(&mut txn, &placed.alloc_ids[0]);
+        txn.commit();
+        let token = AclToken { accessor_id: "a".into(), secret_id: "s".into(), ..AclToken::default() };
+
+        let text = serde_json::to_string(&store.snapshot(std::slice::from_ref(&token))).unwrap();
+        let read: Snapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(read.acl_tokens, [Cow::Owned::<AclToken>(token)]);
+        let restored = Store::restore(read);
+
+        assert_eq!(restored.index(), store.index());
+        for table in [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces] {
+            assert_eq!(restored.table_index(table), store.table_index(table), "{table:?}");
+        }
+        assert_eq!(restored.job("default", "web"), store.job("default", "web"));
+        assert_eq!(restored.summary("default", "web"), store.summary("default", "web"));
+        assert_eq!(restored.node(&node.id), store.node(&node.id));
+        let ids = |s: &Store| s.allocs_of_job("default", "web").map(|a| a.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&restored).len(), 3);
+        assert_eq!(ids(&restored), ids(&store));
+        assert_eq!(restored.allocs_of_node(&node.id).count(), 3);
+        assert_eq!(restored.allocs().collect::<Vec<_>>(), store.allocs().collect::<Vec<_>>());
+        assert_eq!(restored.evals_of_job("default", "web").count(), 2);
+        assert!(restored.namespace("default").is_some());
+    }
+}
