@@ -52,7 +52,14 @@ impl Term {
     /// the size (columns, rows) whenever it changes.
     pub fn open(pane: &HtmlElement, on_data: impl FnMut(String) + 'static, mut on_resize: impl FnMut(u16, u16) + 'static) -> Term {
         let options = TerminalOptions::new();
-        options.set_cursor_blink(true);
+        // Nothing blinks. When a key is pressed while a frame is pending, Chrome defers the
+        // page's other tasks until that frame is done (DeferRendererTasksAfterInput), the
+        // echo's WebSocket message among them, which then reaches the screen a frame late.
+        // xterm's DOM renderer blinks its cursor with a CSS animation the compositor cannot run
+        // (a frame every 16 ms while the terminal has focus), so the cursor is steady, as in
+        // Nomad's own console; and the caret of xterm's hidden textarea would ask for a frame
+        // every 500 ms (`steady_caret`).
+        options.set_cursor_blink(false);
         options.set_font_family("ui-monospace, SFMono-Regular, Menlo, Consolas, monospace");
         options.set_font_size(14);
         options.set_scrollback(5000);
@@ -60,6 +67,7 @@ impl Term {
         let fit = FitAddon::new();
         term.load_addon(fit.clone().unchecked_into());
         term.open(pane.clone());
+        steady_caret(&term);
 
         let on_data = Closure::<dyn FnMut(String)>::new(on_data);
         let on_resize = Closure::<dyn FnMut(JsValue)>::new(move |size: JsValue| {
@@ -106,6 +114,15 @@ impl Drop for Term {
             s.dispose();
         }
         self.term.dispose();
+    }
+}
+
+/// `caret-animation: manual` on xterm's hidden textarea, whose caret nobody sees: it stops
+/// blinking (browsers without the property ignore it).
+fn steady_caret(term: &Terminal) {
+    let style = Reflect::get(term, &"textarea".into()).and_then(|t| Reflect::get(&t, &"style".into()));
+    if let Some(style) = style.ok().filter(JsValue::is_object) {
+        let _ = Reflect::set(&style, &"caretAnimation".into(), &"manual".into());
     }
 }
 
