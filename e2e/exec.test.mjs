@@ -280,8 +280,8 @@ test('with ACLs: a read-only token gets a clear refusal, the operator a shell, a
 test('a dropped connection shows the disconnect, Enter reconnects to a shell, and a stopped agent is shown', async () => {
   const own = await startAgent({ args: ['--no-demo'] });
   const [a] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
-  // The browser reaches the agent through a relay that can drop every connection.
-  const relay = await startRelay(own.apiUrl);
+  // The browser reaches the agent (or its front) through a relay that can drop every connection.
+  const relay = await startRelay(own.url);
   const p = await openPage(browser);
   try {
     const sockets = recordSockets(p.page);
@@ -309,6 +309,21 @@ test('a dropped connection shows the disconnect, Enter reconnects to a shell, an
     await own.stop();
     await status(p.page, 'closed');
     assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
+
+    // Started again on its data directory and port, the agent runs the task again: Enter
+    // reaches a working shell in the same allocation.
+    await own.restart();
+    await eventually(async () => {
+      const main = (await api(own, 'GET', `/v1/allocation/${a.ID}`)).TaskStates.main;
+      return main.State === 'running' && main.Events.some((e) => e.Type === 'Failed Restoring Task');
+    }, { message: 'the task running again' });
+    const opened = sockets.length;
+    await type(p.page, '\n');
+    await status(p.page, 'connected');
+    assert.equal(sockets.length, opened + 1);
+    assert.ok(sockets.at(-1).url.includes(`/v1/client/allocation/${a.ID}/exec`), sockets.at(-1).url);
+    await type(p.page, 'echo "in $NOMAD_ALLOC_ID"\n');
+    await onScreen(p.page, new RegExp(`^in ${a.ID}$`, 'm'));
     p.assertNoErrors();
   } finally {
     await p.close();

@@ -1,11 +1,12 @@
 // Issue 4: the log viewer against real processes of the local agent: live lines, stderr,
 // pause and resume, search and filter, ANSI colours, markup shown as text, plain mode, the
-// merged view, download and earlier output, a connection cut mid-stream resumed byte for byte,
-// and clear errors for 403 and 404.
+// merged view, download and earlier output, a connection cut mid-stream and an agent restarted
+// mid-stream both resumed byte for byte, and clear errors for 403 and 404.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { startAgent, api, eventually } from './support/agent.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startAgent, eventually } from './support/agent.mjs';
 import { launch, openPage } from './support/browser.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 import { startRelay } from './support/relay.mjs';
@@ -36,20 +37,23 @@ after(async () => {
   await agent?.cleanup();
 });
 
-async function cat(path, alloc = allocId) {
-  const res = await fetch(`${agent.apiUrl}/v1/client/fs/cat/${alloc}?path=${encodeURIComponent(path)}`);
+async function cat(file, alloc = allocId) {
+  const res = await fetch(`${agent.apiUrl}/v1/client/fs/cat/${alloc}?path=${encodeURIComponent(file)}`);
   return res.ok ? res.text() : '';
 }
 
-/** Every rotated file of a task's log, oldest first, concatenated. */
-async function wholeLog(alloc, task, type = 'stdout') {
-  const files = await api(agent, 'GET', `/v1/client/fs/ls/${alloc}?path=alloc/logs`);
+/** The rotated files of a task's log in `on`'s data directory, oldest first. */
+function logFiles(on, alloc, task, type = 'stdout') {
+  const dir = path.join(on.dataDir, 'alloc', alloc, 'alloc', 'logs');
   const prefix = `${task}.${type}.`;
-  const mine = files.filter((f) => f.Name.startsWith(prefix) && /^\d+$/.test(f.Name.slice(prefix.length)))
-    .sort((a, b) => Number(a.Name.slice(prefix.length)) - Number(b.Name.slice(prefix.length)));
-  let all = '';
-  for (const f of mine) all += await cat(`alloc/logs/${f.Name}`, alloc);
-  return all;
+  return readdirSync(dir).filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+    .map((n) => path.join(dir, n));
+}
+
+/** A task's whole log as the files on disk hold it. */
+function diskLog(on, alloc, task, type = 'stdout') {
+  return logFiles(on, alloc, task, type).map((f) => readFileSync(f, 'utf8')).join('');
 }
 
 const logsUrl = (query) => `${agent.url}/ui/allocations/${allocId}/logs?${query}`;
@@ -233,7 +237,7 @@ test('earlier output loads to the start, and download gives the whole log', asyn
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('log-download').click()]);
     assert.equal(download.suggestedFilename(), `${allocId.slice(0, 8)}-main.stdout.log`);
     const got = readFileSync(await download.path(), 'utf8');
-    const now = await wholeLog(allocId, 'main');
+    const now = diskLog(agent, allocId, 'main');
     assert.ok(got.startsWith('line 1 padding'), got.slice(0, 50));
     assert.ok(now.startsWith(got), 'the download is the log as it was then');
     assert.ok(got.length > 80_000 && got.includes('needle alpha'), `${got.length} bytes: more than the view's first 64 KiB`);
@@ -241,47 +245,83 @@ test('earlier output loads to the start, and download gives the whole log', asyn
 });
 
 
-test('a connection cut mid-stream resumes from the exact byte: the text shown equals the log file', async () => {
-  // About 160 KB/s for 15 s across 1 MB files: rotations before, during and after the cut.
-  const writer = String.raw`
+// About 160 KB/s for 15 s across 1 MB files: rotations before, during and after a cut. Each
+// run names its process first, so a task started again after an agent restart shows.
+const WRITER = String.raw`
+echo "run $$"
 pad=$(printf '%0400d' 0)
 i=0; while [ $i -lt 300 ]; do j=0; while [ $j -lt 20 ]; do echo "row $((i*20+j)) $pad"; j=$((j+1)); done; i=$((i+1)); sleep 0.05; done
 echo "writer done"; while :; do sleep 1; done
 `;
-  const task = shellTask('writer', writer);
+
+/** Submits the writer on `on` and opens its log, following, once rows are shown. */
+async function followWriter(page, p, on, origin) {
+  const task = shellTask('writer', WRITER);
   task.LogConfig = { MaxFiles: 20, MaxFileSizeMB: 1 };
-  const [alloc] = await runJob(agent, { id: 'steady', tasks: [task] });
+  const [alloc] = await runJob(on, { id: 'steady', tasks: [task] });
+  await p.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.goto(`${origin}/ui/allocations/${alloc.ID}/logs?task=writer`);
+  await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor();
+  await eventually(async () => (await lineTexts(page)).some((t) => t.startsWith('row ')), { message: 'rows shown' });
+  return alloc;
+}
+
+/** After the way back: live again, the writer's end shown, then everything before the view's
+ *  start loaded and the whole text shown compared with the log files. Returns the log. */
+async function assertResumedExactly(page, alloc, on) {
+  await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor({ timeout: 30_000 });
+  await eventually(async () => (await lineTexts(page)).includes('writer done'), { timeout: 60_000, message: 'the end of the output' });
+  while ((await page.getByTestId('log-earlier').getAttribute('data-state')) !== 'start') {
+    if (await page.getByTestId('log-load-earlier').isVisible()) await page.getByTestId('log-load-earlier').click();
+    await page.waitForTimeout(200);
+  }
+  assert.equal(await page.getByTestId('log-marker').count(), 0, 'no gap marker');
+  await page.getByTestId('log-copy').click();
+  await page.getByTestId('log-notice').and(page.getByText(/^Copied/)).waitFor();
+  const shown = await page.evaluate(() => navigator.clipboard.readText());
+  const file = diskLog(on, alloc.ID, 'writer');
+  assert.ok(logFiles(on, alloc.ID, 'writer').length >= 3, 'rotated into several files');
+  assert.equal(shown.length, file.length - 1, 'same length (the copy has no final newline)');
+  assert.ok(shown === file.slice(0, -1), 'the text shown equals the log file byte for byte');
+  return file;
+}
+
+test('a connection cut mid-stream resumes from the exact byte: the text shown equals the log file', async () => {
   const relay = await startRelay(agent.apiUrl);
   try {
     await withPage(async (page, p) => {
-      await p.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
-      await page.goto(`${relay.url}/ui/allocations/${alloc.ID}/logs?task=writer`);
-      await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor();
-      await eventually(async () => (await lineTexts(page)).some((t) => t.startsWith('row ')), { message: 'rows shown' });
+      const alloc = await followWriter(page, p, agent, relay.url);
       relay.cut();
       await page.getByTestId('log-status').and(page.locator('[data-state="broken"], [data-state="resuming"]')).waitFor();
       assert.match(await page.getByTestId('log-status').textContent(), /connection lost|reconnecting/);
       await page.waitForTimeout(2500);
       await relay.restore();
-      await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor({ timeout: 30_000 });
-      await eventually(async () => (await lineTexts(page)).includes('writer done'), { timeout: 60_000, message: 'the end of the output' });
-      // Everything before the view's start, then the whole text compared.
-      while ((await page.getByTestId('log-earlier').getAttribute('data-state')) !== 'start') {
-        if (await page.getByTestId('log-load-earlier').isVisible()) await page.getByTestId('log-load-earlier').click();
-        await page.waitForTimeout(200);
-      }
-      assert.equal(await page.getByTestId('log-marker').count(), 0, 'no gap marker');
-      await page.getByTestId('log-copy').click();
-      await page.getByTestId('log-notice').and(page.getByText(/^Copied/)).waitFor();
-      const shown = await page.evaluate(() => navigator.clipboard.readText());
-      const file = await wholeLog(alloc.ID, 'writer');
-      const files = (await api(agent, 'GET', `/v1/client/fs/ls/${alloc.ID}?path=alloc/logs`)).filter((f) => f.Name.startsWith('writer.stdout.'));
-      assert.ok(files.length >= 3, `rotated into ${files.length} files`);
-      assert.equal(shown.length, file.length - 1, 'same length (the copy has no final newline)');
-      assert.ok(shown === file.slice(0, -1), 'the text shown equals the log file byte for byte');
+      await assertResumedExactly(page, alloc, agent);
     });
   } finally {
     relay.close();
+  }
+});
+
+test('an agent restarted mid-stream: the view resumes and the text shown equals the log file on disk', async () => {
+  // An agent of its own: restarted on its data directory and port, it runs its tasks again.
+  const own = await startAgent({ args: ['--no-demo'] });
+  try {
+    await withPage(async (page, p) => {
+      const alloc = await followWriter(page, p, own, own.url);
+      await own.stop();
+      await page.getByTestId('log-status').and(page.locator('[data-state="broken"], [data-state="resuming"]')).waitFor();
+      const atStop = diskLog(own, alloc.ID, 'writer');
+      await own.restart();
+      const file = await assertResumedExactly(page, alloc, own);
+      // The restarted agent ran the task again and appended to what was there.
+      assert.ok(file.startsWith(atStop), 'the log from before the restart is intact');
+      const runs = file.split('\n').filter((l) => l.startsWith('run '));
+      assert.equal(runs.length, 2, `${runs}`);
+      assert.notEqual(runs[0], runs[1]);
+    });
+  } finally {
+    await own.cleanup();
   }
 });
 

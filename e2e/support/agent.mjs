@@ -17,7 +17,8 @@ const listening = /listening on (http:\/\/[^\s/]+)/;
  * Starts an agent; `args` are extra CLI flags. `url` is where the browser goes: the front when
  * CARAVAN_E2E_FRONT is set, else the agent; `apiUrl` is always the agent itself. `stop()` stops
  * the agent only (a front keeps running and answers 502 meanwhile), `restart()` starts it again
- * on the same port and data directory (same URLs; a fresh state and fresh ACL tokens).
+ * on the same port and data directory (same URLs; the agent restores its state from the data
+ * directory, as Nomad does: same jobs, allocations and ACL tokens, tasks started again).
  */
 export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'caravan-e2e-'));
