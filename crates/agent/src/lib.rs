@@ -133,18 +133,18 @@ impl Agent {
         };
         let kept_dir = config.data_dir.is_some().then_some(data_dir.as_path());
         let state_file = kept_dir.map(|dir| Arc::new(StateFile::new(dir)));
-        let restored = match &state_file {
-            Some(file) => file.load()?,
-            None => None,
+        let (saved, index_mark) = match &state_file {
+            Some(file) => (file.load()?, Some(file.index_mark()?)),
+            None => Default::default(),
         };
         let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
         let addr = listener.local_addr()?;
 
         let facts = host::HostFacts::read(&data_dir);
         let node_id = node::node_id(kept_dir)?;
-        let fresh = restored.is_none();
-        let (store, acl_tokens) = restored.unwrap_or_default();
-        let cluster = Cluster::new(store);
+        let fresh = !saved.restored;
+        let acl_tokens = saved.acl_tokens;
+        let cluster = Cluster::new(saved.store, index_mark);
         let now = state::store::now_nanos();
         cluster.write(|txn| {
             if fresh {

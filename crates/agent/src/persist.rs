@@ -1,11 +1,18 @@
 //! Keeping the server's state in the data directory, as a Nomad server keeps its Raft log and
 //! snapshots there: written after changes (coalesced, each write whole or not at all), read
 //! back when an agent starts on the same directory. Dev mode (no `--data-dir`) keeps nothing.
+//!
+//! A Raft index is durable before anyone sees it. Writing the whole state on every change
+//! would cost too much, so each new index alone is recorded before readers see it
+//! (`server/index`); an agent killed before it saved its last writes loses them, but its
+//! successor goes on above every index served.
 
-use crate::state::{snapshot, Cluster, Snapshot, Store};
+use crate::state::{snapshot, Cluster, CommitHook, Snapshot, Store};
 use crate::AppState;
 use nomad_api::AclToken;
+use std::fs::OpenOptions;
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,37 +24,75 @@ const MIN_PAUSE: Duration = Duration::from_millis(100);
 /// churn costs a bounded share of the time.
 const PAUSE_FACTOR: u32 = 10;
 
-/// `<data-dir>/server/state.json`.
+/// What an agent starts from.
+#[derive(Default)]
+pub struct Saved {
+    pub store: Store,
+    pub acl_tokens: Vec<AclToken>,
+    /// Whether an earlier agent's state was found; if not, this is a new cluster.
+    pub restored: bool,
+}
+
+/// `<data-dir>/server/state.json` and `<data-dir>/server/index`.
 pub struct StateFile {
     path: PathBuf,
+    mark_path: PathBuf,
     /// One write at a time, so a later write (of a later index) is never overtaken.
     writing: Mutex<()>,
 }
 
+/// The index as `server/index` holds it: fixed width, so each one overwrites the last whole.
+fn mark_text(index: u64) -> String {
+    format!("{index:020}\n")
+}
+
 impl StateFile {
     pub fn new(data_dir: &Path) -> Self {
-        StateFile { path: data_dir.join("server").join("state.json"), writing: Mutex::new(()) }
+        let dir = data_dir.join("server");
+        StateFile { path: dir.join("state.json"), mark_path: dir.join("index"), writing: Mutex::new(()) }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The state saved by an earlier agent with its ACL tokens, or `None` when there is none.
-    /// A state that cannot be read is an error: starting afresh would lose it.
-    pub fn load(&self) -> io::Result<Option<(Store, Vec<AclToken>)>> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    /// The state saved by an earlier agent with its ACL tokens, going on above the highest
+    /// index it served. A state that cannot be read is an error: starting afresh would lose it.
+    pub fn load(&self) -> io::Result<Saved> {
+        let unreadable = |path: &Path, why: String| io::Error::other(format!("cannot restore the state in {}: {why}", path.display()));
+        let mut saved = match std::fs::read(&self.path) {
+            Ok(bytes) => {
+                let snapshot: Snapshot = serde_json::from_slice(&bytes).map_err(|e| unreadable(&self.path, e.to_string()))?;
+                if snapshot.version != snapshot::VERSION {
+                    let why = format!("format version {} (this agent reads {})", snapshot.version, snapshot::VERSION);
+                    return Err(unreadable(&self.path, why));
+                }
+                let acl_tokens = snapshot.acl_tokens.iter().map(|t| t.clone().into_owned()).collect();
+                Saved { store: Store::restore(snapshot), acl_tokens, restored: true }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Saved::default(),
             Err(e) => return Err(e),
         };
-        let unreadable = |why: String| io::Error::other(format!("cannot restore the state in {}: {why}", self.path.display()));
-        let snapshot: Snapshot = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
-        if snapshot.version != snapshot::VERSION {
-            return Err(unreadable(format!("format version {} (this agent reads {})", snapshot.version, snapshot::VERSION)));
+        let highest = match std::fs::read_to_string(&self.mark_path) {
+            Ok(text) => text.trim().parse().map_err(|e| unreadable(&self.mark_path, format!("{e}")))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        saved.store.recover_lost_writes(highest);
+        Ok(saved)
+    }
+
+    /// Records every index the cluster commits, before readers see it.
+    pub fn index_mark(&self) -> io::Result<CommitHook> {
+        if let Some(dir) = self.mark_path.parent() {
+            std::fs::create_dir_all(dir)?;
         }
-        let tokens = snapshot.acl_tokens.iter().map(|t| t.clone().into_owned()).collect();
-        Ok(Some((Store::restore(snapshot), tokens)))
+        let file = OpenOptions::new().create(true).write(true).truncate(false).open(&self.mark_path)?;
+        Ok(Box::new(move |index| {
+            if let Err(e) = file.write_all_at(mark_text(index).as_bytes(), 0) {
+                tracing::warn!(error = %e, "recording the index failed");
+            }
+        }))
     }
 
     /// Writes the current state: to a temporary file beside it, synced, then renamed over it.

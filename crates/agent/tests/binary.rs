@@ -34,8 +34,8 @@ fn start_agent(data_dir: &std::path::Path) -> (Child, u16, Lines<BufReader<Child
     (child, port, lines)
 }
 
-/// One HTTP/1.1 request; the status code and the body.
-fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+/// One HTTP/1.1 request; the status code, the `X-Nomad-Index` (0 if none) and the body.
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, u64, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -45,8 +45,12 @@ fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, S
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect(&response);
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let index = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-nomad-index:").and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0);
+    (status, index, body.to_string())
 }
 
 fn wait(what: &str, check: impl Fn() -> bool) {
@@ -128,6 +132,7 @@ fn a_killed_agent_restarts_on_its_data_directory_with_each_task_once() {
         saved["Allocs"].as_array().into_iter().flatten().any(|a| a["JobID"] == "keeper" && a["ClientStatus"] == "running")
     });
     let leaders = task_leaders(&marker);
+    let (_, seen, _) = http(port, "GET", "/v1/allocations", &management, "");
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(std::path::Path::new(&format!("/proc/{orphan}")).exists(), "the task's child outlived the killed agent");
@@ -135,7 +140,9 @@ fn a_killed_agent_restarts_on_its_data_directory_with_each_task_once() {
     std::fs::remove_file(&pid_file).unwrap();
     let (mut child, port, _output) = start_agent(&data_dir);
     assert_eq!(std::fs::read_to_string(data_dir.join("acl-tokens.json")).unwrap(), tokens);
-    let (status, jobs) = http(port, "GET", "/v1/jobs?namespace=*", &management, "");
+    let (_, index, _) = http(port, "GET", "/v1/allocations", &management, "");
+    assert!(index >= seen, "the index went back from {seen} to {index}");
+    let (status, _, jobs) = http(port, "GET", "/v1/jobs?namespace=*", &management, "");
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&jobs).unwrap().len(), 6, "{jobs}");
     // What the killed agent's task left was killed before the task ran again.

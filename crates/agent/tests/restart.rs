@@ -6,14 +6,15 @@
 mod common;
 
 use caravan_agent::jobspec::{group, job, shell_task};
-use common::{running, TestAgent};
+use common::{running, TestAgent, TRAP_SCRIPT};
 use nomad_api::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-/// Numbered lines; each run first says which process it is.
-const TICKS: &str = r#"echo "run $$"; i=0; while :; do i=$((i+1)); echo "tick $i of a line padded to forty"; sleep 0.01; done"#;
+/// Numbered lines; each run first says which process it is. The shell itself handles the kill
+/// signal: one that reaches its `sleep` between fork and exec would otherwise be lost.
+const TICKS: &str = r#"trap 'exit 0' INT; echo "run $$"; i=0; while :; do i=$((i+1)); echo "tick $i of a line padded to forty"; sleep 0.01; done"#;
 
 fn alloc_ids(t: &TestAgent) -> BTreeSet<String> {
     t.agent.state().cluster.read().allocs().map(|a| a.id.clone()).collect()
@@ -139,9 +140,37 @@ async fn acl_tokens_and_demo_jobs_are_made_once() {
 }
 
 #[tokio::test]
+async fn writes_lost_with_a_killed_agent_leave_the_index_above_every_one_served() {
+    let t = TestAgent::start().await;
+    let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
+    t.wait_alloc(&ids[0], running).await;
+    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
+    t.wait_file_contains(&log, "ready").await;
+    let dir = t.dir.path().to_path_buf();
+    let seen = t.get("/v1/allocations").await.index();
+    let mark = || std::fs::read_to_string(dir.join("server/index")).unwrap().trim().parse::<u64>().unwrap();
+    assert!(mark() >= seen);
+    t.agent.shutdown().await;
+    // As if the agent had served three more writes and was killed before saving them.
+    let served = mark() + 3;
+    std::fs::write(dir.join("server/index"), format!("{served:020}\n")).unwrap();
+
+    let t = TestAgent { agent: caravan_agent::Agent::start(t.config.clone()).await.unwrap(), ..t };
+    // A reader that saw the lost writes is answered at once, at a later index, with what was kept.
+    let r = t.get(&format!("/v1/allocations?index={served}&wait=10s")).await;
+    assert!(r.index() > served, "{} after {served}", r.index());
+    assert_eq!(r.json::<Vec<AllocationListStub>>().len(), 1);
+    assert!(mark() > served);
+    t.agent.shutdown().await;
+}
+
+#[tokio::test]
 async fn without_a_data_directory_each_start_is_a_new_cluster() {
     let t = TestAgent::start_with(|c| c.data_dir = None).await;
-    t.run_job("web", "default", "service", 1, &[("server", "sleep 60")]);
+    let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
+    t.wait_alloc(&ids[0], running).await;
+    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
+    t.wait_file_contains(&log, "ready").await;
     let node_id = t.agent.state().node_id.clone();
     let data_dir = t.agent.state().data_dir.clone();
     assert!(!data_dir.join("server").exists() && !data_dir.join("client/client-id").exists());

@@ -11,24 +11,28 @@ pub use store::{is_terminal, JobKey, Store, Table, Txn};
 use std::sync::{RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
+/// Called with each new index before any reader can see the write.
+pub type CommitHook = Box<dyn Fn(u64) + Send + Sync>;
+
 /// The state store behind a lock, with a watch that carries the latest index so blocking
 /// queries wake on every write instead of polling.
 pub struct Cluster {
     store: RwLock<Store>,
     changes: watch::Sender<u64>,
+    on_commit: Option<CommitHook>,
 }
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster::new(Store::default())
+        Cluster::new(Store::default(), None)
     }
 }
 
 impl Cluster {
     /// A cluster whose state starts as `store` (restored after a restart: its index goes on).
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, on_commit: Option<CommitHook>) -> Self {
         let index = store.index();
-        Cluster { store: RwLock::new(store), changes: watch::Sender::new(index) }
+        Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), on_commit }
     }
 
     /// A consistent view. Never held across an `.await`.
@@ -44,6 +48,9 @@ impl Cluster {
         let result = change(&mut txn);
         if txn.commit() {
             let index = store.index();
+            if let Some(on_commit) = &self.on_commit {
+                on_commit(index);
+            }
             drop(store);
             self.changes.send_replace(index);
         }

@@ -70,6 +70,18 @@ impl Store {
         }
         store
     }
+
+    /// After an agent that was killed before it saved its last writes: they are lost, but
+    /// indexes up to `highest` were served. The state goes on above it with every table
+    /// changed, so a reader that saw a lost write reads afresh instead of waiting for it.
+    pub fn recover_lost_writes(&mut self, highest: u64) {
+        if highest > self.index {
+            self.index = highest + 1;
+            for table in Table::ALL {
+                self.tables.insert(table, self.index);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +126,13 @@ mod tests {
         assert_eq!(restored.allocs().collect::<Vec<_>>(), store.allocs().collect::<Vec<_>>());
         assert_eq!(restored.evals_of_job("default", "web").count(), 2);
         assert!(restored.namespace("default").is_some());
+
+        // Writes after the save were lost: the index goes on above the highest one served.
+        let mut recovered = Store::restore(serde_json::from_str(&text).unwrap());
+        recovered.recover_lost_writes(store.index());
+        assert_eq!(recovered.index(), store.index());
+        recovered.recover_lost_writes(store.index() + 4);
+        assert_eq!(recovered.index(), store.index() + 5);
+        assert!(Table::ALL.iter().all(|t| recovered.table_index(*t) == store.index() + 5));
     }
 }

@@ -20,6 +20,11 @@ pub enum Table {
     AclToken,
 }
 
+impl Table {
+    pub const ALL: [Table; 7] =
+        [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces, Table::AclToken];
+}
+
 /// Jobs are keyed by namespace and ID.
 pub type JobKey = (String, String);
 
