@@ -7,11 +7,14 @@
 // - Asset URLs become relative, so `<base href>` is the only place that names the base path:
 //   a server can write another one into index.html (see README.md, "Beside a real agent").
 // - Subresource-integrity hashes of the files changed here are computed again.
+// - Large files get brotli and gzip copies beside them (`app.wasm.br`, `app.wasm.gz`), which
+//   the agent, `serve`, nginx (gzip_static) and Caddy (precompressed) send as they are.
 //
 // Works for any `trunk build --dist DIR` (the staging directory is trunk's own).
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const publicUrl = process.env.TRUNK_PUBLIC_URL;
@@ -94,3 +97,18 @@ function integrity(content) {
 const inline = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/gi)].filter((m) => !m[1].includes('{{__TRUNK_'));
 if (inline.length) throw new Error(`index.html still has an inline script: ${inline[0][0].slice(0, 80)}`);
 writeFileSync(indexPath, html);
+
+// 5. Compressed copies, once, at the highest levels (the wasm is most of every first load).
+// index.html is rewritten per base path when served, and config.json and theme.css are meant
+// to be edited where the dashboard is deployed: those are compressed as they are sent.
+const editable = new Set(['index.html', 'config.json', 'theme.css']);
+for (const entry of readdirSync(staging, { withFileTypes: true, recursive: true })) {
+  const file = path.join(entry.parentPath, entry.name);
+  if (!entry.isFile() || !/\.(wasm|m?js|css|svg)$/.test(entry.name) || editable.has(path.relative(staging, file))) continue;
+  if (statSync(file).size < 1024) continue;
+  const content = readFileSync(file);
+  writeFileSync(`${file}.gz`, gzipSync(content, { level: 9 }));
+  writeFileSync(`${file}.br`, brotliCompressSync(content, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: content.length },
+  }));
+}

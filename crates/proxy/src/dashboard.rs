@@ -116,8 +116,12 @@ pub fn dashboard_routes(
         })
     };
     // Directories are not listed or answered with their index.html as it is: the page answers.
+    // The build writes brotli and gzip copies of its large files: sent as they are, instead
+    // of compressing the wasm again on every load.
     let files = ServeDir::new(dir)
         .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip()
         .fallback(page_service);
     let pages = Router::new()
         .route("/index.html", get(page))
@@ -131,6 +135,12 @@ pub fn dashboard_routes(
                 .layer(SetResponseHeaderLayer::overriding(
                     header::CONTENT_SECURITY_POLICY,
                     policy,
+                ))
+                // Precompressed copies are chosen by Accept-Encoding too (compressing on the fly
+                // says so itself).
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding"),
                 ))
                 .layer(CompressionLayer::new()),
         );

@@ -233,12 +233,17 @@ pub struct Proxy {
 /// As the build writes it: `<base href>` names /ui/ and everything else is relative to it.
 pub const INDEX_HTML: &str = r#"<!doctype html><base href="/ui/"><title>Caravan</title>"#;
 pub const APP_JS: &str = "console.log('caravan')";
+/// What the build writes beside a large file: its gzip copy (marked, so a test can tell it
+/// from the proxy compressing the file itself).
+pub const APP_WASM_GZ: &[u8] = b"precompressed app.wasm";
 
 /// A built dashboard in miniature.
 pub fn dashboard_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), INDEX_HTML).unwrap();
     std::fs::write(dir.path().join("app.js"), APP_JS).unwrap();
+    std::fs::write(dir.path().join("app.wasm"), APP_JS.repeat(100)).unwrap();
+    std::fs::write(dir.path().join("app.wasm.gz"), APP_WASM_GZ).unwrap();
     dir
 }
 

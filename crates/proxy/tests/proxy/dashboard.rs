@@ -121,6 +121,24 @@ async fn files_are_revalidated_and_compressed() {
 }
 
 #[tokio::test]
+async fn precompressed_copies_are_sent_as_they_are() {
+    let agent = start_agent().await;
+    let proxy = proxy_to(&agent).await;
+    let wasm = |encoding: &'static str| {
+        client().get(format!("{}/ui/app.wasm", proxy.url)).header("Accept-Encoding", encoding).send()
+    };
+    let gzipped = wasm("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["content-type"], "application/wasm");
+    assert_eq!(gzipped.headers()["vary"], "accept-encoding");
+    assert_eq!(gzipped.bytes().await.unwrap(), APP_WASM_GZ);
+    // Without a copy in the encoding asked for, or without any asked for, the file itself.
+    let plain = wasm("identity").await.unwrap();
+    assert!(!plain.headers().contains_key("content-encoding"));
+    assert_eq!(plain.bytes().await.unwrap(), APP_JS.repeat(100).as_bytes());
+}
+
+#[tokio::test]
 async fn pages_carry_the_content_security_policy_and_may_be_framed() {
     let agent = start_agent().await;
     let proxy = proxy_to(&agent).await;
