@@ -14,7 +14,7 @@ const dist = path.resolve(import.meta.dirname, '..', 'dist');
 const initial = readdirSync(dist).filter((f) => /\.(html|js|wasm|css)$/.test(f) && !f.includes('xterm'));
 const gz = initial.reduce((n, f) => n + gzipSync(readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
 
-const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'] });
+const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'], persist: false });
 const browser = await launch();
 const p = await openPage(browser);
 try {

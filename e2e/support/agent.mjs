@@ -18,11 +18,15 @@ const listening = /listening on (http:\/\/[^\s/]+)/;
  * CARAVAN_E2E_FRONT is set, else the agent; `apiUrl` is always the agent itself. `stop()` stops
  * the agent only (a front keeps running and answers 502 meanwhile), `restart()` starts it again
  * on the same port and data directory (same URLs; the agent restores its state from the data
- * directory, as Nomad does: same jobs, allocations and ACL tokens, tasks started again).
+ * directory, as Nomad does: same jobs, allocations and ACL tokens, tasks started again; not
+ * with `persist: false`).
  */
-export async function startAgent({ args = [], dataDir, port = 0 } = {}) {
+export async function startAgent({ args = [], dataDir, port = 0, persist = true } = {}) {
   dataDir ??= mkdtempSync(path.join(tmpdir(), 'caravan-e2e-'));
-  const argv = (p) => ['--port', String(p), '--data-dir', dataDir, '--ui-dir', dist, ...args];
+  // Without `persist`, a dev agent (`nomad agent -dev`): nothing kept, so nothing saved either
+  // (a benchmark's 10,000 synthetic allocations would be written every few seconds).
+  const stateDir = persist ? ['--data-dir', dataDir] : [];
+  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...args];
   // Tasks and exec sessions inherit the agent's environment: an empty HOME keeps the machine
   // user's shell start-up files (which may block, e.g. on a stale pyenv rehash lock) out of them.
   const home = mkdtempSync(path.join(tmpdir(), 'caravan-e2e-home-'));
