@@ -58,6 +58,7 @@ pub struct AgentState {
     /// The client's server list (`/v1/agent/servers`).
     pub servers: Mutex<Vec<String>>,
     pub started: Instant,
+    pub alloc_stubs: http::alloc_stub::StubCache,
 }
 
 #[derive(Clone)]
@@ -193,6 +194,7 @@ impl Agent {
             ui_dir: config.ui_dir.clone(),
             servers: Mutex::new(vec![format!("{}:{RPC_PORT}", addr.ip())]),
             started: Instant::now(),
+            alloc_stubs: Default::default(),
         }));
 
         let (stop, stopped) = watch::channel(false);

@@ -277,3 +277,39 @@ async fn bad_bodies_never_crash_the_agent() {
     assert_eq!(t.get("/v1/allocations?wait=99999999999h").await.status, 400);
     assert_eq!(t.get("/v1/agent/health").await.status, 200);
 }
+
+/// Lists reuse each allocation's written stub until the allocation changes: a change shows
+/// in every form of every list at once, and the pretty form says the same.
+#[tokio::test]
+async fn allocation_lists_show_each_change_in_every_form() {
+    let t = TestAgent::start().await;
+    let web = t.run_job("web", "default", "service", 2, &[("server", "sleep 30")]);
+    let paths = ["/v1/allocations", "/v1/allocations?task_states=false&resources=true", "/v1/job/web/allocations"];
+    let lists = async || {
+        let mut out = Vec::new();
+        for path in paths {
+            let pretty_path = format!("{path}{}pretty", if path.contains('?') { '&' } else { '?' });
+            // Compared at one index: the tasks may still be reporting.
+            loop {
+                let (compact, pretty) = (t.get(path).await, t.get(&pretty_path).await);
+                if compact.index() == pretty.index() {
+                    assert_eq!(compact.json::<serde_json::Value>(), pretty.json::<serde_json::Value>(), "{path}");
+                    out.push(compact.json::<serde_json::Value>());
+                    break;
+                }
+            }
+        }
+        out
+    };
+    let desired = |list: &serde_json::Value, id: &str| {
+        list.as_array().unwrap().iter().find(|a| a["ID"] == id).map(|a| a["DesiredStatus"].as_str().unwrap().to_string())
+    };
+    for list in lists().await {
+        assert_eq!(desired(&list, &web[0]).as_deref(), Some("run"));
+    }
+    assert_eq!(t.post(&format!("/v1/allocation/{}/stop", web[0]), "").await.status, 200);
+    for list in lists().await {
+        assert_eq!(desired(&list, &web[0]).as_deref(), Some("stop"));
+        assert_eq!(desired(&list, &web[1]).as_deref(), Some("run"));
+    }
+}

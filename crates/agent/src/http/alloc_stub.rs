@@ -1,11 +1,16 @@
 //! `Allocation.Stub`: the list form of an allocation, written straight from the stored
-//! allocation so that listing thousands of them copies nothing.
+//! allocation so that listing thousands of them copies nothing, and kept once written.
 
+use super::request::ApiRequest;
+use crate::error::ApiError;
+use crate::state::Store;
 use nomad_api::Allocation;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// `structs.AllocStubFields`: what `resources` and `task_states` ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StubFields {
     pub resources: bool,
     pub task_states: bool,
@@ -59,6 +64,65 @@ impl Serialize for AllocStub<'_> {
         s.serialize_field("CreateTime", &a.create_time)?;
         s.serialize_field("ModifyTime", &a.modify_time)?;
         s.end()
+    }
+}
+
+/// The compact JSON of allocation stubs, by allocation ID and fields, kept while the
+/// allocation's `ModifyIndex` stays (every write to an allocation moves it). A blocking query
+/// over 10,000 allocations answers all of them for every change, and writing them again
+/// (mostly escaping the same strings) was most of its time.
+#[derive(Default)]
+pub struct StubCache(Mutex<HashMap<String, Vec<CachedStub>>>);
+
+struct CachedStub {
+    fields: StubFields,
+    modify_index: u64,
+    json: Box<[u8]>,
+}
+
+impl StubCache {
+    /// The body of a list answer: the stubs of `allocs`, read from `store`, as a JSON array.
+    pub fn encode<'a>(
+        &self,
+        req: &ApiRequest,
+        store: &Store,
+        allocs: impl Iterator<Item = &'a Allocation>,
+        fields: StubFields,
+    ) -> Result<Vec<u8>, ApiError> {
+        if req.pretty() {
+            let stubs: Vec<AllocStub> = allocs.map(|alloc| AllocStub { alloc, fields }).collect();
+            return req.encode(&stubs);
+        }
+        let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out = vec![b'['];
+        for alloc in allocs {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            if !cache.contains_key(&alloc.id) {
+                cache.insert(alloc.id.clone(), Vec::new());
+            }
+            let entries = cache.get_mut(&alloc.id).ok_or_else(|| ApiError::internal("stub cache entry missing"))?;
+            let at = match entries.iter().position(|e| e.fields == fields) {
+                Some(at) => at,
+                None => {
+                    entries.push(CachedStub { fields, modify_index: 0, json: Box::default() });
+                    entries.len() - 1
+                }
+            };
+            let entry = &mut entries[at];
+            if entry.json.is_empty() || entry.modify_index != alloc.modify_index {
+                let json = serde_json::to_vec(&AllocStub { alloc, fields }).map_err(|e| ApiError::internal(e.to_string()))?;
+                *entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
+            }
+            out.extend_from_slice(&entry.json);
+        }
+        out.push(b']');
+        // Collected allocations' entries go once there are enough of them to matter.
+        if cache.len() > store.alloc_count() + 1024 {
+            cache.retain(|id, _| store.alloc(id).is_some());
+        }
+        Ok(out)
     }
 }
 

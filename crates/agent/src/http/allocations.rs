@@ -1,6 +1,6 @@
 //! `/v1/allocations` and `/v1/allocation/:id[/stop]`.
 
-use super::alloc_stub::{AllocStub, StubFields};
+use super::alloc_stub::StubFields;
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest, ALL_NAMESPACES};
 use crate::acl::{cap, Authority, Realm};
@@ -58,12 +58,8 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
 
     let store = state.cluster.read();
     let in_namespace = namespace_filter(&authority, &opts.namespace, cap::READ_JOB);
-    let stubs: Vec<AllocStub> = store
-        .allocs_with_prefix(&opts.prefix)
-        .filter(|a| in_namespace(&a.namespace))
-        .map(|alloc| AllocStub { alloc, fields })
-        .collect();
-    let body = req.encode(&stubs)?;
+    let allocs = store.allocs_with_prefix(&opts.prefix).filter(|a| in_namespace(&a.namespace));
+    let body = state.alloc_stubs.encode(&req, &store, allocs, fields)?;
     let index = store.table_index(Table::Allocs);
     drop(store);
     Ok(json_response(Some(QueryMeta::Query { index }), body))

@@ -1,6 +1,6 @@
 //! `/v1/jobs`, `/v1/job/:id` and `/v1/job/:id/allocations`.
 
-use super::alloc_stub::{AllocStub, StubFields};
+use super::alloc_stub::StubFields;
 use super::allocations::namespace_filter;
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest};
@@ -155,8 +155,7 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
     let store = state.cluster.read();
     let fields = StubFields::default();
-    let stubs: Vec<AllocStub> = store.allocs_of_job(&opts.namespace, id).map(|alloc| AllocStub { alloc, fields }).collect();
-    let body = req.encode(&stubs)?;
+    let body = state.alloc_stubs.encode(req, &store, store.allocs_of_job(&opts.namespace, id), fields)?;
     Ok(json_response(Some(QueryMeta::Query { index: store.table_index(Table::Allocs) }), body))
 }
 

@@ -143,7 +143,7 @@ impl ApiRequest {
     }
 
     /// `pretty` present with a first value other than `0`.
-    fn pretty(&self) -> bool {
+    pub fn pretty(&self) -> bool {
         self.params.iter().find(|(k, _)| k == "pretty").is_some_and(|(_, v)| v != "0")
     }
 

@@ -80,6 +80,10 @@ impl Store {
         self.allocs.get(id).map(Arc::as_ref)
     }
 
+    pub fn alloc_count(&self) -> usize {
+        self.allocs.len()
+    }
+
     pub fn allocs(&self) -> impl Iterator<Item = &Allocation> {
         self.allocs.values().map(Arc::as_ref)
     }
