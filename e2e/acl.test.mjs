@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 
 let agent, browser, tokens;
 before(async () => {
@@ -22,21 +22,16 @@ async function signIn(page, secret) {
 }
 
 test('no token: a clear permission screen offering token entry', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations`);
     await p.page.getByTestId('error-forbidden').waitFor();
     assert.match(await p.page.getByTestId('error-panel').first().textContent(), /read-job/);
     await p.page.getByTestId('token-input').first().waitFor();
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the operator token loads everything and never travels in a URL', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations`);
     await p.page.getByTestId('error-forbidden').waitFor();
     await signIn(p.page, tokens.operator);
@@ -47,15 +42,11 @@ test('the operator token loads everything and never travels in a URL', async () 
     assert.equal(await p.page.getByTestId('action-stop').isDisabled(), false);
     assert.ok(p.requests.some((r) => r.headers['x-nomad-token'] === tokens.operator), 'sent as X-Nomad-Token');
     assert.ok(p.requests.every((r) => !r.url.includes(tokens.operator)), 'never in a URL');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the read-only token sees actions disabled with the reason', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations`);
     await signIn(p.page, tokens.readonly);
     await p.page.getByTestId('alloc-row').first().waitFor();
@@ -67,8 +58,5 @@ test('the read-only token sees actions disabled with the reason', async () => {
     await p.page.getByTestId('action-stop-denied').waitFor();
     assert.equal(await p.page.getByTestId('action-stop').isDisabled(), true);
     assert.match(await p.page.getByTestId('action-stop-denied').textContent(), /alloc-lifecycle/);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

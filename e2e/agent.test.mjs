@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 
 let agent, browser;
 before(async () => {
@@ -15,22 +15,17 @@ after(async () => {
 });
 
 test('the agent page shows self, members and health', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/agent`);
     await p.page.getByTestId('member-row').first().waitFor();
     assert.equal(await p.page.getByTestId('agent-region').textContent(), 'global');
     assert.equal(await p.page.getByTestId('health-server').getAttribute('data-ok'), 'ok');
     assert.ok((await p.page.getByTestId('member-leader').count()) >= 1, 'the leader is marked');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('an agent stopped and restarted under an open page: the page says so, then recovers', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations`);
     const status = p.page.getByTestId('live-status').first();
     await eventually(async () => (await status.getAttribute('data-state')) === 'live', { message: 'live' });
@@ -39,8 +34,5 @@ test('an agent stopped and restarted under an open page: the page says so, then 
     // On the same port and data directory; a front before it (CARAVAN_E2E_FRONT) stays up.
     await agent.restart();
     await eventually(async () => (await status.getAttribute('data-state')) === 'live', { timeout: 45_000, message: 'recovered by itself' });
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent, api, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { runJob, shellTask, taskLog, TRAP_SCRIPT } from './support/jobs.mjs';
 
 let agent, browser;
@@ -20,8 +20,7 @@ const rows = (page) => page.getByTestId('alloc-row');
 const row = (page, id) => page.locator(`[data-testid="alloc-row"][data-id="${id}"]`);
 
 test('the list shows the demo allocations of every namespace', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations?namespace=*`);
     const all = await api(agent, 'GET', '/v1/allocations?namespace=*&task_states=false');
     await eventually(async () => (await rows(p.page).count()) === all.length, { message: `${all.length} rows` });
@@ -34,16 +33,11 @@ test('the list shows the demo allocations of every namespace', async () => {
     await first.getByRole('link', { name: id.slice(0, 8) }).click();
     await p.page.waitForURL((url) => url.pathname === `/ui/allocations/${id}`);
     await p.page.getByTestId('alloc-tasks').waitFor();
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('a stop made through the API reaches the open list and detail without reload, over blocking queries', async () => {
-  const list = await openPage(browser);
-  const detail = await openPage(browser);
-  try {
+  await withPage(browser, (list) => withPage(browser, async (detail) => {
     const [web] = (await api(agent, 'GET', '/v1/job/web/allocations')).filter((a) => a.ClientStatus === 'running');
     const listAnswers = [];
     list.page.on('response', (r) => {
@@ -74,17 +68,11 @@ test('a stop made through the API reaches the open list and detail without reloa
     const answers = listAnswers.filter((a) => a.at >= listReads[0].at);
     assert.ok(answers.length >= 1, 'an answer arrived');
     for (const a of answers) assert.ok(a.index > a.asked, `answered only on change: index ${a.asked} -> ${a.index}`);
-    list.assertNoErrors();
-    detail.assertNoErrors();
-  } finally {
-    await list.close();
-    await detail.close();
-  }
+  }));
 });
 
 test("the crashing task's timeline shows Terminated and Restarting as they happen", async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const [flaky] = await api(agent, 'GET', '/v1/job/flaky/allocations');
     await p.page.goto(`${agent.url}/ui/allocations/${flaky.ID}`);
     await p.page.getByTestId('task-events').first().waitFor();
@@ -94,10 +82,7 @@ test("the crashing task's timeline shows Terminated and Restarting as they happe
     await eventually(async () => (await seen('Restarting')) > 0, { timeout: 20_000, message: 'a Restarting event' });
     const failure = p.page.locator('[data-testid="task-event"][data-type="Terminated"]').first();
     assert.match(await failure.textContent(), /[Ee]xit [Cc]ode/, 'the exit code is shown');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 /** Opens the action's dialog, sets its controls with `choose`, and confirms. */
@@ -111,8 +96,7 @@ async function confirmAction(page, testid, choose = async () => {}) {
 test('signal, restart and stop from the UI reach the real process', async () => {
   const [trap] = await runJob(agent, { id: 'trap', tasks: [shellTask('trap', TRAP_SCRIPT)] });
   await eventually(async () => (await taskLog(agent, trap.ID, 'trap')).includes('ready'), { message: 'trap ready' });
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations/${trap.ID}`);
     await p.page.getByTestId('alloc-actions').waitFor();
 
@@ -130,24 +114,17 @@ test('signal, restart and stop from the UI reach the real process', async () => 
     assert.equal(replaced.DesiredStatus, 'stop');
     const next = await api(agent, 'GET', `/v1/allocation/${replaced.NextAllocation}`);
     assert.equal(next.PreviousAllocation, trap.ID);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('resource charts gain points over time', async () => {
   const [busy] = await runJob(agent, { id: 'busy', tasks: [shellTask('spin', 'while :; do :; done')] });
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations/${busy.ID}`);
     const chart = p.page.locator('[data-testid^="chart-"][data-testid$="-cpu"]').first();
     await chart.waitFor();
     const samples = async () => Number(await chart.getAttribute('data-samples'));
     const first = await eventually(samples, { message: 'a first sample' });
     await eventually(async () => (await samples()) >= first + 2, { timeout: 15_000, message: 'more samples' });
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

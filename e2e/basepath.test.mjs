@@ -8,7 +8,7 @@ import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { recordViolations } from './support/csp.mjs';
 import { startNginx, startServe } from './support/front.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
@@ -43,31 +43,30 @@ for (const [kind, start] of [['serve', startServe], ['nginx', startNginx]]) {
   test(`${kind}: the same build works at /tools/nomad/, deep links and theme.css included`, async () => {
     const ui = deployment(kind, { 'theme.css': ':root { --accent: rgb(1, 2, 3); }\n' });
     const front = await start(agent.apiUrl, { basePath: '/tools/nomad/', ui });
-    const p = await openPage(browser);
     try {
-      const html = await (await fetch(`${front.url}/tools/nomad/allocations/${alloc.ID}`)).text();
-      assert.match(html, /<base href="\/tools\/nomad\/">/);
+      await withPage(browser, async (p) => {
+        const html = await (await fetch(`${front.url}/tools/nomad/allocations/${alloc.ID}`)).text();
+        assert.match(html, /<base href="\/tools\/nomad\/">/);
 
-      const violations = await recordViolations(p.page);
-      await p.page.goto(`${front.url}/tools/nomad/`);
-      await p.page.waitForURL(/\/tools\/nomad\/allocations$/);
-      await p.page.getByTestId('alloc-row').first().waitFor();
-      assert.equal(await p.page.getByTestId('nav-nodes').getAttribute('href'), '/tools/nomad/nodes');
-      await p.page.getByTestId('nav-nodes').click();
-      await p.page.waitForURL(/\/tools\/nomad\/nodes$/);
+        const violations = await recordViolations(p.page);
+        await p.page.goto(`${front.url}/tools/nomad/`);
+        await p.page.waitForURL(/\/tools\/nomad\/allocations$/);
+        await p.page.getByTestId('alloc-row').first().waitFor();
+        assert.equal(await p.page.getByTestId('nav-nodes').getAttribute('href'), '/tools/nomad/nodes');
+        await p.page.getByTestId('nav-nodes').click();
+        await p.page.waitForURL(/\/tools\/nomad\/nodes$/);
 
-      // A deep link loads straight into the page it names.
-      await p.page.goto(`${front.url}/tools/nomad/allocations/${alloc.ID}`);
-      await p.page.getByTestId('alloc-summary').waitFor();
-      const accent = await p.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim());
-      assert.equal(accent, 'rgb(1, 2, 3)');
+        // A deep link loads straight into the page it names.
+        await p.page.goto(`${front.url}/tools/nomad/allocations/${alloc.ID}`);
+        await p.page.getByTestId('alloc-summary').waitFor();
+        const accent = await p.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim());
+        assert.equal(accent, 'rgb(1, 2, 3)');
 
-      const elsewhere = p.requests.filter((r) => new URL(r.url).pathname.startsWith('/ui/'));
-      assert.deepEqual(elsewhere, [], 'nothing is asked for at the build\'s /ui/');
-      assert.deepEqual(violations, []);
-      p.assertNoErrors();
+        const elsewhere = p.requests.filter((r) => new URL(r.url).pathname.startsWith('/ui/'));
+        assert.deepEqual(elsewhere, [], 'nothing is asked for at the build\'s /ui/');
+        assert.deepEqual(violations, []);
+      });
     } finally {
-      await p.close();
       await front.stop();
     }
   });
@@ -81,26 +80,25 @@ test('config.json points the dashboard at another agent address', async () => {
   const policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     + `connect-src 'self' ${address}`;
   const front = await startServe(agent.apiUrl, { ui, args: ['--content-security-policy', policy] });
-  const p = await openPage(browser);
   try {
-    await p.page.route(`${address}/**`, async (route) => {
-      const url = route.request().url().replace(address, agent.apiUrl);
-      try {
-        const response = await route.fetch({ url, timeout: 0 });
-        await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
-      } catch {
-        // The page went away while a blocking query was held.
-        await route.abort().catch(() => {});
-      }
+    await withPage(browser, async (p) => {
+      await p.page.route(`${address}/**`, async (route) => {
+        const url = route.request().url().replace(address, agent.apiUrl);
+        try {
+          const response = await route.fetch({ url, timeout: 0 });
+          await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
+        } catch {
+          // The page went away while a blocking query was held.
+          await route.abort().catch(() => {});
+        }
+      });
+      await p.page.goto(`${front.url}/ui/allocations`);
+      await p.page.getByTestId('alloc-row').first().waitFor();
+      const api = (origin) => p.requests.filter((r) => r.url.startsWith(`${origin}/v1/`));
+      await eventually(() => api(address).length > 0, { message: 'requests to the configured address' });
+      assert.deepEqual(api(front.url), [], 'none to the dashboard\'s own origin');
     });
-    await p.page.goto(`${front.url}/ui/allocations`);
-    await p.page.getByTestId('alloc-row').first().waitFor();
-    const api = (origin) => p.requests.filter((r) => r.url.startsWith(`${origin}/v1/`));
-    await eventually(() => api(address).length > 0, { message: 'requests to the configured address' });
-    assert.deepEqual(api(front.url), [], 'none to the dashboard\'s own origin');
-    p.assertNoErrors();
   } finally {
-    await p.close();
     await front.stop();
   }
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { directives, recordViolations } from './support/csp.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 
@@ -36,8 +36,7 @@ test('index.html has no inline script and comes with the policy', async () => {
 });
 
 test('every page and the exec console run without a policy violation', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const violations = await recordViolations(p.page);
     await p.page.goto(`${agent.url}/ui/`);
     await p.page.getByTestId('alloc-row').first().waitFor();
@@ -56,8 +55,5 @@ test('every page and the exec console run without a policy violation', async () 
     await eventually(async () => /csp-42/.test(await rows.innerText()), { message: 'the shell answering' });
 
     assert.deepEqual(violations, []);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

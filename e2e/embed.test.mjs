@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { recordViolations } from './support/csp.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 
@@ -30,8 +30,7 @@ after(async () => {
 });
 
 test('embed mode shows a page without the navigation, and its links stay embedded', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/allocations/${alloc.ID}`);
     await p.page.getByTestId('alloc-summary').waitFor();
     assert.equal(await p.page.getByTestId('nav').count(), 1, 'the full dashboard has its navigation');
@@ -44,15 +43,11 @@ test('embed mode shows a page without the navigation, and its links stay embedde
     await p.page.getByTestId('alloc-node').click();
     await eventually(() => /\/ui\/nodes\/[^?]+\?(.+&)?embed=1$/.test(p.page.url()), { message: 'the node page, embedded' });
     assert.equal(await p.page.getByTestId('nav').count(), 0);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('deep links to an allocation, its logs and its console work in an iframe of another origin', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const violations = await recordViolations(p.page);
     await p.page.goto(portalUrl(`${agent.url}/ui/allocations/${alloc.ID}?embed=1`));
     const frame = p.page.frameLocator('iframe');
@@ -71,15 +66,11 @@ test('deep links to an allocation, its logs and its console work in an iframe of
     await eventually(async () => /framed-42/.test(await rows.innerText()), { message: 'the shell answering in the iframe' });
     assert.equal(await frame.getByTestId('nav').count(), 0);
     assert.deepEqual(violations, []);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('light and dark follow the system through CSS custom properties', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, { assertNoErrors: false }, async (p) => {
     const colours = async (scheme) => {
       await p.page.emulateMedia({ colorScheme: scheme });
       return p.page.evaluate(() => {
@@ -94,7 +85,5 @@ test('light and dark follow the system through CSS custom properties', async () 
     assert.ok(light.bg && dark.bg, 'the background is a custom property');
     assert.notEqual(light.bg, dark.bg);
     assert.notEqual(light.body, dark.body, 'the page follows the custom property');
-  } finally {
-    await p.close();
-  }
+  });
 });

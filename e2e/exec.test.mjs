@@ -3,8 +3,8 @@
 // its own window, lazy xterm, ACL refusals, and the agent going away mid-session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAgent, api, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { startAgent, withAgent, api, eventually } from './support/agent.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 import { startRelay } from './support/relay.mjs';
 
@@ -43,6 +43,14 @@ async function type(page, text) {
   await page.keyboard.type(text);
 }
 
+/** Opens the console at `url`, its WebSockets recorded (see recordSockets); resolves once connected. */
+async function openConsole(page, url) {
+  const sockets = recordSockets(page);
+  await page.goto(url);
+  await status(page, 'connected');
+  return sockets;
+}
+
 /** Every exec WebSocket the page opens, with the frames each way (payloads as text). */
 function recordSockets(page) {
   const sockets = [];
@@ -60,8 +68,7 @@ const stdinOf = (frames) => frames.map((f) => JSON.parse(f)).filter((f) => f.std
 const sizesOf = (frames) => frames.map((f) => JSON.parse(f).tty_size).filter(Boolean);
 
 test('the first load fetches no xterm; the console opens from the allocation, runs a shell and sends heartbeats', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const sockets = recordSockets(p.page);
     await p.page.goto(`${agent.url}/ui/allocations/${alloc.ID}`);
     await p.page.getByTestId('alloc-tasks').waitFor();
@@ -85,18 +92,12 @@ test('the first load fetches no xterm; the console opens from the allocation, ru
     assert.equal(stdinOf(sockets[0].sent).join(''), 'echo $((6*7))\r', 'each keystroke as stdin');
     // Nomad's UI says it is there every 10 s.
     await eventually(() => sockets[0].sent.includes('{}'), { timeout: 13_000, message: 'a {} heartbeat' });
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the terminal fills its pane and every resize reaches the PTY', async () => {
-  const p = await openPage(browser, { viewport: { width: 1280, height: 800 } });
-  try {
-    const sockets = recordSockets(p.page);
-    await p.page.goto(consoleUrl(agent, alloc.ID));
-    await status(p.page, 'connected');
+  await withPage(browser, { viewport: { width: 1280, height: 800 } }, async (p) => {
+    const sockets = await openConsole(p.page, consoleUrl(agent, alloc.ID));
     const pane = await p.page.getByTestId('exec-terminal').boundingBox();
     const term = await p.page.locator('[data-testid="exec-terminal"] .xterm-screen').boundingBox();
     assert.ok(term.width > pane.width - 40 && term.height > pane.height - 40, `terminal ${term.width}x${term.height} fills ${pane.width}x${pane.height}`);
@@ -111,18 +112,12 @@ test('the terminal fills its pane and every resize reaches the PTY', async () =>
     assert.ok(sent.height < Number(rows), 'fewer rows too');
     await type(p.page, 'clear; echo now=$(stty size)\n');
     await onScreen(p.page, new RegExp(`now=${sent.height} ${sent.width}`));
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the exit code is shown when the command ends, and Enter runs it again', async () => {
-  const p = await openPage(browser);
-  try {
-    const sockets = recordSockets(p.page);
-    await p.page.goto(consoleUrl(agent, alloc.ID));
-    await status(p.page, 'connected');
+  await withPage(browser, async (p) => {
+    const sockets = await openConsole(p.page, consoleUrl(agent, alloc.ID));
     await type(p.page, 'exit 3\n');
     await status(p.page, 'exited');
     assert.equal(await p.page.getByTestId('exec-exit-code').textContent(), '3');
@@ -132,18 +127,12 @@ test('the exit code is shown when the command ends, and Enter runs it again', as
     assert.equal(sockets.length, 2, 'a new session');
     await type(p.page, 'echo again-$((1+1))\n');
     await onScreen(p.page, /^again-2$/m);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the command splits like a shell, is remembered per job, and runs in the picked task', async () => {
-  const p = await openPage(browser);
-  try {
-    const sockets = recordSockets(p.page);
-    await p.page.goto(consoleUrl(agent, alloc.ID, '?task=side'));
-    await status(p.page, 'connected');
+  await withPage(browser, async (p) => {
+    const sockets = await openConsole(p.page, consoleUrl(agent, alloc.ID, '?task=side'));
     assert.equal(await p.page.getByTestId('exec-task').inputValue(), 'side');
     await type(p.page, 'echo task=$NOMAD_TASK_NAME\n');
     await onScreen(p.page, /task=side/);
@@ -170,35 +159,23 @@ test('the command splits like a shell, is remembered per job, and runs in the pi
     await type(p.page, 'echo task=$NOMAD_TASK_NAME\n');
     await onScreen(p.page, /task=side/);
     assert.equal(new URL(sockets.at(-1).url).searchParams.get('task'), 'side');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('output is written as bytes: UTF-8 split across frames arrives whole', async () => {
-  const p = await openPage(browser);
-  try {
-    const sockets = recordSockets(p.page);
-    await p.page.goto(consoleUrl(agent, alloc.ID));
-    await status(p.page, 'connected');
+  await withPage(browser, async (p) => {
+    const sockets = await openConsole(p.page, consoleUrl(agent, alloc.ID));
     await type(p.page, "printf 'u=\\303'; sleep 0.5; printf '\\251!\\n'\n");
     await onScreen(p.page, /^u=é!$/m);
     const out = sockets[0].received.map((f) => JSON.parse(f).stdout?.data).filter(Boolean).map((d) => Buffer.from(d, 'base64'));
     assert.ok(out.some((b) => b.at(-1) === 0xc3), 'the first byte of é ended a frame');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('copy and paste go through the clipboard, and Ctrl+C without a selection interrupts', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    const sockets = recordSockets(p.page);
-    await p.page.goto(consoleUrl(agent, alloc.ID));
-    await status(p.page, 'connected');
+    const sockets = await openConsole(p.page, consoleUrl(agent, alloc.ID));
     await p.page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((40+2))'));
     await p.page.locator('[data-testid="exec-terminal"] .xterm-helper-textarea').focus();
     await p.page.keyboard.press('Control+V');
@@ -219,15 +196,11 @@ test('copy and paste go through the clipboard, and Ctrl+C without a selection in
     await eventually(() => stdinOf(sockets[0].sent).includes('\x03'), { message: 'an interrupt' });
     await type(p.page, 'echo back-$((2+2))\n');
     await onScreen(p.page, /^back-4$/m);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the console opens in its own window, without the navigation', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(consoleUrl(agent, alloc.ID, '?task=side'));
     await status(p.page, 'connected');
     const [popup] = await Promise.all([p.context.waitForEvent('page'), p.page.getByTestId('exec-open-window').click()]);
@@ -239,95 +212,85 @@ test('the console opens in its own window, without the navigation', async () => 
     await type(popup, 'echo own-$NOMAD_TASK_NAME\n');
     await onScreen(popup, /^own-side$/m);
     assert.match(await popup.title(), /^Exec: side · shell\.shell\[0\]/);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('with ACLs: a read-only token gets a clear refusal, the operator a shell, and the token never travels in a URL', async () => {
-  const secured = await startAgent({ args: ['--acl', '--no-demo'] });
-  const p = await openPage(browser);
-  try {
-    const tokens = secured.tokens();
-    const [a] = await runJob(secured, { id: 'locked', tasks: [shellTask('main', 'sleep 600')], token: tokens.management });
-    const sockets = recordSockets(p.page);
-    // Signed in with the read-only token (which may read the allocation).
-    await p.page.goto(`${secured.url}/ui/settings`);
-    await p.page.getByTestId('token-input').first().fill(tokens.readonly);
-    await p.page.getByTestId('token-submit').first().click();
-    await p.page.locator('[data-testid="identity-state"][data-state="token"]').waitFor();
-    await p.page.goto(consoleUrl(secured, a.ID));
-    await status(p.page, 'denied');
-    assert.match(await p.page.getByTestId('exec-denied').textContent(), /alloc-exec/);
-    assert.equal(sockets.length, 0, 'nothing is attempted without the capability');
+  await withAgent({ args: ['--acl', '--no-demo'] }, async (secured) => {
+    await withPage(browser, async (p) => {
+      const tokens = secured.tokens();
+      const [a] = await runJob(secured, { id: 'locked', tasks: [shellTask('main', 'sleep 600')], token: tokens.management });
+      const sockets = recordSockets(p.page);
+      // Signed in with the read-only token (which may read the allocation).
+      await p.page.goto(`${secured.url}/ui/settings`);
+      await p.page.getByTestId('token-input').first().fill(tokens.readonly);
+      await p.page.getByTestId('token-submit').first().click();
+      await p.page.locator('[data-testid="identity-state"][data-state="token"]').waitFor();
+      await p.page.goto(consoleUrl(secured, a.ID));
+      await status(p.page, 'denied');
+      assert.match(await p.page.getByTestId('exec-denied').textContent(), /alloc-exec/);
+      assert.equal(sockets.length, 0, 'nothing is attempted without the capability');
 
-    await p.page.getByTestId('token-input').first().fill(tokens.operator);
-    await p.page.getByTestId('token-submit').first().click();
-    await status(p.page, 'connected');
-    await type(p.page, 'echo $((6*7))\n');
-    await onScreen(p.page, /^42$/m);
-    assert.deepEqual(JSON.parse(sockets[0].sent[0]), { version: 1, auth_token: tokens.operator }, 'the token in the first frame');
-    const urls = [...p.requests.map((r) => r.url), ...sockets.map((s) => s.url)];
-    for (const secret of Object.values(tokens)) assert.ok(urls.every((u) => !u.includes(secret)), 'no token in any URL');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-    await secured.cleanup();
-  }
+      await p.page.getByTestId('token-input').first().fill(tokens.operator);
+      await p.page.getByTestId('token-submit').first().click();
+      await status(p.page, 'connected');
+      await type(p.page, 'echo $((6*7))\n');
+      await onScreen(p.page, /^42$/m);
+      assert.deepEqual(JSON.parse(sockets[0].sent[0]), { version: 1, auth_token: tokens.operator }, 'the token in the first frame');
+      const urls = [...p.requests.map((r) => r.url), ...sockets.map((s) => s.url)];
+      for (const secret of Object.values(tokens)) assert.ok(urls.every((u) => !u.includes(secret)), 'no token in any URL');
+    });
+  });
 });
 
 test('a dropped connection shows the disconnect, Enter reconnects to a shell, and a stopped agent is shown', async () => {
-  const own = await startAgent({ args: ['--no-demo'] });
-  const [a] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
-  // The browser reaches the agent (or its front) through a relay that can drop every connection.
-  const relay = await startRelay(own.url);
-  const p = await openPage(browser);
-  try {
-    const sockets = recordSockets(p.page);
-    await p.page.goto(`${relay.url}/ui/allocations/${a.ID}/exec`);
-    await status(p.page, 'connected');
-    relay.cut();
-    await status(p.page, 'closed');
-    assert.equal(await p.page.getByTestId('exec-close-code').textContent(), '1006');
-    assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
-    await onScreen(p.page, /press Enter to reconnect/);
+  await withAgent({ args: ['--no-demo'] }, async (own) => {
+    const [a] = await runJob(own, { id: 'shell', tasks: [shellTask('main', 'sleep 600')] });
+    // The browser reaches the agent (or its front) through a relay that can drop every connection.
+    const relay = await startRelay(own.url);
+    try {
+      await withPage(browser, async (p) => {
+        const sockets = await openConsole(p.page, `${relay.url}/ui/allocations/${a.ID}/exec`);
+        relay.cut();
+        await status(p.page, 'closed');
+        assert.equal(await p.page.getByTestId('exec-close-code').textContent(), '1006');
+        assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
+        await onScreen(p.page, /press Enter to reconnect/);
 
-    // Enter tries again: while the network is down, that fails the same way.
-    await type(p.page, '\n');
-    await eventually(() => sockets.length === 2 && sockets[1].closed, { message: 'a second attempt' });
-    await status(p.page, 'closed');
+        // Enter tries again: while the network is down, that fails the same way.
+        await type(p.page, '\n');
+        await eventually(() => sockets.length === 2 && sockets[1].closed, { message: 'a second attempt' });
+        await status(p.page, 'closed');
 
-    // Back again: Enter opens a new session in the same allocation.
-    await relay.restore();
-    await type(p.page, '\n');
-    await status(p.page, 'connected');
-    await type(p.page, 'echo $((6*7))\n');
-    await onScreen(p.page, /^42$/m);
+        // Back again: Enter opens a new session in the same allocation.
+        await relay.restore();
+        await type(p.page, '\n');
+        await status(p.page, 'connected');
+        await type(p.page, 'echo $((6*7))\n');
+        await onScreen(p.page, /^42$/m);
 
-    // The agent itself going away mid-session is shown the same way.
-    await own.stop();
-    await status(p.page, 'closed');
-    assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
+        // The agent itself going away mid-session is shown the same way.
+        await own.stop();
+        await status(p.page, 'closed');
+        assert.match(await p.page.getByTestId('exec-close-reason').textContent(), /Connection lost/);
 
-    // Started again on its data directory and port, the agent runs the task again: Enter
-    // reaches a working shell in the same allocation.
-    await own.restart();
-    await eventually(async () => {
-      const main = (await api(own, 'GET', `/v1/allocation/${a.ID}`)).TaskStates.main;
-      return main.State === 'running' && main.Events.some((e) => e.Type === 'Failed Restoring Task');
-    }, { message: 'the task running again' });
-    const opened = sockets.length;
-    await type(p.page, '\n');
-    await status(p.page, 'connected');
-    assert.equal(sockets.length, opened + 1);
-    assert.ok(sockets.at(-1).url.includes(`/v1/client/allocation/${a.ID}/exec`), sockets.at(-1).url);
-    await type(p.page, 'echo "in $NOMAD_ALLOC_ID"\n');
-    await onScreen(p.page, new RegExp(`^in ${a.ID}$`, 'm'));
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-    relay.close();
-    await own.cleanup();
-  }
+        // Started again on its data directory and port, the agent runs the task again: Enter
+        // reaches a working shell in the same allocation.
+        await own.restart();
+        await eventually(async () => {
+          const main = (await api(own, 'GET', `/v1/allocation/${a.ID}`)).TaskStates.main;
+          return main.State === 'running' && main.Events.some((e) => e.Type === 'Failed Restoring Task');
+        }, { message: 'the task running again' });
+        const opened = sockets.length;
+        await type(p.page, '\n');
+        await status(p.page, 'connected');
+        assert.equal(sockets.length, opened + 1);
+        assert.ok(sockets.at(-1).url.includes(`/v1/client/allocation/${a.ID}/exec`), sockets.at(-1).url);
+        await type(p.page, 'echo "in $NOMAD_ALLOC_ID"\n');
+        await onScreen(p.page, new RegExp(`^in ${a.ID}$`, 'm'));
+      });
+    } finally {
+      relay.close();
+    }
+  });
 });

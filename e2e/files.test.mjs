@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { startAgent, withAgent, eventually } from './support/agent.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 
 // A 1x1 PNG.
@@ -35,18 +35,8 @@ after(async () => {
 const filesUrl = (path) => `${agent.url}/ui/allocations/${allocId}/files${path === undefined ? '' : `?path=${encodeURIComponent(path)}`}`;
 const names = (page) => page.getByTestId('file-entry').evaluateAll((rows) => rows.map((r) => r.dataset.name));
 
-async function withPage(fn) {
-  const p = await openPage(browser);
-  try {
-    await fn(p.page, p);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
-}
-
 test('navigates the allocation directory with the path in the URL and breadcrumbs', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(`${agent.url}/ui/allocations/${allocId}`);
     await page.getByTestId('alloc-files').click();
     await page.getByTestId('file-listing').waitFor();
@@ -70,7 +60,7 @@ test('navigates the allocation directory with the path in the URL and breadcrumb
 });
 
 test('sorts by size and modified time, ascending and descending', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/local'));
     await page.locator('[data-testid="file-entry"][data-name="small.txt"]').waitFor();
     // grow.log keeps growing: the order of the files that do not is checked.
@@ -88,7 +78,7 @@ test('sorts by size and modified time, ascending and descending', async () => {
 });
 
 test('shows a small text file whole and a large one as head and tail, with stat', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/local/small.txt'));
     assert.equal(await page.getByTestId('file-text').textContent(), 'hello file\nsecond line\n');
     assert.match(await page.getByTestId('file-size').textContent(), /\(23 bytes\)/);
@@ -103,7 +93,7 @@ test('shows a small text file whole and a large one as head and tail, with stat'
 });
 
 test('previews an image', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/local/pic.png'));
     const img = page.getByTestId('file-image');
     await img.waitFor();
@@ -113,7 +103,7 @@ test('previews an image', async () => {
 });
 
 test('tails a growing file live', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/local/grow.log'));
     await page.getByTestId('file-tail').click();
     await page.waitForURL((u) => u.searchParams.get('tail') === '1');
@@ -125,7 +115,7 @@ test('tails a growing file live', async () => {
 });
 
 test('downloads a file as it is', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/local/big.txt'));
     await page.getByTestId('file-head').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-download').click()]);
@@ -137,7 +127,7 @@ test('downloads a file as it is', async () => {
 });
 
 test('a missing path and a missing allocation say so', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(filesUrl('maker/nope.txt'));
     await page.getByTestId('error-not-found').waitFor();
     await page.goto(`${agent.url}/ui/allocations/00000000-0000-0000-0000-000000000000/files`);
@@ -146,16 +136,13 @@ test('a missing path and a missing allocation say so', async () => {
 });
 
 test('without read-fs the browser names the missing capability', async () => {
-  const secured = await startAgent({ args: ['--no-demo', '--acl'] });
-  try {
+  await withAgent({ args: ['--no-demo', '--acl'] }, async (secured) => {
     const { management } = secured.tokens();
     const [alloc] = await runJob(secured, { id: 'quiet', tasks: [shellTask('main', 'sleep 600')], token: management });
-    await withPage(async (page) => {
+    await withPage(browser, async ({ page }) => {
       await page.goto(`${secured.url}/ui/allocations/${alloc.ID}/files`);
       await page.getByTestId('error-forbidden').waitFor();
       assert.match(await page.getByTestId('error-panel').textContent(), /read-fs/);
     });
-  } finally {
-    await secured.cleanup();
-  }
+  });
 });

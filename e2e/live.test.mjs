@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent, api, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 
 let agent, browser;
 before(async () => {
@@ -42,8 +42,7 @@ async function setHidden(page, hidden) {
 }
 
 test('a hidden tab holds no long poll and asks nothing; shown again, it reads afresh', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const polls = pending(p.page);
     await p.page.goto(`${agent.url}/ui/allocations`);
     await p.page.getByTestId('alloc-row').first().waitFor();
@@ -60,15 +59,11 @@ test('a hidden tab holds no long poll and asks nothing; shown again, it reads af
     const fresh = await eventually(async () => p.requests.slice(hiddenAt).find((r) => path(r) === '/v1/allocations'), { message: 'a read when shown' });
     assert.equal(params(fresh).has('index'), false, 'the first read after hiding is a fresh one');
     await eventually(async () => polls.now >= 1, { message: 'long polling again' });
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('a busy page keeps its long polls within the budget, and actions still go through', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     const polls = pending(p.page);
     const [web] = (await api(agent, 'GET', '/v1/job/web/allocations')).filter((a) => a.ClientStatus === 'running');
     // The node page (node, its allocations, host stats) with the navigation's namespaces.
@@ -82,15 +77,11 @@ test('a busy page keeps its long polls within the budget, and actions still go t
     await p.page.getByTestId('action-restart').click();
     await p.page.getByTestId('action-restart-confirm').click();
     await eventually(async () => (await p.page.getByTestId('action-restart-outcome').getAttribute('data-state')) === 'ok', { message: 'the restart answered' });
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the stale-reads setting and the namespace live in what is asked and in the URL', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/settings`);
     await p.page.getByTestId('stale-reads').check();
     await p.page.getByTestId('nav-allocations').click();
@@ -106,23 +97,19 @@ test('the stale-reads setting and the namespace live in what is asked and in the
     assert.deepEqual(ids.sort(), ops.map((a) => a.ID).sort());
 
     // A shared link opens the same scope.
-    const other = await openPage(browser);
-    await other.page.goto(p.page.url());
-    await eventually(async () => (await other.page.getByTestId('alloc-row').count()) === ops.length, { message: 'the link shows the same rows' });
-    assert.equal(await other.page.getByTestId('namespace-select').inputValue(), 'ops');
-    await other.close();
+    await withPage(browser, { assertNoErrors: false }, async (other) => {
+      await other.page.goto(p.page.url());
+      await eventually(async () => (await other.page.getByTestId('alloc-row').count()) === ops.length, { message: 'the link shows the same rows' });
+      assert.equal(await other.page.getByTestId('namespace-select').inputValue(), 'ops');
+    });
 
     await p.page.getByTestId('identity').click();
     await p.page.getByTestId('stale-reads').uncheck();
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('the agent page updates servers and joins, each confirmed, with the outcome shown', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(`${agent.url}/ui/agent`);
     const before = await api(agent, 'GET', '/v1/agent/servers');
     await p.page.getByTestId('servers-input').fill([...before, '127.0.0.2:4647'].join('\n'));
@@ -137,15 +124,11 @@ test('the agent page updates servers and joins, each confirmed, with the outcome
     const outcome = p.page.getByTestId('action-join-outcome');
     await eventually(async () => ['ok', 'failed'].includes(await outcome.getAttribute('data-state')), { message: 'the join answered' });
     assert.match(await outcome.textContent(), /join|0/i, 'the outcome says what happened');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('a malformed answer is shown in its panel while the rest of the page works; an unknown allocation is not found', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.route('**/v1/agent/members*', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"Members": 42' }));
     await p.page.goto(`${agent.url}/ui/agent`);
     await p.page.getByTestId('agent-members').getByTestId('error-malformed').waitFor();
@@ -154,8 +137,5 @@ test('a malformed answer is shown in its panel while the rest of the page works;
 
     await p.page.goto(`${agent.url}/ui/allocations/8a1c0b35-0000-4000-8000-000000000000`);
     await p.page.getByTestId('error-not-found').waitFor();
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAgent, eventually } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { startAgent, withAgent, eventually } from './support/agent.mjs';
+import { launch, withPage } from './support/browser.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 import { startRelay } from './support/relay.mjs';
 
@@ -61,18 +61,8 @@ const lines = (page) => page.locator('[data-testid="log-viewer"] [data-testid="l
 const lineTexts = (page) => lines(page).allTextContents();
 const maxTick = (texts) => Math.max(0, ...texts.map((t) => Number(/^tick (\d+)$/.exec(t)?.[1] ?? 0)));
 
-async function withPage(fn, options) {
-  const p = await openPage(browser, options);
-  try {
-    await fn(p.page, p);
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
-}
-
 test('a line printed by the process appears live, and the first view is the end of the log', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor();
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'a tick on screen' });
@@ -86,7 +76,7 @@ test('a line printed by the process appears live, and the first view is the end 
 });
 
 test('the stderr switch shows the other stream', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'stdout shown' });
     await page.getByTestId('log-type-stderr').click();
@@ -105,7 +95,7 @@ async function reveal(page, text) {
 }
 
 test('ANSI colours are styled text, and markup in a line is shown as text', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'ticks shown' });
     await reveal(page, 'plain then');
@@ -128,7 +118,7 @@ test('ANSI colours are styled text, and markup in a line is shown as text', asyn
 });
 
 test('following pauses when the reader scrolls up, and jumps back to live', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'ticks shown' });
     const viewport = page.getByTestId('log-viewport');
@@ -155,7 +145,7 @@ test('following pauses when the reader scrolls up, and jumps back to live', asyn
 });
 
 test('search counts and highlights matches, steps through them, and filters with context', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'ticks shown' });
     const count = page.getByTestId('log-search-count');
@@ -196,19 +186,19 @@ test('search counts and highlights matches, steps through them, and filters with
 });
 
 test('plain mode follows the raw log', async () => {
-  await withPage(async (page, p) => {
+  await withPage(browser, async ({ page, requests }) => {
     await page.goto(logsUrl('task=main&plain=1'));
     await page.locator('[data-testid="log-viewer"][data-plain="true"]').waitFor();
     await eventually(async () => maxTick(await lineTexts(page)) > 0, { message: 'plain ticks' });
     const seen = maxTick(await lineTexts(page));
     await eventually(async () => maxTick(await lineTexts(page)) >= seen + 2, { message: 'plain live' });
-    const streams = p.requests.map((r) => r.url).filter((u) => u.includes('/fs/logs/'));
+    const streams = requests.map((r) => r.url).filter((u) => u.includes('/fs/logs/'));
     assert.ok(streams.length > 0 && streams.every((u) => u.includes('plain=true')), streams.join('\n'));
   });
 });
 
 test('the merged view prefixes each line with its task in its own colour', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('merged=1'));
     const prefixed = (task) => page.locator('[data-testid="log-line"] .log-prefix', { hasText: task });
     await prefixed('main').first().waitFor();
@@ -223,7 +213,7 @@ test('the merged view prefixes each line with its task in its own colour', async
 });
 
 test('earlier output loads to the start, and download gives the whole log', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(logsUrl('task=main'));
     await page.getByTestId('log-earlier').and(page.locator('[data-state="more"]')).waitFor();
     await page.getByTestId('log-load-earlier').click();
@@ -255,11 +245,11 @@ echo "writer done"; while :; do sleep 1; done
 `;
 
 /** Submits the writer on `on` and opens its log, following, once rows are shown. */
-async function followWriter(page, p, on, origin) {
+async function followWriter(page, context, on, origin) {
   const task = shellTask('writer', WRITER);
   task.LogConfig = { MaxFiles: 20, MaxFileSizeMB: 1 };
   const [alloc] = await runJob(on, { id: 'steady', tasks: [task] });
-  await p.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   await page.goto(`${origin}/ui/allocations/${alloc.ID}/logs?task=writer`);
   await page.getByTestId('log-status').and(page.locator('[data-state="live"]')).waitFor();
   await eventually(async () => (await lineTexts(page)).some((t) => t.startsWith('row ')), { message: 'rows shown' });
@@ -289,8 +279,8 @@ async function assertResumedExactly(page, alloc, on) {
 test('a connection cut mid-stream resumes from the exact byte: the text shown equals the log file', async () => {
   const relay = await startRelay(agent.apiUrl);
   try {
-    await withPage(async (page, p) => {
-      const alloc = await followWriter(page, p, agent, relay.url);
+    await withPage(browser, async ({ page, context }) => {
+      const alloc = await followWriter(page, context, agent, relay.url);
       relay.cut();
       await page.getByTestId('log-status').and(page.locator('[data-state="broken"], [data-state="resuming"]')).waitFor();
       assert.match(await page.getByTestId('log-status').textContent(), /connection lost|reconnecting/);
@@ -305,10 +295,9 @@ test('a connection cut mid-stream resumes from the exact byte: the text shown eq
 
 test('an agent restarted mid-stream: the view resumes and the text shown equals the log file on disk', async () => {
   // An agent of its own: restarted on its data directory and port, it runs its tasks again.
-  const own = await startAgent({ args: ['--no-demo'] });
-  try {
-    await withPage(async (page, p) => {
-      const alloc = await followWriter(page, p, own, own.url);
+  await withAgent({ args: ['--no-demo'] }, async (own) => {
+    await withPage(browser, async ({ page, context }) => {
+      const alloc = await followWriter(page, context, own, own.url);
       await own.stop();
       await page.getByTestId('log-status').and(page.locator('[data-state="broken"], [data-state="resuming"]')).waitFor();
       const atStop = diskLog(own, alloc.ID, 'writer');
@@ -320,30 +309,25 @@ test('an agent restarted mid-stream: the view resumes and the text shown equals 
       assert.equal(runs.length, 2, `${runs}`);
       assert.notEqual(runs[0], runs[1]);
     });
-  } finally {
-    await own.cleanup();
-  }
+  });
 });
 
 test('a missing allocation says so', async () => {
-  await withPage(async (page) => {
+  await withPage(browser, async ({ page }) => {
     await page.goto(`${agent.url}/ui/allocations/00000000-0000-0000-0000-000000000000/logs?task=main`);
     await page.locator('[data-testid="log-error"] [data-testid="error-not-found"]').waitFor();
   });
 });
 
 test('without read-logs the viewer names the missing capability', async () => {
-  const secured = await startAgent({ args: ['--no-demo', '--acl'] });
-  try {
+  await withAgent({ args: ['--no-demo', '--acl'] }, async (secured) => {
     const { management } = secured.tokens();
     const [alloc] = await runJob(secured, { id: 'quiet', tasks: [shellTask('main', 'echo hi; sleep 600')], token: management });
-    await withPage(async (page) => {
+    await withPage(browser, async ({ page }) => {
       await page.goto(`${secured.url}/ui/allocations/${alloc.ID}/logs?task=main`);
       const error = page.locator('[data-testid="log-error"] [data-testid="error-panel"]');
       await error.waitFor();
       assert.match(await error.textContent(), /read-logs/);
     });
-  } finally {
-    await secured.cleanup();
-  }
+  });
 });

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent } from './support/agent.mjs';
-import { launch, openPage } from './support/browser.mjs';
+import { launch, withPage } from './support/browser.mjs';
 
 let agent, browser;
 before(async () => {
@@ -21,8 +21,7 @@ test('the agent redirects / to the dashboard at /ui/', async () => {
 });
 
 test('the dashboard renders agent health from /v1/agent/health', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(agent.url + '/ui/');
     await p.page.waitForURL(/\/ui\/allocations$/);
     await p.page.getByTestId('nav-agent').click();
@@ -33,21 +32,14 @@ test('the dashboard renders agent health from /v1/agent/health', async () => {
     assert.equal(await server.getAttribute('data-ok'), 'ok');
     assert.equal(await p.page.getByTestId('health-client-message').textContent(), 'ok');
     assert.ok(p.requests.some((r) => r.url.endsWith('/v1/agent/health')), 'health was fetched from the agent');
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });
 
 test('a deep link is served by the SPA fallback and an unknown route shows not found', async () => {
-  const p = await openPage(browser);
-  try {
+  await withPage(browser, async (p) => {
     await p.page.goto(agent.url + '/ui/agent');
     await p.page.getByTestId('health-server').waitFor();
     await p.page.goto(agent.url + '/ui/no/such/page');
     await p.page.getByTestId('not-found').waitFor();
-    p.assertNoErrors();
-  } finally {
-    await p.close();
-  }
+  });
 });

@@ -56,6 +56,16 @@ export async function startAgent({ args = [], dataDir, port = 0, persist = true 
   return agent;
 }
 
+/** Runs `body` with an agent of its own (`startAgent(options)`), cleaned up whatever happens. */
+export async function withAgent(options, body) {
+  const agent = await startAgent(options);
+  try {
+    await body(agent);
+  } finally {
+    await agent.cleanup();
+  }
+}
+
 /**
  * JSON API call against the agent itself (not through a front: test set-up should not depend
  * on it); throws with Nomad's plain-text body on failure.

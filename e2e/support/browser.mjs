@@ -36,3 +36,20 @@ export async function openPage(browser, { viewport = { width: 1280, height: 800 
     async close() { await context.close(); },
   };
 }
+
+/**
+ * Runs `body` with a new page (`openPage(browser, options)`), fails on the page's errors once
+ * the body has passed, and always closes the page. `assertNoErrors: false` leaves the errors
+ * unchecked.
+ */
+export async function withPage(browser, options, body) {
+  if (typeof options === 'function') [options, body] = [{}, options];
+  const { assertNoErrors = true, ...pageOptions } = options;
+  const p = await openPage(browser, pageOptions);
+  try {
+    await body(p);
+    if (assertNoErrors) p.assertNoErrors();
+  } finally {
+    await p.close();
+  }
+}
