@@ -70,7 +70,7 @@ test('deep links to an allocation, its logs and its console work in an iframe of
 });
 
 test('light and dark follow the system through CSS custom properties', async () => {
-  await withPage(browser, { assertNoErrors: false }, async (p) => {
+  await withPage(browser, async (p) => {
     const colours = async (scheme) => {
       await p.page.emulateMedia({ colorScheme: scheme });
       return p.page.evaluate(() => {

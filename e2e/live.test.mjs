@@ -97,7 +97,7 @@ test('the stale-reads setting and the namespace live in what is asked and in the
     assert.deepEqual(ids.sort(), ops.map((a) => a.ID).sort());
 
     // A shared link opens the same scope.
-    await withPage(browser, { assertNoErrors: false }, async (other) => {
+    await withPage(browser, async (other) => {
       await other.page.goto(p.page.url());
       await eventually(async () => (await other.page.getByTestId('alloc-row').count()) === ops.length, { message: 'the link shows the same rows' });
       assert.equal(await other.page.getByTestId('namespace-select').inputValue(), 'ops');

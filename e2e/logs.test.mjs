@@ -168,7 +168,7 @@ test('search counts and highlights matches, steps through them, and filters with
 
     await page.getByTestId('log-search-regex').check();
     await page.getByTestId('log-search').fill('needle \\d+');
-    await eventually(async () => (await count.textContent()) === '1 matches', { message: 'regex' });
+    await eventually(async () => (await count.textContent()) === '1 match', { message: 'regex' });
     await page.getByTestId('log-search').fill('needle (');
     await eventually(async () => /group|\)/.test(await count.textContent()), { message: 'a bad regex explained' });
 

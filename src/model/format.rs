@@ -5,6 +5,11 @@ pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
+/// `1 match`, `3 matches`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `3s ago`, `5m ago`, `2h ago`, `4d ago`; `in 10s` for the future; `just now` within a second.
 pub fn relative(then_ms: f64, now_ms: f64) -> String {
     let diff = (now_ms - then_ms) / 1000.0;
@@ -90,6 +95,13 @@ pub fn uptime(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_or_many() {
+        assert_eq!(count(1, "match", "matches"), "1 match");
+        assert_eq!(count(0, "match", "matches"), "0 matches");
+        assert_eq!(count(2, "file", "files"), "2 files");
+    }
 
     #[test]
     fn formats() {

@@ -78,7 +78,8 @@ fn Status(session: Session) -> impl IntoView {
         let (failures, problems) = state();
         let live = failures.is_empty() && problems.is_empty();
         let kind = problems.first().map_or(if live { "live" } else { "failed" }, |p| p.0);
-        let text = if live { "Live".to_string() } else { problems.into_iter().map(|p| p.1).collect::<Vec<_>>().join(" · ") };
+        // "Streaming", not "Live": the page's own live status sits just above.
+        let text = if live { "Streaming".to_string() } else { problems.into_iter().map(|p| p.1).collect::<Vec<_>>().join(" · ") };
         view! {
             <div class="live-status log-status" data-testid="log-status" data-state=kind>
                 <span class="live-dot"></span>

@@ -4,6 +4,7 @@
 use super::lines::Position;
 use super::session::Session;
 use crate::components::blob;
+use crate::model::format::count;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
 use log_view::search::Query;
@@ -59,7 +60,7 @@ pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewp
                 Err(e) => Err(e.to_string()),
             };
             notice.set(Some(match result {
-                Ok(n) => format!("Downloaded {n} file{}", if n == 1 { "" } else { "s" }),
+                Ok(n) => format!("Downloaded {}", count(n, "file", "files")),
                 Err(e) => format!("Download failed: {e}"),
             }));
         });
@@ -84,7 +85,7 @@ pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewp
                     (Some(e), _) => e,
                     (None, _) if query.with(|q| q.text.is_empty()) => String::new(),
                     (None, (Some(c), n)) => format!("{} of {n}", c + 1),
-                    (None, (None, n)) => format!("{n} matches"),
+                    (None, (None, n)) => count(n, "match", "matches"),
                 }}
             </span>
             <button type="button" data-testid="log-search-prev" title="Previous match (Shift+Enter)" on:click=move |_| step(false)>"↑"</button>
