@@ -4,70 +4,85 @@ import { gzipSync } from 'node:zlib';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAgent, api } from '../e2e/support/agent.mjs';
-import { launch, openPage } from '../e2e/support/browser.mjs';
+import { dist } from '../e2e/support/paths.mjs';
+import { launchBare } from './support/bare-chromium.mjs';
 
 const ALLOCS = Number(process.env.ALLOCS ?? 10000);
 const CHURN = Number(process.env.CHURN ?? 50);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 
-const dist = path.resolve(import.meta.dirname, '..', 'dist');
 const initial = readdirSync(dist).filter((f) => /\.(html|js|wasm|css)$/.test(f) && !f.includes('xterm'));
 const gz = initial.reduce((n, f) => n + gzipSync(readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
 
-const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'], persist: false });
-const browser = await launch();
-const p = await openPage(browser);
-try {
-  await p.page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
-  });
-  let inFlight = 0, maxInFlight = 0;
-  p.page.on('request', (r) => { if (r.url().includes('/v1/')) maxInFlight = Math.max(maxInFlight, ++inFlight); });
-  const done = (r) => { if (r.url().includes('/v1/')) inFlight--; };
-  p.page.on('requestfinished', done);
-  p.page.on('requestfailed', done);
+// In the page: resolves with Date.now() at the first frame in which `test(row)` holds for the
+// row of allocation `id` (any row if none), checked on every frame.
+const rowShows = (id, test) => `new Promise((resolve) => {
+  const check = () => {
+    const row = document.querySelector('[data-testid="alloc-row"]${id ? `[data-id="${id}"]` : ''}');
+    if (row && (${test})(row)) resolve(Date.now()); else requestAnimationFrame(check);
+  };
+  check();
+})`;
 
-  const t0 = Date.now();
-  await p.page.goto(`${agent.url}/ui/allocations?namespace=*`);
-  await p.page.getByTestId('alloc-row').first().waitFor({ timeout: 60_000 });
-  const rendered = Date.now() - t0;
+const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'], persist: false });
+const browser = await launchBare();
+const { page } = browser;
+try {
+  await page.send('Page.addScriptToEvaluateOnNewDocument', { source: `
+    window.__longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });` });
+  let inFlight = 0, maxInFlight = 0;
+  const apiRequests = new Set();
+  page.on('Network.requestWillBeSent', ({ requestId, request }) => {
+    if (new URL(request.url).pathname.startsWith('/v1/')) { apiRequests.add(requestId); maxInFlight = Math.max(maxInFlight, ++inFlight); }
+  });
+  const done = ({ requestId }) => { if (apiRequests.delete(requestId)) inFlight--; };
+  page.on('Network.loadingFinished', done);
+  page.on('Network.loadingFailed', done);
+
+  const loaded = new Promise((resolve) => page.on('Page.loadEventFired', resolve));
+  await page.send('Page.navigate', { url: `${agent.url}/ui/allocations?namespace=*` });
+  await loaded;
+  // From the start of navigation (the page's time origin) to the frame showing the first row.
+  const rendered = await page.evaluate(`${rowShows(null, '() => true')}.then(() => performance.now())`);
   // What the browser was sent for the page itself (the build's brotli copies, as served).
-  const sent = await p.page.evaluate(() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-    .filter((e) => !e.name.includes('/v1/')).reduce((n, e) => n + e.encodedBodySize, 0));
+  const navigationLongTasks = await page.evaluate('window.__longTasks');
+  const sent = await page.evaluate(`[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+    .filter((e) => !e.name.includes('/v1/')).reduce((n, e) => n + e.encodedBodySize, 0)`);
 
   // State change to DOM: stop allocations through the API while churn runs, and time the
   // moment their row shows desired status "stop" (each filtered into view by its ID prefix).
   const all = await api(agent, 'GET', '/v1/allocations?namespace=*&task_states=false');
   const targets = all.filter((a) => a.DesiredStatus === 'run' && a.ClientStatus === 'running').slice(0, 20);
   const latencies = [];
+  const search = (text) => page.evaluate(`(() => {
+    const input = document.querySelector('[data-testid="alloc-search"]');
+    input.value = ${JSON.stringify(text)};
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  })()`);
   for (const a of targets) {
-    await p.page.getByTestId('alloc-search').fill(a.ID.slice(0, 8));
-    const row = p.page.locator(`[data-testid="alloc-row"][data-id="${a.ID}"]`);
-    await row.waitFor();
-    const sent = Date.now();
+    await search(a.ID.slice(0, 8));
+    await page.evaluate(rowShows(a.ID, '() => true'));
+    const seen = page.evaluate(rowShows(a.ID, "(row) => row.textContent.includes('stop')"));
+    const stopped = Date.now();
     await api(agent, 'POST', `/v1/allocation/${a.ID}/stop?namespace=${a.Namespace}`);
-    // Checked on every frame: rows are keyed by ModifyIndex, so a changed row is a new element.
-    const seen = await p.page.waitForFunction((id) => {
-      const row = document.querySelector(`[data-testid="alloc-row"][data-id="${id}"]`);
-      return row?.textContent.includes('stop') && Date.now();
-    }, a.ID, { polling: 'raf', timeout: 30_000 });
-    latencies.push((await seen.jsonValue()) - sent);
+    latencies.push((await seen) - stopped);
   }
-  await p.page.getByTestId('alloc-search').fill('');
-  await p.page.evaluate(() => { window.__longTasks = []; });
-  await p.page.waitForTimeout(20_000);
-  const longTasks = await p.page.evaluate(() => window.__longTasks);
+  await search('');
+  await page.evaluate('window.__longTasks = []');
+  await new Promise((r) => setTimeout(r, 20_000));
+  const longTasks = await page.evaluate('window.__longTasks');
 
-  console.log(`allocations: ${ALLOCS}, churn: ${CHURN}/s`);
+  console.log(`allocations: ${ALLOCS}, churn: ${CHURN}/s (Chromium on a bare DevTools connection: no response bodies kept for an inspector)`);
   console.log(`initial load (gzip -9 of ${initial.join(', ')}): ${(gz / 1024).toFixed(1)} KiB`);
   console.log(`initial load as sent to the browser (brotli where the build has a copy): ${(sent / 1024).toFixed(1)} KiB`);
-  console.log(`navigation to rendered list: ${rendered} ms`);
+  console.log(`navigation to rendered list: ${Math.round(rendered)} ms`);
+  console.log(`long tasks until then: ${navigationLongTasks.length}, longest ${Math.round(Math.max(0, ...navigationLongTasks))} ms`);
   console.log(`stop to DOM updated over ${latencies.length} changes: p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms`);
   console.log(`long tasks during 20 s of churn: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms`);
   console.log(`most /v1 requests in flight at once: ${maxInFlight}`);
+  if (browser.errors.length) console.log(`page errors:\n${browser.errors.join('\n')}`);
 } finally {
-  await p.close().catch(() => {});
   await browser.close();
   await agent.cleanup();
 }

@@ -12,9 +12,8 @@ import { launch, withPage } from './support/browser.mjs';
 import { recordViolations } from './support/csp.mjs';
 import { startNginx, startServe } from './support/front.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
+import { dist } from './support/paths.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
-const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 let agent, browser, alloc, work;
 before(async () => {

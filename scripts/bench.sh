@@ -11,5 +11,5 @@ names=("$@")
 [ ${#names[@]} -gt 0 ] || names=($(ls bench/*.mjs | xargs -n1 basename | sed 's/\.mjs$//'))
 for name in "${names[@]}"; do
   echo "== $name"
-  node "bench/$name.mjs"
+  node --experimental-websocket --no-warnings=ExperimentalWarning "bench/$name.mjs"
 done

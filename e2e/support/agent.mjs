@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFront } from './front.mjs';
 import { startProcess } from './process.mjs';
+import { agentBinary as binary, dist } from './paths.mjs';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
-const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
-// CARAVAN_DIST: a dashboard built elsewhere (`trunk build --dist DIR`), so parallel work does not share dist/.
-const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 const listening = /listening on (http:\/\/[^\s/]+)/;
 

@@ -10,12 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startProcess } from './process.mjs';
+import { agentBinary as binary, dist, root } from './paths.mjs';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
-const binary = process.env.CARAVAN_AGENT ?? path.join(root, 'target', 'debug', 'caravan-agent');
 const nginxBinary = process.env.NGINX ?? '/usr/sbin/nginx';
-// CARAVAN_DIST: a dashboard built elsewhere (`trunk build --dist DIR`), so parallel work does not share dist/.
-const dist = process.env.CARAVAN_DIST ?? path.join(root, 'dist');
 
 export const frontKind = process.env.CARAVAN_E2E_FRONT || null;
 if (frontKind && !['serve', 'nginx', 'caddy'].includes(frontKind)) {
