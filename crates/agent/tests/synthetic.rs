@@ -14,6 +14,8 @@ async fn synthetic_allocations_are_listed_and_churn() {
     .await;
     let all = t.get("/v1/allocations?namespace=*").await;
     let index = all.index();
+    // Megabytes go out in pieces (compressing one overlaps sending the last), and arrive whole.
+    assert_eq!((all.header("transfer-encoding"), all.header("content-length")), (Some("chunked"), None));
     let list: Vec<AllocationListStub> = all.json();
     assert_eq!(list.len(), 2_000);
     assert!(list.iter().any(|a| a.namespace == "ops") && list.iter().any(|a| a.namespace == "default"));
