@@ -27,12 +27,14 @@ test('the list shows the demo allocations of every namespace', async () => {
     const text = await p.page.getByTestId('alloc-list').textContent();
     for (const a of all) assert.ok(text.includes(a.ID.slice(0, 8)), `short id of ${a.Name} shown`);
     assert.ok(text.includes('web.web[0]') && text.includes('flaky'), 'names and jobs shown');
-    // A row's link leads to its detail inside the app, under the /ui/ mount.
+    // A row's link leads to its detail inside the app (no page load), under the /ui/ mount.
     const first = rows(p.page).first();
     const id = await first.getAttribute('data-id');
+    await p.page.evaluate(() => { window.sameDocument = true; });
     await first.getByRole('link', { name: id.slice(0, 8) }).click();
     await p.page.waitForURL((url) => url.pathname === `/ui/allocations/${id}`);
     await p.page.getByTestId('alloc-tasks').waitFor();
+    assert.equal(await p.page.evaluate(() => window.sameDocument), true, 'followed by the router, not loaded again');
   });
 });
 

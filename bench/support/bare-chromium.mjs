@@ -53,6 +53,10 @@ export async function launchBare() {
   await page.send('Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
   return {
     page, errors,
+    /** The browser's own session (Tracing, Target). */
+    send,
+    /** Calls `listener(params)` for each of the browser session's `method` events. */
+    on(method, listener) { listeners.push((m) => !m.sessionId && m.method === method && listener(m.params)); },
     async close() {
       socket.close();
       await chromium.stop();

@@ -16,7 +16,7 @@ use super::backoff::Backoff;
 use super::browser::{now_ms, random, sleep, until_visible, yield_now};
 use super::budget::Priority;
 use super::client::{decode, use_client, Client};
-use super::decode::{decode_element, fingerprint, split_array};
+use super::decode::{decode_element, fingerprint, split_against, SplitBody};
 use super::endpoints::Read;
 use super::error::ApiError;
 use super::slot::Slot;
@@ -26,7 +26,6 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use nomad_api::query::QueryMeta;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
-use rustc_hash::FxHashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -113,35 +112,45 @@ pub fn live_list<E>(read: impl Fn() -> Option<Read> + Send + Sync + 'static, opt
 where
     E: DeserializeOwned + Send + Sync + 'static,
 {
-    let cache = Rc::new(RefCell::new(FxHashMap::default()));
-    start(read, options, Rc::new(move |body| Box::pin(decode_list::<E>(body, cache.clone()))))
+    let last = Rc::new(RefCell::new(LastList::default()));
+    start(read, options, Rc::new(move |body| Box::pin(decode_list::<E>(body, last.clone()))))
 }
 
-/// The decoded elements of the last answer, by the fingerprint and length of their bytes
-/// (already a hash: hashed again cheaply).
-type ElementCache<E> = Rc<RefCell<FxHashMap<(u64, usize), Arc<E>>>>;
+/// The last answer of a list, split, and its decoded elements.
+struct LastList<E> {
+    body: SplitBody,
+    elements: Vec<Arc<E>>,
+}
+
+impl<E> Default for LastList<E> {
+    fn default() -> Self {
+        LastList { body: SplitBody::default(), elements: Vec::new() }
+    }
+}
 
 /// Decodes in batches of about 8 ms, yielding to the browser in between.
-async fn decode_list<E: DeserializeOwned>(body: Vec<u8>, cache: ElementCache<E>) -> Result<Vec<Arc<E>>, ApiError> {
-    let ranges = split_array(&body).map_err(ApiError::Malformed)?;
-    let mut previous = cache.take();
-    let mut next = FxHashMap::with_capacity_and_hasher(ranges.len(), Default::default());
-    let mut out = Vec::with_capacity(ranges.len());
-    let mut slice_start = now_ms();
-    for range in ranges {
-        let key = (fingerprint(&body[range.clone()]), range.len());
-        let element = match previous.remove(&key).or_else(|| next.get(&key).cloned()) {
-            Some(element) => element,
-            None => Arc::new(decode_element(&body, range).map_err(ApiError::Malformed)?),
+async fn decode_list<E: DeserializeOwned>(body: Vec<u8>, last: Rc<RefCell<LastList<E>>>) -> Result<Vec<Arc<E>>, ApiError> {
+    let previous = last.take();
+    let split = split_against(Some(&previous.body), &body).map_err(ApiError::Malformed)?;
+    let mut out = Vec::with_capacity(split.len());
+    let (mut slice_start, mut decoded) = (now_ms(), 0usize);
+    for (range, same) in &split {
+        let element = match same.and_then(|k| previous.elements.get(k)) {
+            Some(element) => element.clone(),
+            None => {
+                let element = Arc::new(decode_element(&body, range.clone()).map_err(ApiError::Malformed)?);
+                decoded += 1;
+                if decoded % 32 == 0 && now_ms() - slice_start > 8.0 {
+                    yield_now().await;
+                    slice_start = now_ms();
+                }
+                element
+            }
         };
-        next.insert(key, element.clone());
         out.push(element);
-        if out.len() % 64 == 0 && now_ms() - slice_start > 8.0 {
-            yield_now().await;
-            slice_start = now_ms();
-        }
     }
-    cache.replace(next);
+    let ranges = split.into_iter().map(|(range, _)| range).collect();
+    last.replace(LastList { body: SplitBody { bytes: body, ranges }, elements: out.clone() });
     Ok(out)
 }
 

@@ -11,7 +11,6 @@ use crate::model::url::with_query;
 use crate::model::virtual_rows::visible_rows;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use nomad_api::AllocationListStub;
@@ -212,37 +211,37 @@ where
 
 #[component]
 fn AllocRow(alloc: Arc<AllocationListStub>) -> impl IntoView {
-    let scope = use_scope();
     let a = alloc;
-    // Links carry the allocation's own namespace: with `*` selected, reads must name it.
-    let detail = {
-        let id = a.id.clone();
-        let ns = a.namespace.clone();
-        move || scope.with(|s| scoped_href(&Scope { namespace: Some(ns.clone()), ..s.clone() }, &format!("/allocations/{id}")))
+    // Plain links (the router follows them too) written once: rows come and go several times a
+    // second, and a new region or namespace is a new list, so new rows. Links carry the
+    // allocation's own namespace: with `*` selected, reads must name it.
+    let (detail, job, node) = use_scope().with_untracked(|s| {
+        (
+            scoped_href(&Scope { namespace: Some(a.namespace.clone()), ..s.clone() }, &format!("/allocations/{}", a.id)),
+            with_query(&scoped_href(s, "/allocations"), &[("job", &a.job_id)]),
+            scoped_href(s, &format!("/nodes/{}", a.node_id)),
+        )
+    });
+    // Lists read without task states (every allocation, so they stay small) have no restart
+    // counts; the allocation's own page has them.
+    let (restarts, restarts_title) = match restarts(&a) {
+        Some(r) => (r.to_string(), None),
+        None => ("–".to_string(), Some("Not in this list (read without task states): open the allocation")),
     };
-    let job = {
-        let job = a.job_id.clone();
-        move || scope.with(|s| with_query(&scoped_href(s, "/allocations"), &[("job", &job)]))
-    };
-    let node = {
-        let node = a.node_id.clone();
-        move || scope.with(|s| scoped_href(s, &format!("/nodes/{node}")))
-    };
-    let restarts = restarts(&a).map_or_else(|| "–".to_string(), |r| r.to_string());
     let short = short_id(&a.id).to_string();
     let job_id = a.job_id.clone();
     let node_name = if a.node_name.is_empty() { short_id(&a.node_id).to_string() } else { a.node_name.clone() };
     view! {
         <div class="vrow" role="row" data-testid="alloc-row" data-id=a.id.clone() data-status=a.client_status.clone()>
-            <span class="vcell mono"><A href=detail>{short}</A></span>
+            <span class="vcell mono"><a href=detail>{short}</a></span>
             <span class="vcell" title=a.name.clone()>{a.name.clone()}</span>
-            <span class="vcell"><A href=job>{job_id}</A></span>
+            <span class="vcell"><a href=job>{job_id}</a></span>
             <span class="vcell">{a.task_group.clone()}</span>
-            <span class="vcell"><A href=node>{node_name}</A></span>
+            <span class="vcell"><a href=node>{node_name}</a></span>
             <span class="vcell"><StatusBadge status=a.client_status.clone() testid="alloc-status"/></span>
             <span class="vcell">{a.desired_status.clone()}</span>
             <span class="vcell num">{a.job_version}</span>
-            <span class="vcell num">{restarts}</span>
+            <span class="vcell num" title=restarts_title>{restarts}</span>
             <span class="vcell"><RelativeTime ms=a.create_time.as_unix_millis()/></span>
             <span class="vcell"><RelativeTime ms=a.modify_time.as_unix_millis()/></span>
         </div>
