@@ -3,7 +3,7 @@
 // Chromium keeps (and decodes as text) a copy of every response body for the inspector: ~19 ms
 // of the page's main thread per 7 MB allocation list, which no user has. Here the Network
 // domain is enabled with no body buffer, only to count requests.
-// Needs a global WebSocket (`node --experimental-websocket` on Node 20; scripts/bench.sh).
+// Needs a global WebSocket: Node 22+, or `node --experimental-websocket` on Node 20 (scripts/bench.sh).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { startProcess } from '../../e2e/support/process.mjs';
 
 /** A browser with one page (1280×800) on a DevTools session of its own. */
 export async function launchBare() {
+  if (typeof WebSocket !== 'function') throw new Error('no global WebSocket: run with Node 22+, or node --experimental-websocket');
   const profile = mkdtempSync(path.join(tmpdir(), 'caravan-bench-chromium-'));
   const chromium = await startProcess(process.env.CHROMIUM ?? '/usr/bin/chromium',
     [...chromiumArgs, '--headless', '--remote-debugging-port=0', '--window-size=1280,800', `--user-data-dir=${profile}`, 'about:blank'],
