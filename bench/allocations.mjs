@@ -24,8 +24,9 @@ const rowShows = (id, test) => `new Promise((resolve) => {
   check();
 })`;
 
-const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'], persist: false });
 const browser = await launchBare();
+const agent = await startAgent({ args: ['--synthetic-allocs', String(ALLOCS), '--churn', String(CHURN), '--no-demo'], persist: false })
+  .catch(async (e) => { await browser.close(); throw e; });
 const { page } = browser;
 try {
   await page.send('Page.addScriptToEvaluateOnNewDocument', { source: `
