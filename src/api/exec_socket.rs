@@ -23,11 +23,14 @@ pub enum SocketEvent {
     Closed(Closed),
 }
 
+/// The socket's open, message and close handlers, and the heartbeat's timer.
+type Handlers = (Closure<dyn FnMut()>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut()>);
+
 pub struct ExecSocket {
     ws: WebSocket,
     heartbeat: Option<i32>,
     // The handlers live as long as the socket.
-    _handlers: (Closure<dyn FnMut()>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut()>),
+    _handlers: Handlers,
 }
 
 impl ExecSocket {

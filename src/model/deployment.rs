@@ -21,7 +21,7 @@ impl RuntimeConfig {
         config.address = config.address.trim().trim_end_matches('/').to_string();
         let address = &config.address;
         let scheme_and_host = address.strip_prefix("http://").or_else(|| address.strip_prefix("https://"));
-        if !address.is_empty() && !scheme_and_host.is_some_and(|rest| !rest.is_empty()) {
+        if !address.is_empty() && scheme_and_host.is_none_or(str::is_empty) {
             return Err(format!("config.json: address {address:?} must be empty or an http:// or https:// URL"));
         }
         Ok(config)

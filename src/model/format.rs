@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(12 * 1024 * 1024), "12 MiB");
-        assert_eq!(percent(3.14159), "3.1%");
+        assert_eq!(percent(2.96), "3.0%");
         assert_eq!(percent(42.6), "43%");
         assert_eq!(percent(f64::NAN), "–");
         assert_eq!(uptime(3 * 86_400 + 4 * 3600 + 5), "3d 4h");

@@ -100,7 +100,7 @@ pub fn last_event(state: &TaskState) -> Option<&TaskEvent> {
 /// Events newest first.
 pub fn newest_first(state: &TaskState) -> Vec<&TaskEvent> {
     let mut events: Vec<&TaskEvent> = state.events.iter().collect();
-    events.sort_by(|a, b| b.time.cmp(&a.time));
+    events.sort_by_key(|e| std::cmp::Reverse(e.time));
     events
 }
 
