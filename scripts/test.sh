@@ -8,6 +8,9 @@ cd "$CARAVAN_ROOT"
 scripts/setup.sh
 cargo test --workspace --exclude caravan
 cargo test -p caravan --lib
+# Lints, natively and for the dashboard's wasm-only code: warnings fail the run.
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p caravan --target wasm32-unknown-unknown -- -D warnings
 scripts/build.sh
 node --test --test-concurrency=1 e2e/
 # Again through each front a real agent would have before it (e2e/support/front.mjs): the
