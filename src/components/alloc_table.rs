@@ -60,6 +60,13 @@ pub fn AllocTable(
             viewport.set(el.client_height() as f64);
         }
     });
+    // The viewport's height follows the window's.
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(el) = viewport_ref.get_untracked() {
+            viewport.set(el.client_height() as f64);
+        }
+    });
+    on_cleanup(move || resize.remove());
     // A new filter shows a new list: start at its top.
     Effect::new(move |_| {
         filter.track();
