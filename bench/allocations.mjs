@@ -84,6 +84,6 @@ try {
   console.log(`most /v1 requests in flight at once: ${maxInFlight}`);
   if (browser.errors.length) console.log(`page errors:\n${browser.errors.join('\n')}`);
 } finally {
-  await browser.close();
-  await agent.cleanup();
+  // The agent goes whatever closing the browser does.
+  await browser.close().finally(() => agent.cleanup());
 }

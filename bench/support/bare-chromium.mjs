@@ -61,7 +61,8 @@ export async function launchBare() {
     async close() {
       socket.close();
       await chromium.stop();
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's helpers may still be leaving files as it exits.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
