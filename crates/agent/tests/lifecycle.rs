@@ -46,10 +46,7 @@ async fn blocking_query_returns_on_change_and_on_timeout() {
 async fn stop_replaces_a_service_allocation() {
     let t = TestAgent::start().await;
     let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
-    t.wait_alloc(&ids[0], running).await;
-    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
-    // Stop only once the trap is installed, or the signal may beat it.
-    t.wait_file_contains(&log, "ready").await;
+    let log = t.wait_trap_ready(&ids[0], "server").await;
 
     let r = t.send(reqwest::Method::PUT, &format!("/v1/allocation/{}/stop", ids[0]), None, None).await;
     assert_eq!(r.status, 200);
@@ -84,9 +81,7 @@ async fn stop_replaces_a_service_allocation() {
 async fn signal_reaches_the_process() {
     let t = TestAgent::start().await;
     let ids = t.run_job("trap", "default", "service", 1, &[("trap", TRAP_SCRIPT), ("other", TRAP_SCRIPT)]);
-    t.wait_alloc(&ids[0], running).await;
-    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/trap.stdout.0");
-    t.wait_file_contains(&log, "ready").await;
+    let log = t.wait_trap_ready(&ids[0], "trap").await;
 
     let signal = format!("/v1/client/allocation/{}/signal", ids[0]);
     let r = t.post(&signal, r#"{"Signal":"SIGUSR1","Task":"trap"}"#).await;

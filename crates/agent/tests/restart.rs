@@ -143,9 +143,7 @@ async fn acl_tokens_and_demo_jobs_are_made_once() {
 async fn writes_lost_with_a_killed_agent_leave_the_index_above_every_one_served() {
     let t = TestAgent::start().await;
     let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
-    t.wait_alloc(&ids[0], running).await;
-    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
-    t.wait_file_contains(&log, "ready").await;
+    t.wait_trap_ready(&ids[0], "server").await;
     let dir = t.dir.path().to_path_buf();
     let seen = t.get("/v1/allocations").await.index();
     let mark = || std::fs::read_to_string(dir.join("server/index")).unwrap().trim().parse::<u64>().unwrap();
@@ -168,9 +166,7 @@ async fn writes_lost_with_a_killed_agent_leave_the_index_above_every_one_served(
 async fn without_a_data_directory_each_start_is_a_new_cluster() {
     let t = TestAgent::start_with(|c| c.data_dir = None).await;
     let ids = t.run_job("web", "default", "service", 1, &[("server", TRAP_SCRIPT)]);
-    t.wait_alloc(&ids[0], running).await;
-    let log = t.agent.state().client.alloc_dir(&ids[0]).unwrap().join("alloc/logs/server.stdout.0");
-    t.wait_file_contains(&log, "ready").await;
+    t.wait_trap_ready(&ids[0], "server").await;
     let node_id = t.agent.state().node_id.clone();
     let data_dir = t.agent.state().data_dir.clone();
     assert!(!data_dir.join("server").exists() && !data_dir.join("client/client-id").exists());

@@ -108,6 +108,16 @@ impl TestAgent {
         }
     }
 
+    /// Waits until the allocation runs and `task`'s `TRAP_SCRIPT` has its traps installed (a
+    /// signal sent earlier may beat them); returns the task's stdout log.
+    pub async fn wait_trap_ready(&self, alloc_id: &str, task: &str) -> std::path::PathBuf {
+        self.wait_alloc(alloc_id, running).await;
+        let dir = self.agent.state().client.alloc_dir(alloc_id).expect("a running allocation has a directory");
+        let log = dir.join(format!("alloc/logs/{task}.stdout.0"));
+        self.wait_file_contains(&log, "ready").await;
+        log
+    }
+
     /// Waits until the file holds `needle`.
     pub async fn wait_file_contains(&self, path: &std::path::Path, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
