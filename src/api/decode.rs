@@ -56,7 +56,7 @@ pub fn split_against(previous: Option<&SplitBody>, bytes: &[u8]) -> Result<Vec<E
     i = skip_ws(bytes, i + 1);
     let mut elements = Vec::new();
     if bytes.get(i) == Some(&b']') {
-        return if skip_ws(bytes, i + 1) == bytes.len() { Ok(elements) } else { Err("data after the array".into()) };
+        return closed(bytes, i, elements);
     }
     // The element of `previous` expected here, and the first not yet passed by a match.
     let (mut next, mut floor) = (0usize, 0usize);
@@ -89,11 +89,20 @@ pub fn split_against(previous: Option<&SplitBody>, bytes: &[u8]) -> Result<Vec<E
                 }
             }
             Some(b']') => {
-                return if skip_ws(bytes, i + 1) == bytes.len() { Ok(elements) } else { Err("data after the array".into()) };
+                return closed(bytes, i, elements);
             }
             Some(_) => return Err(format!("expected ',' or ']' at byte {i}")),
             None => return Err("unterminated array".into()),
         }
+    }
+}
+
+/// The elements, if the array's `]` at `at` is the end of the body (bar whitespace).
+fn closed(bytes: &[u8], at: usize, elements: Vec<Element>) -> Result<Vec<Element>, String> {
+    if skip_ws(bytes, at + 1) == bytes.len() {
+        Ok(elements)
+    } else {
+        Err("data after the array".into())
     }
 }
 
