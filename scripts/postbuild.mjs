@@ -1,6 +1,8 @@
 // Trunk's post_build hook (Trunk.toml): makes the built dashboard in $TRUNK_STAGING_DIR run
 // under a strict Content-Security-Policy and under any base path.
 //
+// - The wasm is split into the module a first load needs and chunks fetched per page
+//   (scripts/wasm-split.mjs).
 // - The inline module script trunk writes to start the wasm moves to a file of its own, and
 //   index.html's import map is resolved here, in the JS modules that import its bare names, and
 //   then dropped: a policy without 'unsafe-inline' refuses both inline scripts and inline maps.
@@ -14,13 +16,19 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { splitWasm } from './wasm-split.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const publicUrl = process.env.TRUNK_PUBLIC_URL;
 if (!staging || !publicUrl) {
   throw new Error('postbuild.mjs runs as trunk\'s post_build hook (TRUNK_STAGING_DIR, TRUNK_PUBLIC_URL)');
 }
+// 0. The wasm split into the first load's module and per-page chunks.
+const split = await splitWasm(staging, path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+console.log(`postbuild: ${split.main} split off ${split.chunks} chunks, loaded by ${split.loader}`);
+
 const indexPath = path.join(staging, 'index.html');
 let html = readFileSync(indexPath, 'utf8');
 

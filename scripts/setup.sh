@@ -41,12 +41,20 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]; t
   log "cargo install wasm-bindgen-cli $wbg_version"
   cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
+# wasm-split-cli (scripts/wasm-split.mjs) must equal the wasm_split_helpers whose split points
+# the dashboard links (Cargo.lock). It has no --version: cargo's install list says.
+split_version=$(awk '/^name = "wasm_split_helpers"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
+  log "cargo install wasm_split_cli_support $split_version"
+  cargo install --locked wasm_split_cli_support --version "$split_version" --features build-binary
+fi
 grep -q "wasm_bindgen = \"$wbg_version\"" Trunk.toml || {
   echo "Trunk.toml pins a wasm-bindgen other than Cargo.lock's $wbg_version: update [tools]" >&2
   exit 1
 }
 
-# npm: wasm-opt (binaryen 132; Debian's 108 corrupts current wasm-bindgen output), xterm, Playwright.
+# npm: wasm-opt (binaryen 132, run by scripts/wasm-split.mjs; Debian's 108 corrupts current
+# wasm-bindgen output), xterm, Playwright.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
