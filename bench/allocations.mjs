@@ -47,7 +47,7 @@ try {
   // What the browser was sent for the page itself (the build's brotli copies, as served).
   const navigationLongTasks = await page.evaluate('window.__longTasks');
   const files = await page.evaluate(`[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-    .filter((e) => !e.name.includes('/v1/')).map((e) => ({ name: e.name, sent: e.encodedBodySize, navigation: e.entryType === 'navigation' }))`);
+    .filter((e) => !e.name.includes('/v1/') && e.responseStatus === 200).map((e) => ({ name: e.name, sent: e.encodedBodySize, navigation: e.entryType === 'navigation' }))`);
   const sent = files.reduce((n, f) => n + f.sent, 0);
   // The same files from the build, each gzip -9 (the page's own document is index.html).
   const initial = files.map((f) => (f.navigation ? 'index.html' : new URL(f.name).pathname.replace(/^\/ui\//, '')));
