@@ -50,6 +50,10 @@ test('only the rows in view exist; scrolling and a taller window show others', a
     const short = (await rowIds(p.page)).length;
     await p.page.setViewportSize({ width: 1280, height: 1400 });
     await eventually(async () => (await rowIds(p.page)).length > short + 10, { message: 'more rows in a taller window' });
+    // A layout change that is no window resize (here the viewport's own height) is followed too.
+    const tall = (await rowIds(p.page)).length;
+    await p.page.getByTestId('alloc-viewport').evaluate((el) => { el.style.height = '2600px'; el.style.maxHeight = 'none'; el.style.flex = 'none'; });
+    await eventually(async () => (await rowIds(p.page)).length > tall + 10, { message: 'more rows in a taller viewport' });
   });
 });
 

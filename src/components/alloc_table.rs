@@ -3,6 +3,7 @@
 
 use crate::api::endpoints::Scope;
 use crate::api::live::Live;
+use crate::components::resize::on_resize;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::alloc_list::{restarts, AllocFilter, Column, Facet};
@@ -55,21 +56,18 @@ pub fn AllocTable(
             viewport.set(el.client_height() as f64);
         }
     };
-    Effect::new(move |_| {
-        if let Some(el) = viewport_ref.get() {
-            viewport.set(el.client_height() as f64);
-        }
-    });
-    // The viewport's height follows the window's.
-    let resize = window_event_listener(leptos::ev::resize, move |_| {
+    on_resize(viewport_ref, move || {
         if let Some(el) = viewport_ref.get_untracked() {
             viewport.set(el.client_height() as f64);
         }
     });
-    on_cleanup(move || resize.remove());
-    // A new filter shows a new list: start at its top.
-    Effect::new(move |_| {
+    // A new filter shows a new list: start at its top. (A new table is there already: setting
+    // its scroll position would only force a layout.)
+    Effect::new(move |first: Option<()>| {
         filter.track();
+        if first.is_none() {
+            return;
+        }
         if let Some(el) = viewport_ref.get_untracked() {
             el.set_scroll_top(0);
         }

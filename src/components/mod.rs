@@ -12,6 +12,7 @@ pub mod log_viewer;
 pub mod nav;
 pub mod query_nav;
 pub mod raw_json;
+pub mod resize;
 pub mod status;
 pub mod time;
 pub mod token_form;

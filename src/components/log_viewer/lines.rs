@@ -5,6 +5,7 @@
 //! Text goes into the page as text nodes only: a log cannot inject markup.
 
 use super::session::Session;
+use crate::components::resize::on_resize;
 use leptos::html::Div;
 use leptos::prelude::*;
 use log_view::layout::Layout;
@@ -123,13 +124,7 @@ pub fn Lines(session: Session, position: Position, #[prop(into)] wrap: Signal<bo
             columns.set((((el.client_width() as f64 - ROW_PADDING) / ch).floor() as u32).max(1));
         }
     };
-    Effect::new(move |_| {
-        if viewport.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+    on_resize(viewport, measure);
 
     let frame = Memo::new_with_compare(
         move |_| {
