@@ -53,9 +53,9 @@ pub fn AllocTable(
     let on_scroll = move |_| {
         if let Some(el) = viewport_ref.get_untracked() {
             scroll_top.set(el.scroll_top() as f64);
-            viewport.set(el.client_height() as f64);
         }
     };
+    // The height comes from the observer alone: scrolling does not change it.
     on_resize(viewport_ref, move || {
         if let Some(el) = viewport_ref.get_untracked() {
             viewport.set(el.client_height() as f64);
