@@ -40,15 +40,25 @@ test('every page and the exec console run without a policy violation', async () 
     const violations = await recordViolations(p.page);
     await p.page.goto(`${agent.url}/ui/`);
     await p.page.getByTestId('alloc-row').first().waitFor();
-    for (const nav of ['nav-jobs', 'nav-nodes', 'nav-agent', 'identity', 'nav-allocations']) {
+    // Each page shown, its chunk and data loaded (a wait for network idle never ends: pages
+    // hold blocking queries open).
+    const pages = {
+      'nav-jobs': '[data-testid="job-row"]',
+      'nav-nodes': '[data-testid="node-row"]',
+      'nav-agent': '[data-testid="member-row"]',
+      identity: '[data-testid="identity-state"][data-state="acl-disabled"]',
+      'nav-allocations': '[data-testid="alloc-row"]',
+    };
+    for (const [nav, shown] of Object.entries(pages)) {
       await p.page.getByTestId(nav).click();
-      await p.page.waitForLoadState('networkidle').catch(() => {});
+      await p.page.locator(shown).first().waitFor();
     }
     await p.page.goto(`${agent.url}/ui/allocations/${alloc.ID}`);
     await p.page.getByTestId('alloc-summary').waitFor();
 
     // The console: xterm loads on demand, styles itself, and the exec WebSocket connects.
     await p.page.goto(`${agent.url}/ui/allocations/${alloc.ID}/exec`);
+    await p.page.locator('[data-testid="exec-status"][data-state="connected"]').waitFor();
     await p.page.locator('[data-testid="exec-terminal"] .xterm-helper-textarea').focus();
     await p.page.keyboard.type('echo "csp-$((6 * 7))"\n');
     const rows = p.page.locator('[data-testid="exec-terminal"] .xterm-rows');

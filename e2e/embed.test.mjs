@@ -60,6 +60,7 @@ test('deep links to an allocation, its logs and its console work in an iframe of
 
     // The console's WebSocket is the framed page's own: same origin as the agent (or front).
     await p.page.goto(portalUrl(`${agent.url}/ui/allocations/${alloc.ID}/exec?embed=1`));
+    await frame.locator('[data-testid="exec-status"][data-state="connected"]').waitFor();
     await frame.locator('[data-testid="exec-terminal"] .xterm-helper-textarea').focus();
     await p.page.keyboard.type('echo "framed-$((40 + 2))"\n');
     const rows = frame.locator('[data-testid="exec-terminal"] .xterm-rows');

@@ -1,6 +1,7 @@
 // Issue 5: the exec console in a real browser against the local agent's exec WebSocket: a shell
 // in xterm, resizes as tty_size, exit codes, the command line and task picker, copy and paste,
-// its own window, lazy xterm, ACL refusals, and the agent going away mid-session.
+// its own window, lazy xterm, ACL refusals, typing ahead of a slow connect, and the agent going
+// away mid-session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgent, withAgent, api, eventually } from './support/agent.mjs';
@@ -128,6 +129,29 @@ test('the exit code is shown when the command ends, and Enter runs it again', as
     await type(p.page, 'echo again-$((1+1))\n');
     await onScreen(p.page, /^again-2$/m);
   });
+});
+
+test('what is typed while the console connects reaches the shell once it has, after the size', async () => {
+  // The browser reaches the agent through a relay that holds the exec handshake for a while.
+  const relay = await startRelay(agent.url);
+  try {
+    await withPage(browser, async (p) => {
+      relay.holdUpgrades();
+      const sockets = recordSockets(p.page);
+      await p.page.goto(consoleUrl(relay, alloc.ID));
+      await status(p.page, 'connecting');
+      await eventually(() => relay.heldUpgrades === 1, { message: 'the handshake held' });
+      await type(p.page, 'echo "early-$((6*7))"\n');
+      relay.release();
+      await status(p.page, 'connected');
+      await onScreen(p.page, /^early-42$/m);
+      assert.equal(stdinOf(sockets[0].sent).join(''), 'echo "early-$((6*7))"\r', 'sent once, whole');
+      const frames = sockets[0].sent.map((f) => JSON.parse(f));
+      assert.ok(frames.findIndex((f) => f.tty_size) < frames.findIndex((f) => f.stdin), 'the size before the typing');
+    });
+  } finally {
+    relay.close();
+  }
 });
 
 test('the command splits like a shell, is remembered per job, and runs in the picked task', async () => {

@@ -70,6 +70,9 @@ pub struct Ended {
     pub ending: Ending,
 }
 
+/// Most typed ahead of a connecting socket: a paste, not a file.
+const EARLY_INPUT_LIMIT: usize = 64 * 1024;
+
 pub struct Console {
     me: Weak<RefCell<Console>>,
     term: Option<Term>,
@@ -84,6 +87,9 @@ pub struct Console {
     command: Vec<String>,
     /// Something was typed into this session.
     typed: bool,
+    /// Typed while the socket was still connecting: sent once it opens, as a terminal does,
+    /// so that nothing typed right away is lost.
+    early_input: String,
     pub signals: Signals,
 }
 
@@ -112,6 +118,7 @@ impl Console {
                 ending: None,
                 command: Vec::new(),
                 typed: false,
+                early_input: String::new(),
                 signals,
             })
         })
@@ -157,6 +164,7 @@ impl Console {
         c.socket = None;
         c.ending = None;
         c.typed = false;
+        c.early_input.clear();
         c.command = command;
         match socket {
             Ok(socket) => {
@@ -170,6 +178,7 @@ impl Console {
     /// Shows why a session is not started (closing any running one).
     pub fn refuse(&mut self, status: Status) {
         self.socket = None;
+        self.early_input.clear();
         self.ending = None;
         self.signals.status.set(status);
     }
@@ -186,6 +195,9 @@ impl Console {
                 self.typed = true;
                 socket.send(&ExecStreamingInput::stdin(data.into_bytes()));
             }
+            (Some(_), Status::Connecting) if self.early_input.len() + data.len() <= EARLY_INPUT_LIMIT => {
+                self.early_input.push_str(&data);
+            }
             (_, status) if status.ended() && data.contains('\r') => self.signals.reconnect.update(|n| *n += 1),
             _ => {}
         }
@@ -201,6 +213,14 @@ impl Console {
                     socket.send(&ExecStreamingInput::resize(cols, rows));
                     term.focus();
                 }
+                // After the size, so that the shell reads it at the terminal's width.
+                let early = std::mem::take(&mut c.early_input);
+                if !early.is_empty() {
+                    c.typed = true;
+                    if let Some(socket) = &c.socket {
+                        socket.send(&ExecStreamingInput::stdin(early.into_bytes()));
+                    }
+                }
             }
             SocketEvent::Received(received) => {
                 c.queue.push(received.output);
@@ -214,6 +234,7 @@ impl Console {
             // After the exit frame (whether or not its output is shown yet), the close is just
             // the end of the socket.
             SocketEvent::Closed(Closed { code, reason }) => {
+                c.early_input.clear();
                 if !c.signals.status.get_untracked().ended() {
                     c.ending.get_or_insert(Ending::Closed { code, reason });
                 }
