@@ -45,6 +45,6 @@ export async function startRelay(target) {
     /** How many handshakes are waiting. */
     get heldUpgrades() { return held?.length ?? 0; },
     release() { const waiting = held ?? []; held = null; for (const go of waiting) go(); },
-    close() { server.close(); for (const s of sockets) s.destroy(); },
+    close() { this.cut(); },
   };
 }

@@ -1,6 +1,7 @@
 //! Command-line flags (with environment variables where Nomad has an equivalent).
 
 use clap::{Args, Parser, Subcommand};
+use nomad_api::NomadVersion;
 use nomad_proxy::ServeArgs;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -68,6 +69,11 @@ pub struct Config {
     /// Start without the demo jobs.
     #[arg(long, env = "CARAVAN_NO_DEMO")]
     pub no_demo: bool,
+
+    /// The Nomad release to answer as (1.4 to 1.11; `1.10` is the newest 1.10 patch modelled,
+    /// `1.10.0` that patch): every wire behaviour that changed between releases follows it.
+    #[arg(long, env = "CARAVAN_NOMAD_VERSION", default_value_t = NomadVersion::LATEST)]
+    pub nomad_version: NomadVersion,
 }
 
 impl Config {
@@ -84,6 +90,7 @@ impl Config {
             synthetic_allocs: 0,
             churn: 0.0,
             no_demo: true,
+            nomad_version: NomadVersion::LATEST,
         }
     }
 }

@@ -25,7 +25,7 @@ pub use state::scheduler::Registered;
 
 use acl::{Acl, Authority, Realm, Secrets};
 use caravan_client::{Client, ClientConfig};
-use nomad_api::{Job, Namespace};
+use nomad_api::{Job, Namespace, NomadVersion};
 use persist::StateFile;
 use state::{Cluster, Table};
 use std::io::Write;
@@ -48,6 +48,8 @@ pub struct AgentState {
     pub cluster: Cluster,
     pub acl: Acl,
     pub client: Client,
+    /// The Nomad release this agent answers as (`--nomad-version`).
+    pub version: NomadVersion,
     pub region: String,
     pub datacenter: String,
     pub node_id: String,
@@ -161,7 +163,7 @@ impl Agent {
                 });
             }
             // A restarted client registers its node again, under the same ID.
-            txn.upsert_node(node::local_node(&node_id, &facts, &config.datacenter, &addr.to_string(), now));
+            txn.upsert_node(node::local_node(&node_id, &facts, &config.datacenter, &addr.to_string(), config.nomad_version, now));
         });
         // ACLs are bootstrapped once; the tokens stay the same across restarts.
         let acl = if config.acl && acl_tokens.is_empty() {
@@ -185,6 +187,7 @@ impl Agent {
             cluster,
             acl,
             client,
+            version: config.nomad_version,
             region: config.region.clone(),
             datacenter: config.datacenter.clone(),
             node_id,

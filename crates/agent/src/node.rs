@@ -4,14 +4,13 @@
 use crate::host::HostFacts;
 use nomad_api::{
     DriverInfo, Node, NodeCpuResources, NodeDiskResources, NodeEvent, NodeListStub, NodeMemoryResources,
-    NodeResources,
+    NodeResources, NomadVersion,
 };
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
-/// The Nomad version this agent answers as, and what it really is.
-pub const NOMAD_VERSION: &str = "1.9.7";
+/// What this agent really is, beside the Nomad version it answers as (`--nomad-version`).
 pub const VERSION_METADATA: &str = concat!("caravan.", env!("CARGO_PKG_VERSION"));
 
 /// `Node.Status` and `SchedulingEligibility` values.
@@ -61,7 +60,14 @@ pub fn node_id(data_dir: Option<&Path>) -> io::Result<String> {
 }
 
 /// This agent's client node, as its fingerprinters would describe the host.
-pub fn local_node(id: &str, facts: &HostFacts, datacenter: &str, http_addr: &str, now_nanos: i64) -> Node {
+pub fn local_node(
+    id: &str,
+    facts: &HostFacts,
+    datacenter: &str,
+    http_addr: &str,
+    version: NomadVersion,
+    now_nanos: i64,
+) -> Node {
     let attr = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     let ip = http_addr.rsplit_once(':').map_or(http_addr, |(ip, _)| ip).to_string();
     let attributes: BTreeMap<String, String> = attr(&[
@@ -79,7 +85,7 @@ pub fn local_node(id: &str, facts: &HostFacts, datacenter: &str, http_addr: &str
         ("nomad.advertise.address", http_addr.to_string()),
         ("nomad.revision", VERSION_METADATA.to_string()),
         ("nomad.service_discovery", "true".to_string()),
-        ("nomad.version", NOMAD_VERSION.to_string()),
+        ("nomad.version", version.to_string()),
         ("os.name", facts.os_name.clone()),
         ("os.version", facts.os_version.clone()),
         ("unique.hostname", facts.hostname.clone()),
@@ -110,7 +116,7 @@ pub fn local_node(id: &str, facts: &HostFacts, datacenter: &str, http_addr: &str
 }
 
 /// The `n`th node of scale mode: a plausible 8-core client with nothing behind it.
-pub fn synthetic_node(n: usize, datacenter: &str, now_nanos: i64) -> Node {
+pub fn synthetic_node(n: usize, datacenter: &str, version: NomadVersion, now_nanos: i64) -> Node {
     let id = format!("5e7a0000-0000-4000-8000-{n:012x}");
     let name = format!("synthetic-{n:04}");
     let ip = format!("10.{}.{}.{}", 200 + n / 65536 % 50, n / 256 % 256, n % 256);
@@ -127,7 +133,7 @@ pub fn synthetic_node(n: usize, datacenter: &str, now_nanos: i64) -> Node {
         disk_total_bytes: 200 << 30,
         disk_free_bytes: 150 << 30,
     };
-    Node { id: id.clone(), ..local_node(&id, &facts, datacenter, &format!("{ip}:4646"), now_nanos) }
+    Node { id: id.clone(), ..local_node(&id, &facts, datacenter, &format!("{ip}:4646"), version, now_nanos) }
 }
 
 /// Which optional fields a node list carries (`structs.NodeStubFields`).

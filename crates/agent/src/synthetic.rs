@@ -83,7 +83,7 @@ pub fn populate(state: &AppState, count: usize) {
     let mut rng = StdRng::seed_from_u64(count as u64);
     let now = crate::state::store::now_nanos();
     let nodes: Vec<_> =
-        (0..count.div_ceil(ALLOCS_PER_NODE)).map(|i| crate::node::synthetic_node(i, &state.datacenter, now)).collect();
+        (0..count.div_ceil(ALLOCS_PER_NODE)).map(|i| crate::node::synthetic_node(i, &state.datacenter, state.version, now)).collect();
     state.cluster.write(|txn| nodes.iter().for_each(|n| txn.upsert_node(n.clone())));
     let mut placed_count = 0;
     let mut n = 0;

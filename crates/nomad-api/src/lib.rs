@@ -19,6 +19,7 @@ pub mod serde_util;
 pub mod stream;
 pub mod time;
 pub mod utf8;
+pub mod version;
 
 pub use acl::*;
 pub use agent::*;
@@ -31,3 +32,4 @@ pub use job::*;
 pub use node::*;
 pub use stream::*;
 pub use time::{DateTime, NanoTime};
+pub use version::NomadVersion;

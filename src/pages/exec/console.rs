@@ -88,7 +88,8 @@ pub struct Console {
     /// Something was typed into this session.
     typed: bool,
     /// Typed while the socket was still connecting: sent once it opens, as a terminal does,
-    /// so that nothing typed right away is lost.
+    /// so that nothing typed right away is lost. Only `connect` enters Connecting, and it
+    /// empties this.
     early_input: String,
     pub signals: Signals,
 }
@@ -178,7 +179,6 @@ impl Console {
     /// Shows why a session is not started (closing any running one).
     pub fn refuse(&mut self, status: Status) {
         self.socket = None;
-        self.early_input.clear();
         self.ending = None;
         self.signals.status.set(status);
     }
@@ -234,7 +234,6 @@ impl Console {
             // After the exit frame (whether or not its output is shown yet), the close is just
             // the end of the socket.
             SocketEvent::Closed(Closed { code, reason }) => {
-                c.early_input.clear();
                 if !c.signals.status.get_untracked().ended() {
                     c.ending.get_or_insert(Ending::Closed { code, reason });
                 }

@@ -3,7 +3,7 @@
 use super::request::{empty_response, ApiRequest};
 use crate::acl::Realm;
 use crate::error::ApiError;
-use crate::node::{NOMAD_VERSION, VERSION_METADATA};
+use crate::node::VERSION_METADATA;
 use crate::{AppState, RPC_PORT, SERF_PORT};
 use axum::extract::State;
 use axum::http::Method;
@@ -19,7 +19,7 @@ fn member(state: &AppState) -> AgentMember {
     let ip = state.http_addr.ip().to_string();
     let tags: BTreeMap<String, String> = [
         ("bootstrap", "1".to_string()),
-        ("build", NOMAD_VERSION.to_string()),
+        ("build", state.version.to_string()),
         ("dc", state.datacenter.clone()),
         ("expect", "1".to_string()),
         ("id", state.node_id.clone()),
@@ -148,7 +148,7 @@ pub async fn agent_self(State(state): State<AppState>, req: ApiRequest) -> Resul
             node_name: state.node_name.clone(),
             version: AgentVersion::Info(VersionInfo {
                 revision: String::new(),
-                version: NOMAD_VERSION.to_string(),
+                version: state.version.to_string(),
                 version_prerelease: String::new(),
                 version_metadata: VERSION_METADATA.to_string(),
             }),

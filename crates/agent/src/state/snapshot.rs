@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn a_restored_store_answers_as_the_one_saved() {
         let mut store = Store::default();
-        let node = crate::node::synthetic_node(1, "dc1", 1);
+        let node = crate::node::synthetic_node(1, "dc1", nomad_api::NomadVersion::LATEST, 1);
         let mut txn = store.begin();
         txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() });
         txn.upsert_node(node.clone());
