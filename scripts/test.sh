@@ -14,6 +14,9 @@ cargo clippy -p caravan --target wasm32-unknown-unknown -- -D warnings
 scripts/build.sh
 node --test --test-concurrency=1 e2e/
 # Again through each front a real agent would have before it (e2e/support/front.mjs): the
-# `serve` subcommand, and Debian's nginx running deploy/nginx.conf.
-CARAVAN_E2E_FRONT=serve node --test --test-concurrency=1 e2e/
-CARAVAN_E2E_FRONT=nginx node --test --test-concurrency=1 e2e/
+# `serve` subcommand, and Debian's nginx running deploy/nginx.conf. Each pass's agents answer as
+# another Nomad release (the first as the newest): the oldest supported, and the last before
+# /v1/acl/token/self moved to ACL.WhoAmI, so the dashboard is checked against each shape at no
+# extra cost.
+CARAVAN_E2E_FRONT=serve CARAVAN_E2E_NOMAD_VERSION=1.4 node --test --test-concurrency=1 e2e/
+CARAVAN_E2E_FRONT=nginx CARAVAN_E2E_NOMAD_VERSION=1.10.0 node --test --test-concurrency=1 e2e/

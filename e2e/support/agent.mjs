@@ -10,6 +10,12 @@ import { agentBinary as binary, dist } from './paths.mjs';
 
 const listening = /listening on (http:\/\/[^\s/]+)/;
 
+/** The Nomad release every test agent answers as (`--nomad-version`), unless a test names its
+ *  own: scripts/test.sh runs each pass of the suite as another release, so that the dashboard
+ *  is checked against the oldest and the newest supported Nomad without a longer run. Empty
+ *  means the agent's default, the newest. */
+export const nomadVersion = process.env.CARAVAN_E2E_NOMAD_VERSION || null;
+
 /**
  * Starts an agent; `args` are extra CLI flags. `url` is where the browser goes: the front when
  * CARAVAN_E2E_FRONT is set, else the agent; `apiUrl` is always the agent itself. `stop()` stops
@@ -23,7 +29,8 @@ export async function startAgent({ args = [], dataDir, port = 0, persist = true 
   // Without `persist`, a dev agent (`nomad agent -dev`): nothing kept, so nothing saved either
   // (a benchmark's 10,000 synthetic allocations would be written every few seconds).
   const stateDir = persist ? ['--data-dir', dataDir] : [];
-  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...args];
+  const version = nomadVersion && !args.includes('--nomad-version') ? ['--nomad-version', nomadVersion] : [];
+  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...version, ...args];
   // Tasks and exec sessions inherit the agent's environment: an empty HOME keeps the machine
   // user's shell start-up files (which may block, e.g. on a stale pyenv rehash lock) out of them.
   const home = mkdtempSync(path.join(tmpdir(), 'caravan-e2e-home-'));

@@ -35,8 +35,11 @@ pub fn Chart(
     });
     let samples = move || lines.with(|ls| ls.first().map_or(0, |l| l.series.samples()));
     let gaps = move || lines.with(|ls| ls.first().map_or(0, |l| l.series.gaps()));
+    // The highest value the first line drew: what a person sees as the chart's peak, and how a
+    // test tells a chart of real readings from one stuck at zero.
+    let peak = move || lines.with(|ls| ls.first().map_or(0.0, |l| l.series.max()));
     view! {
-        <figure class="chart" data-testid=testid data-samples=samples data-gaps=gaps>
+        <figure class="chart" data-testid=testid data-samples=samples data-gaps=gaps data-peak=peak>
             <figcaption>
                 <strong>{title}</strong>
                 {move || lines.get().into_iter().map(|l| {
