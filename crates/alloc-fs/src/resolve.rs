@@ -359,14 +359,17 @@ pub(crate) fn walk(base: BorrowedFd<'_>, rel: &Path, flags: OFlags) -> Result<(O
         let fd = match fd {
             Ok(fd) => fd,
             Err(error) => {
-                // It may have become a symlink since `readlinkat` (or stopped being one
-                // again): look again. A file where a directory is needed stays ENOTDIR.
-                match (readlinkat(cur, name.as_os_str(), Vec::new()), error) {
-                    (Ok(_), _) | (Err(Errno::INVAL), None) => {
+                // It may have become a symlink since `readlinkat`, or have been one only
+                // for a moment: look again. What stays a file where a directory is needed
+                // is ENOTDIR.
+                let now = rustix::fs::statat(cur, name.as_os_str(), rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                    .map(|st| Meta::of(&st).file_type());
+                match (now, error) {
+                    (Ok(FileType::Symlink), _) | (Ok(_), None) | (Ok(FileType::Directory), Some(Errno::NOTDIR)) => {
                         pending.push_front(name);
                         continue;
                     }
-                    (Err(Errno::INVAL), Some(e)) | (Err(e), _) => return Err(e),
+                    (Ok(_), Some(e)) | (Err(e), _) => return Err(e),
                 }
             }
         };
@@ -389,4 +392,169 @@ fn components(path: &OsStr) -> impl Iterator<Item = OsString> + '_ {
         .split(|&b| b == b'/')
         .filter(|part| !part.is_empty() && *part != b".")
         .map(|part| OsStr::from_bytes(part).to_os_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, MetadataExt};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// `<root>/alloc/{data,logs}` with a file, and the root open.
+    fn tree() -> (tempfile::TempDir, Root) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["alloc/data", "alloc/logs", "web/secrets"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        }
+        std::fs::write(dir.path().join("alloc/data/f"), b"file").expect("write");
+        let root = Root::open(dir.path()).expect("root");
+        (dir, root)
+    }
+
+    type Opener = fn(BorrowedFd<'_>, &Path, OFlags) -> Result<(OwnedFd, Option<PathBuf>), Errno>;
+
+    /// Both ways of opening beneath: `openat2` (where the kernel has it) and the walk.
+    const WAYS: [(&str, Opener); 2] =
+        [("openat2", open_beneath), ("walk", |base, rel, flags| walk(base, rel, flags).map(|(fd, p)| (fd, Some(p))))];
+
+    fn inode(path: &Path) -> (u64, u64) {
+        let meta = std::fs::metadata(path).expect("stat");
+        (meta.dev(), meta.ino())
+    }
+
+    fn opened(open: Opener, root: &Root, rel: &str) -> Result<((u64, u64), Option<PathBuf>), Errno> {
+        let (fd, walked) = open(root.fd(), Path::new(rel), Open::Path.flags())?;
+        let meta = stat_fd(fd.as_fd())?;
+        Ok(((meta.dev, meta.ino), walked))
+    }
+
+    #[test]
+    fn symlinks_out_are_refused_both_ways() {
+        let (dir, root) = tree();
+        let data = dir.path().join("alloc/data");
+        symlink("/", data.join("slash")).expect("symlink");
+        symlink("/etc/hostname", data.join("host")).expect("symlink");
+        symlink("../../..", data.join("up")).expect("symlink");
+        symlink("../../../../../../../../../../etc", data.join("far")).expect("symlink");
+        // Absolute, even naming a path inside: refused, as RESOLVE_BENEATH refuses it.
+        symlink(dir.path().join("alloc/logs"), data.join("abs-inside")).expect("symlink");
+        for (way, open) in WAYS {
+            for rel in ["alloc/data/slash", "alloc/data/slash/etc/passwd", "alloc/data/host", "alloc/data/up",
+                "alloc/data/up/x", "alloc/data/far/passwd", "alloc/data/abs-inside", "alloc/data/slash/no-such-file"]
+            {
+                assert_eq!(opened(open, &root, rel).err(), Some(Errno::XDEV), "{way}: {rel}");
+            }
+        }
+    }
+
+    #[test]
+    fn symlinks_that_stay_inside_are_followed_both_ways() {
+        let (dir, root) = tree();
+        let data = dir.path().join("alloc/data");
+        symlink("../logs", data.join("logs")).expect("symlink");
+        symlink("f", data.join("to-f")).expect("symlink");
+        symlink("../../alloc/./data/to-f", data.join("chain")).expect("symlink");
+        symlink("../../web/secrets", data.join("secrets")).expect("symlink");
+        symlink("..", data.join("parent")).expect("symlink");
+        let cases = [
+            ("alloc/data/logs", "alloc/logs"),
+            ("alloc/data/to-f", "alloc/data/f"),
+            ("alloc/data/chain", "alloc/data/f"),
+            ("alloc/data/secrets", "web/secrets"),
+            ("alloc/data/parent", "alloc"),
+            ("alloc/data/parent/data/f", "alloc/data/f"),
+            ("", ""),
+        ];
+        for (way, open) in WAYS {
+            for (rel, real) in cases {
+                let (id, walked) = opened(open, &root, rel).unwrap_or_else(|e| panic!("{way}: {rel}: {e}"));
+                assert_eq!(id, inode(&dir.path().join(real)), "{way}: {rel}");
+                if way == "walk" {
+                    assert_eq!(walked.as_deref(), Some(Path::new(real)), "{way}: {rel}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_failures_are_the_kernels_both_ways() {
+        let (dir, root) = tree();
+        let data = dir.path().join("alloc/data");
+        symlink("loop", data.join("loop")).expect("symlink");
+        for (way, open) in WAYS {
+            assert_eq!(opened(open, &root, "alloc/data/missing").err(), Some(Errno::NOENT), "{way}");
+            assert_eq!(opened(open, &root, "alloc/data/f/x").err(), Some(Errno::NOTDIR), "{way}");
+            assert_eq!(opened(open, &root, "alloc/data/loop").err(), Some(Errno::LOOP), "{way}");
+            // A directory is asked for: a file is ENOTDIR and not opened.
+            let dir_only = open(root.fd(), Path::new("alloc/data/f"), Open::Dir.flags()).err();
+            assert_eq!(dir_only, Some(Errno::NOTDIR), "{way}");
+        }
+    }
+
+    #[test]
+    fn lookup_cleans_and_names_paths_inside() {
+        let (dir, root) = tree();
+        let real = dir.path().canonicalize().expect("canonical");
+        for path in ["..", "../x", "alloc/../../x", "/../etc/passwd"] {
+            assert!(matches!(root.lookup(path, Open::Path), Err(FsError::PathEscapes)), "{path}");
+        }
+        // An absolute path names a path inside: here, none.
+        match root.lookup("/etc/passwd", Open::Path) {
+            Err(FsError::Io { op, path, source }) => {
+                assert_eq!((op, path, source.kind()), ("stat", real.join("etc/passwd"), std::io::ErrorKind::NotFound));
+            }
+            other => panic!("{:?}", other.map(|f| f.full)),
+        }
+        let found = root.lookup("/alloc//./data/../data/f", Open::Path).expect("found");
+        assert_eq!((found.rel.as_path(), found.full.clone()), (Path::new("alloc/data/f"), real.join("alloc/data/f")));
+        assert_eq!(root.real_path(&found).expect("real"), Path::new("alloc/data/f"));
+        assert_eq!(Root::name(&found), "f");
+    }
+
+    /// A directory swapped with a symlink to `/` as fast as the kernel allows (issue 16): each
+    /// way opens either the file inside or refuses, never the host's.
+    #[test]
+    fn a_racing_swap_never_leads_out() {
+        let (dir, root) = tree();
+        let data = dir.path().join("alloc/data");
+        std::fs::create_dir_all(data.join("race/etc")).expect("mkdir");
+        std::fs::write(data.join("race/etc/passwd"), b"inside").expect("write");
+        symlink("/", data.join("slash")).expect("symlink");
+        let inside = inode(&data.join("race/etc/passwd"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let racer = {
+            let (stop, data) = (Arc::clone(&stop), data.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let swapped = rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        data.join("race"),
+                        rustix::fs::CWD,
+                        data.join("slash"),
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    );
+                    assert!(swapped.is_ok(), "{swapped:?}");
+                }
+            })
+        };
+        let mut seen = [0u32; 2];
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            for (way, open) in WAYS {
+                match opened(open, &root, "alloc/data/race/etc/passwd") {
+                    Ok((id, _)) => {
+                        assert_eq!(id, inside, "{way} opened a file outside");
+                        seen[0] += 1;
+                    }
+                    Err(Errno::XDEV) => seen[1] += 1,
+                    Err(e) => panic!("{way}: {e}"),
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        racer.join().expect("racer");
+        assert!(seen[0] > 0 && seen[1] > 0, "the race was run: {seen:?}");
+    }
 }
