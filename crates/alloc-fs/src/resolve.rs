@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Resolves `path` (relative to the allocation directory; a leading `/`, `""` and `"/"` all
 /// mean its root, as in Nomad) to the path it names on disk inside `alloc_dir`, symlinks
@@ -269,11 +269,8 @@ pub(crate) fn clean(path: &str) -> Result<PathBuf, FsError> {
     Ok(out)
 }
 
-/// Whether the kernel has `openat2`: unknown until first tried.
-static OPENAT2: AtomicU8 = AtomicU8::new(UNKNOWN);
-const UNKNOWN: u8 = 0;
-const PRESENT: u8 = 1;
-const ABSENT: u8 = 2;
+/// Set once the kernel has said it has no `openat2` (`ENOSYS`): walk from then on.
+static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
 
 /// Tries of `openat2` that the kernel answers `EAGAIN` (a rename somewhere raced a `..`
 /// step) before the walk takes over.
@@ -282,7 +279,7 @@ const OPENAT2_TRIES: usize = 16;
 /// Opens `rel` (clean and relative) beneath `base`; `EXDEV` when it would leave `base`.
 /// The walk's answer also says where it found the file.
 pub(crate) fn open_beneath(base: BorrowedFd<'_>, rel: &Path, flags: OFlags) -> Result<(OwnedFd, Option<PathBuf>), Errno> {
-    if OPENAT2.load(Ordering::Relaxed) != ABSENT {
+    if !NO_OPENAT2.load(Ordering::Relaxed) {
         let path = if rel.as_os_str().is_empty() { Path::new(".") } else { rel };
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
         for _ in 0..OPENAT2_TRIES {
@@ -290,14 +287,11 @@ pub(crate) fn open_beneath(base: BorrowedFd<'_>, rel: &Path, flags: OFlags) -> R
                 Err(Errno::AGAIN | Errno::INTR) => continue,
                 // No openat2 in this kernel (or a seccomp filter denies it): walk.
                 Err(Errno::NOSYS) => {
-                    OPENAT2.store(ABSENT, Ordering::Relaxed);
+                    NO_OPENAT2.store(true, Ordering::Relaxed);
                     break;
                 }
                 Err(Errno::PERM) => break,
-                result => {
-                    OPENAT2.store(PRESENT, Ordering::Relaxed);
-                    return result.map(|fd| (fd, None));
-                }
+                result => return result.map(|fd| (fd, None)),
             }
         }
     }
@@ -398,7 +392,6 @@ fn components(path: &OsStr) -> impl Iterator<Item = OsString> + '_ {
 mod tests {
     use super::*;
     use std::os::unix::fs::{symlink, MetadataExt};
-    use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
