@@ -31,6 +31,11 @@ pub enum FsError {
     PrivateFile(String),
     #[error("file {0:?} is a directory")]
     IsDirectory(String),
+    /// A FIFO, socket or device, which is never opened to read (a FIFO would block until a
+    /// writer comes). Nomad has no rule (it opens the file and waits); the text follows its
+    /// `file %q is a directory`.
+    #[error("file {path:?} is a {kind}")]
+    NotRegular { path: String, kind: &'static str },
     /// Go formats the offset with `%q`, which an integer does not support.
     #[error("can't seek to offset %!q(int64={offset}): seek {}: invalid argument", .path.display())]
     NegativeOffset { offset: i64, path: PathBuf },
@@ -59,6 +64,10 @@ pub enum FsError {
     /// stream RPC codes every `Stat` failure as a bad request).
     #[error(transparent)]
     Open(Box<FsError>),
+
+    /// The file-work threads could not take the job (none could be started).
+    #[error("no thread to do the file work")]
+    Unavailable,
 }
 
 impl FsError {
@@ -70,6 +79,7 @@ impl FsError {
             | FsError::LogTypeNotPresent
             | FsError::InvalidOrigin
             | FsError::IsDirectory(_)
+            | FsError::NotRegular { .. }
             | FsError::UnknownTask(_)
             | FsError::Open(_) => 400,
             FsError::InvalidBool { code, .. } | FsError::InvalidInt { code, .. } => *code,
@@ -83,6 +93,7 @@ impl FsError {
             | FsError::InvalidLogIndex { .. }
             | FsError::ListLogs(_)
             | FsError::Encode(_)
+            | FsError::Unavailable
             | FsError::Io { .. } => 500,
         }
     }

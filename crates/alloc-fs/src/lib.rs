@@ -11,8 +11,11 @@
 //! | `/fs/stream` | [`StreamRequest`] | [`stream_file`] then [`framed`] | frames |
 //! | `/fs/logs` | [`LogsRequest`] | [`stream_logs`] then [`framed`], or [`plain`] if `plain` | frames or raw bytes |
 //!
-//! Paths are relative to the allocation directory (a leading `/` too) and confined to it:
-//! see [`resolve`].
+//! Paths are relative to the allocation directory (a leading `/` too) and confined to it,
+//! however a task races symlinks or renames under it: every path is resolved and opened
+//! beneath the directory in one step, and all later work goes through the descriptor; FIFOs,
+//! sockets and devices are never opened to read. See [`resolve`]. The file work runs on a
+//! small pool of threads of its own, a few jobs per allocation at a time: see [`WORKERS`].
 //!
 //! # Frames
 //!
@@ -62,6 +65,7 @@ mod framer;
 mod info;
 mod logs;
 mod params;
+mod pool;
 mod read;
 mod resolve;
 mod sniff;
@@ -73,6 +77,7 @@ pub use error::FsError;
 pub use framer::FRAME_SIZE;
 pub use info::{list, stat};
 pub use logs::LOG_DIR;
+pub use pool::{PER_ALLOCATION, WORKERS};
 pub use params::{ListRequest, LogType, LogsRequest, Origin, PathRequest, ReadAtRequest, StreamRequest};
 pub use read::{cat, read_at};
 pub use resolve::resolve;

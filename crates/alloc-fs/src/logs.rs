@@ -3,10 +3,14 @@
 
 use crate::error::FsError;
 use crate::params::{LogType, Origin};
+use crate::pool::Limit;
 use crate::read;
-use crate::resolve::Resolved;
+use crate::resolve::{open_beneath, stat_fd, Found, Meta, Open, Root};
 use crate::tail::Tail;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::io::Errno;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The logs directory, relative to the allocation directory.
@@ -34,9 +38,19 @@ pub(crate) enum Leave {
     OnRotation(i64),
 }
 
+/// The allocation directory and its logs directory, open: the walk lists and opens log
+/// files through these descriptors for as long as it follows, never by path again.
+struct LogsDir {
+    root: Root,
+    dir: OwnedFd,
+    /// `<root>/alloc/logs`, for errors.
+    full: PathBuf,
+}
+
 /// Which file comes next, and from where.
 pub(crate) struct LogWalk {
-    alloc_dir: PathBuf,
+    logs: Arc<LogsDir>,
+    limit: Limit,
     task: String,
     log_type: LogType,
     follow: bool,
@@ -48,13 +62,35 @@ pub(crate) struct LogWalk {
 }
 
 impl LogWalk {
-    pub fn new(alloc_dir: &Path, task: &str, log_type: LogType, offset: i64, origin: Origin, follow: bool) -> LogWalk {
+    /// Opens the allocation's logs directory; failing that is Nomad's `failed to list entries`.
+    pub async fn new(
+        alloc_dir: &Path,
+        task: &str,
+        log_type: LogType,
+        offset: i64,
+        origin: Origin,
+        follow: bool,
+    ) -> Result<LogWalk, FsError> {
         let (next_index, offset) = match origin {
             Origin::Start => (0, offset),
             Origin::End => (i64::MAX, offset.saturating_neg()),
         };
-        LogWalk {
-            alloc_dir: alloc_dir.to_path_buf(),
+        let limit = Limit::of(alloc_dir);
+        let alloc_dir = alloc_dir.to_path_buf();
+        let listed = |e| FsError::ListLogs(Box::new(e));
+        let logs = limit
+            .run(move || {
+                let root = Root::open(&alloc_dir).map_err(listed)?;
+                let found = root.lookup(LOG_DIR, Open::Dir).map_err(|e| match e {
+                    FsError::Io { source, path, .. } => listed(FsError::io("open", path)(source)),
+                    e => listed(e),
+                })?;
+                Ok(LogsDir { root, dir: found.fd, full: found.full })
+            })
+            .await?;
+        Ok(LogWalk {
+            logs: Arc::new(logs),
+            limit,
             task: task.to_string(),
             log_type,
             follow,
@@ -62,7 +98,7 @@ impl LogWalk {
             offset,
             started: false,
             done: false,
-        }
+        })
     }
 
     /// The next file to read and when to leave it; `None` when the walk is over.
@@ -80,15 +116,15 @@ impl LogWalk {
                 return Ok(None);
             }
             let last = logs.last().map_or(file.index, |l| l.index);
-            let name = format!("{LOG_DIR}/{}", file.name);
-            match read::open(&self.alloc_dir, &name, open_offset, Origin::Start).await {
+            let (index, name) = (file.index, format!("{LOG_DIR}/{}", file.name));
+            match self.open(&file.name, &name, open_offset).await {
                 Ok(opened) => {
                     self.started = true;
-                    self.done = !self.follow && file.index >= last;
-                    self.next_index = file.index + 1;
+                    self.done = !self.follow && index >= last;
+                    self.next_index = index + 1;
                     self.offset = 0;
-                    let leave = if self.follow { Leave::OnRotation(file.index + 1) } else { Leave::AtEof };
-                    return Ok(Some((Tail::new(opened, name).await?, leave)));
+                    let leave = if self.follow { Leave::OnRotation(index + 1) } else { Leave::AtEof };
+                    return Ok(Some((Tail::new(opened, name, self.limit.clone()), leave)));
                 }
                 Err(e) if e.is_not_found() && attempt < ATTEMPTS => tokio::time::sleep(POLL_INTERVAL).await,
                 Err(e) => return Err(e),
@@ -97,14 +133,36 @@ impl LogWalk {
         Ok(None)
     }
 
+    /// Opens `file` of the logs directory beneath it, as [`read::open`] opens any file.
+    async fn open(&self, file: &str, path: &str, offset: i64) -> Result<read::Opened, FsError> {
+        let (logs, file, path) = (Arc::clone(&self.logs), PathBuf::from(file), path.to_string());
+        self.limit
+            .run(move || {
+                let bad_request = |e| FsError::Open(Box::new(e));
+                let full = logs.full.join(&file);
+                let failed = |e: Errno| match e {
+                    Errno::XDEV => FsError::PathEscapes,
+                    e => FsError::io("stat", &full)(e.into()),
+                };
+                let (fd, walked) = open_beneath(logs.dir.as_fd(), &file, Open::Path.flags()).map_err(|e| bad_request(failed(e)))?;
+                let stat: Meta = stat_fd(fd.as_fd()).map_err(|e| bad_request(failed(e)))?;
+                let rel = Path::new(LOG_DIR).join(&file);
+                let found = Found::new(fd, stat, rel, full.clone(), walked.map(|w| Path::new(LOG_DIR).join(w)));
+                read::open_found(&logs.root, &found, &path, offset, Origin::Start)
+            })
+            .await
+    }
+
     /// Whether a log with `index` or a later one exists. Polled often, so it reads names
     /// only, not each file's metadata.
     pub async fn rotated(&self, index: i64) -> Result<bool, FsError> {
-        let listed = |e| FsError::ListLogs(Box::new(e));
-        let dir = Resolved::new(&self.alloc_dir, LOG_DIR).map_err(listed)?.full;
-        let mut entries = tokio::fs::read_dir(&dir).await.map_err(|e| listed(FsError::io("open", &dir)(e)))?;
-        while let Some(entry) = entries.next_entry().await.map_err(|e| listed(FsError::io("readdirent", &dir)(e)))? {
-            if self.index_of(&entry.file_name().to_string_lossy())?.is_some_and(|i| i >= index) {
+        let logs = Arc::clone(&self.logs);
+        let names = self
+            .limit
+            .run(move || crate::info::names(logs.dir.as_fd(), &logs.full).map_err(|e| FsError::ListLogs(Box::new(e))))
+            .await?;
+        for name in names {
+            if self.index_of(&name.to_string_lossy())?.is_some_and(|i| i >= index) {
                 return Ok(true);
             }
         }
@@ -113,17 +171,20 @@ impl LogWalk {
 
     /// This task's logs of this type, by index.
     async fn list(&self) -> Result<Vec<LogFile>, FsError> {
-        let entries = crate::info::list(&self.alloc_dir, LOG_DIR)
-            .await
-            .map_err(|e| FsError::ListLogs(Box::new(e)))?;
-        let mut logs = Vec::new();
-        for entry in entries.into_iter().filter(|e| !e.is_dir) {
-            if let Some(index) = self.index_of(&entry.name)? {
-                logs.push(LogFile { index, name: entry.name, size: entry.size });
+        let logs = Arc::clone(&self.logs);
+        let entries = self
+            .limit
+            .run(move || crate::info::entries(logs.dir.as_fd(), &logs.full).map_err(|e| FsError::ListLogs(Box::new(e))))
+            .await?;
+        let mut files = Vec::new();
+        for (name, meta) in entries.into_iter().filter(|(_, meta)| !meta.is_dir()) {
+            let name = name.to_string_lossy().into_owned();
+            if let Some(index) = self.index_of(&name)? {
+                files.push(LogFile { index, name, size: meta.size });
             }
         }
-        logs.sort_by_key(|l| l.index);
-        Ok(logs)
+        files.sort_by_key(|l| l.index);
+        Ok(files)
     }
 
     /// The rotation index in `<task>.<type>.<N>`; `None` for another file (Nomad's `logIndexes`).

@@ -1,14 +1,16 @@
 //! `/fs/stream` and `/fs/logs`: a file, or a task's rotated logs, as `StreamFrame`s.
 //!
 //! One loop serves both. It reads whatever is there, then wakes on three clocks: every
-//! [`POLL_INTERVAL`] it stats the file (and, for logs, looks for the next file); every
-//! [`BATCH_WINDOW`] it sends the data gathered since; after [`HEARTBEAT`] without sending
-//! anything it sends `{}`. Idle, that is a stat and a directory listing 10 times a second.
+//! [`POLL_INTERVAL`] it stats the open file (and, for logs, lists the open logs directory
+//! for the next file); every [`BATCH_WINDOW`] it sends the data gathered since; after
+//! [`HEARTBEAT`] without sending anything it sends `{}`. Idle, that is an `fstat` and a
+//! `getdents` 10 times a second, on descriptors opened once (see `resolve`).
 
 use crate::error::FsError;
-use crate::framer::{Framer, FRAME_SIZE};
+use crate::framer::Framer;
 use crate::logs::{Leave, LogWalk, POLL_INTERVAL};
 use crate::params::{LogType, Origin};
+use crate::pool::Limit;
 use crate::read;
 use crate::tail::{Change, Tail};
 use futures_core::Stream;
@@ -39,8 +41,9 @@ pub async fn stream_file(
     origin: Origin,
     follow: bool,
 ) -> Result<impl Stream<Item = Result<StreamFrame, FsError>> + Send + 'static, FsError> {
-    let opened = read::open(alloc_dir, path, offset, origin).await?;
-    let tail = Tail::new(opened, path.to_string()).await?;
+    let limit = Limit::of(alloc_dir);
+    let opened = read::open(&limit, alloc_dir, path, offset, origin).await?;
+    let tail = Tail::new(opened, path.to_string(), limit);
     let leave = if follow { Leave::Never } else { Leave::AtEof };
     Ok(frames(tail, leave, None))
 }
@@ -67,7 +70,7 @@ pub async fn stream_logs(
     if task.is_empty() {
         return Err(FsError::TaskNotPresent);
     }
-    let mut walk = LogWalk::new(alloc_dir, task, log_type, offset, origin, follow);
+    let mut walk = LogWalk::new(alloc_dir, task, log_type, offset, origin, follow).await?;
     let Some((tail, leave)) = walk.next().await? else {
         return Err(FsError::LogNotFound { task: task.to_string(), log_type: log_type.as_str().to_string() });
     };
@@ -93,7 +96,6 @@ fn frames(
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_sent = Instant::now();
-        let mut buf = vec![0u8; FRAME_SIZE];
         let mut current = Some((tail, leave));
 
         while let Some((mut tail, leave)) = current.take() {
@@ -103,9 +105,9 @@ fn frames(
             loop {
                 let mut ready = Vec::new();
                 if readable {
-                    let n = tail.read(&mut buf).await?;
-                    readable = n > 0;
-                    ready = framer.push(&tail.name, &buf[..n], tail.offset);
+                    let chunk = tail.read().await?;
+                    readable = !chunk.is_empty();
+                    ready = framer.push(&tail.name, &chunk, tail.offset);
                 } else if leaving {
                     break;
                 } else {
@@ -129,7 +131,7 @@ fn frames(
                                 Change::Grew => readable = true,
                                 Change::Truncated => {
                                     ready = framer.event(&tail.name, FILE_TRUNCATED, 0);
-                                    tail.restart().await?;
+                                    tail.restart();
                                     readable = true;
                                 }
                                 // Whatever was written before the deletion is still

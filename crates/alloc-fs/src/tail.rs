@@ -1,23 +1,25 @@
-//! One open file being read, and the changes to it seen by polling its path, as Nomad's
-//! polling file watcher sees them.
+//! One open file being read, and the changes to it seen by polling it, as Nomad's polling
+//! file watcher sees them; except that the polling is an `fstat` of the open descriptor,
+//! never a look at its path again (which a task could by then point anywhere).
 
 use crate::error::FsError;
-use crate::read::Opened;
-use std::io::{ErrorKind, SeekFrom};
-use std::os::unix::fs::MetadataExt;
+use crate::framer::FRAME_SIZE;
+use crate::pool::Limit;
+use crate::read::{read_chunk, Opened};
+use crate::resolve::stat_fd;
+use rustix::fd::AsFd;
+use std::fs::File;
 use std::path::PathBuf;
-use tokio::fs::File;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use std::sync::Arc;
 
 pub(crate) struct Tail {
-    file: File,
+    file: Arc<File>,
     full: PathBuf,
+    limit: Limit,
     /// The frames' `File`.
     pub name: String,
     /// Offset just after the last byte read.
     pub offset: i64,
-    /// Device and inode, to tell the file from one that replaced it at the same path.
-    id: (u64, u64),
 }
 
 pub(crate) enum Change {
@@ -25,45 +27,42 @@ pub(crate) enum Change {
     Grew,
     /// Smaller than what was read: the writer started over.
     Truncated,
-    /// Gone from its path, or replaced there by another file.
+    /// No name links to the file any more: deleted, or replaced by a rename over it.
     Deleted,
 }
 
 impl Tail {
-    pub async fn new(opened: Opened, name: String) -> Result<Tail, FsError> {
-        let meta = opened.file.metadata().await.map_err(FsError::io("stat", &opened.full))?;
-        Ok(Tail { file: opened.file, full: opened.full, name, offset: opened.offset, id: (meta.dev(), meta.ino()) })
+    pub fn new(opened: Opened, name: String, limit: Limit) -> Tail {
+        Tail { file: opened.file, full: opened.full, limit, name, offset: opened.offset }
     }
 
-    /// Reads the next bytes; 0 at the end of what is written so far.
-    pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, FsError> {
-        let n = self.file.read(buf).await.map_err(|e| FsError::io("read", &self.full)(e))?;
-        self.offset += n as i64;
-        Ok(n)
+    /// Reads the next bytes (at most a frame's worth); none at the end of what is written so far.
+    pub async fn read(&mut self) -> Result<Vec<u8>, FsError> {
+        let chunk = read_chunk(&self.limit, &self.file, &self.full, self.offset, FRAME_SIZE).await?;
+        self.offset += chunk.len() as i64;
+        Ok(chunk)
     }
 
     pub async fn change(&self) -> Result<Change, FsError> {
-        let meta = match tokio::fs::metadata(&self.full).await {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Change::Deleted),
-            Err(e) => return Err(FsError::io("stat", &self.full)(e)),
-        };
-        let size = i64::try_from(meta.len()).unwrap_or(i64::MAX);
-        Ok(if (meta.dev(), meta.ino()) != self.id {
-            Change::Deleted
-        } else if size < self.offset {
-            Change::Truncated
-        } else if size > self.offset {
-            Change::Grew
-        } else {
-            Change::None
-        })
+        let (file, full, offset) = (Arc::clone(&self.file), self.full.clone(), self.offset);
+        self.limit
+            .run(move || {
+                let meta = stat_fd(file.as_fd()).map_err(|e| FsError::io("stat", full)(e.into()))?;
+                Ok(if meta.nlink == 0 {
+                    Change::Deleted
+                } else if meta.size < offset {
+                    Change::Truncated
+                } else if meta.size > offset {
+                    Change::Grew
+                } else {
+                    Change::None
+                })
+            })
+            .await
     }
 
     /// After a truncation: read again from the start.
-    pub async fn restart(&mut self) -> Result<(), FsError> {
-        self.file.seek(SeekFrom::Start(0)).await.map_err(FsError::io("seek", &self.full))?;
+    pub fn restart(&mut self) {
         self.offset = 0;
-        Ok(())
     }
 }
