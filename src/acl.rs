@@ -7,7 +7,9 @@
 //! front instead of failing with a 403. This module only words the answers for the UI.
 
 use crate::api::ApiError;
-use nomad_api::acl::{Acl, AclPolicy, AclToken, ACL_DISABLED, NOT_A_SIGNED_TOKEN, TOKEN_EXPIRED, TOKEN_NOT_FOUND};
+use nomad_api::acl::{
+    Acl, AclPolicy, AclToken, ACL_DISABLED, NOT_A_SIGNED_TOKEN, TOKEN_EXPIRED, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
+};
 use std::fmt;
 
 /// Namespace capabilities, named as in Nomad's ACL policy reference.
@@ -124,13 +126,14 @@ pub enum TokenSelf {
     /// ACLs are off: 400 `ACL support disabled` before 1.10.1, the `acls-disabled` token from
     /// 1.10.1 (`ACL.WhoAmI`).
     AclDisabled,
-    /// ACLs are on and no token was sent: 404 `ACL token not found` before 1.10.1, the
-    /// `anonymous` token from 1.10.1.
+    /// ACLs are on and no token was sent: 500 `acl token lookup failed: missing secret id`
+    /// before 1.10.1, the `anonymous` token from 1.10.1.
     Anonymous,
     /// The token sent.
     Token(AclToken),
-    /// The token sent is not one the cluster knows (unknown, expired, malformed): 404 before
-    /// 1.10.1, 403 (unknown), or 500 (expired, not a UUID) from 1.10.1.
+    /// The token sent is not one the cluster knows (unknown, expired, malformed): 404
+    /// (unknown) or 500 (not a UUID) before 1.10.1; 403 (unknown) or 500 (expired, not a
+    /// UUID) from 1.10.1.
     Rejected(ApiError),
     /// Anything else (the agent is unreachable): nothing is known.
     Unknown(ApiError),
@@ -148,8 +151,10 @@ impl TokenSelf {
             ApiError::Status { status: 400, message } if message.contains(ACL_DISABLED) => return TokenSelf::AclDisabled,
             ApiError::NotFound(message) => message.contains(TOKEN_NOT_FOUND),
             ApiError::Forbidden { .. } => true,
+            // Before 1.10.1 the state store's lookup fails without a secret or with one that
+            // is not a UUID; from 1.10.1 the claim parser and the expiry check do.
             ApiError::Status { status: 500, message } => {
-                message.starts_with(NOT_A_SIGNED_TOKEN) || message.ends_with(TOKEN_EXPIRED)
+                message.starts_with(TOKEN_LOOKUP_FAILED) || message.starts_with(NOT_A_SIGNED_TOKEN) || message.ends_with(TOKEN_EXPIRED)
             }
             _ => false,
         };
@@ -266,7 +271,7 @@ mod tests {
         assert_eq!(TokenSelf::of(Err(status(400, "ACL support disabled")), false), TokenSelf::AclDisabled);
         assert_eq!(TokenSelf::of(Ok(AclToken::acls_disabled()), true), TokenSelf::AclDisabled);
         // No token.
-        assert_eq!(TokenSelf::of(Err(status(404, "ACL token not found")), false), TokenSelf::Anonymous);
+        assert_eq!(TokenSelf::of(Err(status(500, "acl token lookup failed: missing secret id")), false), TokenSelf::Anonymous);
         assert_eq!(TokenSelf::of(Ok(AclToken::anonymous()), false), TokenSelf::Anonymous);
         // A token the cluster does not take.
         for refused in [
@@ -274,6 +279,7 @@ mod tests {
             status(403, "Permission denied"),
             status(500, "failed to parse signed token: go-jose/go-jose: compact JWS format must have three parts"),
             status(500, "ACL token expired"),
+            status(500, "acl token lookup failed: index error: UUID must be 36 characters"),
         ] {
             assert_eq!(TokenSelf::of(Err(refused.clone()), true), TokenSelf::Rejected(refused));
         }

@@ -8,7 +8,7 @@ use crate::http::meta::QueryMeta;
 use axum::http::StatusCode;
 use nomad_api::acl::{
     AclPolicyListStub, AclTokenListStub, CoarsePolicy, NamespaceRules, PolicyRules, RulesShape, ACL_DISABLED,
-    ANONYMOUS_POLICY, NOT_A_SIGNED_TOKEN, POLICY_NOT_FOUND, TOKEN_NOT_FOUND,
+    ANONYMOUS_POLICY, MISSING_SECRET_ID, NOT_A_SIGNED_TOKEN, POLICY_NOT_FOUND, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
 };
 use nomad_api::{token_type, AclPolicy, AclToken, DateTime, NomadVersion};
 use serde::Serialize;
@@ -206,7 +206,8 @@ impl Acl {
     }
 
     /// The caller of a server endpoint. An unknown secret fails: from 1.5.0 in
-    /// `Authenticate` (`Permission denied`), before in `ResolveToken` (`ACL token not found`).
+    /// `Authenticate` (`Permission denied`, whatever the secret), before in `ResolveToken`
+    /// (`ACL token not found`, or memdb's error for a secret that is no UUID).
     fn caller(&self, secret: &str, version: NomadVersion) -> Result<Caller<'_>, ApiError> {
         if secret.is_empty() {
             return Ok(Caller::Anonymous);
@@ -214,7 +215,10 @@ impl Acl {
         match self.token(secret) {
             Some(token) => Ok(Caller::Token(token)),
             None if version.server_authenticates() => Err(ApiError::permission_denied()),
-            None => Err(ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND)),
+            None => {
+                memdb_uuid(secret)?;
+                Err(ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))
+            }
         }
     }
 
@@ -245,8 +249,9 @@ impl Acl {
     /// 1.10.1 through `ACL.WhoAmI`: the `acls-disabled` token when ACLs are off, the
     /// anonymous token without a secret, `Permission denied` for an unknown one and the
     /// claim parser's error (500) for a secret that is not a UUID. Before, through
-    /// `ACL.ResolveToken`: `ACL support disabled` (400), else `ACL token not found` (404,
-    /// with the token table's index) for no secret or an unknown one.
+    /// `ACL.ResolveToken`: `ACL support disabled` (400); the state store's error (500) for no
+    /// secret or one memdb cannot read as a UUID; `ACL token not found` (404, with the token
+    /// table's index) for an unknown one.
     pub fn token_self(&self, secret: &str, version: NomadVersion, token_table_index: u64) -> Result<TokenSelf, ApiError> {
         if version.token_self_is_who_am_i() {
             if !self.enabled {
@@ -264,6 +269,10 @@ impl Acl {
         if !self.enabled {
             return Err(ApiError::bad_request(ACL_DISABLED));
         }
+        if secret.is_empty() {
+            return Err(ApiError::internal(MISSING_SECRET_ID));
+        }
+        memdb_uuid(secret)?;
         match self.token(secret) {
             Some(token) => Ok(TokenSelf { token: token.clone(), index: token.modify_index }),
             None => Err(ApiError::not_found(TOKEN_NOT_FOUND).with_meta(QueryMeta::Query { index: token_table_index })),
@@ -344,6 +353,30 @@ fn is_uuid(text: &str) -> bool {
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// The secret as memdb's `UUIDFieldIndex` reads it for the `acl_token` table's `secret`
+/// index (go-memdb `index.go` `parseString`, laxer than `helper.IsUUID`: any 36 characters
+/// that are hex once the (at most 4) hyphens are gone), or the state store's error,
+/// which is answered 500 (`ACLTokenBySecretID` wraps memdb's `index error: ...`).
+fn memdb_uuid(secret: &str) -> Result<(), ApiError> {
+    let fail = |why: String| Err(ApiError::internal(format!("{TOKEN_LOOKUP_FAILED}: index error: {why}")));
+    if secret.len() != 36 {
+        return fail("UUID must be 36 characters".into());
+    }
+    let hyphens = secret.matches('-').count();
+    if hyphens > 4 {
+        return fail(format!("UUID should have maximum of 4 \"-\"; got {hyphens}"));
+    }
+    let hex: Vec<u8> = secret.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() % 2 == 1 {
+        return fail("Input (without hyphens) must be even length".into());
+    }
+    // Go's `hex.InvalidByteError`, `%#U` of the byte: `U+0078 'x'`.
+    match hex.iter().find(|b| !b.is_ascii_hexdigit()) {
+        Some(&b) => fail(format!("Invalid UUID: encoding/hex: invalid byte: U+{:04X} '{}'", b, b as char)),
+        None => Ok(()),
+    }
+}
+
 /// `Encrypter.VerifyClaim` (`nomad/encrypter.go`) on a secret that is not a UUID: go-jose's
 /// compact JWS parser needs exactly three dot-separated parts. Secrets that have them fail
 /// later, on base64 or the signature, with messages this agent does not model; they get the
@@ -358,6 +391,7 @@ mod tests {
 
     const LATEST: NomadVersion = NomadVersion::LATEST;
     const V1_4: NomadVersion = NomadVersion::new(1, 4, 0);
+    const UNKNOWN: &str = "0b0e0000-0000-0000-0000-000000000000";
 
     #[test]
     fn built_in_tokens_have_their_capabilities() {
@@ -382,9 +416,9 @@ mod tests {
         let acl = Acl::bootstrap(5, 0);
         let message = |realm, version| acl.resolve("nope", realm, version).unwrap_err().message;
         assert_eq!(message(Realm::Server, LATEST), "Permission denied");
-        assert_eq!(message(Realm::Server, V1_4), "ACL token not found");
+        assert_eq!(acl.resolve(UNKNOWN, Realm::Server, V1_4).unwrap_err().message, "ACL token not found");
         assert_eq!(message(Realm::Client, LATEST), "ACL token not found");
-        assert_eq!(acl.resolve("nope", Realm::Server, V1_4).unwrap_err().status, StatusCode::FORBIDDEN);
+        assert_eq!(acl.resolve(UNKNOWN, Realm::Server, V1_4).unwrap_err().status, StatusCode::FORBIDDEN);
     }
 
     /// `ACL.GetPolicy` in `nomad/acl_endpoint.go`: management reads all, others what their
@@ -407,7 +441,7 @@ mod tests {
             assert_eq!(acl.policy(secret, "anonymous", LATEST).unwrap_err().status, StatusCode::NOT_FOUND);
         }
         assert_eq!(acl.policy("", "readonly", LATEST).unwrap_err().message, "Permission denied");
-        assert_eq!(acl.policy("nope", "anonymous", V1_4).unwrap_err().message, "ACL token not found");
+        assert_eq!(acl.policy(UNKNOWN, "anonymous", V1_4).unwrap_err().message, "ACL token not found");
         assert_eq!(Acl::disabled().policy("", "anonymous", LATEST).unwrap_err().message, "ACL support disabled");
     }
 
@@ -426,13 +460,17 @@ mod tests {
         let v1_10_0 = NomadVersion::new(1, 10, 0);
         assert_eq!(acl.token_self("", LATEST, 7).unwrap().token, AclToken::anonymous());
         assert_eq!(Acl::disabled().token_self("x", LATEST, 7).unwrap(), TokenSelf { token: AclToken::acls_disabled(), index: 0 });
-        assert_eq!(acl.token_self("0b0e0000-0000-0000-0000-000000000000", LATEST, 7).unwrap_err().message, "Permission denied");
+        assert_eq!(acl.token_self(UNKNOWN, LATEST, 7).unwrap_err().message, "Permission denied");
         let garbage = acl.token_self("wrong", LATEST, 7).unwrap_err();
         assert_eq!(garbage.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(garbage.message.starts_with("failed to parse signed token: "));
         let none = acl.token_self("", v1_10_0, 7).unwrap_err();
-        assert_eq!((none.status, none.meta), (StatusCode::NOT_FOUND, Some(QueryMeta::Query { index: 7 })));
-        assert_eq!(acl.token_self("wrong", v1_10_0, 7).unwrap_err().message, "ACL token not found");
+        assert_eq!((none.status, none.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: missing secret id"));
+        let unknown = acl.token_self(UNKNOWN, v1_10_0, 7).unwrap_err();
+        assert_eq!((unknown.status, unknown.meta), (StatusCode::NOT_FOUND, Some(QueryMeta::Query { index: 7 })));
+        assert_eq!(unknown.message, "ACL token not found");
+        let garbage = acl.token_self("wrong", v1_10_0, 7).unwrap_err();
+        assert_eq!((garbage.status, garbage.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: index error: UUID must be 36 characters"));
         assert_eq!(Acl::disabled().token_self("", v1_10_0, 7).unwrap_err().message, "ACL support disabled");
         let me = acl.token_self(&s.readonly, v1_10_0, 7).unwrap();
         assert_eq!((me.token.name.as_str(), me.index), ("Read-only Token", 5));
@@ -451,7 +489,21 @@ mod tests {
         assert_eq!(acl.token_stubs(&s.operator, "", LATEST).unwrap_err().message, "Permission denied");
         assert_eq!(acl.token_stubs("", "", LATEST).unwrap_err().message, "Permission denied");
         assert!(acl.check_list_roles("", LATEST).is_ok());
-        assert_eq!(acl.check_list_roles("nope", V1_4).unwrap_err().message, "ACL token not found");
+        assert_eq!(acl.check_list_roles(UNKNOWN, V1_4).unwrap_err().message, "ACL token not found");
+    }
+
+    /// go-memdb's `UUIDFieldIndex.parseString` with the length enforced.
+    #[test]
+    fn memdb_reads_uuids_its_way() {
+        let why = |secret: &str| memdb_uuid(secret).unwrap_err().message;
+        assert_eq!(why("not-a-token"), "acl token lookup failed: index error: UUID must be 36 characters");
+        assert_eq!(why("0-b-0-e-0000-0000-0000-00000000000ab"), "acl token lookup failed: index error: UUID should have maximum of 4 \"-\"; got 7");
+        assert_eq!(why("0b0e00000000000000000000000000000-00"), "acl token lookup failed: index error: Input (without hyphens) must be even length");
+        assert_eq!(why("0b0e0000-0000-0000-0000-00000000000x"), "acl token lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'");
+        assert!(memdb_uuid("0b0e00000000000000000000000000000000").is_ok() && memdb_uuid("0b0e0000-0000-0000-0000-00000000000A").is_ok());
+        let acl = Acl::bootstrap(5, 0);
+        let old = acl.resolve("not-a-token", Realm::Server, V1_4).unwrap_err();
+        assert_eq!(old.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

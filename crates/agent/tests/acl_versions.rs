@@ -32,8 +32,10 @@ fn error(r: &Resp) -> (u16, String) {
 }
 
 /// `aclTokenSelf` in `command/agent/acl_endpoint.go` at v1.10.0: `ACL.ResolveToken`
-/// (`nomad/acl_endpoint.go`), which refuses with ACLs off before setting any metadata and
-/// answers `nil` (so 404, with the token table's index) for no secret and unknown ones.
+/// (`nomad/acl_endpoint.go`), which refuses with ACLs off before setting any metadata, fails
+/// in `ACLTokenBySecretID` (`nomad/state/state_store.go`, go-memdb's UUID index) without a
+/// secret or with one that is not a UUID (500, no metadata), and answers `nil` (so 404, with
+/// the token table's index) for an unknown UUID.
 #[tokio::test]
 async fn token_self_before_1_10_1_resolves_the_secret() {
     let off = agent("1.10.0", false).await;
@@ -47,11 +49,17 @@ async fn token_self_before_1_10_1_resolves_the_secret() {
     let token: AclToken = me.json();
     assert_eq!((token.name.as_str(), token.policies.as_slice()), ("Operator Token", ["operator".to_string()].as_slice()));
     assert_eq!(me.index(), token.modify_index);
-    for secret in [None, Some(UNKNOWN_UUID), Some("wrong")] {
+    let r = on.as_(Some(UNKNOWN_UUID), "/v1/acl/token/self").await;
+    assert_eq!(error(&r), (404, "ACL token not found".into()));
+    assert_eq!(r.index(), token.create_index, "the token table's index");
+    assert_eq!(r.header("X-Nomad-KnownLeader"), Some("true"));
+    for (secret, text) in [
+        (None, "acl token lookup failed: missing secret id"),
+        (Some("wrong"), "acl token lookup failed: index error: UUID must be 36 characters"),
+    ] {
         let r = on.as_(secret, "/v1/acl/token/self").await;
-        assert_eq!(error(&r), (404, "ACL token not found".into()), "{secret:?}");
-        assert_eq!(r.index(), token.create_index, "the token table's index");
-        assert_eq!(r.header("X-Nomad-KnownLeader"), Some("true"));
+        assert_eq!(error(&r), (500, text.into()), "{secret:?}");
+        assert_eq!(r.header("X-Nomad-Index"), None);
     }
 }
 
@@ -182,7 +190,12 @@ async fn older_releases() {
     let old = agent("1.4", true).await;
     for path in ["/v1/acl/tokens", "/v1/acl/policies", "/v1/acl/roles", "/v1/acl/policy/anonymous", "/v1/jobs"] {
         assert_eq!(error(&old.as_(Some(UNKNOWN_UUID), path).await), (403, "ACL token not found".into()), "{path}");
+        // `ResolveToken` looks any secret up in memdb's UUID index, which refuses this one.
+        let r = old.as_(Some("not-a-token"), path).await;
+        assert_eq!(error(&r), (500, "acl token lookup failed: index error: UUID must be 36 characters".into()), "{path}");
     }
+    // From 1.5.0 `Authenticate` comes first: any secret it cannot resolve is denied.
+    assert_eq!(error(&t.as_(Some("not-a-token"), "/v1/acl/policies").await), (403, "Permission denied".into()));
 }
 
 /// `ACL.GetPolicy`: anyone may read the `anonymous` policy (the agent has none: 404 with the

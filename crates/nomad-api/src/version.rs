@@ -57,8 +57,12 @@ impl NomadVersion {
     /// `GET /v1/acl/token/self` answers through `ACL.WhoAmI` (hashicorp/nomad#25547, first
     /// released in 1.10.1; `command/agent/acl_endpoint.go` `aclTokenSelf`): with ACLs off it
     /// answers 200 with the `acls-disabled` token, without a token 200 with the `anonymous`
-    /// token, and for an unknown secret 403. Before, through `ACL.ResolveToken`: 400 `ACL
-    /// support disabled`, 404 `ACL token not found` and 403.
+    /// token, for an unknown secret 403 `Permission denied`, and for one that is not a UUID
+    /// 500 (`failed to parse signed token: ...`). Before, through `ACL.ResolveToken`
+    /// (`nomad/acl_endpoint.go`, `ACLTokenBySecretID` in `nomad/state/state_store.go`): 400
+    /// `ACL support disabled`; without a secret 500 `acl token lookup failed: missing secret
+    /// id`; for a secret memdb cannot read as a UUID 500 `acl token lookup failed: index
+    /// error: ...`; for an unknown UUID 404 `ACL token not found`.
     pub fn token_self_is_who_am_i(self) -> bool {
         self.at_least(1, 10, 1)
     }

@@ -36,6 +36,12 @@ pub const POLICY_NOT_FOUND: &str = "ACL policy not found";
 /// The start of `Encrypter.VerifyClaim`'s error for a secret that is neither a UUID nor a
 /// signed identity: from 1.10.1 `/v1/acl/token/self` answers it (500) for such a secret.
 pub const NOT_A_SIGNED_TOKEN: &str = "failed to parse signed token";
+/// The start of `StateStore.ACLTokenBySecretID`'s errors (`nomad/state/state_store.go`),
+/// which callers before `Authenticate` (1.5.0; 1.10.1 for `/v1/acl/token/self`) answer 500.
+pub const TOKEN_LOOKUP_FAILED: &str = "acl token lookup failed";
+/// `ACLTokenBySecretID` without a secret: `/v1/acl/token/self` before 1.10.1 for a caller
+/// without a token.
+pub const MISSING_SECRET_ID: &str = "acl token lookup failed: missing secret id";
 /// The policy every caller without a token gets, if the cluster has one by this name.
 pub const ANONYMOUS_POLICY: &str = "anonymous";
 
