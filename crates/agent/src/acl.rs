@@ -310,6 +310,16 @@ impl Acl {
             .collect())
     }
 
+    /// `GET /v1/acl/policy/self` (1.10.2+, `aclSelfPolicy`): for a UUID secret the policies
+    /// `ACL.ListPolicies` gives it; any other secret (none included) is taken for a workload
+    /// identity (`ACL.GetClaimPolicies`), which this agent never issues: `Permission denied`.
+    pub fn self_policies(&self, secret: &str, version: NomadVersion) -> Result<Vec<AclPolicyListStub>, ApiError> {
+        if !is_uuid(secret) {
+            return Err(ApiError::permission_denied());
+        }
+        self.policies(secret, "", version)
+    }
+
     /// `GET /v1/acl/tokens` (`ACL.ListTokens`): management tokens only. By accessor ID
     /// within each create index (memdb's `create` index; the agent's share one), filtered
     /// by accessor ID `prefix`.
@@ -474,6 +484,19 @@ mod tests {
         assert_eq!(Acl::disabled().token_self("", v1_10_0, 7).unwrap_err().message, "ACL support disabled");
         let me = acl.token_self(&s.readonly, v1_10_0, 7).unwrap();
         assert_eq!((me.token.name.as_str(), me.index), ("Read-only Token", 5));
+    }
+
+    #[test]
+    fn self_policies() {
+        let acl = Acl::bootstrap(5, 0);
+        let s = acl.secrets().unwrap();
+        assert_eq!(acl.self_policies(&s.operator, LATEST).unwrap()[0].name, "operator");
+        for secret in ["", "not-a-token"] {
+            assert_eq!(acl.self_policies(secret, LATEST).unwrap_err().message, "Permission denied");
+            assert_eq!(Acl::disabled().self_policies(secret, LATEST).unwrap_err().message, "Permission denied");
+        }
+        assert_eq!(Acl::disabled().self_policies(UNKNOWN, LATEST).unwrap_err().message, "ACL support disabled");
+        assert_eq!(acl.self_policies(UNKNOWN, LATEST).unwrap_err().message, "Permission denied");
     }
 
     #[test]

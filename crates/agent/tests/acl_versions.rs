@@ -240,3 +240,28 @@ async fn rules_json_follows_the_release() {
         assert!(acl.allow_ns_op("ops", "read-job") && !acl.allow_ns_op("ops", "alloc-lifecycle") && acl.allow_node_read());
     }
 }
+
+/// `/v1/acl/policy/self` from 1.10.2 (`aclSelfPolicy` in `command/agent/acl_endpoint.go`):
+/// a UUID secret gets its policy list (`ACL.ListPolicies`), anything else is taken for a
+/// workload identity (`ACL.GetClaimPolicies`) and, being none, denied. Before, `self` is a
+/// policy name like any other.
+#[tokio::test]
+async fn policy_self_from_1_10_2() {
+    let t = agent("1.10.2", true).await;
+    let s = t.agent.acl_secrets().unwrap();
+    let mine = t.as_(Some(&s.readonly), "/v1/acl/policy/self").await;
+    let list: Vec<AclPolicyListStub> = mine.json();
+    assert_eq!(list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["readonly"]);
+    assert!(mine.index() >= 1);
+    for secret in [None, Some("not-a-token"), Some(UNKNOWN_UUID)] {
+        assert_eq!(error(&t.as_(secret, "/v1/acl/policy/self").await), (403, "Permission denied".into()), "{secret:?}");
+    }
+    let off = agent("1.10.2", false).await;
+    assert_eq!(error(&off.as_(None, "/v1/acl/policy/self").await), (403, "Permission denied".into()));
+    assert_eq!(error(&off.as_(Some(UNKNOWN_UUID), "/v1/acl/policy/self").await), (400, "ACL support disabled".into()));
+
+    let before = agent("1.10.1", true).await;
+    let s = before.agent.acl_secrets().unwrap();
+    assert_eq!(error(&before.as_(Some(&s.readonly), "/v1/acl/policy/self").await), (403, "Permission denied".into()));
+    assert_eq!(error(&before.as_(Some(&s.management), "/v1/acl/policy/self").await), (404, "ACL policy not found".into()));
+}

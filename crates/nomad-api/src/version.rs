@@ -99,6 +99,13 @@ impl NomadVersion {
         self.at_least(1, 10, 2)
     }
 
+    /// `/v1/acl/policy/self` lists the caller's policies (`aclSelfPolicy` in
+    /// `command/agent/acl_endpoint.go`, 1.10.2, hashicorp/nomad#25588); before, `self` is
+    /// just a policy name.
+    pub fn acl_policy_self(self) -> bool {
+        self.at_least(1, 10, 2)
+    }
+
     /// `RulesJSON` (Nomad's `acl.Policy`) carries `ExtraKeysHCL` (always `null`), 1.11.0.
     pub fn rules_json_extra_keys(self) -> bool {
         self.at_least(1, 11, 0)
@@ -222,6 +229,7 @@ mod tests {
         assert!(!v("1.9").namespace_policy_host_volumes() && v("1.10.0").namespace_policy_host_volumes());
         assert!(!v("1.11.0").scale_policy_reads_job() && v("1.11.1").scale_policy_reads_job());
         assert!(!v("1.10.1").policy_stub_job_acl() && v("1.10.2").policy_stub_job_acl());
+        assert!(!v("1.10.1").acl_policy_self() && v("1.10.2").acl_policy_self());
         assert!(!v("1.10").rules_json_extra_keys() && v("1.11.0").rules_json_extra_keys());
         assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));

@@ -44,6 +44,9 @@ pub async fn policy_without_name() -> ApiError {
 /// `GET /v1/acl/policy/:name`: a policy with its parsed `RulesJSON`, which is how a UI learns
 /// what its token may do. Blocks on the policy.
 pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+    if name == "self" && state.version.acl_policy_self() {
+        return self_policies(state, req).await;
+    }
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
     require_enabled(&state)?;
@@ -59,6 +62,18 @@ pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req
     };
     wait_past_index(&state.cluster, &opts, |_| index).await;
     req.reply(Some(QueryMeta::Query { index }), &policy?)
+}
+
+/// `GET /v1/acl/policy/self` (1.10.2+): the policies of the caller's token, as the policy
+/// list answers them for it (not refused with ACLs off unless the secret is a UUID).
+async fn self_policies(state: AppState, req: ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let list = state.acl.self_policies(req.token(), state.version)?;
+    let index = state.acl.policy_index().max(1);
+    wait_past_index(&state.cluster, &opts, |_| index).await;
+    req.reply(Some(QueryMeta::Query { index }), &list)
 }
 
 /// `GET /v1/acl/policies`: the policies the token may read, blocking on the policy table
