@@ -1,11 +1,19 @@
-//! ACL capabilities: what an endpoint needs, and whether the signed-in token has it.
+//! ACL capabilities: what an endpoint needs, whether the signed-in token has it, and what a
+//! `/v1/acl/token/self` answer says about the caller.
 //!
 //! Nomad does not tell a client what its token may do; like Nomad's own UI, the dashboard
-//! reads the token's policies (`/v1/acl/policy/:name`, field `RulesJSON`) and evaluates them,
-//! so actions the token lacks are disabled up front instead of failing with a 403.
+//! reads the token's policies (`/v1/acl/policy/:name`, field `RulesJSON`) and evaluates them
+//! with nomad-api's evaluator (the agent's own), so actions the token lacks are disabled up
+//! front instead of failing with a 403. This module only words the answers for the UI.
 
-use nomad_api::{AclPolicy, AclToken, NamespaceRules};
+use crate::api::ApiError;
+use nomad_api::acl::{
+    Acl, AclPolicy, AclToken, ACL_DISABLED, NOT_A_SIGNED_TOKEN, TOKEN_EXPIRED, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
+};
 use std::fmt;
+
+/// Namespace capabilities, named as in Nomad's ACL policy reference.
+pub use nomad_api::acl::cap as ns;
 
 /// A capability as Nomad's docs name it in their "ACL Required" column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +22,10 @@ pub enum Capability {
     None,
     /// A namespace capability (`read-job`, `alloc-lifecycle`, ...).
     Namespace(&'static str),
+    /// Any of these namespace capabilities: `submit-job` or its fine-grained replacement
+    /// (1.11.2+, `AllowNsOpAnyOf`). Older releases refuse policies naming the new ones, so
+    /// asking for either is right against every release.
+    NamespaceAnyOf(&'static [&'static str]),
     AgentRead,
     AgentWrite,
     NodeRead,
@@ -22,22 +34,12 @@ pub enum Capability {
     Management,
 }
 
-/// Namespace capabilities, named as in Nomad's ACL policy reference.
-pub mod ns {
-    pub const LIST_JOBS: &str = "list-jobs";
-    pub const READ_JOB: &str = "read-job";
-    pub const SUBMIT_JOB: &str = "submit-job";
-    pub const ALLOC_LIFECYCLE: &str = "alloc-lifecycle";
-    pub const READ_FS: &str = "read-fs";
-    pub const READ_LOGS: &str = "read-logs";
-    pub const ALLOC_EXEC: &str = "alloc-exec";
-}
-
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Capability::None => f.write_str("none"),
             Capability::Namespace(c) => write!(f, "namespace:{c}"),
+            Capability::NamespaceAnyOf(caps) => write!(f, "namespace:{}", caps.join(" or ")),
             Capability::AgentRead => f.write_str("agent:read"),
             Capability::AgentWrite => f.write_str("agent:write"),
             Capability::NodeRead => f.write_str("node:read"),
@@ -54,145 +56,129 @@ pub enum Permissions {
     /// everything is allowed and the agent has the last word.
     #[default]
     Unrestricted,
-    /// A client token with the rules of its policies (those the dashboard could read).
-    Client { token_name: String, policies: Vec<AclPolicy> },
-    /// No token while ACLs are enabled: only the anonymous policy applies, which the
-    /// dashboard cannot read, so it assumes nothing beyond what needs no token.
-    Anonymous,
+    /// A client token, with what the policies the dashboard could read allow.
+    Client { token_name: String, acl: Acl },
+    /// No token while ACLs are on: what the cluster's `anonymous` policy allows, if any.
+    Anonymous { acl: Acl },
+    /// The agent refused the token: nothing is allowed.
+    Refused,
 }
 
 impl Permissions {
     /// From a `/v1/acl/token/self` answer and the policies it names.
-    pub fn of_token(token: &AclToken, policies: Vec<AclPolicy>) -> Self {
-        if token.kind == nomad_api::token_type::MANAGEMENT {
+    pub fn of_token(token: &AclToken, policies: &[AclPolicy]) -> Self {
+        if token.is_management() {
             Permissions::Unrestricted
         } else {
-            Permissions::Client { token_name: token.name.clone(), policies }
+            Permissions::Client { token_name: token.name.clone(), acl: evaluate(policies) }
         }
+    }
+
+    /// For a caller without a token: the `anonymous` policy (when the cluster has one).
+    pub fn anonymous(policy: Option<&AclPolicy>) -> Self {
+        Permissions::Anonymous { acl: Acl::new(policy.and_then(|p| p.rules_json.as_ref())) }
     }
 
     /// `Ok` when allowed, or the reason it is not, in words for the UI.
     pub fn check(&self, needs: Capability, namespace: &str) -> Result<(), String> {
-        let policies = match self {
+        let acl = match self {
             Permissions::Unrestricted => return Ok(()),
             _ if needs == Capability::None => return Ok(()),
-            Permissions::Anonymous => {
-                return Err(format!("Requires {needs}; no ACL token is set"));
-            }
-            Permissions::Client { policies, .. } => policies,
+            Permissions::Refused => return Err(format!("Requires {needs}; the agent refused this token")),
+            Permissions::Client { acl, .. } | Permissions::Anonymous { acl } => acl,
         };
         let allowed = match needs {
             Capability::None => true,
-            Capability::Management => false,
-            Capability::Namespace(cap) => namespace_allows(policies, namespace, cap),
-            Capability::AgentRead => policies.iter().any(|p| level_allows(p.agent_policy(), false)),
-            Capability::AgentWrite => policies.iter().any(|p| level_allows(p.agent_policy(), true)),
-            Capability::NodeRead => policies.iter().any(|p| level_allows(p.node_policy(), false)),
-            Capability::NodeWrite => policies.iter().any(|p| level_allows(p.node_policy(), true)),
+            Capability::Management => acl.is_management(),
+            Capability::Namespace(cap) => acl.allow_ns_op(namespace, cap),
+            Capability::NamespaceAnyOf(caps) => acl.allow_ns_op_any_of(namespace, caps),
+            Capability::AgentRead => acl.allow_agent_read(),
+            Capability::AgentWrite => acl.allow_agent_write(),
+            Capability::NodeRead => acl.allow_node_read(),
+            Capability::NodeWrite => acl.allow_node_write(),
         };
         if allowed {
-            Ok(())
-        } else {
-            let name = match self {
-                Permissions::Client { token_name, .. } if !token_name.is_empty() => format!("token \"{token_name}\""),
-                _ => "this token".to_string(),
-            };
-            let scope = match needs {
-                Capability::Namespace(_) => format!(" in namespace \"{namespace}\""),
-                _ => String::new(),
-            };
-            Err(format!("Requires {needs}{scope}, which {name} does not have"))
+            return Ok(());
         }
-    }
-}
-
-/// Coarse `policy = "read" | "write" | "deny"` for agent and node rules.
-fn level_allows(level: Option<&str>, write: bool) -> bool {
-    match level {
-        Some("write") => true,
-        Some("read") => !write,
-        _ => false,
-    }
-}
-
-/// Namespace rules: in each policy the most specific matching rule (exact name, then the
-/// closest glob, then `default`, as Nomad's UI does); `deny` anywhere wins, as in Nomad.
-fn namespace_allows(policies: &[AclPolicy], namespace: &str, cap: &str) -> bool {
-    let rules: Vec<&NamespaceRules> = policies
-        .iter()
-        .filter_map(|p| p.rules_json.as_ref())
-        .flat_map(|rules| -> Vec<&NamespaceRules> {
-            // `*` as the namespace being viewed means "all namespaces": any rule counts.
-            if namespace == "*" {
-                rules.namespaces.iter().collect()
-            } else {
-                matching_namespace(&rules.namespaces, namespace).into_iter().collect()
+        let scope = match needs {
+            Capability::Namespace(_) | Capability::NamespaceAnyOf(_) => format!(" in namespace \"{namespace}\""),
+            _ => String::new(),
+        };
+        Err(match self {
+            Permissions::Client { token_name, .. } if !token_name.is_empty() => {
+                format!("Requires {needs}{scope}, which token \"{token_name}\" does not have")
             }
+            Permissions::Anonymous { .. } => format!("Requires {needs}{scope}; no ACL token is set"),
+            _ => format!("Requires {needs}{scope}, which this token does not have"),
         })
-        .collect();
-    let grants = |r: &&NamespaceRules| r.capabilities.iter().any(|c| c == cap) || expand_policy(&r.policy).contains(&cap);
-    let denies = |r: &&NamespaceRules| r.policy == "deny" || r.capabilities.iter().any(|c| c == "deny");
-    if namespace == "*" {
-        rules.iter().any(|r| !denies(r) && grants(r))
-    } else {
-        !rules.iter().any(denies) && rules.iter().any(grants)
     }
 }
 
-fn matching_namespace<'a>(rules: &'a [NamespaceRules], namespace: &str) -> Option<&'a NamespaceRules> {
-    if let Some(exact) = rules.iter().find(|r| r.name == namespace) {
-        return Some(exact);
-    }
-    rules
-        .iter()
-        .filter(|r| r.name.contains('*') && glob_match(&r.name, namespace))
-        .min_by_key(|r| namespace.len().saturating_sub(r.name.len()))
-        .or_else(|| rules.iter().find(|r| r.name == "default"))
+/// The evaluator over the parsed rules of the policies read (a policy without `RulesJSON`
+/// grants nothing).
+fn evaluate(policies: &[AclPolicy]) -> Acl {
+    Acl::new(policies.iter().filter_map(|p| p.rules_json.as_ref()))
 }
 
-/// `*` matches any run of characters.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
+/// What a `/v1/acl/token/self` answer says about the caller, whichever release answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenSelf {
+    /// ACLs are off: 400 `ACL support disabled` before 1.10.1, the `acls-disabled` token from
+    /// 1.10.1 (`ACL.WhoAmI`).
+    AclDisabled,
+    /// ACLs are on and no token was sent: 500 `acl token lookup failed: missing secret id`
+    /// before 1.10.1, the `anonymous` token from 1.10.1.
+    Anonymous,
+    /// The token sent.
+    Token(AclToken),
+    /// The token sent is not one the cluster knows (unknown, expired, malformed): 404
+    /// (unknown) or 500 (not a UUID) before 1.10.1; 403 (unknown) or 500 (expired, not a
+    /// UUID) from 1.10.1.
+    Rejected(ApiError),
+    /// Anything else (the agent is unreachable): nothing is known.
+    Unknown(ApiError),
+}
+
+impl TokenSelf {
+    pub fn of(answer: Result<AclToken, ApiError>, sent_token: bool) -> TokenSelf {
+        let error = match answer {
+            Ok(token) if token.is_acls_disabled() => return TokenSelf::AclDisabled,
+            Ok(token) if token.is_anonymous() => return TokenSelf::Anonymous,
+            Ok(token) => return TokenSelf::Token(token),
+            Err(e) => e,
+        };
+        let refuses_token = match &error {
+            ApiError::Status { status: 400, message } if message.contains(ACL_DISABLED) => return TokenSelf::AclDisabled,
+            ApiError::NotFound(message) => message.contains(TOKEN_NOT_FOUND),
+            ApiError::Forbidden { .. } => true,
+            // Before 1.10.1 the state store's lookup fails without a secret or with one that
+            // is not a UUID; from 1.10.1 the claim parser and the expiry check do.
+            ApiError::Status { status: 500, message } => {
+                message.starts_with(TOKEN_LOOKUP_FAILED) || message.starts_with(NOT_A_SIGNED_TOKEN) || message.ends_with(TOKEN_EXPIRED)
+            }
+            _ => false,
+        };
+        match (refuses_token, sent_token) {
+            (true, true) => TokenSelf::Rejected(error),
+            (true, false) => TokenSelf::Anonymous,
+            (false, _) => TokenSelf::Unknown(error),
         }
-    }
-    true
-}
-
-/// Nomad's expansion of a coarse namespace `policy` (acl/policy.go), for servers whose
-/// `RulesJSON` leaves `Capabilities` unexpanded.
-fn expand_policy(policy: &str) -> &'static [&'static str] {
-    match policy {
-        "read" => &["list-jobs", "read-job"],
-        "write" => &["list-jobs", "read-job", "submit-job", "dispatch-job", "read-logs", "read-fs", "alloc-exec", "alloc-lifecycle"],
-        _ => &[],
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nomad_api::{CoarsePolicy, PolicyRules};
+    use nomad_api::acl::{CoarsePolicy, NamespaceRules, PolicyRules};
+    use nomad_api::NomadVersion;
 
-    fn policy(namespaces: &[(&str, &str, &[&str])], agent: Option<&str>) -> AclPolicy {
+    fn policy(name: &str, namespaces: &[(&str, &str, &[&str])], agent: Option<&str>) -> AclPolicy {
         AclPolicy {
-            name: "p".into(),
+            name: name.into(),
             rules_json: Some(PolicyRules {
                 namespaces: namespaces
                     .iter()
-                    .map(|(name, policy, caps)| NamespaceRules {
-                        name: name.to_string(),
-                        policy: policy.to_string(),
-                        capabilities: caps.iter().map(|c| c.to_string()).collect(),
-                    })
+                    .map(|(name, policy, caps)| NamespaceRules::parsed(name, policy, caps, NomadVersion::LATEST))
                     .collect(),
                 agent: agent.map(|p| CoarsePolicy { policy: p.to_string() }),
                 ..Default::default()
@@ -201,35 +187,50 @@ mod tests {
         }
     }
 
-    fn client(policies: Vec<AclPolicy>) -> Permissions {
-        Permissions::Client { token_name: "ops".into(), policies }
+    fn client(policies: &[AclPolicy]) -> Permissions {
+        Permissions::of_token(&AclToken { name: "ops".into(), kind: "client".into(), ..Default::default() }, policies)
     }
 
     #[test]
     fn management_and_unknown_allow_everything() {
         let token = AclToken { kind: "management".into(), ..Default::default() };
-        assert_eq!(Permissions::of_token(&token, vec![]), Permissions::Unrestricted);
+        assert_eq!(Permissions::of_token(&token, &[]), Permissions::Unrestricted);
         assert!(Permissions::Unrestricted.check(Capability::AgentWrite, "default").is_ok());
     }
 
     #[test]
     fn read_policy_cannot_change_allocations() {
-        let p = client(vec![policy(&[("default", "read", &[])], Some("read"))]);
+        let p = client(&[policy("p", &[("default", "read", &[])], Some("read"))]);
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "default").is_ok());
         let err = p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "default").unwrap_err();
         assert_eq!(err, "Requires namespace:alloc-lifecycle in namespace \"default\", which token \"ops\" does not have");
         assert!(p.check(Capability::AgentRead, "default").is_ok());
         assert!(p.check(Capability::AgentWrite, "default").is_err());
         assert!(p.check(Capability::NodeRead, "default").is_err());
+        assert!(p.check(Capability::Management, "default").is_err());
+        // No rule for a namespace means nothing there: Nomad has no fallback to `default`.
+        assert!(p.check(Capability::Namespace(ns::READ_JOB), "ops").is_err());
+    }
+
+    /// `policy = "read"` is what the server's `RulesJSON` lists (`expandNamespacePolicy`):
+    /// it includes `read-job-scaling` and excludes `read-logs`, which the dashboard's old
+    /// expansion got wrong.
+    #[test]
+    fn capabilities_come_from_rules_json() {
+        let p = client(&[policy("p", &[("*", "read", &[])], None)]);
+        assert!(p.check(Capability::Namespace(ns::READ_JOB_SCALING), "prod").is_ok());
+        assert!(p.check(Capability::Namespace(ns::READ_LOGS), "prod").is_err());
+        let without_rules = client(&[AclPolicy { name: "p".into(), ..Default::default() }]);
+        assert!(without_rules.check(Capability::Namespace(ns::READ_JOB), "default").is_err());
     }
 
     #[test]
     fn explicit_capabilities_and_globs() {
-        let p = client(vec![policy(&[("prod-*", "", &["alloc-lifecycle"]), ("default", "deny", &[])], None)]);
+        let p = client(&[policy("p", &[("prod-*", "", &["alloc-lifecycle"]), ("default", "deny", &[])], None)]);
         assert!(p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "prod-web").is_ok());
         assert!(p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "dev").is_err());
         // A deny in a second policy overrides the grant of the first.
-        let p = client(vec![policy(&[("prod-*", "write", &[])], None), policy(&[("prod-web", "deny", &[])], None)]);
+        let p = client(&[policy("a", &[("prod-*", "write", &[])], None), policy("b", &[("prod-web", "deny", &[])], None)]);
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "prod-api").is_ok());
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "prod-web").is_err());
         // Viewing all namespaces: a grant in any of them enables the action.
@@ -237,17 +238,55 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_needs_a_token_except_for_open_endpoints() {
-        assert!(Permissions::Anonymous.check(Capability::None, "default").is_ok());
-        assert!(Permissions::Anonymous.check(Capability::AgentRead, "default").unwrap_err().contains("no ACL token"));
+    fn any_of_fine_grained_capabilities() {
+        let gc = Capability::NamespaceAnyOf(&[ns::SUBMIT_JOB, ns::GC_ALLOCATION]);
+        assert_eq!(gc.to_string(), "namespace:submit-job or gc-allocation");
+        assert!(client(&[policy("p", &[("default", "", &["gc-allocation"])], None)]).check(gc, "default").is_ok());
+        assert!(client(&[policy("p", &[("default", "read", &[])], None)]).check(gc, "default").is_err());
     }
 
     #[test]
-    fn globs() {
-        assert!(glob_match("prod-*", "prod-a"));
-        assert!(glob_match("*-web", "prod-web"));
-        assert!(glob_match("a*b*c", "axxbyyc"));
-        assert!(!glob_match("a*b*c", "axxc"));
-        assert!(!glob_match("ab*ba", "aba"));
+    fn anonymous_gets_the_anonymous_policy() {
+        let none = Permissions::anonymous(None);
+        assert!(none.check(Capability::None, "default").is_ok());
+        assert_eq!(
+            none.check(Capability::Namespace(ns::READ_JOB), "default").unwrap_err(),
+            "Requires namespace:read-job in namespace \"default\"; no ACL token is set"
+        );
+        let anonymous = policy("anonymous", &[("default", "read", &[])], Some("read"));
+        let open = Permissions::anonymous(Some(&anonymous));
+        assert!(open.check(Capability::Namespace(ns::READ_JOB), "default").is_ok());
+        assert!(open.check(Capability::AgentRead, "default").is_ok());
+        assert!(open.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "default").is_err());
+        assert!(Permissions::Refused.check(Capability::AgentRead, "default").unwrap_err().contains("refused"));
+    }
+
+    /// `/v1/acl/token/self` by release: `ACL.ResolveToken` before 1.10.1, `ACL.WhoAmI` from
+    /// 1.10.1 (`command/agent/acl_endpoint.go`, `nomad/acl_endpoint.go`).
+    #[test]
+    fn token_self_answers_by_release() {
+        let needs = Capability::None;
+        let status = |code: u16, body: &str| ApiError::from_status(code, body, needs);
+        // ACLs off.
+        assert_eq!(TokenSelf::of(Err(status(400, "ACL support disabled")), false), TokenSelf::AclDisabled);
+        assert_eq!(TokenSelf::of(Ok(AclToken::acls_disabled()), true), TokenSelf::AclDisabled);
+        // No token.
+        assert_eq!(TokenSelf::of(Err(status(500, "acl token lookup failed: missing secret id")), false), TokenSelf::Anonymous);
+        assert_eq!(TokenSelf::of(Ok(AclToken::anonymous()), false), TokenSelf::Anonymous);
+        // A token the cluster does not take.
+        for refused in [
+            status(404, "ACL token not found"),
+            status(403, "Permission denied"),
+            status(500, "failed to parse signed token: go-jose/go-jose: compact JWS format must have three parts"),
+            status(500, "ACL token expired"),
+            status(500, "acl token lookup failed: index error: UUID must be 36 characters"),
+        ] {
+            assert_eq!(TokenSelf::of(Err(refused.clone()), true), TokenSelf::Rejected(refused));
+        }
+        let token = AclToken { accessor_id: "a1".into(), name: "ops".into(), ..Default::default() };
+        assert_eq!(TokenSelf::of(Ok(token.clone()), true), TokenSelf::Token(token));
+        for other in [status(500, "rpc error: No cluster leader"), ApiError::Network("down".into()), status(404, "")] {
+            assert_eq!(TokenSelf::of(Err(other.clone()), true), TokenSelf::Unknown(other));
+        }
     }
 }

@@ -167,9 +167,10 @@ pub fn allocation_restart(scope: &Scope, id: &str, task: Option<&str>) -> Write 
         .json(&body)
 }
 
-/// Nomad documents GC as a GET.
+/// Nomad documents GC as a GET. From 1.11.2 `gc-allocation` also allows it
+/// (`client/alloc_endpoint.go` `GarbageCollect`).
 pub fn allocation_gc(scope: &Scope, id: &str) -> Write {
-    Write::new("GET", ApiUrl::new(&["client", "allocation", id, "gc"]), scope, true, Capability::Namespace(ns::SUBMIT_JOB))
+    Write::new("GET", ApiUrl::new(&["client", "allocation", id, "gc"]), scope, true, Capability::NamespaceAnyOf(&[ns::SUBMIT_JOB, ns::GC_ALLOCATION]))
 }
 
 /// The exec WebSocket's path (`exec::socket_url` makes it a `ws(s)://` URL): the command as a

@@ -116,7 +116,7 @@ fn IdentityChip() -> impl IntoView {
         Identity::Token { token, .. } => format!("Token: {}", if token.name.is_empty() { token.kind } else { token.name }),
         Identity::AclDisabled => "ACLs off".to_string(),
         Identity::Rejected(_) => "Token refused".to_string(),
-        Identity::Anonymous => "Sign in".to_string(),
+        Identity::Anonymous { .. } => "Sign in".to_string(),
         Identity::Checking | Identity::Unknown(_) => "Settings".to_string(),
     }
 }

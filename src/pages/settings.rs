@@ -50,7 +50,14 @@ fn IdentityView() -> impl IntoView {
     move || match session.identity.get() {
         Identity::Checking => view! { <p class="muted" data-testid="identity-state" data-state="checking">"Checking…"</p> }.into_any(),
         Identity::AclDisabled => view! { <p data-testid="identity-state" data-state="acl-disabled">"ACLs are disabled on this agent: no token is needed."</p> }.into_any(),
-        Identity::Anonymous => view! { <p data-testid="identity-state" data-state="anonymous">"No token: only what the anonymous policy allows."</p> }.into_any(),
+        Identity::Anonymous { policy } => view! {
+            <p data-testid="identity-state" data-state="anonymous">
+                {match policy {
+                    Some(p) => format!("No token: only what the cluster's \"{}\" policy allows.", p.name),
+                    None => "No token, and the cluster has no anonymous policy: sign in to do anything that needs ACLs.".to_string(),
+                }}
+            </p>
+        }.into_any(),
         Identity::Rejected(e) => view! { <p class="error-help" data-testid="identity-state" data-state="rejected">"The agent refused this token: "{e.to_string()}</p> }.into_any(),
         Identity::Unknown(e) => view! { <p class="error-help" data-testid="identity-state" data-state="unknown">"Could not look the token up: "{e.to_string()}</p> }.into_any(),
         Identity::Token { token, policies } => view! {

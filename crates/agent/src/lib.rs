@@ -76,7 +76,7 @@ impl Deref for AppState {
 impl AgentState {
     /// The ACL object of a request's token.
     pub fn authorize(&self, token: &str, realm: Realm) -> Result<Authority, ApiError> {
-        self.acl.resolve(token, realm)
+        self.acl.resolve(token, realm, self.version)
     }
 
     /// Requests for another region are forwarded by Nomad; this agent knows no other region.

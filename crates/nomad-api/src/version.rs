@@ -57,10 +57,64 @@ impl NomadVersion {
     /// `GET /v1/acl/token/self` answers through `ACL.WhoAmI` (hashicorp/nomad#25547, first
     /// released in 1.10.1; `command/agent/acl_endpoint.go` `aclTokenSelf`): with ACLs off it
     /// answers 200 with the `acls-disabled` token, without a token 200 with the `anonymous`
-    /// token, and for an unknown secret 403. Before, through `ACL.ResolveToken`: 400 `ACL
-    /// support disabled`, 404 `ACL token not found` and 403.
+    /// token, for an unknown secret 403 `Permission denied`, and for one that is not a UUID
+    /// 500 (`failed to parse signed token: ...`). Before, through `ACL.ResolveToken`
+    /// (`nomad/acl_endpoint.go`, `ACLTokenBySecretID` in `nomad/state/state_store.go`): 400
+    /// `ACL support disabled`; without a secret 500 `acl token lookup failed: missing secret
+    /// id`; for a secret memdb cannot read as a UUID 500 `acl token lookup failed: index
+    /// error: ...`; for an unknown UUID 404 `ACL token not found`.
     pub fn token_self_is_who_am_i(self) -> bool {
         self.at_least(1, 10, 1)
+    }
+
+    /// Server endpoints authenticate the caller before anything else (`Server.Authenticate`
+    /// in `nomad/acl.go`, first in 1.5.0): an unknown secret is `Permission denied` (403).
+    /// Before, `ResolveToken` failed with `ACL token not found` (also 403).
+    pub fn server_authenticates(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// `/v1/acl/auth-methods` exists (SSO auth methods arrived in 1.5.0,
+    /// `command/agent/http.go` `registerHandlers`); before, Nomad's root handler answers 404.
+    pub fn acl_auth_methods(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// A namespace's `policy = "read"` also grants `host-volume-read` and `"write"` also
+    /// `host-volume-create`, and host volume capabilities imply others (dynamic host volumes,
+    /// 1.10.0; `acl/policy.go` `expandNamespacePolicy`, `expandNamespaceCapabilities`).
+    pub fn namespace_policy_host_volumes(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// A namespace's `policy = "scale"` also grants `read-job` and `submit-recommendation`
+    /// (1.11.1, `acl/policy.go` `expandNamespacePolicy`).
+    pub fn scale_policy_reads_job(self) -> bool {
+        self.at_least(1, 11, 1)
+    }
+
+    /// `/v1/acl/policies` entries carry `JobACL` (`ACLPolicyListStub`, 1.10.2,
+    /// hashicorp/nomad#25588, which also added `/v1/acl/policy/self`).
+    pub fn policy_stub_job_acl(self) -> bool {
+        self.at_least(1, 10, 2)
+    }
+
+    /// `/v1/acl/policy/self` lists the caller's policies (`aclSelfPolicy` in
+    /// `command/agent/acl_endpoint.go`, 1.10.2, hashicorp/nomad#25588); before, `self` is
+    /// just a policy name.
+    pub fn acl_policy_self(self) -> bool {
+        self.at_least(1, 10, 2)
+    }
+
+    /// `RulesJSON` (Nomad's `acl.Policy`) carries `ExtraKeysHCL` (always `null`), 1.11.0.
+    pub fn rules_json_extra_keys(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// The operator rule has fine-grained `Capabilities` and policies a `Sentinel` rule
+    /// (`acl/policy.go` `OperatorPolicy`, `Policy.Sentinel`, 1.11.3).
+    pub fn operator_capabilities(self) -> bool {
+        self.at_least(1, 11, 3)
     }
 
     /// `/v1/client/stats` `CPU[]` entries carry `TotalPercent` and `TotalTicks` in place of
@@ -170,6 +224,14 @@ mod tests {
         let v = |s: &str| s.parse::<NomadVersion>().unwrap();
         assert!(!v("1.10.0").token_self_is_who_am_i() && v("1.10.1").token_self_is_who_am_i());
         assert!(!v("1.5").host_cpu_total_percent() && v("1.6.0").host_cpu_total_percent());
+        assert!(!v("1.4").server_authenticates() && v("1.5.0").server_authenticates());
+        assert!(!v("1.4").acl_auth_methods() && v("1.5.0").acl_auth_methods());
+        assert!(!v("1.9").namespace_policy_host_volumes() && v("1.10.0").namespace_policy_host_volumes());
+        assert!(!v("1.11.0").scale_policy_reads_job() && v("1.11.1").scale_policy_reads_job());
+        assert!(!v("1.10.1").policy_stub_job_acl() && v("1.10.2").policy_stub_job_acl());
+        assert!(!v("1.10.1").acl_policy_self() && v("1.10.2").acl_policy_self());
+        assert!(!v("1.10").rules_json_extra_keys() && v("1.11.0").rules_json_extra_keys());
+        assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -1,14 +1,13 @@
-//! Cluster-wide lists and status: `/v1/regions`, `/v1/namespaces`, `/v1/status/leader`,
-//! and `/v1/acl/token/self`.
+//! Cluster-wide lists and status: `/v1/regions`, `/v1/namespaces`, `/v1/status/leader`.
 
 use super::meta::QueryMeta;
 use super::request::ApiRequest;
 use crate::acl::Realm;
 use crate::blocking::wait_past_index;
-use crate::error::{ApiError, TOKEN_NOT_FOUND};
+use crate::error::ApiError;
 use crate::state::Table;
 use crate::{AppState, RPC_PORT};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::Namespace;
@@ -40,29 +39,4 @@ pub async fn namespaces(State(state): State<AppState>, req: ApiRequest) -> Resul
         .filter(|ns| ns.name.starts_with(&opts.prefix) && authority.allow_namespace(&ns.name))
         .collect();
     req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Namespaces) }), &list)
-}
-
-/// `GET /v1/acl/token/self`: the token of the request. 400 when ACLs are off.
-pub async fn token_self(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    req.require_method(&[Method::GET])?;
-    let opts = req.query_options(&state.region)?;
-    state.check_region(&opts.region)?;
-    if !state.acl.enabled() {
-        return Err(ApiError::bad_request("ACL support disabled"));
-    }
-    let Some(token) = state.acl.token(req.token()) else {
-        let index = state.cluster.read().table_index(Table::AclToken);
-        return Err(ApiError::not_found(TOKEN_NOT_FOUND).with_meta(QueryMeta::Query { index }));
-    };
-    req.reply(Some(QueryMeta::Query { index: token.modify_index }), token)
-}
-
-/// `GET /v1/acl/policy/:name`: a policy the token carries (any, for a management token),
-/// with its parsed `RulesJSON`, which is how a UI learns what its token may do.
-pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
-    req.require_method(&[Method::GET])?;
-    let opts = req.query_options(&state.region)?;
-    state.check_region(&opts.region)?;
-    let policy = state.acl.policy(req.token(), &name)?;
-    req.reply(Some(QueryMeta::Query { index: policy.modify_index }), &policy)
 }

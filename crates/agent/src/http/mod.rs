@@ -1,6 +1,7 @@
 //! The v1 HTTP API: routes as Nomad's `registerHandlers` lays them out. Handlers check the
 //! method themselves, as Nomad's do, so a wrong method gets Nomad's `405 Invalid method`.
 
+pub mod acl;
 pub mod agent;
 pub mod alloc_stub;
 pub mod allocations;
@@ -50,8 +51,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/regions", any(cluster::regions))
         .route("/v1/namespaces", any(cluster::namespaces))
         .route("/v1/status/leader", any(cluster::leader))
-        .route("/v1/acl/token/self", any(cluster::token_self))
-        .route("/v1/acl/policy/{name}", any(cluster::policy))
+        .route("/v1/acl/token/self", any(acl::token_self))
+        .route("/v1/acl/tokens", any(acl::tokens))
+        .route("/v1/acl/policies", any(acl::policies))
+        .route("/v1/acl/policy/", any(acl::policy_without_name))
+        .route("/v1/acl/policy/{name}", any(acl::policy))
+        .route("/v1/acl/roles", any(acl::roles))
+        .route("/v1/acl/auth-methods", any(acl::auth_methods))
         .merge(cors_routes)
         .merge(crate::ui::routes(state.ui_dir.clone()))
         // Nomad's root fallthrough: 404 with no body.
