@@ -119,6 +119,13 @@ impl NomadVersion {
         self.at_least(1, 7, 0)
     }
 
+    /// The server refuses to forward an exec session to an allocation whose client status is
+    /// terminal (complete, failed, lost): 400 `exec not possible, client status of allocation
+    /// <id> is <status>` (1.7.0; `nomad/client_alloc_endpoint.go` `exec`).
+    pub fn exec_refuses_terminal_allocations(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
     /// raw_exec and exec run an exec'd command in the task's working directory
     /// (hashicorp/nomad#24249, 1.9.2; `drivers/shared/executor/executor.go` `ExecStreaming`);
     /// before, in `/`.
@@ -237,6 +244,7 @@ mod tests {
         assert!(!v("1.11.1").alloc_usage_sums_running_tasks_only() && v("1.11.2").alloc_usage_sums_running_tasks_only());
         assert!(!v("1.6.10").exec_token_error_is_bad_request() && v("1.7.0").exec_token_error_is_bad_request());
         assert!(!v("1.9.1").exec_runs_in_task_dir() && v("1.9.2").exec_runs_in_task_dir());
+        assert!(!v("1.6.10").exec_refuses_terminal_allocations() && v("1.7.0").exec_refuses_terminal_allocations());
     }
 
     #[test]
