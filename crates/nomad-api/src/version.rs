@@ -133,6 +133,14 @@ impl NomadVersion {
         self.at_least(1, 9, 2)
     }
 
+    /// `/v1/client/fs/logs` refuses a token that may read neither the files nor the logs with
+    /// 403; before, the client sent `Permission denied` without a code, which the agent
+    /// answers with 500 (a security fix backported to 1.4.13, 1.5.9, 1.6.2 and in 1.7.0,
+    /// hashicorp/nomad#18275; `client/fs_endpoint.go` `logs`).
+    pub fn fs_logs_denial_is_forbidden(self) -> bool {
+        self.has_backport(1, [(4, 13), (5, 9), (6, 2)])
+    }
+
     /// Whether this release has a fix that reached each listed `(minor, patch)` of `major`:
     /// that patch and later in its line, and every later minor line than the first listed.
     fn has_backport<const N: usize>(self, major: u16, lines: [(u16, u16); N]) -> bool {
@@ -245,6 +253,9 @@ mod tests {
         assert!(!v("1.6.10").exec_token_error_is_bad_request() && v("1.7.0").exec_token_error_is_bad_request());
         assert!(!v("1.9.1").exec_runs_in_task_dir() && v("1.9.2").exec_runs_in_task_dir());
         assert!(!v("1.6.10").exec_refuses_terminal_allocations() && v("1.7.0").exec_refuses_terminal_allocations());
+        let forbidden = ["1.4.13", "1.5.9", "1.6.2", "1.7.0", "1.11.3"].map(|s| v(s).fs_logs_denial_is_forbidden());
+        let internal = ["1.4.12", "1.5.8", "1.6.1"].map(|s| v(s).fs_logs_denial_is_forbidden());
+        assert_eq!((forbidden, internal), ([true; 5], [false; 3]));
     }
 
     #[test]
