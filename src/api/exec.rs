@@ -2,6 +2,7 @@
 //! close means in words. The socket itself is `exec_socket`.
 
 use super::ApiError;
+use crate::model::exec_command::Ending;
 use nomad_api::exec::{ExecHandshake, ExecStreamingInput, ExecStreamingOutput};
 
 /// The `version` of the `ws_handshake` frame Nomad accepts.
@@ -70,24 +71,43 @@ pub fn decode(text: &str) -> Result<Received, ApiError> {
 pub struct Closed {
     pub code: u16,
     pub reason: String,
+    /// The socket had opened (the upgrade went through) before it closed.
+    pub opened: bool,
 }
 
 impl Closed {
-    /// What happened, in words: Nomad's reason when it gave one, else what the code means.
+    /// What happened, in words: Nomad's reason when it gave one, else what the code means. The
+    /// close after an exit frame never gets here: the exit code says how the session ended,
+    /// whether Nomad then closed with 1000 (up to 1.7.4) or sent no close frame (1006, from
+    /// 1.5.15, 1.6.8 and 1.7.5; `command/agent/alloc_endpoint.go`).
     pub fn message(&self) -> String {
-        let reason = self.reason.trim();
+        // The executor's errors come with grpc's words in front; what it said is the point.
+        let reason = nomad_api::exec::executor_words(self.reason.trim());
         match (self.code, reason) {
             (_, "Permission denied") => {
                 "Permission denied: the token needs alloc-exec (and alloc-node-exec for tasks without filesystem isolation, such as raw_exec)".into()
             }
+            // Nomad too ends a session without a close frame when its error does not fit one
+            // (over 123 bytes) or reads like a closed pipe.
+            (CLOSE_ABNORMAL, _) if self.opened => {
+                "Connection lost before the command reported an exit code: the agent stopped or is unreachable, or it ended the session on an error it could not send".into()
+            }
             (CLOSE_ABNORMAL, _) => {
                 "Connection lost: the agent stopped or is unreachable, or a proxy refused the connection".into()
             }
-            (_, "") if self.code == CLOSE_NORMAL => "The agent ended the session".into(),
+            (CLOSE_NORMAL, "") => "The agent ended the session without an exit code".into(),
             (_, "") => "The connection closed without a reason".into(),
             (_, reason) => reason.to_string(),
         }
     }
+}
+
+/// How a session ended once its socket closed. An exit frame already decided it, whatever
+/// close follows: Nomad closes with 1000 up to 1.5.14, 1.6.7 and 1.7.4, with no close frame
+/// (1006) from 1.5.15, 1.6.8 and 1.7.5, and with 1011 and the error after an input the executor
+/// could not handle (a resize without a terminal). Without one, the close tells.
+pub fn ending_after_close(exited: Option<Ending>, closed: Closed) -> Ending {
+    exited.unwrap_or(Ending::Closed { code: closed.code, reason: closed.reason, opened: closed.opened })
 }
 
 #[cfg(test)]
@@ -124,13 +144,38 @@ mod tests {
         assert!(matches!(decode("not json"), Err(ApiError::Malformed(_))));
     }
 
+    /// `command/agent/alloc_endpoint.go` `execStreamImpl` at v1.4.0 (close 1000 after the exit),
+    /// v1.11.3 (none), and the error after the exit (`drivers/shared/executor/exec_utils.go`).
+    #[test]
+    fn the_exit_frame_decides_whatever_close_follows() {
+        let close = |code, reason: &str| Closed { code, reason: reason.into(), opened: true };
+        let resize = "rpc error: code = Unknown desc = failed to resize tty: attempted to resize a non-tty session";
+        for closed in [close(CLOSE_NORMAL, ""), close(CLOSE_ABNORMAL, ""), close(CLOSE_INTERNAL_ERROR, resize)] {
+            assert_eq!(ending_after_close(Some(Ending::Exited(3)), closed), Ending::Exited(3));
+        }
+        let denied = ending_after_close(None, close(CLOSE_INTERNAL_ERROR, "Permission denied"));
+        assert_eq!(denied, Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: "Permission denied".into(), opened: true });
+    }
+
+    /// The ways Nomad ends a session without an exit frame (`command/agent/alloc_endpoint.go`
+    /// at v1.4.0 and v1.11.3, `client/alloc_endpoint.go`, `drivers/shared/executor/grpc_client.go`).
     #[test]
     fn close_messages() {
-        let closed = |code, reason: &str| Closed { code, reason: reason.into() }.message();
+        let closed = |code, reason: &str| Closed { code, reason: reason.into(), opened: true }.message();
         assert_eq!(closed(CLOSE_POLICY_VIOLATION, r#"Unknown allocation "a1""#), r#"Unknown allocation "a1""#);
         assert!(closed(CLOSE_INTERNAL_ERROR, "Permission denied").contains("alloc-exec"));
-        assert!(closed(CLOSE_ABNORMAL, "").starts_with("Connection lost"));
-        assert_eq!(closed(CLOSE_NORMAL, ""), "The agent ended the session");
+        // Nomad 1.7.0 and later close with 1008 for a token that does not resolve, before with 1011.
+        assert_eq!(closed(CLOSE_POLICY_VIOLATION, "ACL token not found"), "ACL token not found");
+        assert_eq!(closed(CLOSE_INTERNAL_ERROR, "ACL token not found"), "ACL token not found");
+        // A command that does not start: the executor's words, without grpc's.
+        let start = r#"rpc error: code = Unknown desc = failed to start command: exec: "nope": executable file not found in $PATH"#;
+        assert_eq!(closed(CLOSE_INTERNAL_ERROR, start), r#"failed to start command: exec: "nope": executable file not found in $PATH"#);
+        // No close frame at all: before the upgrade, or after it (an error too long for a close
+        // frame, or the agent gone).
+        assert!(Closed { code: CLOSE_ABNORMAL, reason: String::new(), opened: false }.message().starts_with("Connection lost: "));
+        let after_open = closed(CLOSE_ABNORMAL, "");
+        assert!(after_open.starts_with("Connection lost before the command reported an exit code"), "{after_open}");
+        assert_eq!(closed(CLOSE_NORMAL, ""), "The agent ended the session without an exit code");
         assert_eq!(closed(1001, " "), "The connection closed without a reason");
     }
 }

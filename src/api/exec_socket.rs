@@ -46,8 +46,11 @@ impl ExecSocket {
             }
         };
 
-        let (ws1, emit1) = (ws.clone(), emit.clone());
+        // Whether the upgrade went through: a close then ended a session, not an attempt.
+        let opened = Rc::new(std::cell::Cell::new(false));
+        let (ws1, emit1, opened1) = (ws.clone(), emit.clone(), opened.clone());
         let on_open = Closure::<dyn FnMut()>::new(move || {
+            opened1.set(true);
             let _ = ws1.send_with_str(&exec::handshake(token.as_deref()));
             emit1(SocketEvent::Open);
         });
@@ -63,7 +66,7 @@ impl ExecSocket {
             }
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            emit(SocketEvent::Closed(Closed { code: e.code(), reason: e.reason() }));
+            emit(SocketEvent::Closed(Closed { code: e.code(), reason: e.reason(), opened: opened.get() }));
         });
         let ws3 = ws.clone();
         let beat = Closure::<dyn FnMut()>::new(move || {

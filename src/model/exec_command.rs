@@ -30,8 +30,8 @@ pub fn storage_key(namespace: &str, job: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
     Exited(i32),
-    /// The connection closed first, with the close frame's reason.
-    Closed { code: u16, reason: String },
+    /// The connection closed first, with the close frame's reason; `opened`: after the upgrade.
+    Closed { code: u16, reason: String, opened: bool },
 }
 
 /// `/bin/sh` when a session of `/bin/bash` ended, before anything was typed, because there is no
@@ -86,14 +86,18 @@ mod tests {
     #[test]
     fn falls_back_to_sh_only_when_bash_is_missing() {
         let bash = words(&[BASH]);
-        let start_failed = Ending::Closed { code: 1011, reason: "failed to start command: No such file or directory (os error 2)".into() };
+        let start_failed = Ending::Closed {
+            code: 1011,
+            reason: "rpc error: code = Unknown desc = failed to start command: fork/exec /bin/bash: no such file or directory".into(),
+            opened: true,
+        };
         assert_eq!(shell_fallback(&bash, false, &start_failed), Some(words(&[SH])));
         assert_eq!(shell_fallback(&bash, false, &Ending::Exited(127)), Some(words(&[SH])));
         // Typed, another command, or another failure: the user sees what happened instead.
         assert_eq!(shell_fallback(&bash, true, &Ending::Exited(127)), None);
         assert_eq!(shell_fallback(&words(&[BASH, "-l"]), false, &Ending::Exited(127)), None);
         assert_eq!(shell_fallback(&bash, false, &Ending::Exited(1)), None);
-        let denied = Ending::Closed { code: 1011, reason: "Permission denied".into() };
+        let denied = Ending::Closed { code: 1011, reason: "Permission denied".into(), opened: true };
         assert_eq!(shell_fallback(&bash, false, &denied), None);
     }
 }

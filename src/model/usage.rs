@@ -1,7 +1,7 @@
 //! Resource usage over time, fed by stats polls: what the live charts draw.
 
 use crate::model::series::Series;
-use nomad_api::{AllocResourceUsage, HostStats, ResourceUsage};
+use nomad_api::{AllocResourceUsage, HostCpuStats, HostStats, ResourceUsage};
 use std::collections::BTreeMap;
 
 /// Five minutes of samples.
@@ -11,14 +11,15 @@ pub const WINDOW_MS: f64 = 300_000.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageSeries {
     pub cpu: Series,
-    pub rss: Series,
+    /// The memory in use as Nomad reports it: RSS, or `Usage` where RSS is not measured.
+    pub used: Series,
     pub cache: Series,
     pub swap: Series,
 }
 
 impl Default for UsageSeries {
     fn default() -> Self {
-        UsageSeries { cpu: Series::new(WINDOW_MS), rss: Series::new(WINDOW_MS), cache: Series::new(WINDOW_MS), swap: Series::new(WINDOW_MS) }
+        UsageSeries { cpu: Series::new(WINDOW_MS), used: Series::new(WINDOW_MS), cache: Series::new(WINDOW_MS), swap: Series::new(WINDOW_MS) }
     }
 }
 
@@ -26,7 +27,7 @@ impl UsageSeries {
     /// `None`: the poll failed, a gap in every line.
     pub fn record(&mut self, t: f64, u: Option<&ResourceUsage>) {
         self.cpu.push(t, u.map(|u| u.cpu_stats.total_ticks));
-        self.rss.push(t, u.map(|u| u.memory_stats.rss as f64));
+        self.used.push(t, u.map(|u| u.memory_stats.used() as f64));
         self.cache.push(t, u.map(|u| u.memory_stats.cache as f64));
         self.swap.push(t, u.map(|u| u.memory_stats.swap as f64));
     }
@@ -72,7 +73,7 @@ impl Default for HostUsage {
 impl HostUsage {
     pub fn record(&mut self, t: f64, sample: Option<&HostStats>) {
         self.now = t;
-        let cpu = sample.filter(|s| !s.cpu.is_empty()).map(|s| s.cpu.iter().map(|c| c.total).sum::<f64>() / s.cpu.len() as f64);
+        let cpu = sample.filter(|s| !s.cpu.is_empty()).map(|s| s.cpu.iter().map(HostCpuStats::percent).sum::<f64>() / s.cpu.len() as f64);
         self.cpu.push(t, cpu);
         self.memory.push(t, sample.and_then(|s| s.memory.as_ref()).map(|m| m.used as f64));
     }
@@ -81,12 +82,13 @@ impl HostUsage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nomad_api::{HostCpuStats, TaskResourceUsage};
+    use nomad_api::{MemoryStats, TaskResourceUsage};
 
     fn usage(ticks: f64, rss: u64) -> ResourceUsage {
         let mut u = ResourceUsage::default();
         u.cpu_stats.total_ticks = ticks;
         u.memory_stats.rss = rss;
+        u.memory_stats.measured = vec!["RSS".into(), "Swap".into()];
         u
     }
 
@@ -100,19 +102,31 @@ mod tests {
         s.tasks.insert("sidecar".into(), TaskResourceUsage { resource_usage: usage(40.0, 1 << 18), ..Default::default() });
         a.record(5_000.0, Some(&s));
         assert_eq!((a.alloc.cpu.samples(), a.alloc.cpu.gaps(), a.now), (2, 1, 5_000.0));
-        assert_eq!(a.tasks["web"].rss.last(), Some((1 << 19) as f64));
+        assert_eq!(a.tasks["web"].used.last(), Some((1 << 19) as f64));
         assert_eq!(a.tasks["sidecar"].cpu.samples(), 1);
     }
 
     #[test]
-    fn host_cpu_is_the_mean_over_cores() {
-        let mut h = HostUsage::default();
-        let s = HostStats {
-            cpu: vec![HostCpuStats { total: 20.0, ..Default::default() }, HostCpuStats { total: 40.0, ..Default::default() }],
-            ..Default::default()
-        };
-        h.record(1.0, Some(&s));
-        h.record(2.0, None);
-        assert_eq!((h.cpu.max(), h.cpu.gaps(), h.memory.samples()), (30.0, 1, 0));
+    fn memory_in_use_is_usage_where_the_driver_measures_no_rss() {
+        // docker on cgroups v2 before Nomad 1.10.1 (`drivers/docker/util/stats_posix.go`).
+        let mut u = ResourceUsage::default();
+        u.memory_stats = MemoryStats { usage: 5 << 20, cache: 1 << 20, measured: vec!["Cache".into(), "Swap".into(), "Usage".into()], ..MemoryStats::default() };
+        let mut series = UsageSeries::default();
+        series.record(1.0, Some(&u));
+        assert_eq!((series.used.last(), series.cache.last()), (Some((5 << 20) as f64), Some((1 << 20) as f64)));
+    }
+
+    /// A core's busy share is `Total` up to Nomad 1.5 and `TotalPercent` from 1.6
+    /// (`client/stats/host.go`, `client/hoststats/host.go`).
+    #[test]
+    fn host_cpu_is_the_mean_over_cores_whichever_field_carries_it() {
+        let old = |v: f64| HostCpuStats { total: Some(v), ..Default::default() };
+        let new = |v: f64| HostCpuStats { total_percent: Some(v), total_ticks: Some(v * 25.0), ..Default::default() };
+        for cpu in [vec![old(20.0), old(40.0)], vec![new(20.0), new(40.0)]] {
+            let mut h = HostUsage::default();
+            h.record(1.0, Some(&HostStats { cpu, ..Default::default() }));
+            h.record(2.0, None);
+            assert_eq!((h.cpu.max(), h.cpu.gaps(), h.memory.samples()), (30.0, 1, 0));
+        }
     }
 }

@@ -95,8 +95,9 @@ fn HostUsageView(id: Memo<String>) -> impl IntoView {
                     {s.cpu.iter().map(|c| view! {
                         <div class="core" title=format!("{}: user {} system {} idle {}", c.cpu, percent(c.user), percent(c.system), percent(c.idle))>
                             <span class="muted">{c.cpu.clone()}</span>
-                            <div class="bar"><div class="fill" style=format!("width: {:.1}%", c.total.clamp(0.0, 100.0))></div></div>
-                            <span>{percent(c.total)}</span>
+                            // `Total` up to Nomad 1.5, `TotalPercent` from 1.6.
+                            <div class="bar"><div class="fill" style=format!("width: {:.1}%", c.percent().clamp(0.0, 100.0))></div></div>
+                            <span>{percent(c.percent())}</span>
                         </div>
                     }).collect_view()}
                 </div>

@@ -1,9 +1,16 @@
-//! Errors of an exec session, with Nomad's messages and codes.
+//! Errors of an exec session, with Nomad's messages and codes, and how each release ends the
+//! WebSocket after the session.
 //!
 //! Nomad attaches an HTTP-style code to each exec error (`CodedError` in command/agent, the RPC
 //! error code in client/alloc_endpoint.go); an error without one counts as 500. After the
 //! WebSocket upgrade, `toWsCode` turns 500 into close code 1011 (internal error) and anything
-//! else into 1008 (policy violation), with the message as the close reason.
+//! else into 1008 (policy violation), with the message as the close reason, unless the agent
+//! takes the error for a closed pipe or socket (`isClosedError`), or the reason does not fit a
+//! close frame: then the connection just closes. How a session that ran its command ends
+//! changed in 1.5.15, 1.6.8 and 1.7.5 ([`socket_end_after_exit`]).
+
+use nomad_api::exec::EXECUTOR_ERROR_PREFIX;
+use nomad_api::NomadVersion;
 
 /// WebSocket close code for a session that ended because the command exited.
 pub const CLOSE_NORMAL: u16 = 1000;
@@ -12,7 +19,9 @@ pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 /// WebSocket close code Nomad uses for 500 (and for errors that carry no code).
 pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 
-/// A close frame's reason may be at most 123 bytes (RFC 6455, 5.5: 125 minus the code).
+/// The longest reason a close frame holds (RFC 6455, 5.5: 125 bytes of payload, 2 of them the
+/// code). gorilla/websocket (v1.5.0 in Nomad 1.4, v1.5.3 in 1.11, `messageWriter.flushFrame`)
+/// refuses to write a longer close frame, and Nomad ignores that error: no close frame at all.
 const MAX_CLOSE_REASON: usize = 123;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +61,11 @@ pub enum ExecError {
     /// An input frame that is not JSON Nomad can decode.
     #[error("{0}")]
     MalformedFrame(String),
-    #[error("attempted to resize a non-tty session")]
+    /// `handleStdin` wraps `setTTYSize`'s error (`drivers/shared/executor/exec_utils.go`).
+    #[error("failed to resize tty: attempted to resize a non-tty session")]
     ResizeNonTty,
+    #[error("failed to resize tty: {0}")]
+    Resize(String),
     /// Reading the command's output, writing its input or resizing its terminal failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -72,10 +84,51 @@ pub struct CloseFrame {
     pub reason: String,
 }
 
-impl CloseFrame {
-    /// What Nomad sends once the command has exited and its exit frame went out.
-    pub fn normal() -> Self {
-        Self { code: CLOSE_NORMAL, reason: String::new() }
+/// How the agent ends the WebSocket once the session is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketEnd {
+    /// A close frame, then the connection closes.
+    Close(CloseFrame),
+    /// The connection closes without a close frame (gorilla's `Conn.Close`): the browser
+    /// reports 1006.
+    Drop,
+}
+
+impl SocketEnd {
+    pub fn close_frame(&self) -> Option<&CloseFrame> {
+        match self {
+            SocketEnd::Close(frame) => Some(frame),
+            SocketEnd::Drop => None,
+        }
+    }
+}
+
+/// The end after the command exited and its exit frame went out: a close `1000` without a
+/// reason up to 1.5.14, 1.6.7 and 1.7.4, and no close frame after hashicorp/nomad#19932
+/// ([`NomadVersion::exec_closes_normally_after_exit`], `command/agent/alloc_endpoint.go`).
+pub fn socket_end_after_exit(version: NomadVersion) -> SocketEnd {
+    if version.exec_closes_normally_after_exit() {
+        SocketEnd::Close(CloseFrame { code: CLOSE_NORMAL, reason: String::new() })
+    } else {
+        SocketEnd::Drop
+    }
+}
+
+/// The end after an error with `code` (an HTTP status, 500 for none) and `message`, as
+/// `execStreamImpl` ends it: none for what it takes for a closed pipe or socket
+/// ([`NomadVersion::exec_error_is_closed`]), else `toWsCode`'s close frame when the reason fits.
+pub fn socket_end_after_error(version: NomadVersion, code: u16, message: &str) -> SocketEnd {
+    if version.exec_error_is_closed(message) {
+        return SocketEnd::Drop;
+    }
+    close_with(if code == 500 { CLOSE_INTERNAL_ERROR } else { CLOSE_POLICY_VIOLATION }, message)
+}
+
+fn close_with(code: u16, reason: &str) -> SocketEnd {
+    if reason.len() > MAX_CLOSE_REASON {
+        SocketEnd::Drop
+    } else {
+        SocketEnd::Close(CloseFrame { code, reason: reason.to_string() })
     }
 }
 
@@ -97,54 +150,103 @@ impl ExecError {
             | Self::Start(_)
             | Self::MalformedFrame(_)
             | Self::ResizeNonTty
+            | Self::Resize(_)
             | Self::Io(_)
             | Self::Disconnected
             | Self::Transport(_) => 500,
         }
     }
 
-    /// The close frame to end the socket with: 1011 for code 500, 1008 otherwise, the message as
-    /// reason. `None` when the connection is already gone, as Nomad's `isClosedError` skips it.
-    pub fn close_frame(&self) -> Option<CloseFrame> {
-        if matches!(self, Self::Disconnected | Self::Transport(_)) {
-            return None;
-        }
-        let code = if self.code() == 500 { CLOSE_INTERNAL_ERROR } else { CLOSE_POLICY_VIOLATION };
-        Some(CloseFrame { code, reason: truncate_reason(self.to_string()) })
+    /// Reported by the executor, which runs the command in its own process and answers over
+    /// grpc; the rest come from the agent or the client.
+    fn is_executors(&self) -> bool {
+        matches!(self, Self::Tty(_) | Self::Start(_) | Self::ResizeNonTty | Self::Resize(_) | Self::Io(_))
     }
-}
 
-fn truncate_reason(mut reason: String) -> String {
-    if reason.len() > MAX_CLOSE_REASON {
-        let mut end = MAX_CLOSE_REASON;
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        reason.truncate(end);
+    /// An error of the command's input that Nomad reports only once the command has exited:
+    /// `handleStdin` stops reading input and leaves it on its error channel, which
+    /// `execHelper.run` returns after the exit frame.
+    pub fn after_exit(&self) -> bool {
+        matches!(self, Self::ResizeNonTty | Self::Resize(_) | Self::Io(_))
     }
-    reason
+
+    /// The error's words as Nomad's agent gets them.
+    pub fn message(&self) -> String {
+        if self.is_executors() {
+            format!("{EXECUTOR_ERROR_PREFIX}{self}")
+        } else {
+            self.to_string()
+        }
+    }
+
+    /// How the socket ends after this error. Handshake errors are closed with 1008 directly
+    /// (`readWsHandshake`'s caller); a peer that is gone is told nothing.
+    pub fn socket_end(&self, version: NomadVersion) -> SocketEnd {
+        match self {
+            Self::Disconnected | Self::Transport(_) => SocketEnd::Drop,
+            Self::HandshakeNotBool(_) | Self::Handshake(_) | Self::HandshakeVersion(_) => {
+                close_with(CLOSE_POLICY_VIOLATION, &self.message())
+            }
+            _ => socket_end_after_error(version, self.code(), &self.message()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn close_codes_follow_nomads_to_ws_code() {
-        let frame = ExecError::CommandNotPresent.close_frame();
-        assert_eq!(frame, Some(CloseFrame { code: 1008, reason: "command is not present".into() }));
-        let frame = ExecError::TaskNotRunning("web".into()).close_frame();
-        assert_eq!(frame, Some(CloseFrame { code: 1008, reason: r#"task "web" is not running."#.into() }));
-        let frame = ExecError::PermissionDenied.close_frame();
-        assert_eq!(frame, Some(CloseFrame { code: 1011, reason: "Permission denied".into() }));
-        assert_eq!(ExecError::HandshakeVersion(2).close_frame().map(|f| f.code), Some(1008));
-        assert_eq!(ExecError::Disconnected.close_frame(), None);
+    const V1_4: NomadVersion = NomadVersion::new(1, 4, 0);
+    const V1_7_0: NomadVersion = NomadVersion::new(1, 7, 0);
+    const LATEST: NomadVersion = NomadVersion::LATEST;
+
+    fn closed(code: u16, reason: &str) -> SocketEnd {
+        SocketEnd::Close(CloseFrame { code, reason: reason.into() })
     }
 
+    /// `toWsCode` in `command/agent/alloc_endpoint.go` (v1.4.0, v1.11.3).
     #[test]
-    fn long_reasons_fit_a_close_frame_on_a_char_boundary() {
-        let reason = ExecError::Start("é".repeat(100)).close_frame().map(|f| f.reason).unwrap_or_default();
-        assert!(reason.len() <= MAX_CLOSE_REASON && reason.len() > 100);
-        assert!(reason.starts_with("failed to start command: é"));
+    fn close_codes_follow_nomads_to_ws_code() {
+        assert_eq!(ExecError::CommandNotPresent.socket_end(LATEST), closed(1008, "command is not present"));
+        assert_eq!(ExecError::TaskNotRunning("web".into()).socket_end(V1_4), closed(1008, r#"task "web" is not running."#));
+        assert_eq!(ExecError::PermissionDenied.socket_end(LATEST), closed(1011, "Permission denied"));
+        assert_eq!(ExecError::HandshakeVersion(2).socket_end(LATEST), closed(1008, "unexpected handshake value: 2"));
+        assert_eq!(ExecError::Disconnected.socket_end(V1_4), SocketEnd::Drop);
+    }
+
+    /// The executor's errors come over grpc (`drivers/shared/executor/grpc_client.go`).
+    #[test]
+    fn executor_errors_carry_grpcs_words() {
+        let start = ExecError::Start(r#"exec: "nope": executable file not found in $PATH"#.into());
+        let reason = r#"rpc error: code = Unknown desc = failed to start command: exec: "nope": executable file not found in $PATH"#;
+        assert_eq!(start.socket_end(LATEST), closed(1011, reason));
+        assert_eq!(
+            ExecError::ResizeNonTty.message(),
+            "rpc error: code = Unknown desc = failed to resize tty: attempted to resize a non-tty session"
+        );
+        assert!(ExecError::ResizeNonTty.after_exit() && !start.after_exit());
+    }
+
+    /// gorilla/websocket writes no close frame longer than 125 bytes (`flushFrame`).
+    #[test]
+    fn a_reason_too_long_for_a_close_frame_leaves_none() {
+        let long = ExecError::Start("x".repeat(100));
+        assert_eq!(long.socket_end(LATEST), SocketEnd::Drop);
+        let fits = "y".repeat(MAX_CLOSE_REASON);
+        assert_eq!(socket_end_after_error(LATEST, 404, &fits), closed(1008, &fits));
+        assert_eq!(socket_end_after_error(LATEST, 404, &format!("{fits}z")), SocketEnd::Drop);
+    }
+
+    /// `isClosedError` and the normal close, before and after hashicorp/nomad#19172 and #19932.
+    #[test]
+    fn how_a_session_ends_depends_on_the_release() {
+        assert_eq!(socket_end_after_exit(V1_4), closed(1000, ""));
+        assert_eq!(socket_end_after_exit(V1_7_0), closed(1000, ""));
+        assert_eq!(socket_end_after_exit(NomadVersion::new(1, 7, 5)), SocketEnd::Drop);
+        assert_eq!(socket_end_after_exit(LATEST), SocketEnd::Drop);
+        let eof = ExecError::UnknownTask("EOF".into());
+        assert_eq!(eof.socket_end(V1_4), SocketEnd::Drop);
+        assert_eq!(eof.socket_end(V1_7_0), closed(1008, r#"unknown task name "EOF""#));
+        assert_eq!(eof.socket_end(LATEST), SocketEnd::Drop);
     }
 }

@@ -32,3 +32,18 @@ where
         }
     }
 }
+
+/// Reads frames without handling them until the peer goes away.
+pub(crate) async fn discard_input<R, E>(stream: &mut R) -> Result<Infallible, ExecError>
+where
+    R: Stream<Item = Result<String, E>> + Unpin,
+    E: Display,
+{
+    loop {
+        match stream.next().await {
+            None => return Err(ExecError::Disconnected),
+            Some(Err(e)) => return Err(ExecError::Transport(e.to_string())),
+            Some(Ok(_)) => {}
+        }
+    }
+}

@@ -9,8 +9,8 @@
 //! 2. After the upgrade: if [`handshake_required`], [`read_handshake`] gives the token.
 //! 3. Checks the token, the allocation and the task ([`ExecError::PermissionDenied`],
 //!    [`ExecError::TaskNotRunning`], ...), then calls [`run_session`].
-//! 4. Ends the socket with [`CloseFrame::normal`] after `Ok(exit code)`, or with
-//!    [`ExecError::close_frame`] after an error (none when the peer is already gone).
+//! 4. Ends the socket as the release does: [`socket_end_after_exit`] after `Ok(exit code)`,
+//!    [`ExecError::socket_end`] after an error (a close frame, or none at all).
 //!
 //! The handler maps its socket to text frames: a Close message ends the stream, Text (or Binary,
 //! as UTF-8) frames are items; outgoing frames are Text messages.
@@ -22,7 +22,10 @@ mod output;
 mod params;
 mod process;
 
-pub use error::{CloseFrame, ExecError, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
+pub use error::{
+    socket_end_after_error, socket_end_after_exit, CloseFrame, ExecError, SocketEnd, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+};
 pub use handshake::{read_handshake, HANDSHAKE_VERSION};
 pub use output::HEARTBEAT_INTERVAL;
 pub use params::{handshake_required, parse_command, parse_tty};
@@ -49,8 +52,11 @@ pub struct ExecSpec {
 /// `{"exited":true,"result":{...}}`), sends `{}` heartbeats while idle, and ends when the process
 /// exits or the peer goes away (killing the process then). Frames are JSON text.
 ///
-/// Returns the exit code once the exit frame was sent. On any error the command's process group
-/// has been killed; see [`ExecError::close_frame`] for how to end the socket.
+/// Returns the exit code once the exit frame was sent. An input error the command survives
+/// ([`ExecError::after_exit`], say a resize without a terminal) stops the input, as Nomad's
+/// `handleStdin` does, and is returned once the command has exited and the exit frame went
+/// out. On any other error the command's process group has been killed. See
+/// [`ExecError::socket_end`] for how to end the socket.
 pub async fn run_session<S, R, E>(spec: ExecSpec, mut sink: S, mut stream: R) -> Result<i32, ExecError>
 where
     S: Sink<String> + Unpin,
@@ -59,18 +65,35 @@ where
     E: Display,
 {
     let (mut process, mut input, output) = process::spawn(&spec)?;
+    let mut deferred = None;
     let result = {
         let output = output::forward_output(output, &mut process, &mut sink);
-        let input = input::forward_input(&mut stream, &mut input);
-        tokio::select! {
+        tokio::pin!(output);
+        let first = tokio::select! {
             // The command's end wins over a peer that leaves at the same moment.
             biased;
-            result = output => result,
-            Err(e) = input => Err(e),
+            result = &mut output => Ok(result),
+            Err(e) = input::forward_input(&mut stream, &mut input) => Err(e),
+        };
+        match first {
+            Ok(result) => result,
+            Err(e) if e.after_exit() => {
+                deferred = Some(e);
+                // The command runs on; the peer may still leave, and what it sends goes nowhere.
+                tokio::select! {
+                    biased;
+                    result = &mut output => result,
+                    Err(e) = input::discard_input(&mut stream) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
         }
     };
     if result.is_err() {
         process.kill().await;
     }
-    result
+    match (result, deferred) {
+        (Ok(_), Some(e)) => Err(e),
+        (result, _) => result,
+    }
 }

@@ -154,10 +154,9 @@ impl Input {
     pub fn resize(&self, size: TerminalSize) -> Result<(), ExecError> {
         match self {
             Self::Pipe(_) => Err(ExecError::ResizeNonTty),
-            Self::Pty(pty) => pty.resize(pty_process::Size::new(size.height, size.width)).map_err(|e| match e {
-                pty_process::Error::Io(e) => ExecError::Io(e),
-                other => ExecError::Io(io::Error::other(other.to_string())),
-            }),
+            Self::Pty(pty) => {
+                pty.resize(pty_process::Size::new(size.height, size.width)).map_err(|e| ExecError::Resize(e.to_string()))
+            }
         }
     }
 }

@@ -3,7 +3,8 @@
 
 mod support;
 
-use alloc_exec::{handshake_required, read_handshake, run_session, CloseFrame, ExecError};
+use alloc_exec::{handshake_required, read_handshake, run_session, socket_end_after_exit, ExecError};
+use nomad_api::NomadVersion;
 use futures::{future, SinkExt, StreamExt};
 use nomad_api::exec::{ExecStreamingInput, ExecStreamingOutput};
 use support::{spec, PATIENCE};
@@ -36,11 +37,13 @@ async fn serve_one(listener: TcpListener, command: &'static [&'static str], tty:
         Ok(token)
     };
     let result: Result<String, ExecError> = session.await;
-    let close = match &result {
-        Ok(_) => Some(CloseFrame::normal()),
-        Err(e) => e.close_frame(),
+    // As Nomad 1.4 ends it: with a close frame after the exit too.
+    let version = NomadVersion::new(1, 4, 0);
+    let end = match &result {
+        Ok(_) => socket_end_after_exit(version),
+        Err(e) => e.socket_end(version),
     };
-    if let Some(close) = close {
+    if let Some(close) = end.close_frame().cloned() {
         let frame = WsCloseFrame { code: CloseCode::from(close.code), reason: close.reason.into() };
         sink.get_mut().send(Message::Close(Some(frame))).await.ok();
     }
@@ -141,7 +144,7 @@ async fn handshake_frames_are_checked_as_nomad_does() {
     assert_eq!(read_handshake(&mut frames(&[r#"{"version":1}"#])).await.ok().as_deref(), Some(""));
     let missing_version = read_handshake(&mut frames(&["{}"])).await.err().map(|e| e.to_string());
     assert_eq!(missing_version.as_deref(), Some("unexpected handshake value: 0"));
-    let garbage = read_handshake(&mut frames(&["hello"])).await.err().and_then(|e| e.close_frame());
-    assert_eq!(garbage.map(|f| f.code), Some(1008));
+    let garbage = read_handshake(&mut frames(&["hello"])).await.err().map(|e| e.socket_end(NomadVersion::LATEST));
+    assert_eq!(garbage.as_ref().and_then(|end| end.close_frame()).map(|f| f.code), Some(1008));
     assert!(matches!(read_handshake(&mut frames(&[])).await, Err(ExecError::Disconnected)));
 }

@@ -217,13 +217,16 @@ impl AllocRunner {
         self.tasks.get(name)
     }
 
-    /// `allocRunner.LatestAllocStats`: running tasks only, summed into the allocation.
-    pub(crate) fn stats(&self) -> AllocResourceUsage {
-        let mut usage = AllocResourceUsage::default();
-        for (name, tr) in &self.tasks {
-            if let Some(u) = tr.usage() {
-                crate::stats::add_usage(&mut usage.resource_usage, &u.resource_usage);
-                usage.timestamp = usage.timestamp.max(u.timestamp);
+    /// `allocRunner.LatestAllocStats`: every task that has reported usage (only `task` when
+    /// given), summed into the allocation's (only the running ones when `running_only`, as from
+    /// Nomad 1.11.2).
+    pub(crate) fn stats(&self, task: Option<&str>, running_only: bool) -> AllocResourceUsage {
+        let mut usage = AllocResourceUsage::empty();
+        for (name, tr) in self.tasks.iter().filter(|(name, _)| task.is_none_or(|t| t == name.as_str())) {
+            if let Some((u, running)) = tr.usage() {
+                if running || !running_only {
+                    usage.add(&u);
+                }
                 usage.tasks.insert(name.clone(), u);
             }
         }

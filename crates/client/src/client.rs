@@ -183,9 +183,11 @@ impl Client {
         Ok(())
     }
 
-    /// Resource usage of the allocation's running tasks.
-    pub fn alloc_stats(&self, alloc_id: &str) -> Result<AllocResourceUsage, ClientError> {
-        Ok(self.runner(alloc_id)?.stats())
+    /// Resource usage of the allocation's tasks, or of `task` alone (a task it does not have
+    /// leaves it empty); a finished task's last sample included, summed over the running tasks
+    /// only when `running_only` (Nomad 1.11.2 and later).
+    pub fn alloc_stats(&self, alloc_id: &str, task: Option<&str>, running_only: bool) -> Result<AllocResourceUsage, ClientError> {
+        Ok(self.runner(alloc_id)?.stats(task, running_only))
     }
 
     /// Host CPU (averaged over at least the last second), memory, disk and uptime.

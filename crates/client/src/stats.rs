@@ -4,18 +4,14 @@
 use crate::events::now_nanos;
 use nomad_api::{
     CpuStats, HostCpuStats, HostDiskStats, HostMemoryStats, HostStats, MemoryStats, NanoTime, ResourceUsage,
-    TaskResourceUsage,
+    TaskResourceUsage, EXECUTOR_MEASURED_CPU, EXECUTOR_MEASURED_MEMORY,
 };
-use procfs::process::Process;
+use procfs::process::{MountInfo, Process};
 use procfs::{Current, CurrentSI, CpuInfo, KernelStats, Meminfo, Uptime};
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// What Nomad's executor fills for a process tree (`ExecutorBasicMeasured*Stats`).
-const MEASURED_CPU: [&str; 3] = ["System Mode", "User Mode", "Percent"];
-const MEASURED_MEMORY: [&str; 2] = ["RSS", "Swap"];
 
 /// Usage is averaged over at least this long, however often it is asked for (Nomad
 /// collects every second).
@@ -31,6 +27,13 @@ struct Baseline<T> {
 impl<T: Clone> Baseline<T> {
     fn new(value: T) -> Self {
         Baseline { value, at: Instant::now() }
+    }
+
+    /// Counters that held `value` `age_secs` ago.
+    fn since(value: T, age_secs: f64) -> Self {
+        let now = Instant::now();
+        let at = Duration::try_from_secs_f64(age_secs).ok().and_then(|age| now.checked_sub(age)).unwrap_or(now);
+        Baseline { value, at }
     }
 
     /// The baseline to measure `current` against and the seconds since it.
@@ -52,16 +55,18 @@ struct CpuTimes {
     system: f64,
 }
 
-/// Samples one task's process tree.
+/// Samples one task's process tree as Nomad's executor does (`pidStats` and
+/// `aggregatedResourceUsage` in `drivers/shared/executor/pid_collector.go` at 1.4,
+/// `procstats` at 1.11): each process on its own, summed into the task's usage.
 pub(crate) struct ProcessTreeSampler {
     root: i32,
-    baseline: Baseline<CpuTimes>,
+    /// Each live process's CPU counters to measure against, from when it was first seen.
+    baselines: HashMap<i32, Baseline<CpuTimes>>,
 }
 
 impl ProcessTreeSampler {
-    /// A new process, whose CPU use is counted from now.
     pub(crate) fn new(root: i32) -> Self {
-        ProcessTreeSampler { root, baseline: Baseline::new(CpuTimes::default()) }
+        ProcessTreeSampler { root, baselines: HashMap::new() }
     }
 
     pub(crate) fn sample(&mut self) -> Option<TaskResourceUsage> {
@@ -71,42 +76,47 @@ impl ProcessTreeSampler {
         }
         let tps = procfs::ticks_per_second() as f64;
         let page = procfs::page_size();
-        let (mut times, mut rss, mut swap) = (CpuTimes::default(), 0u64, 0u64);
-        for pid in pids {
-            let Ok(p) = Process::new(pid) else { continue };
-            if let Ok(stat) = p.stat() {
-                times.user += stat.utime as f64 / tps;
-                times.system += stat.stime as f64 / tps;
-                rss += stat.rss * page;
-            }
-            if let Ok(status) = p.status() {
-                swap += status.vmswap.unwrap_or(0) * 1024;
-            }
+        let uptime = Uptime::current().map(|u| u.uptime).unwrap_or(0.0);
+        let mut per_pid = BTreeMap::new();
+        let mut total = ResourceUsage::default();
+        for pid in &pids {
+            let Ok(p) = Process::new(*pid) else { continue };
+            let Ok(stat) = p.stat() else { continue };
+            let times = CpuTimes { user: stat.utime as f64 / tps, system: stat.stime as f64 / tps };
+            // A process seen for the first time is measured from its start, so that the first
+            // sample already means something (Nomad samples every second in the background).
+            let age = (uptime - stat.starttime as f64 / tps).max(0.0);
+            let baseline = self.baselines.entry(*pid).or_insert_with(|| Baseline::since(CpuTimes::default(), age));
+            let (prev, elapsed) = baseline.advance(&times);
+            let percent_of = |cur: f64, prev: f64| if elapsed > 0.0 { ((cur - prev).max(0.0) / elapsed) * 100.0 } else { 0.0 };
+            let swap = p.status().ok().and_then(|s| s.vmswap).unwrap_or(0) * 1024;
+            let (user_mode, system_mode) = (percent_of(times.user, prev.user), percent_of(times.system, prev.system));
+            let usage = ResourceUsage {
+                memory_stats: MemoryStats { rss: stat.rss * page, swap, measured: strings(&EXECUTOR_MEASURED_MEMORY), ..MemoryStats::default() },
+                cpu_stats: CpuStats {
+                    user_mode,
+                    system_mode,
+                    percent: user_mode + system_mode,
+                    measured: strings(&EXECUTOR_MEASURED_CPU),
+                    ..CpuStats::default()
+                },
+                device_stats: None,
+            };
+            total.add(&usage);
+            per_pid.insert(pid.to_string(), usage);
         }
-        let (prev, elapsed) = self.baseline.advance(&times);
-        let percent_of = |cur: f64, prev: f64| if elapsed > 0.0 { ((cur - prev).max(0.0) / elapsed) * 100.0 } else { 0.0 };
-        let user_mode = percent_of(times.user, prev.user);
-        let system_mode = percent_of(times.system, prev.system);
-        let percent = user_mode + system_mode;
-        let usage = ResourceUsage {
-            memory_stats: MemoryStats {
-                rss,
-                swap,
-                measured: MEASURED_MEMORY.iter().map(|s| s.to_string()).collect(),
-                ..MemoryStats::default()
-            },
-            cpu_stats: CpuStats {
-                user_mode,
-                system_mode,
-                percent,
-                // `TicksConsumed`: percent of one core in MHz.
-                total_ticks: percent / 100.0 * mhz_per_core(),
-                measured: MEASURED_CPU.iter().map(|s| s.to_string()).collect(),
-                ..CpuStats::default()
-            },
-        };
-        Some(TaskResourceUsage { resource_usage: usage, timestamp: NanoTime(now_nanos()), pids: None })
+        self.baselines.retain(|pid, _| pids.contains(pid));
+        // The task's `TotalTicks` (`TicksConsumed`): its percent of one core in MHz; the
+        // processes' own stay 0. The lists are the executor's, even with no process read.
+        total.cpu_stats.total_ticks = total.cpu_stats.percent / 100.0 * mhz_per_core();
+        total.cpu_stats.measured = strings(&EXECUTOR_MEASURED_CPU);
+        total.memory_stats.measured = strings(&EXECUTOR_MEASURED_MEMORY);
+        Some(TaskResourceUsage { resource_usage: total, timestamp: NanoTime(now_nanos()), pids: Some(per_pid) })
     }
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// The root and every live descendant.
@@ -132,36 +142,6 @@ fn process_tree(root: i32) -> Vec<i32> {
         i += 1;
     }
     tree
-}
-
-/// Sums task usages into the allocation's (`ResourceUsage.Add`).
-pub(crate) fn add_usage(total: &mut ResourceUsage, u: &ResourceUsage) {
-    let (m, t) = (&mut total.memory_stats, &u.memory_stats);
-    m.rss += t.rss;
-    m.cache += t.cache;
-    m.swap += t.swap;
-    m.mapped_file += t.mapped_file;
-    m.usage += t.usage;
-    m.max_usage += t.max_usage;
-    m.kernel_usage += t.kernel_usage;
-    m.kernel_max_usage += t.kernel_max_usage;
-    union(&mut m.measured, &t.measured);
-    let (c, t) = (&mut total.cpu_stats, &u.cpu_stats);
-    c.system_mode += t.system_mode;
-    c.user_mode += t.user_mode;
-    c.total_ticks += t.total_ticks;
-    c.throttled_periods += t.throttled_periods;
-    c.throttled_time += t.throttled_time;
-    c.percent += t.percent;
-    union(&mut c.measured, &t.measured);
-}
-
-fn union(into: &mut Vec<String>, from: &[String]) {
-    for s in from {
-        if !into.contains(s) {
-            into.push(s.clone());
-        }
-    }
 }
 
 /// Average clock of a core in MHz, the unit Nomad counts CPU in; read once, as Nomad
@@ -211,7 +191,9 @@ fn core_times() -> Vec<CoreTimes> {
         .collect()
 }
 
-/// Host statistics.
+/// Host statistics (`HostStatsCollector` in `client/stats/host.go` up to 1.6,
+/// `client/hoststats/host.go` from 1.7), in the newest shape: each core's busy share as
+/// `TotalPercent` and `TotalTicks`. `HostStats::as_release` gives an older release's.
 pub(crate) struct HostStatsSampler {
     baseline: Baseline<Vec<CoreTimes>>,
 }
@@ -232,28 +214,34 @@ impl HostStatsSampler {
             .map(|(i, cur)| {
                 let prev = last.get(i).copied().unwrap_or_default();
                 let delta = cur.total - prev.total;
+                // `HostCpuStatsCalculator.Calculate`: a share that is not a number, or is
+                // negative (counters that went back), is its fallback.
                 let pct = |c: f64, p: f64, fallback: f64| {
                     let v = (c - p) / delta * 100.0;
-                    if v.is_finite() { v } else { fallback }
+                    if v.is_finite() && v >= 0.0 { v } else { fallback }
                 };
-                let s = HostCpuStats {
+                let busy = pct(cur.busy, prev.busy, 0.0);
+                let ticks = busy / 100.0 * per_core_mhz;
+                ticks_consumed += ticks;
+                HostCpuStats {
                     cpu: format!("cpu{i}"),
                     user: pct(cur.user, prev.user, 0.0),
                     system: pct(cur.system, prev.system, 0.0),
                     idle: pct(cur.idle, prev.idle, 100.0),
-                    total: pct(cur.busy, prev.busy, 0.0),
-                };
-                ticks_consumed += s.total / 100.0 * per_core_mhz;
-                s
+                    total: None,
+                    total_percent: Some(busy),
+                    total_ticks: Some(ticks),
+                }
             })
             .collect();
-        let disk = disk_stats(data_dir);
         HostStats {
-            memory: memory_stats(),
+            // Zeros when unreadable, as Nomad writes them.
+            memory: Some(memory_stats().unwrap_or_default()),
             cpu,
-            disk_stats: disk.iter().cloned().collect(),
-            alloc_dir_stats: disk.map(|d| HostDiskStats { device: String::new(), mountpoint: String::new(), ..d }),
-            device_stats: Vec::new(),
+            disk_stats: partitions().iter().filter_map(|p| disk_usage(&p.mountpoint, Some(p))).collect(),
+            alloc_dir_stats: Some(disk_usage(data_dir, None).unwrap_or_default()),
+            // No device plugins: the device manager's nil list.
+            device_stats: None,
             uptime: Uptime::current().map(|u| u.uptime as u64).unwrap_or(0),
             timestamp: NanoTime(now_nanos()),
             cpu_ticks_consumed: ticks_consumed,
@@ -273,18 +261,68 @@ fn memory_stats() -> Option<HostMemoryStats> {
     })
 }
 
-/// gopsutil's `disk.Usage` of the filesystem holding `path`, named by its mount.
-fn disk_stats(path: &Path) -> Option<HostDiskStats> {
+/// A mounted filesystem, as gopsutil's `disk.Partitions(false)` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Partition {
+    device: String,
+    mountpoint: PathBuf,
+}
+
+/// gopsutil's `disk.Partitions(false)`: the mounts of init's (else this process's) mount
+/// table whose filesystem is a block-device one of `/proc/filesystems` (not `nodev`, but
+/// zfs), without those of device `none`; `/dev/mapper/` names resolved, `/dev/root` named by
+/// its block device.
+fn partitions() -> Vec<Partition> {
+    let mounts = Process::new(1)
+        .and_then(|p| p.mountinfo())
+        .or_else(|_| Process::myself().and_then(|p| p.mountinfo()));
+    let Ok(mounts) = mounts else { return Vec::new() };
+    let Ok(filesystems) = std::fs::read_to_string("/proc/filesystems") else { return Vec::new() };
+    let physical = block_filesystems(&filesystems);
+    mounts.into_iter().filter_map(|m| partition(m, &physical)).collect()
+}
+
+fn partition(mount: MountInfo, physical: &[&str]) -> Option<Partition> {
+    let device = mount.mount_source.unwrap_or_default();
+    if device == "none" || !physical.contains(&mount.fs_type.as_str()) {
+        return None;
+    }
+    let device = if device.starts_with("/dev/mapper/") {
+        std::fs::canonicalize(&device).map(|p| p.to_string_lossy().into_owned()).unwrap_or(device)
+    } else if device == "/dev/root" {
+        std::fs::read_link(format!("/sys/dev/block/{}", mount.majmin))
+            .ok()
+            .and_then(|link| link.file_name().map(|n| format!("/dev/{}", n.to_string_lossy())))
+            .unwrap_or(device)
+    } else {
+        device
+    };
+    Some(Partition { device, mountpoint: mount.mount_point })
+}
+
+/// The filesystems of `/proc/filesystems` that need a block device, and zfs.
+fn block_filesystems(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| match line.split_once('\t') {
+            Some(("nodev", fs)) => (fs.trim() == "zfs").then_some(fs.trim()),
+            Some(("", fs)) => Some(fs.trim()),
+            _ => Some(line.trim()).filter(|l| !l.is_empty() && !l.starts_with("nodev")),
+        })
+        .collect()
+}
+
+/// gopsutil's `disk.Usage` of the filesystem holding `path` (Nomad's `toDiskStats`), named
+/// after `partition` when there is one; `None` when it cannot be read (Nomad skips it).
+fn disk_usage(path: &Path, partition: Option<&Partition>) -> Option<HostDiskStats> {
     let vfs = nix::sys::statvfs::statvfs(path).ok()?;
     let frsize = vfs.fragment_size() as u64;
     let size = vfs.blocks() as u64 * frsize;
     let available = vfs.blocks_available() as u64 * frsize;
     let used = (vfs.blocks() as u64).saturating_sub(vfs.blocks_free() as u64) * frsize;
     let (inodes, inodes_free) = (vfs.files() as u64, vfs.files_free() as u64);
-    let (device, mountpoint) = mount_of(path).unwrap_or_default();
     Some(HostDiskStats {
-        device,
-        mountpoint,
+        device: partition.map(|p| p.device.clone()).unwrap_or_default(),
+        mountpoint: partition.map(|p| p.mountpoint.to_string_lossy().into_owned()).unwrap_or_default(),
         size,
         used,
         available,
@@ -301,13 +339,13 @@ fn ratio(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// The device and mount point of the deepest mount containing `path`.
-fn mount_of(path: &Path) -> Option<(String, String)> {
-    let path = path.canonicalize().ok()?;
-    let mounts = procfs::process::Process::myself().ok()?.mountinfo().ok()?;
-    mounts
-        .into_iter()
-        .filter(|m| path.starts_with(&m.mount_point))
-        .max_by_key(|m| m.mount_point.components().count())
-        .map(|m| (m.mount_source.unwrap_or_default(), m.mount_point.to_string_lossy().into_owned()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_filesystems_are_those_without_nodev_and_zfs() {
+        let text = "nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tvfat\nnodev\tzfs\nnodev\toverlay\n\txfs\n";
+        assert_eq!(block_filesystems(text), ["ext4", "vfat", "zfs", "xfs"]);
+    }
 }

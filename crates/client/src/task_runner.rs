@@ -62,6 +62,8 @@ pub(crate) struct TaskRunner {
     tracker: Mutex<RestartTracker>,
     logmon: Mutex<Option<LogMon>>,
     sampler: Mutex<Option<ProcessTreeSampler>>,
+    /// The newest sample, kept after the process exits as Nomad keeps it.
+    last_usage: Mutex<Option<TaskResourceUsage>>,
     /// Opened by the allocation once the task's lifecycle stage may start.
     may_start: watch::Sender<bool>,
     kill: watch::Sender<bool>,
@@ -114,6 +116,7 @@ impl TaskRunner {
             tracker: Mutex::new(RestartTracker::new(spec.policy, on_success)),
             logmon: Mutex::new(None),
             sampler: Mutex::new(None),
+            last_usage: Mutex::new(None),
             may_start: watch::channel(false).0,
             kill: watch::channel(false).0,
             dead: watch::channel(false).0,
@@ -319,13 +322,16 @@ impl TaskRunner {
         Ok(())
     }
 
-    /// Resource usage of the running process tree; `None` when nothing runs.
-    pub(crate) fn usage(&self) -> Option<TaskResourceUsage> {
-        let handle = lock(&self.handle).clone()?;
-        if handle.exited().is_some() {
-            return None;
+    /// `TaskRunner.LatestResourceUsage` and `IsRunning`: the process tree's usage sampled now
+    /// while it runs, else its last sample (a finished task keeps it); `None` before any.
+    pub(crate) fn usage(&self) -> Option<(TaskResourceUsage, bool)> {
+        let running = lock(&self.handle).as_ref().is_some_and(|h| h.exited().is_none());
+        if running {
+            if let Some(sample) = lock(&self.sampler).as_mut().and_then(ProcessTreeSampler::sample) {
+                *lock(&self.last_usage) = Some(sample);
+            }
         }
-        lock(&self.sampler).as_mut()?.sample()
+        lock(&self.last_usage).clone().map(|u| (u, running))
     }
 }
 

@@ -6,6 +6,17 @@
 use crate::serde_util::base64_bytes;
 use serde::{Deserialize, Serialize};
 
+/// How an error of the executor (the plugin process that runs an exec'd command for raw_exec
+/// and exec) reaches the agent and so the close frame's reason: grpc-go's status text, code
+/// `Unknown` (`drivers/shared/executor/grpc_client.go`), e.g. `rpc error: code = Unknown desc =
+/// failed to start command: ...`.
+pub const EXECUTOR_ERROR_PREFIX: &str = "rpc error: code = Unknown desc = ";
+
+/// A close reason without grpc's words in front: what the executor said.
+pub fn executor_words(reason: &str) -> &str {
+    reason.strip_prefix(EXECUTOR_ERROR_PREFIX).unwrap_or(reason)
+}
+
 /// First frame with `ws_handshake=true`: carries the token so it never appears in a URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -121,5 +132,12 @@ mod tests {
         assert_eq!(serde_json::to_string(&ExecStreamingOutput::exited(0)).unwrap(), r#"{"exited":true,"result":{}}"#);
         let hb: ExecStreamingOutput = serde_json::from_str("{}").unwrap();
         assert_eq!(hb.exit_code(), None);
+    }
+
+    #[test]
+    fn executor_errors_read_without_grpcs_words() {
+        let reason = "rpc error: code = Unknown desc = failed to start command: fork/exec /bin/bash: no such file or directory";
+        assert_eq!(executor_words(reason), "failed to start command: fork/exec /bin/bash: no such file or directory");
+        assert_eq!(executor_words("Permission denied"), "Permission denied");
     }
 }

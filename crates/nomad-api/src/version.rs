@@ -129,6 +129,83 @@ impl NomadVersion {
     pub fn node_pools(self) -> bool {
         self.at_least(1, 6, 0)
     }
+
+    /// The docker driver names `RSS` among the memory fields it measures on cgroups v2
+    /// (hashicorp/nomad#25751, 1.10.1; `drivers/docker/util/stats_posix.go`
+    /// `DockerCgroupV2MeasuredMemStats`). Before, only `Cache`, `Swap` and `Usage`.
+    pub fn docker_cgroup_v2_measures_rss(self) -> bool {
+        self.at_least(1, 10, 1)
+    }
+
+    /// `/v1/client/allocation/:id/stats` sums only running tasks into the allocation's
+    /// `ResourceUsage` and `Timestamp` (hashicorp/nomad#27317, 1.11.2;
+    /// `client/allocrunner/alloc_runner.go` `LatestAllocStats`). A finished task keeps its last
+    /// sample in `Tasks` in every release; before 1.11.2 it counted in the sum too.
+    pub fn alloc_usage_sums_running_tasks_only(self) -> bool {
+        self.at_least(1, 11, 2)
+    }
+
+    /// Once an exec command has exited and its exit frame went out, the agent sends a close
+    /// frame `1000` with no reason before it closes the connection. hashicorp/nomad#19932
+    /// (1.5.15, 1.6.8, 1.7.5 and later; `command/agent/alloc_endpoint.go` `execStreamImpl`,
+    /// `execStreamHandleError`) throws the pipe's closed error away instead, so the connection
+    /// just closes: the browser reports 1006.
+    pub fn exec_closes_normally_after_exit(self) -> bool {
+        !self.has_backport(1, [(5, 15), (6, 8), (7, 5)])
+    }
+
+    /// Whether the agent's exec stream takes an error with this message for the end of its
+    /// pipe or of the socket (`isClosedError` in `command/agent/alloc_endpoint.go`) and so ends
+    /// the connection without a close frame. Up to hashicorp/nomad#19172 (1.5.11, 1.6.4,
+    /// 1.7.0) any message containing `closed` or `EOF`; from then until #19932 (1.5.15,
+    /// 1.6.8, 1.7.5) only `close 1000`, `close 1001` and `close 1005`; after, all five.
+    pub fn exec_error_is_closed(self, message: &str) -> bool {
+        let after_19172 = self.has_backport(1, [(5, 11), (6, 4), (7, 0)]);
+        let after_19932 = self.has_backport(1, [(5, 15), (6, 8), (7, 5)]);
+        let pipe = (!after_19172 || after_19932) && ["closed", "EOF"].iter().any(|w| message.contains(w));
+        let socket = after_19172 && ["close 1000", "close 1001", "close 1005"].iter().any(|w| message.contains(w));
+        pipe || socket
+    }
+
+    /// A token that does not resolve ends an exec session with code 400 (close 1008); before
+    /// 1.7.0, without a code (close 1011) (`client/alloc_endpoint.go` `execImpl`).
+    pub fn exec_token_error_is_bad_request(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// The server refuses to forward an exec session to an allocation whose client status is
+    /// terminal (complete, failed, lost): 400 `exec not possible, client status of allocation
+    /// <id> is <status>` (1.7.0; `nomad/client_alloc_endpoint.go` `exec`).
+    pub fn exec_refuses_terminal_allocations(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// raw_exec and exec run an exec'd command in the task's working directory
+    /// (hashicorp/nomad#24249, 1.9.2; `drivers/shared/executor/executor.go` `ExecStreaming`);
+    /// before, in `/`.
+    pub fn exec_runs_in_task_dir(self) -> bool {
+        self.at_least(1, 9, 2)
+    }
+
+    /// `/v1/client/fs/logs` refuses a token that may read neither the files nor the logs with
+    /// 403; before, the client sent `Permission denied` without a code, which the agent
+    /// answers with 500 (a security fix backported to 1.4.13, 1.5.9, 1.6.2 and in 1.7.0,
+    /// hashicorp/nomad#18275; `client/fs_endpoint.go` `logs`).
+    pub fn fs_logs_denial_is_forbidden(self) -> bool {
+        self.has_backport(1, [(4, 13), (5, 9), (6, 2)])
+    }
+
+    /// Whether this release has a fix that reached each listed `(minor, patch)` of `major`:
+    /// that patch and later in its line, and every later minor line than the first listed.
+    fn has_backport<const N: usize>(self, major: u16, lines: [(u16, u16); N]) -> bool {
+        if self.major != major {
+            return self.major > major;
+        }
+        match lines.iter().find(|(minor, _)| *minor == self.minor) {
+            Some((_, patch)) => self.patch >= *patch,
+            None => lines.first().is_some_and(|(first, _)| self.minor > *first),
+        }
+    }
 }
 
 impl Default for NomadVersion {
@@ -233,5 +310,28 @@ mod tests {
         assert!(!v("1.10").rules_json_extra_keys() && v("1.11.0").rules_json_extra_keys());
         assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
+        assert!(!v("1.10.0").docker_cgroup_v2_measures_rss() && v("1.10.1").docker_cgroup_v2_measures_rss());
+        assert!(!v("1.11.1").alloc_usage_sums_running_tasks_only() && v("1.11.2").alloc_usage_sums_running_tasks_only());
+        assert!(!v("1.6.10").exec_token_error_is_bad_request() && v("1.7.0").exec_token_error_is_bad_request());
+        assert!(!v("1.9.1").exec_runs_in_task_dir() && v("1.9.2").exec_runs_in_task_dir());
+        assert!(!v("1.6.10").exec_refuses_terminal_allocations() && v("1.7.0").exec_refuses_terminal_allocations());
+        let forbidden = ["1.4.13", "1.5.9", "1.6.2", "1.7.0", "1.11.3"].map(|s| v(s).fs_logs_denial_is_forbidden());
+        let internal = ["1.4.12", "1.5.8", "1.6.1"].map(|s| v(s).fs_logs_denial_is_forbidden());
+        assert_eq!((forbidden, internal), ([true; 5], [false; 3]));
+    }
+
+    #[test]
+    fn exec_endings_follow_each_lines_backports() {
+        let v = |s: &str| s.parse::<NomadVersion>().unwrap();
+        let closes = ["1.4.0", "1.4.14", "1.5.14", "1.6.0", "1.6.7", "1.7.0", "1.7.4"];
+        let drops = ["1.5.15", "1.5.17", "1.6.8", "1.7.5", "1.8.0", "1.10.5", "1.11.3"];
+        assert!(closes.iter().all(|s| v(s).exec_closes_normally_after_exit()), "{closes:?}");
+        assert!(drops.iter().all(|s| !v(s).exec_closes_normally_after_exit()), "{drops:?}");
+        // The pipe's own words, then only the socket's codes, then both.
+        let reason = r#"unknown task name "EOF""#;
+        assert!(v("1.5.10").exec_error_is_closed(reason) && !v("1.5.10").exec_error_is_closed("websocket: close 1001 (going away)"));
+        assert!(!v("1.6.4").exec_error_is_closed(reason) && v("1.7.0").exec_error_is_closed("websocket: close 1001 (going away)"));
+        assert!(v("1.7.5").exec_error_is_closed(reason) && v("1.11.3").exec_error_is_closed("close 1005"));
+        assert!(!v("1.11.3").exec_error_is_closed("Permission denied"));
     }
 }

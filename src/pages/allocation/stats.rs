@@ -82,7 +82,8 @@ fn UsageCharts(
     let memory = Signal::derive(move || {
         series.with(|s| {
             vec![
-                Line { label: "RSS", class: "line-rss", series: s.rss.clone() },
+                // RSS, or `Usage` where the driver measures no RSS, as Nomad reports memory.
+                Line { label: "used", class: "line-rss", series: s.used.clone() },
                 Line { label: "cache", class: "line-cache", series: s.cache.clone() },
                 Line { label: "swap", class: "line-swap", series: s.swap.clone() },
             ]

@@ -3,7 +3,7 @@
 //! output has been shown. Enter after the end asks for a new session.
 
 use super::terminal::Term;
-use crate::api::exec::{Closed, CLOSE_INTERNAL_ERROR};
+use crate::api::exec::{ending_after_close, Closed, CLOSE_INTERNAL_ERROR};
 use crate::api::exec_socket::{ExecSocket, SocketEvent};
 use crate::model::exec_command::Ending;
 use crate::model::output_queue::OutputQueue;
@@ -229,13 +229,15 @@ impl Console {
                 }
             }
             SocketEvent::Malformed(e) => {
-                c.ending.get_or_insert(Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: e.to_string() });
+                c.ending.get_or_insert(Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: e.to_string(), opened: true });
             }
             // After the exit frame (whether or not its output is shown yet), the close is just
-            // the end of the socket.
-            SocketEvent::Closed(Closed { code, reason }) => {
+            // the end of the socket, whichever way Nomad ends it: 1000, or no close frame
+            // (1006) from 1.7.5 on, or the error of an input it could not handle (1011).
+            SocketEvent::Closed(closed) => {
+                // Not when the ending is already shown.
                 if !c.signals.status.get_untracked().ended() {
-                    c.ending.get_or_insert(Ending::Closed { code, reason });
+                    c.ending = Some(ending_after_close(c.ending.take(), closed));
                 }
             }
         }
@@ -263,9 +265,10 @@ impl Console {
                 let c = &mut *c;
                 let status = match &ending {
                     Ending::Exited(code) => Status::Exited(*code),
-                    Ending::Closed { code, reason } => {
-                        Status::Closed { code: *code, message: Closed { code: *code, reason: reason.clone() }.message() }
-                    }
+                    Ending::Closed { code, reason, opened } => Status::Closed {
+                        code: *code,
+                        message: Closed { code: *code, reason: reason.clone(), opened: *opened }.message(),
+                    },
                 };
                 c.signals.status.set(status);
                 c.signals.ended.set(Some(Ended { command: c.command.clone(), typed: c.typed, ending }));

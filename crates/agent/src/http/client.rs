@@ -1,6 +1,8 @@
 //! `/v1/client/*`: what the client half of the agent answers about the allocations it runs.
-//! Allocations of synthetic nodes have no client behind them: Nomad's server answers those
-//! with `No path to node`.
+//! Allocations of synthetic nodes have no client behind them: Nomad's server answers most
+//! requests for them with `No path to node`. Their stats are the exception: a synthetic node
+//! stands for a client on this host, so its host stats are this host's, and a synthetic
+//! allocation runs no process, so its usage is zero, in the shape Nomad writes.
 
 use super::allocations::unknown_allocation;
 use super::request::{empty_response, ApiRequest};
@@ -11,34 +13,59 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{AllocRestartRequest, AllocSignalRequest, GenericResponse};
+use nomad_api::{
+    docker_measured_memory, task_state, AllocRestartRequest, AllocResourceUsage, AllocSignalRequest, Allocation,
+    CpuStats, GenericResponse, MemoryStats, NanoTime, NomadVersion, ResourceUsage, TaskResourceUsage,
+    DOCKER_MEASURED_CPU,
+};
 use serde::de::DeserializeOwned;
 
-/// The node a `node_id` parameter names must be this agent's (`rpcHandlerForNode`).
-fn check_node(state: &AppState, node_id: &str) -> Result<(), ApiError> {
-    if node_id.is_empty() || node_id == state.node_id {
-        return Ok(());
-    }
+/// Where a `node_id` parameter sends a request (`rpcHandlerForNode`): this agent's own client
+/// (none given, or its own ID), or the server, which forwards to the node's client.
+fn is_local_node(state: &AppState, node_id: &str) -> bool {
+    node_id.is_empty() || node_id == state.node_id
+}
+
+/// The server's `getNodeForRpc` for a node other than this agent's: unknown, or a synthetic
+/// node, which no client connection reaches.
+fn remote_node(state: &AppState, node_id: &str) -> Result<(), ApiError> {
     match state.cluster.read().node(node_id) {
-        Some(_) => Err(ApiError::not_found(NO_NODE_CONN)),
-        None => Err(ApiError::not_found(format!("Unknown node {node_id:?}"))),
+        Some(_) => Ok(()),
+        None => Err(ApiError::internal(format!("Unknown node {node_id}"))),
     }
 }
 
-/// `GET /v1/client/stats` (node:read).
+/// `GET /v1/client/stats` (node:read), `ClientStatsRequest`. A synthetic node stands for a
+/// client on this host, so it answers with this host's stats, as this agent's own node does;
+/// an unknown node is `404 Unknown node <id>` (`command/agent/stats_endpoint.go` maps it).
 pub async fn stats(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    check_node(&state, req.get("node_id"))?;
-    if !state.authorize(req.token(), Realm::Client)?.allow_node_read() {
+    let node_id = req.get("node_id");
+    let local = is_local_node(&state, node_id);
+    // The client checks the token itself; the server (`ClientStats.Stats`) does before it
+    // looks the node up.
+    let realm = if local { Realm::Client } else { Realm::Server };
+    if !state.authorize(req.token(), realm)?.allow_node_read() {
         return Err(ApiError::permission_denied());
     }
-    req.reply(None, &state.client.host_stats())
+    if !local {
+        remote_node(&state, node_id).map_err(|e| ApiError::not_found(e.message))?;
+    }
+    req.reply(None, &state.client.host_stats().as_release(state.version))
 }
 
-/// `/v1/client/gc` (node:write): collects every terminal allocation of the client.
+/// `/v1/client/gc` (node:write): collects every terminal allocation of the client. For another
+/// node the server checks the token, then the node (`ClientAllocations.GarbageCollectAll`): an
+/// unknown one is a plain error (500), a synthetic one has no connection (404).
 pub async fn gc_all(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    check_node(&state, req.get("node_id"))?;
-    if !state.authorize(req.token(), Realm::Client)?.allow_node_write() {
+    let node_id = req.get("node_id");
+    let local = is_local_node(&state, node_id);
+    let realm = if local { Realm::Client } else { Realm::Server };
+    if !state.authorize(req.token(), realm)?.allow_node_write() {
         return Err(ApiError::permission_denied());
+    }
+    if !local {
+        remote_node(&state, node_id)?;
+        return Err(ApiError::not_found(NO_NODE_CONN));
     }
     state.client.gc_all().await?;
     Ok(empty_response(None))
@@ -77,18 +104,56 @@ pub fn authorize_alloc(state: &AppState, id: &str, req: &ApiRequest, op: &str) -
     Ok(())
 }
 
-/// `GET /v1/client/allocation/:id/stats` (namespace:read-job); `task` narrows it to one task.
+/// `GET /v1/client/allocation/:id/stats` (namespace:read-job), `Allocations.Stats`; `task`
+/// narrows it to that task, and a task the allocation does not have leaves `Tasks` empty
+/// (`LatestAllocStats` filters without checking). A synthetic allocation answers zeros.
 fn alloc_stats(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
-    authorize_alloc(state, id, req, cap::READ_JOB)?;
-    let mut usage = state.client.alloc_stats(id)?;
-    let task = req.get("task");
-    if !task.is_empty() {
-        if !usage.tasks.contains_key(task) {
-            return Err(ApiError::internal(format!("task {task:?} not in allocation")));
-        }
-        usage.tasks.retain(|name, _| name == task);
+    let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone()));
+    let (namespace, node_id) = alloc.ok_or_else(|| ApiError::not_found(unknown_allocation(id)))?;
+    let local = node_id == state.node_id;
+    let realm = if local { Realm::Client } else { Realm::Server };
+    if !state.authorize(req.token(), realm)?.allow_ns_op(&namespace, cap::READ_JOB) {
+        return Err(ApiError::permission_denied());
     }
+    let running_only = state.version.alloc_usage_sums_running_tasks_only();
+    let task = Some(req.get("task")).filter(|t| !t.is_empty());
+    let usage = if local {
+        state.client.alloc_stats(id, task, running_only)?
+    } else {
+        remote_node(state, &node_id)?;
+        let store = state.cluster.read();
+        let alloc = store.alloc(id).ok_or_else(|| ApiError::not_found(unknown_allocation(id)))?;
+        synthetic_usage(alloc, task, state.version, crate::state::store::now_nanos())
+    };
     req.reply(None, &usage)
+}
+
+/// A synthetic allocation's usage: its tasks (docker, by their job) run no process, so every
+/// number is zero; each task that has started reports, with the docker driver's `Measured`
+/// lists on cgroups v2 (`drivers/docker/util/stats_posix.go`) and no `Pids`.
+fn synthetic_usage(alloc: &Allocation, task: Option<&str>, version: NomadVersion, now: i64) -> AllocResourceUsage {
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut usage = AllocResourceUsage::empty();
+    for (name, state) in alloc.task_states.iter().filter(|(name, _)| task.is_none_or(|t| t == name.as_str())) {
+        let Some(started) = state.started_at else { continue };
+        let running = state.state == task_state::RUNNING;
+        // A finished task's last sample is from before it finished.
+        let at = if running { now } else { state.finished_at.map_or(started.0, |f| f.0) };
+        let task = TaskResourceUsage {
+            resource_usage: ResourceUsage {
+                memory_stats: MemoryStats { measured: strings(docker_measured_memory(version)), ..MemoryStats::default() },
+                cpu_stats: CpuStats { measured: strings(&DOCKER_MEASURED_CPU), ..CpuStats::default() },
+                device_stats: None,
+            },
+            timestamp: NanoTime(at),
+            pids: None,
+        };
+        if running || !version.alloc_usage_sums_running_tasks_only() {
+            usage.add(&task);
+        }
+        usage.tasks.insert(name.clone(), task);
+    }
+    usage
 }
 
 /// `decodeBody`: an empty body or bad JSON is a 400.

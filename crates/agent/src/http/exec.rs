@@ -1,7 +1,8 @@
 //! `/v1/client/allocation/:alloc_id/exec`: Nomad's exec WebSocket (the agent's `allocExec`,
 //! `readWsHandshake` and `execStreamImpl`, the client's `Allocations.exec`). The session itself
 //! is `alloc_exec::run_session`; this handler upgrades the socket as Nomad's gorilla upgrader
-//! does, finds the task, checks the ACL and ends the socket with Nomad's close frame.
+//! does, finds the task, checks the ACL and ends the socket as the chosen release does: with a
+//! close frame, or (after the exit frame from 1.5.15, 1.6.8 and 1.7.5 on) without one.
 
 use crate::acl::{cap, Realm};
 use crate::error::{ApiError, NO_NODE_CONN};
@@ -9,16 +10,17 @@ use crate::http::client;
 use crate::http::request::ApiRequest;
 use crate::AppState;
 use alloc_exec::{
-    handshake_required, parse_command, parse_tty, read_handshake, run_session, CloseFrame, ExecError, ExecSpec,
-    CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION,
+    handshake_required, parse_command, parse_tty, read_handshake, run_session, socket_end_after_error,
+    socket_end_after_exit, ExecError, ExecSpec, SocketEnd,
 };
 use axum::extract::ws::{self, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use futures::{future, SinkExt, Stream, StreamExt};
-use nomad_api::task_state;
+use futures::{future, FutureExt, SinkExt, Stream, StreamExt};
+use nomad_api::{client_status, task_state, NomadVersion};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// `allocRunner.GetTaskDriverCapabilities` for a task the allocation does not have. Nomad
@@ -184,8 +186,8 @@ fn is_challenge_key(key: &HeaderValue) -> bool {
 /// Why the command did not run or how the session failed.
 enum Refusal {
     Exec(ExecError),
-    /// An error Nomad sends that `ExecError` has no variant for, as its close frame.
-    Close(CloseFrame),
+    /// An error Nomad sends that `ExecError` has no variant for: its code and words.
+    Coded { code: u16, message: String },
 }
 
 impl From<ExecError> for Refusal {
@@ -195,25 +197,25 @@ impl From<ExecError> for Refusal {
 }
 
 impl Refusal {
-    /// Nomad closes with 1011 for an error without a code, 1008 for one with 400 or 404.
-    fn close(code: u16, reason: impl Into<String>) -> Self {
-        Refusal::Close(CloseFrame { code, reason: reason.into() })
+    fn coded(code: u16, message: impl Into<String>) -> Self {
+        Refusal::Coded { code, message: message.into() }
     }
 
-    /// A token that does not resolve: an error without a code.
-    fn unresolved(e: ApiError) -> Self {
-        Self::close(CLOSE_INTERNAL_ERROR, e.message)
+    /// A token that does not resolve: 400 from 1.7.0, no code before (`execImpl`).
+    fn unresolved(e: ApiError, version: NomadVersion) -> Self {
+        let code = if version.exec_token_error_is_bad_request() { 400 } else { 500 };
+        Self::coded(code, e.message)
     }
 
-    fn close_frame(self) -> Option<CloseFrame> {
+    fn socket_end(&self, version: NomadVersion) -> SocketEnd {
         match self {
-            Refusal::Exec(e) => e.close_frame(),
-            Refusal::Close(frame) => Some(frame),
+            Refusal::Exec(e) => e.socket_end(version),
+            Refusal::Coded { code, message } => socket_end_after_error(version, *code, message),
         }
     }
 }
 
-/// Runs the session over the socket's text frames and ends it with Nomad's close frame.
+/// Runs the session over the socket's text frames and ends it as the chosen release does.
 async fn serve(state: AppState, request: ExecRequest, socket: WebSocket) {
     let (sink, mut frames) = socket.split();
     let mut sink = sink.with(|text: String| future::ready(Ok::<_, axum::Error>(Message::text(text))));
@@ -229,19 +231,28 @@ async fn serve(state: AppState, request: ExecRequest, socket: WebSocket) {
     }
     .await;
     drop(stream);
-    let close = match result {
-        Ok(_) => Some(CloseFrame::normal()),
-        Err(refusal) => refusal.close_frame(),
+    let end = match result {
+        Ok(_) => socket_end_after_exit(state.version),
+        Err(refusal) => refusal.socket_end(state.version),
     };
-    if let Some(close) = close {
-        let frame = ws::CloseFrame { code: close.code, reason: close.reason.into() };
-        // Fails only when the peer is gone, and then there is nobody left to tell.
-        let _ = sink.get_mut().send(Message::Close(Some(frame))).await;
-        // The connection ends once the browser has answered the close (RFC 6455 §7.1.1): closing
-        // it with the browser's last frames unread makes the kernel reset it, and a proxy in
-        // between may then drop the exit and close frames, leaving the browser a bare 1006.
-        let answered = async { while let Some(Ok(_)) = frames.next().await {} };
-        let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
+    match end {
+        SocketEnd::Close(close) => {
+            let frame = ws::CloseFrame { code: close.code, reason: close.reason.into() };
+            // Fails only when the peer is gone, and then there is nobody left to tell.
+            let _ = sink.get_mut().send(Message::Close(Some(frame))).await;
+            // Nomad closes the connection at once; this agent waits for the browser's answer
+            // (RFC 6455 §7.1.1): closing it with the browser's last frames unread makes the
+            // kernel reset it, and a proxy in between may then drop the exit and close frames,
+            // leaving the browser a bare 1006.
+            let answered = async { while let Some(Ok(_)) = frames.next().await {} };
+            let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
+        }
+        SocketEnd::Drop => {
+            // gorilla's `Conn.Close`: the connection ends without a close frame. What the browser
+            // has sent meanwhile is read first (Nomad's input goroutine reads until then), so
+            // that the kernel ends the connection with a FIN rather than a reset.
+            while let Some(Some(Ok(_))) = frames.next().now_or_never() {}
+        }
     }
 }
 
@@ -266,7 +277,7 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
     let Ok(alloc_state) = state.client.alloc_state(id) else { return Err(server_refusal(state, id, token)) };
     let namespace = state.cluster.read().alloc(id).map(|a| a.namespace.clone());
     let namespace = namespace.ok_or_else(|| ExecError::UnknownAllocation(id.clone()))?;
-    let authority = state.authorize(token, Realm::Client).map_err(Refusal::unresolved)?;
+    let authority = state.authorize(token, Realm::Client).map_err(|e| Refusal::unresolved(e, state.version))?;
     if !authority.allow_ns_op(&namespace, cap::ALLOC_EXEC) {
         return Err(ExecError::PermissionDenied.into());
     }
@@ -277,8 +288,8 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
     if request.command.is_empty() {
         return Err(ExecError::CommandNotPresent.into());
     }
-    let not_found = |_| Refusal::close(CLOSE_INTERNAL_ERROR, TASK_NOT_FOUND);
-    let cwd = state.client.task_dir(id, task).map_err(not_found)?;
+    let not_found = |_| Refusal::coded(500, TASK_NOT_FOUND);
+    let task_dir = state.client.task_dir(id, task).map_err(not_found)?;
     // raw_exec runs commands without filesystem isolation: Nomad then wants alloc-node-exec too.
     if !authority.allow_ns_op(&namespace, cap::ALLOC_NODE_EXEC) {
         return Err(ExecError::PermissionDenied.into());
@@ -291,27 +302,34 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
         return Err(ExecError::TaskNotRunning(task.clone()).into());
     }
     let env = state.client.task_env(id, task).map_err(not_found)?;
+    // The executor runs the command in the task's directory from 1.9.2, in `/` before.
+    let cwd = if state.version.exec_runs_in_task_dir() { task_dir } else { PathBuf::from("/") };
     Ok(ExecSpec { command: request.command.clone(), tty: request.tty, cwd, env })
 }
 
 /// The server's `ClientAllocations.exec`, for an allocation this client does not run: after the
 /// allocation and the token are checked, only the allocation's node could run the command.
 fn server_refusal(state: &AppState, id: &str, token: &str) -> Refusal {
-    let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone()));
-    let Some((namespace, node_id)) = alloc else { return ExecError::UnknownAllocation(id.to_string()).into() };
+    let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone(), a.client_status.clone()));
+    let Some((namespace, node_id, status)) = alloc else { return ExecError::UnknownAllocation(id.to_string()).into() };
     match state.authorize(token, Realm::Server) {
-        Err(e) => return Refusal::unresolved(e),
+        // The server's own resolution error carries no code in any release.
+        Err(e) => return Refusal::coded(500, e.message),
         Ok(authority) if !authority.allow_ns_op(&namespace, cap::ALLOC_EXEC) => {
             return ExecError::PermissionDenied.into()
         }
         Ok(_) => {}
+    }
+    let terminal = [client_status::COMPLETE, client_status::FAILED, client_status::LOST].contains(&status.as_str());
+    if terminal && state.version.exec_refuses_terminal_allocations() {
+        return Refusal::coded(400, format!("exec not possible, client status of allocation {id} is {status}"));
     }
     if node_id == state.node_id {
         // Forwarded to this agent's own client, which does not have it (any more).
         return ExecError::UnknownAllocation(id.to_string()).into();
     }
     if state.cluster.read().node(&node_id).is_none() {
-        return Refusal::close(CLOSE_POLICY_VIOLATION, format!("Unknown node {node_id:?}"));
+        return Refusal::coded(400, format!("Unknown node {node_id:?}"));
     }
-    Refusal::close(CLOSE_POLICY_VIOLATION, NO_NODE_CONN)
+    Refusal::coded(404, NO_NODE_CONN)
 }

@@ -84,7 +84,13 @@ impl FsCall<'_> {
         let (state, id, req) = (self.state, self.alloc_id, self.req);
         let read_fs = authorize_alloc(state, id, req, cap::READ_FS);
         if logs && read_fs.as_ref().is_err_and(|e| *e == ApiError::permission_denied()) {
-            authorize_alloc(state, id, req, cap::READ_LOGS)?;
+            authorize_alloc(state, id, req, cap::READ_LOGS).map_err(|e| match e {
+                // Sent without a code before the fix of 1.4.13, 1.5.9 and 1.6.2.
+                e if e == ApiError::permission_denied() && !state.version.fs_logs_denial_is_forbidden() => {
+                    ApiError::internal(e.message)
+                }
+                e => e,
+            })?;
         } else {
             read_fs?;
         }
