@@ -93,7 +93,7 @@ fn HostUsageView(id: Memo<String>) -> impl IntoView {
                 <h3>"CPU per core"</h3>
                 <div class="cores" data-testid="host-cores">
                     {s.cpu.iter().map(|c| view! {
-                        <div class="core" title=format!("{}: user {} system {} idle {}", c.cpu, percent(c.user), percent(c.system), percent(c.idle))>
+                        <div class="core" data-testid="host-core" data-percent=format!("{:.2}", c.percent()) title=format!("{}: user {} system {} idle {}", c.cpu, percent(c.user), percent(c.system), percent(c.idle))>
                             <span class="muted">{c.cpu.clone()}</span>
                             // `Total` up to Nomad 1.5, `TotalPercent` from 1.6.
                             <div class="bar"><div class="fill" style=format!("width: {:.1}%", c.percent().clamp(0.0, 100.0))></div></div>
