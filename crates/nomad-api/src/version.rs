@@ -75,6 +75,36 @@ impl NomadVersion {
     pub fn node_pools(self) -> bool {
         self.at_least(1, 6, 0)
     }
+
+    /// The built-in node pools carry `NodeIdentityTTL` (24h): the field and its default came
+    /// with node identities in 1.11.0 (`nomad/structs/node_pool.go`,
+    /// `nomad/state/state_store_node_pools.go` `nodePoolInit`).
+    pub fn node_pool_identity_ttl(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `GET /v1/job/:id/submission` exists (1.6.0, `command/agent/job_endpoint.go`
+    /// `jobSubmissionCRUD`). Before, the path falls to `jobCRUD` as the job ID
+    /// `":id/submission"`, which is `404 job not found`.
+    pub fn job_submissions(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// Dynamic host volumes (1.10.0): `GET /v1/volumes` dispatches on `type` (`host`, `csi`,
+    /// anything else `404 resource not found`; `command/agent/volumes_endpoint.go`) and search
+    /// has a `host_volumes` context (`nomad/search_endpoint.go`). Before, `/v1/volumes` is
+    /// `CSIVolumesRequest`, where a `type` other than `csi` answers an empty body.
+    pub fn host_volumes(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// `Variables.List` for one namespace first requires `list` on the requested prefix,
+    /// refusing tokens without it (`handleMixedAuthEndpoint`, 1.4.0 to 1.4.2); from 1.4.3
+    /// (hashicorp/nomad 8c02c0948f, `nomad/variables_endpoint.go`) it filters the variables
+    /// instead, so such a token gets an empty list.
+    pub fn variables_list_checks_prefix(self) -> bool {
+        !self.at_least(1, 4, 3)
+    }
 }
 
 impl Default for NomadVersion {
@@ -170,6 +200,10 @@ mod tests {
         let v = |s: &str| s.parse::<NomadVersion>().unwrap();
         assert!(!v("1.10.0").token_self_is_who_am_i() && v("1.10.1").token_self_is_who_am_i());
         assert!(!v("1.5").host_cpu_total_percent() && v("1.6.0").host_cpu_total_percent());
+        assert!(!v("1.10.5").node_pool_identity_ttl() && v("1.11.0").node_pool_identity_ttl());
+        assert!(!v("1.5.17").job_submissions() && v("1.6.0").job_submissions());
+        assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
+        assert!(v("1.4.2").variables_list_checks_prefix() && !v("1.4.3").variables_list_checks_prefix());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
     }
 }
