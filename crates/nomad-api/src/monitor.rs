@@ -71,6 +71,8 @@ pub struct LogRecord {
     pub module: String,
     pub message: String,
     pub fields: Vec<(String, serde_json::Value)>,
+    /// `file:line` where it was logged, written only when asked for (`IncludeLocation`).
+    pub caller: Option<String>,
 }
 
 fn utc(nanos: i64) -> OffsetDateTime {
@@ -84,8 +86,9 @@ fn needs_quoting(value: &str) -> bool {
 
 impl LogRecord {
     /// The plain line: `2006-01-02T15:04:05.000Z [INFO]  module: message: key=value`,
-    /// newline-terminated (`logPlain`, `TimeFormat`, in UTC).
-    pub fn to_plain(&self) -> String {
+    /// newline-terminated (`logPlain`, `TimeFormat`, in UTC); with the location,
+    /// `[INFO]  file.go:12: module: ...`.
+    pub fn to_plain(&self, include_location: bool) -> String {
         let t = utc(self.unix_nanos);
         let mut line = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} ",
@@ -98,6 +101,9 @@ impl LogRecord {
             t.millisecond(),
             self.level.bracket()
         );
+        if let Some(caller) = self.caller.as_ref().filter(|_| include_location) {
+            let _ = write!(line, "{caller}: ");
+        }
         match (self.module.is_empty(), self.message.is_empty()) {
             (false, false) => {
                 let _ = write!(line, "{}: {}", self.module, self.message);
@@ -125,8 +131,8 @@ impl LogRecord {
 
     /// The JSON line (`logJSON`): `@level`, `@message`, `@module`, `@timestamp`
     /// (`TimeFormatJSON`, microseconds) and the fields, keys sorted as Go's encoder sorts a
-    /// map; newline-terminated.
-    pub fn to_json(&self) -> String {
+    /// map, and `@caller` with the location; newline-terminated.
+    pub fn to_json(&self, include_location: bool) -> String {
         let t = utc(self.unix_nanos);
         let timestamp = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
@@ -148,6 +154,9 @@ impl LogRecord {
             map.insert("@module".into(), self.module.clone().into());
         }
         map.insert("@timestamp".into(), timestamp.into());
+        if let Some(caller) = self.caller.as_ref().filter(|_| include_location) {
+            map.insert("@caller".into(), caller.clone().into());
+        }
         let mut line = serde_json::Value::Object(map).to_string();
         line.push('\n');
         line
@@ -171,6 +180,7 @@ mod tests {
                 ("empty".into(), "".into()),
                 ("code".into(), 200.into()),
             ],
+            caller: Some("agent/http.go:12".into()),
         }
     }
 
@@ -178,19 +188,24 @@ mod tests {
     #[test]
     fn plain_lines_as_hclog_writes_them() {
         assert_eq!(
-            record().to_plain(),
+            record().to_plain(false),
             "2024-05-01T10:20:30.123Z [INFO]  agent.http: request complete: method=GET path=\"/v1/jobs?namespace=*\" empty=\"\" code=200\n"
         );
         let bare = LogRecord { module: String::new(), fields: vec![], level: LogLevel::Error, ..record() };
-        assert_eq!(bare.to_plain(), "2024-05-01T10:20:30.123Z [ERROR] request complete\n");
+        assert_eq!(bare.to_plain(false), "2024-05-01T10:20:30.123Z [ERROR] request complete\n");
+        assert_eq!(bare.to_plain(true), "2024-05-01T10:20:30.123Z [ERROR] agent/http.go:12: request complete\n");
+        let info = LogRecord { fields: vec![], ..record() };
+        assert_eq!(info.to_plain(true), "2024-05-01T10:20:30.123Z [INFO]  agent/http.go:12: agent.http: request complete\n");
     }
 
     #[test]
     fn json_lines_as_hclog_writes_them() {
-        let line = record().to_json();
+        assert!(!record().to_json(false).contains("@caller"));
+        let line = record().to_json(true);
         assert!(line.ends_with('\n'));
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["@timestamp"], "2024-05-01T10:20:30.123456Z");
+        assert_eq!(v["@caller"], "agent/http.go:12");
         assert_eq!((v["@level"].as_str(), v["@module"].as_str(), v["code"].as_i64()), (Some("info"), Some("agent.http"), Some(200)));
     }
 

@@ -98,7 +98,7 @@ pub fn round_uuid_down_if_odd<'a>(prefix: &'a str, context: &str) -> &'a str {
         return prefix;
     }
     let digits = prefix.chars().filter(|c| *c != '-').count();
-    if digits % 2 == 0 {
+    if digits.is_multiple_of(2) {
         prefix
     } else {
         let last = prefix.char_indices().next_back().map_or(0, |(i, _)| i);
@@ -114,7 +114,7 @@ pub fn uuid_prefix_bytes(prefix: &str) -> Option<Vec<u8>> {
         return None;
     }
     let digits: Vec<u8> = prefix.bytes().filter(|b| *b != b'-').collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits.chunks(2).map(|pair| std::str::from_utf8(pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect()

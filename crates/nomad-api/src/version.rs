@@ -90,6 +90,18 @@ impl NomadVersion {
         self.at_least(1, 6, 0)
     }
 
+    /// Job versions can be tagged, and `GET /v1/job/:id/versions` reads `diff_tag` and
+    /// `diff_version` (1.9.0, `command/agent/job_endpoint.go` `jobVersions`).
+    pub fn job_version_tags(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// `/v1/agent/monitor` reads `log_include_location` (1.6.3, hashicorp/nomad 04ac878c89,
+    /// `command/agent/agent_endpoint.go` `AgentMonitor`); before, the parameter is ignored.
+    pub fn monitor_include_location(self) -> bool {
+        self.at_least(1, 6, 3)
+    }
+
     /// Dynamic host volumes (1.10.0): `GET /v1/volumes` dispatches on `type` (`host`, `csi`,
     /// anything else `404 resource not found`; `command/agent/volumes_endpoint.go`) and search
     /// has a `host_volumes` context (`nomad/search_endpoint.go`). Before, `/v1/volumes` is
@@ -203,6 +215,8 @@ mod tests {
         assert!(!v("1.10.5").node_pool_identity_ttl() && v("1.11.0").node_pool_identity_ttl());
         assert!(!v("1.5.17").job_submissions() && v("1.6.0").job_submissions());
         assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
+        assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
+        assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());
         assert!(v("1.4.2").variables_list_checks_prefix() && !v("1.4.3").variables_list_checks_prefix());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
     }

@@ -8,12 +8,23 @@ pub mod client;
 pub mod cluster;
 pub mod compression;
 pub mod cors;
+pub mod deployments;
+pub mod evaluations;
 pub mod exec;
 pub mod fs;
+pub mod job_subresources;
 pub mod jobs;
+pub mod listing;
 pub mod meta;
+pub mod monitor;
+pub mod node_pools;
 pub mod nodes;
+pub mod operator;
 pub mod request;
+pub mod search;
+pub mod status;
+pub mod variables;
+pub mod volumes;
 
 use crate::AppState;
 use axum::http::StatusCode;
@@ -29,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/client/fs/", any(fs::fs))
         .route("/v1/client/fs/{*rest}", any(fs::fs))
         .route("/v1/client/allocation/{*rest}", any(exec::client_allocation))
+        .route("/v1/vars", any(variables::list))
         .layer(axum::middleware::from_fn(cors::cors));
     Router::new()
         .route("/v1/agent/self", any(agent::agent_self))
@@ -45,11 +57,26 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/job/", any(jobs::specific_root))
         .route("/v1/job/{*rest}", any(jobs::specific))
         .route("/v1/nodes", any(nodes::list))
+        .route("/v1/node/pools", any(node_pools::pools))
+        .route("/v1/node/pool/", any(node_pools::specific_root))
+        .route("/v1/node/pool/{*rest}", any(node_pools::specific))
         .route("/v1/node/", any(nodes::specific_root))
         .route("/v1/node/{*rest}", any(nodes::specific))
         .route("/v1/regions", any(cluster::regions))
         .route("/v1/namespaces", any(cluster::namespaces))
         .route("/v1/status/leader", any(cluster::leader))
+        .route("/v1/status/peers", any(status::peers))
+        .route("/v1/evaluations", any(evaluations::list))
+        .route("/v1/evaluation/", any(evaluations::specific_root))
+        .route("/v1/evaluation/{*rest}", any(evaluations::specific))
+        .route("/v1/deployments", any(deployments::list))
+        .route("/v1/deployment/", any(deployments::specific_root))
+        .route("/v1/deployment/{*rest}", any(deployments::specific))
+        .route("/v1/search", any(search::prefix))
+        .route("/v1/search/fuzzy", any(search::fuzzy))
+        .route("/v1/volumes", any(volumes::list))
+        .route("/v1/agent/monitor", any(monitor::monitor))
+        .route("/v1/operator/license", any(operator::license))
         .route("/v1/acl/token/self", any(cluster::token_self))
         .route("/v1/acl/policy/{name}", any(cluster::policy))
         .merge(cors_routes)
