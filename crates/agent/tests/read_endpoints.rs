@@ -337,7 +337,7 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     let r = t.send(Method::PUT, "/v1/search", Some(&s.readonly), Some(&format!(r#"{{"Prefix":"{prefix}","Context":"allocs"}}"#))).await;
     let found: SearchResponse = r.json();
     assert_eq!(found.matches["allocs"], Some(vec![ids[0].clone()]));
-    assert_eq!(found.truncations["allocs"], false);
+    assert!(!found.truncations["allocs"]);
     let jobs: Value = t.send(Method::PUT, "/v1/search", Some(&s.management), Some(r#"{"Prefix":"web","Context":"all"}"#)).await.json();
     assert_eq!(jobs["Matches"]["jobs"], json!(["webapp"]));
     assert_eq!(jobs["Matches"]["namespaces"], Value::Null);
