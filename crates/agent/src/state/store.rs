@@ -64,6 +64,9 @@ pub struct Store {
     /// `job_version`: the last [`JOB_TRACKED_VERSIONS`] versions of each job, as each was last
     /// written (status changes included), by version.
     pub(super) versions: BTreeMap<JobKey, BTreeMap<u64, Job>>,
+    /// The number of evaluations at which the next collection runs: [`MAX_EVALS`], or more
+    /// when the last one could not get below it (live allocations point to them all).
+    pub(super) collect_evals_at: usize,
 }
 
 pub fn now_nanos() -> i64 {
@@ -345,7 +348,7 @@ impl Txn<'_> {
         eval.modify_time = self.now;
         self.store.evals.insert(eval.id.clone(), eval);
         self.touch(Table::Evals);
-        if self.store.evals.len() > MAX_EVALS {
+        if self.store.evals.len() > self.store.collect_evals_at.max(MAX_EVALS) {
             self.collect_evals();
         }
     }
@@ -369,6 +372,7 @@ impl Txn<'_> {
         for id in doomed {
             self.store.evals.remove(&id);
         }
+        self.store.collect_evals_at = (self.store.evals.len() + MAX_EVALS / 4).max(MAX_EVALS);
     }
 
     /// Registers a node, or updates one as its client re-registers (`upsertNodeTxn`): an
@@ -423,5 +427,44 @@ impl Txn<'_> {
             self.put_job_version(&job);
             self.touch(Table::Jobs);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobspec::{group, job, shell_task};
+    use crate::state::scheduler;
+
+    fn store_with_node() -> (Store, Node) {
+        let mut store = Store::default();
+        let node = crate::node::synthetic_node(1, "dc1", nomad_api::NomadVersion::LATEST, 1);
+        let mut txn = store.begin();
+        txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() });
+        txn.upsert_node(node.clone());
+        txn.commit();
+        (store, node)
+    }
+
+    /// Evaluations stay bounded, and the one a running allocation was placed by stays.
+    #[test]
+    fn old_evaluations_are_collected() {
+        let (mut store, node) = store_with_node();
+        let mut last = None;
+        for n in 0..MAX_EVALS + 10 {
+            let mut txn = store.begin();
+            let web = job("web", "default", "service", vec![group("web", 1, vec![shell_task("s", &format!("sleep {n}"), 10, 8)])]);
+            last = Some(scheduler::register(&mut txn, web, std::slice::from_ref(&node)));
+            txn.commit();
+        }
+        let last = last.unwrap();
+        assert!(store.evals().count() <= MAX_EVALS, "{}", store.evals().count());
+        assert!(store.eval(&last.eval_id).is_some());
+        let live = store.alloc(&last.alloc_ids[0]).unwrap();
+        assert!(store.eval(&live.eval_id).is_some());
+        // nomad/state/state_store.go upsertJobVersion: the last six versions.
+        let versions: Vec<u64> = store.job_versions("default", "web").map(|j| j.version).collect();
+        let newest = (MAX_EVALS + 9) as u64;
+        assert_eq!(versions, (newest - 5..=newest).rev().collect::<Vec<_>>());
     }
 }
