@@ -86,6 +86,15 @@ async fn evaluations_are_those_the_scheduler_completed() {
     let prefix = &eval_id[..4];
     let by_prefix: Vec<Evaluation> = t.get(&format!("/v1/evaluations?prefix={prefix}")).await.json();
     assert!(by_prefix.iter().all(|e| e.id.starts_with(prefix)) && !by_prefix.is_empty());
+    // `filter` (go-bexpr), as the web UI's evaluations page sends it.
+    let filter = |expr: &str| format!("/v1/evaluations?filter={}", nomad_api::query::encode(expr));
+    let stops: Vec<Evaluation> = t.get(&filter(r#"TriggeredBy contains "deregister" and NodeID is empty"#)).await.json();
+    assert_eq!(stops.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [all[1].id.as_str()]);
+    let bad = t.get(&filter("Status ==")).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().starts_with("failed to create result paginator: failed to read filter expression: "), "{}", bad.text());
+    let both = t.get(&format!("{}&job=web", filter(r#"Status == "complete""#))).await;
+    assert_eq!((both.status, both.text().as_str()), (400, "Filter expression cannot be used with other filter parameters"));
     let odd = t.get("/v1/evaluations?prefix=abc").await;
     assert_eq!((odd.status, odd.text().as_str()), (500, "eval lookup failed: index error: Input (without hyphens) must be even length"));
     // Deleting needs the eval broker paused, which it never is here (Eval.Delete).

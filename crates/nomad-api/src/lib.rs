@@ -12,6 +12,7 @@ pub mod deployment;
 pub mod duration;
 pub mod eval;
 pub mod exec;
+pub mod filter;
 pub mod fs;
 pub mod job;
 pub mod monitor;

@@ -37,6 +37,10 @@ async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiE
     if !authority.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
     }
+    // `structs.ErrIncompatibleFiltering`.
+    if paging.filter.is_some() && !(job.is_empty() && status.is_empty()) {
+        return Err(ApiError::bad_request("Filter expression cannot be used with other filter parameters"));
+    }
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Evals)).await;
     let store = state.cluster.read();
     let index = store.table_index(Table::Evals);
@@ -60,7 +64,7 @@ async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiE
         if paging.reverse {
             matching.reverse();
         }
-        paging.page(matching, |e, t| id_token(&e.id, t), select)
+        paging.page(matching, |e, t| id_token(&e.id, t), select)?
     } else {
         let mut ordered: Vec<&Evaluation> =
             store.evals().filter(wanted).collect();
@@ -68,7 +72,7 @@ async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiE
         if paging.reverse {
             ordered.reverse();
         }
-        paging.page(ordered, |e, t| create_index_token(e.create_index, &e.id, t), select)
+        paging.page(ordered, |e, t| create_index_token(e.create_index, &e.id, t), select)?
     };
     let response = req.reply(Some(QueryMeta::Query { index }), &evals)?;
     Ok(with_next_token(response, &next_token))

@@ -1,54 +1,62 @@
 //! What the read endpoints added for clients of Nomad 1.6+ share: Nomad's result paginator
-//! (`nomad/state/paginator`: `per_page`, `next_token`, `reverse`), the `X-Nomad-NextToken`
-//! header, and the ACL answers for the policy blocks this agent's tokens never carry.
+//! (`nomad/state/paginator`: `per_page`, `next_token`, `reverse`, `filter`), the
+//! `X-Nomad-NextToken` header, and the ACL answers for the policy blocks this agent's tokens
+//! never carry.
 
 use super::request::ApiRequest;
 use crate::acl::Authority;
 use crate::error::ApiError;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use nomad_api::filter::Filter;
+use serde::Serialize;
 use std::cmp::Ordering;
 
 /// `X-Nomad-NextToken`, set by `setMeta` when a page is not the last.
 pub const HEADER_NEXT_TOKEN: &str = "X-Nomad-NextToken";
 
 /// The paging options of `structs.QueryOptions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Paging {
     /// `per_page`; 0 is no limit.
     pub per_page: i32,
     pub next_token: String,
     /// `reverse=true` (any other value is false).
     pub reverse: bool,
+    /// `filter`, parsed.
+    pub filter: Option<Filter>,
 }
 
 impl Paging {
-    /// `parsePagination` and `parseReverse` (`per_page` was already checked to be a number
-    /// by `ApiRequest::query_options`). A `filter` expression is refused: this agent does not
-    /// evaluate go-bexpr, and answering as if there were none would be wrong.
+    /// `parsePagination`, `parseFilter` and `parseReverse` (`per_page` was already checked
+    /// to be a number by `ApiRequest::query_options`); a filter that does not parse is the
+    /// paginator's 400.
     pub fn of(req: &ApiRequest) -> Result<Paging, ApiError> {
-        if !req.get("filter").is_empty() {
-            return Err(ApiError::bad_request(
-                "failed to create result paginator: failed to read filter expression: filter expressions are not evaluated by this agent",
-            ));
-        }
+        let filter = match req.get("filter") {
+            "" => None,
+            text => Some(Filter::parse(text).map_err(|e| {
+                ApiError::bad_request(format!("failed to create result paginator: failed to read filter expression: {e}"))
+            })?),
+        };
         Ok(Paging {
             per_page: req.get("per_page").parse().unwrap_or(0),
             next_token: req.get("next_token").to_string(),
             reverse: req.get("reverse") == "true",
+            filter,
         })
     }
 
     /// `Paginator.Page` over `items` in index order (already reversed when `reverse`):
-    /// items before the `next_token` are skipped, then those the selector refuses; past
-    /// `per_page` items the next one's token is the next page's. `token` gives an item's
-    /// token and how it compares with the target token.
-    pub fn page<T>(
+    /// items before the `next_token` are skipped, then those the filter or the selector
+    /// refuse; past `per_page` items the next one's token is the next page's. `token` gives
+    /// an item's token and how it compares with the target token; the filter reads an item
+    /// as it is written in JSON.
+    pub fn page<T: Serialize>(
         &self,
         items: impl IntoIterator<Item = T>,
         token: impl Fn(&T, &str) -> (String, Ordering),
         select: impl Fn(&T) -> bool,
-    ) -> (Vec<T>, String) {
+    ) -> Result<(Vec<T>, String), ApiError> {
         let mut found = self.next_token.is_empty();
         let mut out = Vec::new();
         let mut count: i64 = 0;
@@ -58,17 +66,26 @@ impl Paging {
             if !found && passed {
                 continue;
             }
+            if let Some(filter) = &self.filter {
+                let datum = serde_json::to_value(&item).map_err(|e| ApiError::internal(e.to_string()))?;
+                let allowed = filter
+                    .matches(&datum)
+                    .map_err(|e| ApiError::bad_request(format!("failed to read result page: {e}")))?;
+                if !allowed {
+                    continue;
+                }
+            }
             if !select(&item) {
                 continue;
             }
             found = true;
             count += 1;
             if self.per_page != 0 && count > i64::from(self.per_page) {
-                return (out, item_token);
+                return Ok((out, item_token));
             }
             out.push(item);
         }
-        (out, String::new())
+        Ok((out, String::new()))
     }
 }
 
@@ -148,14 +165,19 @@ mod tests {
     #[test]
     fn pages_as_nomads_paginator() {
         let ids = ["a", "b", "c", "d", "e"];
-        let paging = |per_page, next: &str, reverse| Paging { per_page, next_token: next.into(), reverse };
+        let paging = |per_page, next: &str, reverse| Paging { per_page, next_token: next.into(), reverse, filter: None };
         let tok = |s: &&str, t: &str| id_token(s, t);
-        assert_eq!(paging(2, "", false).page(ids, tok, |_| true), (vec!["a", "b"], "c".to_string()));
-        assert_eq!(paging(2, "c", false).page(ids, tok, |_| true), (vec!["c", "d"], "e".to_string()));
-        assert_eq!(paging(2, "e", false).page(ids, tok, |_| true), (vec!["e"], String::new()));
-        assert_eq!(paging(0, "", false).page(ids, tok, |s| *s != "b").0, ["a", "c", "d", "e"]);
+        assert_eq!(paging(2, "", false).page(ids, tok, |_| true).unwrap(), (vec!["a", "b"], "c".to_string()));
+        assert_eq!(paging(2, "c", false).page(ids, tok, |_| true).unwrap(), (vec!["c", "d"], "e".to_string()));
+        assert_eq!(paging(2, "e", false).page(ids, tok, |_| true).unwrap(), (vec!["e"], String::new()));
+        assert_eq!(paging(0, "", false).page(ids, tok, |s| *s != "b").unwrap().0, ["a", "c", "d", "e"]);
         let rev = ["e", "d", "c", "b", "a"];
-        assert_eq!(paging(2, "c", true).page(rev, tok, |_| true), (vec!["c", "b"], "a".to_string()));
+        assert_eq!(paging(2, "c", true).page(rev, tok, |_| true).unwrap(), (vec!["c", "b"], "a".to_string()));
+        // The filter reads each item's JSON; a page counts only what passes it.
+        let records = [serde_json::json!({"ID": "a", "N": 1}), serde_json::json!({"ID": "b", "N": 2}), serde_json::json!({"ID": "c", "N": 3})];
+        let filtered = Paging { per_page: 1, filter: Some(Filter::parse("N != 1").unwrap()), ..Paging::default() };
+        let (page, next) = filtered.page(&records, |r, t| id_token(r["ID"].as_str().unwrap(), t), |_| true).unwrap();
+        assert_eq!((page.len(), page[0]["ID"].as_str(), next.as_str()), (1, Some("b"), "c"));
         assert_eq!(create_index_token(12, "x", "9.z").1, Ordering::Greater);
         assert_eq!(create_index_token(12, "a", "12.b"), ("12.a".to_string(), Ordering::Less));
     }

@@ -50,7 +50,7 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     if paging.reverse {
         pools.reverse();
     }
-    let (pools, next_token) = paging.page(pools, |p, t| id_token(&p.name, t), |_| allow_pool_read(&authority));
+    let (pools, next_token) = paging.page(pools, |p, t| id_token(&p.name, t), |_| allow_pool_read(&authority))?;
     let response = req.reply(Some(QueryMeta::Query { index: BUILT_IN_POOLS_INDEX }), &pools)?;
     Ok(with_next_token(response, &next_token))
 }
@@ -118,7 +118,7 @@ async fn nodes(state: &AppState, name: &str, req: &ApiRequest) -> Result<Respons
     let store = state.cluster.read();
     let index = index_of(&store);
     let in_pool = |n: &&nomad_api::Node| exists && (name == NODE_POOL_ALL || n.node_pool == name);
-    let (nodes, next_token) = paging.page(store.nodes().filter(in_pool), |n, t| id_token(&n.id, t), |_| true);
+    let (nodes, next_token) = paging.page(store.nodes().filter(in_pool), |n, t| id_token(&n.id, t), |_| true)?;
     let stubs: Vec<NodeListStub> = nodes.into_iter().map(|n| stub(n, fields)).collect();
     let response = req.reply(Some(QueryMeta::Query { index }), &stubs)?;
     Ok(with_next_token(response, &next_token))
