@@ -354,6 +354,27 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     denied(&t.send(Method::PUT, "/v1/search", None, Some(r#"{"Prefix":"a","Context":"nodes"}"#)).await);
 }
 
+/// CVE-2023-3300 (hashicorp/nomad a8789d3872, in 1.4.11, 1.5.7, 1.6.0): before it, search
+/// offered variables to read-job and plugins to anyone, and refused a token with no rights
+/// whatever the context (nomad/search_endpoint.go at v1.5.6 and v1.5.7).
+#[tokio::test]
+async fn search_acls_before_and_after_the_plugin_and_variable_fix() {
+    for (version, fixed) in [("1.5.6", false), ("1.5.7", true)] {
+        let t = TestAgent::start_with(|c| {
+            c.acl = true;
+            c.nomad_version = version.parse().unwrap();
+        })
+        .await;
+        let s = t.agent.acl_secrets().unwrap();
+        let r = t.send(Method::PUT, "/v1/search", Some(&s.readonly), Some(r#"{"Prefix":"ab","Context":"all"}"#)).await;
+        let found: Value = r.json();
+        let truncated = keys(&found["Truncations"]);
+        assert_eq!((truncated.contains(&"vars"), truncated.contains(&"plugins")), (!fixed, !fixed), "{version}: {truncated:?}");
+        let anon = t.send(Method::PUT, "/v1/search", None, Some(r#"{"Prefix":"ab","Context":"all"}"#)).await;
+        assert_eq!(anon.status, if fixed { 200 } else { 403 }, "{version}");
+    }
+}
+
 /// command/agent/variable_endpoint.go VariablesListRequest, nomad/variables_endpoint.go List
 /// (v1.4.0 refused tokens without `list` on the prefix; v1.4.3 filters instead).
 #[tokio::test]

@@ -96,6 +96,20 @@ impl NomadVersion {
         self.at_least(1, 9, 0)
     }
 
+    /// Search checks `plugin` and `variables` rules for those contexts, and refuses a
+    /// context only by its own rule (CVE-2023-3300, hashicorp/nomad a8789d3872, fixed in
+    /// 1.4.11, 1.5.7 and 1.6.0; `nomad/search_endpoint.go` `sufficientSearchPerms`,
+    /// `filteredSearchContexts`). Before, plugins were open to any token, variables were
+    /// searched with read-job, and a token with no node, namespace or read-job rights was
+    /// refused whatever the context.
+    pub fn search_checks_plugin_and_variable_rules(self) -> bool {
+        match (self.major, self.minor) {
+            (1, 4) => self.patch >= 11,
+            (1, 5) => self.patch >= 7,
+            _ => self.at_least(1, 6, 0),
+        }
+    }
+
     /// `/v1/agent/monitor` reads `log_include_location` (1.6.3, hashicorp/nomad 04ac878c89,
     /// `command/agent/agent_endpoint.go` `AgentMonitor`); before, the parameter is ignored.
     pub fn monitor_include_location(self) -> bool {
@@ -217,6 +231,8 @@ mod tests {
         assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
         assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
         assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());
+        let fixed = |s: &str| v(s).search_checks_plugin_and_variable_rules();
+        assert!(!fixed("1.4.10") && fixed("1.4.11") && !fixed("1.5.6") && fixed("1.5.7") && fixed("1.6.0") && fixed("1.11"));
         assert!(v("1.4.2").variables_list_checks_prefix() && !v("1.4.3").variables_list_checks_prefix());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
     }

@@ -29,12 +29,13 @@ pub const DEPLOYMENT_TABLE_INDEX: u64 = 0;
 pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
-    Paging::of(&req)?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     if !authority.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
     }
+    // The paginator reads the filter after the ACL checks.
+    Paging::of(&req)?;
     if !opts.prefix.is_empty() {
         // `DeploymentsByIDPrefix` over the UUID index: go-memdb's error, unwrapped.
         super::allocations::check_uuid_prefix(&opts.prefix, "deployment").map_err(|e| {

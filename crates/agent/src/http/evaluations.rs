@@ -30,13 +30,13 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest, body: Bytes) -
 /// (`*`) all by create index; `job` and `status` filter; paginated.
 async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
-    let paging = Paging::of(req)?;
     let (job, status) = (req.get("job").to_string(), req.get("status").to_string());
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     if !authority.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
     }
+    let paging = Paging::of(req)?;
     // `structs.ErrIncompatibleFiltering`.
     if paging.filter.is_some() && !(job.is_empty() && status.is_empty()) {
         return Err(ApiError::bad_request("Filter expression cannot be used with other filter parameters"));

@@ -41,9 +41,9 @@ pub async fn pools(State(state): State<AppState>, req: ApiRequest) -> Result<Res
 /// node pools table's index floored to 1.
 async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
-    let paging = Paging::of(req)?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
+    let paging = Paging::of(req)?;
     wait_past_index(&state.cluster, &opts, |_| BUILT_IN_POOLS_INDEX).await;
     let mut pools: Vec<NodePool> =
         NodePool::built_in(state.version).into_iter().filter(|p| p.name.starts_with(&opts.prefix)).collect();
@@ -99,7 +99,6 @@ async fn get(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response,
 async fn nodes(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
-    let paging = Paging::of(req)?;
     let field = |key: &str| {
         req.bool_param(key).map_err(|e| ApiError::bad_request(format!("Failed to parse node list fields: {}", e.message)))
     };
@@ -112,6 +111,7 @@ async fn nodes(state: &AppState, name: &str, req: &ApiRequest) -> Result<Respons
     if !(authority.allow_node_read() && allow_pool_read(&authority)) {
         return Err(ApiError::permission_denied());
     }
+    let paging = Paging::of(req)?;
     let exists = NodePool::built_in(state.version).iter().any(|p| p.name == name);
     let index_of = |s: &crate::state::Store| if exists { s.table_index(Table::Nodes).max(1) } else { 0 };
     wait_past_index(&state.cluster, &opts, index_of).await;

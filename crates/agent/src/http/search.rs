@@ -130,7 +130,7 @@ pub async fn prefix(State(state): State<AppState>, req: ApiRequest, body: Bytes)
     state.check_region(&args.region)?;
     let authority = state.authorize(&args.token, Realm::Server)?;
     let ns = args.namespace.as_str();
-    if !sufficient_perms(&authority, ns, &args.context) {
+    if !sufficient_perms(&authority, state.version, ns, &args.context) {
         return Err(ApiError::permission_denied());
     }
     let store = state.cluster.read();
@@ -158,7 +158,7 @@ pub async fn fuzzy(State(state): State<AppState>, req: ApiRequest, body: Bytes) 
     let authority = state.authorize(&args.token, Realm::Server)?;
     let ns = args.namespace.as_str();
     let wildcard = ns == ALL_NAMESPACES;
-    if !wildcard && !sufficient_perms(&authority, ns, &args.context) {
+    if !wildcard && !sufficient_perms(&authority, state.version, ns, &args.context) {
         return Err(ApiError::permission_denied());
     }
     let config = SearchConfig::default();
@@ -215,17 +215,30 @@ fn volume_read(authority: &Authority, ns: &str) -> bool {
 }
 
 /// `sufficientSearchPerms`: refuses a context the token can read nothing of.
-fn sufficient_perms(authority: &Authority, ns: &str, context: &str) -> bool {
+fn sufficient_perms(authority: &Authority, version: NomadVersion, ns: &str, context: &str) -> bool {
     if allows_unruled(authority) {
         return true;
+    }
+    let job_read = authority.allow_ns_op(ns, cap::READ_JOB);
+    if !version.search_checks_plugin_and_variable_rules() {
+        // Before the fix: any right at all, then the context's own.
+        if !authority.allow_node_read() && !authority.allow_namespace(ns) && !job_read {
+            return false;
+        }
+        return match context {
+            ctx::NODES => authority.allow_node_read(),
+            ctx::NAMESPACES => authority.allow_namespace(ns),
+            ctx::ALLOCS | ctx::DEPLOYMENTS | ctx::EVALS | ctx::JOBS => job_read,
+            ctx::VOLUMES => volume_read(authority, ns),
+            ctx::VARIABLES => false,
+            _ => true,
+        };
     }
     match context {
         ctx::NODES => authority.allow_node_read(),
         ctx::NODE_POOLS | ctx::VARIABLES | ctx::PLUGINS | ctx::QUOTAS => false,
         ctx::NAMESPACES => authority.allow_namespace(ns),
-        ctx::ALLOCS | ctx::DEPLOYMENTS | ctx::EVALS | ctx::JOBS | ctx::SCALING_POLICIES | ctx::RECOMMENDATIONS => {
-            authority.allow_ns_op(ns, cap::READ_JOB)
-        }
+        ctx::ALLOCS | ctx::DEPLOYMENTS | ctx::EVALS | ctx::JOBS | ctx::SCALING_POLICIES | ctx::RECOMMENDATIONS => job_read,
         ctx::VOLUMES => volume_read(authority, ns),
         ctx::HOST_VOLUMES => authority.allow_ns_op(ns, HOST_VOLUME_READ),
         _ => true,
@@ -239,9 +252,13 @@ fn filtered_contexts(authority: &Authority, version: NomadVersion, ns: &str, con
         return desired;
     }
     let job_read = authority.allow_ns_op(ns, cap::READ_JOB);
+    let fixed = version.search_checks_plugin_and_variable_rules();
     desired
         .into_iter()
         .filter(|c| match c.as_str() {
+            // Before the fix, variables went with read-job and plugins were open.
+            ctx::VARIABLES if !fixed => job_read,
+            ctx::PLUGINS if !fixed => true,
             ctx::ALLOCS | ctx::JOBS | ctx::EVALS | ctx::DEPLOYMENTS => job_read,
             ctx::SCALING_POLICIES => job_read || authority.allow_ns_op(ns, cap::LIST_SCALING_POLICIES),
             ctx::NAMESPACES => authority.allow_namespace(ns),

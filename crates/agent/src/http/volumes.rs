@@ -51,7 +51,6 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
 /// in the namespace.
 async fn csi(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
-    Paging::of(req)?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     let allowed = [cap::CSI_LIST_VOLUME, cap::CSI_READ_VOLUME, cap::CSI_MOUNT_VOLUME, cap::LIST_JOBS]
@@ -60,6 +59,7 @@ async fn csi(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     if !allowed {
         return Err(ApiError::permission_denied());
     }
+    Paging::of(req)?;
     wait_past_index(&state.cluster, &opts, |_| CSI_VOLUMES_INDEX).await;
     req.reply(Some(QueryMeta::Query { index: CSI_VOLUMES_INDEX }), &Vec::<serde_json::Value>::new())
 }
@@ -68,9 +68,9 @@ async fn csi(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
 /// filtered by host-volume-read, and there are none.
 async fn host(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
-    Paging::of(req)?;
     state.check_region(&opts.region)?;
     state.authorize(req.token(), Realm::Server)?;
+    Paging::of(req)?;
     wait_past_index(&state.cluster, &opts, |_| HOST_VOLUMES_INDEX).await;
     req.reply(Some(QueryMeta::Query { index: HOST_VOLUMES_INDEX }), &Vec::<serde_json::Value>::new())
 }
