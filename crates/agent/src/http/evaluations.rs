@@ -15,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
+use nomad_api::search::{uuid_has_prefix_bytes, uuid_prefix_bytes};
 use nomad_api::Evaluation;
 
 /// `GET /v1/evaluations` lists; `DELETE` deletes (refused while the scheduler runs).
@@ -59,15 +60,16 @@ async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiE
     let select = |e: &&Evaluation| allowed.as_ref().is_none_or(|a| a.contains(&e.namespace));
     let (evals, next_token) = if !opts.prefix.is_empty() {
         check_uuid_prefix(&opts.prefix, "eval").map_err(|e| ApiError::internal(e.message))?;
+        // The UUID index compares bytes: hyphens and case in the prefix do not matter.
+        let bytes = uuid_prefix_bytes(&opts.prefix).unwrap_or_default();
         let mut matching: Vec<&Evaluation> =
-            store.evals().filter(|e| e.id.starts_with(&opts.prefix)).filter(wanted).collect();
+            store.evals().filter(|e| uuid_has_prefix_bytes(&e.id, &bytes)).filter(wanted).collect();
         if paging.reverse {
             matching.reverse();
         }
         paging.page(matching, |e, t| id_token(&e.id, t), select)?
     } else {
-        let mut ordered: Vec<&Evaluation> =
-            store.evals().filter(wanted).collect();
+        let mut ordered: Vec<&Evaluation> = store.evals().filter(wanted).collect();
         ordered.sort_by(|a, b| (a.create_index, &a.id).cmp(&(b.create_index, &b.id)));
         if paging.reverse {
             ordered.reverse();
