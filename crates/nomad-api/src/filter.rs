@@ -44,7 +44,12 @@ impl MatchOp {
 struct Parser<'a> {
     text: &'a str,
     at: usize,
+    /// How deep the descent is: bounded, so that no expression can exhaust the stack.
+    depth: usize,
 }
+
+/// Nesting (parentheses, `not`s, chained `and`/`or` terms) beyond this is refused.
+const MAX_DEPTH: usize = 256;
 
 type Parsed<T> = Result<T, String>;
 
@@ -76,21 +81,32 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Runs one level of the descent within [`MAX_DEPTH`].
+    fn nested(&mut self, level: fn(&mut Self) -> Parsed<Filter>) -> Parsed<Filter> {
+        if self.depth >= MAX_DEPTH {
+            return self.error("expression nested too deeply");
+        }
+        self.depth += 1;
+        let result = level(self);
+        self.depth -= 1;
+        result
+    }
+
     fn or(&mut self) -> Parsed<Filter> {
-        let left = self.and()?;
+        let left = self.nested(Self::and)?;
         let save = self.at;
         if self.skip_space() && self.keyword("or") {
-            return Ok(Filter::Or(Box::new(left), Box::new(self.or()?)));
+            return Ok(Filter::Or(Box::new(left), Box::new(self.nested(Self::or)?)));
         }
         self.at = save;
         Ok(left)
     }
 
     fn and(&mut self) -> Parsed<Filter> {
-        let left = self.not()?;
+        let left = self.nested(Self::not)?;
         let save = self.at;
         if self.skip_space() && self.keyword("and") {
-            return Ok(Filter::And(Box::new(left), Box::new(self.and()?)));
+            return Ok(Filter::And(Box::new(left), Box::new(self.nested(Self::and)?)));
         }
         self.at = save;
         Ok(left)
@@ -98,7 +114,7 @@ impl<'a> Parser<'a> {
 
     fn not(&mut self) -> Parsed<Filter> {
         if self.keyword("not") {
-            return Ok(match self.not()? {
+            return Ok(match self.nested(Self::not)? {
                 Filter::Not(inner) => *inner,
                 other => Filter::Not(Box::new(other)),
             });
@@ -109,7 +125,7 @@ impl<'a> Parser<'a> {
         if let Some(rest) = self.rest().strip_prefix('(') {
             self.at = self.text.len() - rest.len();
             self.skip_space();
-            let inner = self.or()?;
+            let inner = self.nested(Self::or)?;
             self.skip_space();
             if !self.rest().starts_with(')') {
                 return self.error("Unmatched parentheses");
@@ -259,7 +275,7 @@ impl<'a> Parser<'a> {
 impl Filter {
     /// `bexpr.CreateEvaluator`: the expression, or the parse error.
     pub fn parse(text: &str) -> Result<Filter, String> {
-        let mut p = Parser { text, at: 0 };
+        let mut p = Parser { text, at: 0, depth: 0 };
         p.skip_space();
         let filter = p.or()?;
         p.skip_space();
@@ -399,6 +415,10 @@ mod tests {
 
     #[test]
     fn malformed_and_unsupported_expressions_are_refused() {
+        let deep = format!("{}Status == \"a\"{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(Filter::parse(&deep).unwrap_err().contains("nested too deeply"));
+        let long = vec![r#"Status == "a""#; 100_000].join(" or ");
+        assert!(Filter::parse(&long).is_err());
         for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches "a.*""#, r#"any TaskGroups as g { g.Name == "a" }"#, r#"Status == "open"#] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
