@@ -429,6 +429,11 @@ async fn license_and_peers() {
     let put = t.send(Method::PUT, "/v1/operator/license", None, Some("{}")).await;
     assert_eq!((put.status, put.text().as_str()), (501, "Nomad Enterprise only endpoint"));
     assert_eq!(t.send(Method::DELETE, "/v1/operator/license", None, None).await.status, 405);
+    // command/agent/http_ce.go entOnly, whatever the method or token.
+    for path in ["/v1/recommendations?job=web", "/v1/quotas", "/v1/quota/default", "/v1/sentinel/policy/p", "/v1/recommendation/x"] {
+        let r = t.send(Method::GET, path, None, None).await;
+        assert_eq!((r.status, r.text().as_str()), (501, "Nomad Enterprise only endpoint"), "{path}");
+    }
 
     let peers = t.send(Method::GET, "/v1/status/peers", Some("not-a-token"), None).await;
     assert_eq!(peers.status, 200);

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/volumes", any(volumes::list))
         .route("/v1/agent/monitor", any(monitor::monitor))
         .route("/v1/operator/license", any(operator::license))
+        .merge(operator::ENTERPRISE_ROUTES.iter().fold(Router::new(), |r, path| r.route(path, any(operator::enterprise_only))))
         .route("/v1/acl/token/self", any(cluster::token_self))
         .route("/v1/acl/policy/{name}", any(cluster::policy))
         .merge(cors_routes)
