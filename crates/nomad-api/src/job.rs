@@ -174,6 +174,8 @@ pub struct JobSummary {
     pub namespace: String,
     #[serde(deserialize_with = "nullable")]
     pub summary: BTreeMap<String, TaskGroupSummary>,
+    /// Created (all zero) with every summary (`updateSummaryWithJob`).
+    pub children: Option<crate::summary::JobChildrenSummary>,
     pub create_index: u64,
     pub modify_index: u64,
 }

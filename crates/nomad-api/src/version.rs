@@ -206,6 +206,61 @@ impl NomadVersion {
             None => lines.first().is_some_and(|(first, _)| self.minor > *first),
         }
     }
+    /// The built-in node pools carry `NodeIdentityTTL` (24h): the field and its default came
+    /// with node identities in 1.11.0 (`nomad/structs/node_pool.go`,
+    /// `nomad/state/state_store_node_pools.go` `nodePoolInit`).
+    pub fn node_pool_identity_ttl(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `GET /v1/job/:id/submission` exists (1.6.0, `command/agent/job_endpoint.go`
+    /// `jobSubmissionCRUD`). Before, the path falls to `jobCRUD` as the job ID
+    /// `":id/submission"`, which is `404 job not found`.
+    pub fn job_submissions(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// Job versions can be tagged, and `GET /v1/job/:id/versions` reads `diff_tag` and
+    /// `diff_version` (1.9.0, `command/agent/job_endpoint.go` `jobVersions`).
+    pub fn job_version_tags(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// Search checks `plugin` and `variables` rules for those contexts, and refuses a
+    /// context only by its own rule (CVE-2023-3300, hashicorp/nomad a8789d3872, fixed in
+    /// 1.4.11, 1.5.7 and 1.6.0; `nomad/search_endpoint.go` `sufficientSearchPerms`,
+    /// `filteredSearchContexts`). Before, plugins were open to any token, variables were
+    /// searched with read-job, and a token with no node, namespace or read-job rights was
+    /// refused whatever the context.
+    pub fn search_checks_plugin_and_variable_rules(self) -> bool {
+        match (self.major, self.minor) {
+            (1, 4) => self.patch >= 11,
+            (1, 5) => self.patch >= 7,
+            _ => self.at_least(1, 6, 0),
+        }
+    }
+
+    /// `/v1/agent/monitor` reads `log_include_location` (1.6.3, hashicorp/nomad 04ac878c89,
+    /// `command/agent/agent_endpoint.go` `AgentMonitor`); before, the parameter is ignored.
+    pub fn monitor_include_location(self) -> bool {
+        self.at_least(1, 6, 3)
+    }
+
+    /// Dynamic host volumes (1.10.0): `GET /v1/volumes` dispatches on `type` (`host`, `csi`,
+    /// anything else `404 resource not found`; `command/agent/volumes_endpoint.go`) and search
+    /// has a `host_volumes` context (`nomad/search_endpoint.go`). Before, `/v1/volumes` is
+    /// `CSIVolumesRequest`, where a `type` other than `csi` answers an empty body.
+    pub fn host_volumes(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// `Variables.List` for one namespace first requires `list` on the requested prefix,
+    /// refusing tokens without it (`handleMixedAuthEndpoint`, 1.4.0 to 1.4.2); from 1.4.3
+    /// (hashicorp/nomad 8c02c0948f, `nomad/variables_endpoint.go`) it filters the variables
+    /// instead, so such a token gets an empty list.
+    pub fn variables_list_checks_prefix(self) -> bool {
+        !self.at_least(1, 4, 3)
+    }
 }
 
 impl Default for NomadVersion {
@@ -309,6 +364,14 @@ mod tests {
         assert!(!v("1.10.1").acl_policy_self() && v("1.10.2").acl_policy_self());
         assert!(!v("1.10").rules_json_extra_keys() && v("1.11.0").rules_json_extra_keys());
         assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
+        assert!(!v("1.10.5").node_pool_identity_ttl() && v("1.11.0").node_pool_identity_ttl());
+        assert!(!v("1.5.17").job_submissions() && v("1.6.0").job_submissions());
+        assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
+        assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
+        assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());
+        let fixed = |s: &str| v(s).search_checks_plugin_and_variable_rules();
+        assert!(!fixed("1.4.10") && fixed("1.4.11") && !fixed("1.5.6") && fixed("1.5.7") && fixed("1.6.0") && fixed("1.11"));
+        assert!(v("1.4.2").variables_list_checks_prefix() && !v("1.4.3").variables_list_checks_prefix());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
         assert!(!v("1.10.0").docker_cgroup_v2_measures_rss() && v("1.10.1").docker_cgroup_v2_measures_rss());
         assert!(!v("1.11.1").alloc_usage_sums_running_tasks_only() && v("1.11.2").alloc_usage_sums_running_tasks_only());

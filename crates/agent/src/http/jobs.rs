@@ -118,6 +118,9 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
     if let Some(job_id) = rest.strip_suffix("/allocations") {
         return allocations(&state, job_id, &req).await;
     }
+    if let Some(sub) = super::job_subresources::SubResource::of(&rest, state.version) {
+        return super::job_subresources::handle(&state, sub, &req).await;
+    }
     match req.method {
         Method::GET => get(&state, &rest, &req).await,
         Method::PUT | Method::POST => register(&state, &req, &body, Some(&rest)),

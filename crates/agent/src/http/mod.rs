@@ -9,12 +9,23 @@ pub mod client;
 pub mod cluster;
 pub mod compression;
 pub mod cors;
+pub mod deployments;
+pub mod evaluations;
 pub mod exec;
 pub mod fs;
+pub mod job_subresources;
 pub mod jobs;
+pub mod listing;
 pub mod meta;
+pub mod monitor;
+pub mod node_pools;
 pub mod nodes;
+pub mod operator;
 pub mod request;
+pub mod search;
+pub mod status;
+pub mod variables;
+pub mod volumes;
 
 use crate::AppState;
 use axum::http::StatusCode;
@@ -30,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/client/fs/", any(fs::fs))
         .route("/v1/client/fs/{*rest}", any(fs::fs))
         .route("/v1/client/allocation/{*rest}", any(exec::client_allocation))
+        .route("/v1/vars", any(variables::list))
         .layer(axum::middleware::from_fn(cors::cors));
     Router::new()
         .route("/v1/agent/self", any(agent::agent_self))
@@ -46,6 +58,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/job/", any(jobs::specific_root))
         .route("/v1/job/{*rest}", any(jobs::specific))
         .route("/v1/nodes", any(nodes::list))
+        .route("/v1/node/pools", any(node_pools::pools))
+        .route("/v1/node/pool/", any(node_pools::specific_root))
+        .route("/v1/node/pool/{*rest}", any(node_pools::specific))
         .route("/v1/node/", any(nodes::specific_root))
         .route("/v1/node/{*rest}", any(nodes::specific))
         .route("/v1/regions", any(cluster::regions))
@@ -58,6 +73,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/acl/policy/{name}", any(acl::policy))
         .route("/v1/acl/roles", any(acl::roles))
         .route("/v1/acl/auth-methods", any(acl::auth_methods))
+        .route("/v1/status/peers", any(status::peers))
+        .route("/v1/evaluations", any(evaluations::list))
+        .route("/v1/evaluation/", any(evaluations::specific_root))
+        .route("/v1/evaluation/{*rest}", any(evaluations::specific))
+        .route("/v1/deployments", any(deployments::list))
+        .route("/v1/deployment/", any(deployments::specific_root))
+        .route("/v1/deployment/{*rest}", any(deployments::specific))
+        .route("/v1/search", any(search::prefix))
+        .route("/v1/search/fuzzy", any(search::fuzzy))
+        .route("/v1/volumes", any(volumes::list))
+        .route("/v1/agent/monitor", any(monitor::monitor))
+        .route("/v1/operator/license", any(operator::license))
+        .merge(operator::ENTERPRISE_ROUTES.iter().fold(Router::new(), |r, path| r.route(path, any(operator::enterprise_only))))
         .merge(cors_routes)
         .merge(crate::ui::routes(state.ui_dir.clone()))
         // Nomad's root fallthrough: 404 with no body.

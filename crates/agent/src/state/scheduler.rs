@@ -1,6 +1,7 @@
 //! The scheduler's decisions, taken synchronously in the write that asks for them: placing a
 //! job's allocations, replacing a stopped one, stopping a job. Nodes never run out of room
-//! here, so every evaluation completes at once.
+//! here, so every evaluation completes at once, and is recorded as Nomad's worker leaves it:
+//! complete, with the queued allocations per group (none) and the index it was scheduled at.
 
 use super::store::{is_terminal, Txn};
 use nomad_api::{
@@ -32,20 +33,38 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn new_eval(txn: &mut Txn, job: &Job, triggered_by: &str) -> Evaluation {
-    let eval = Evaluation {
+/// `structs.JobDefaultPriority`.
+const JOB_DEFAULT_PRIORITY: i64 = 50;
+
+/// An evaluation as its RPC creates it (`Job.Register`, `Job.Deregister`, `Alloc.Stop`).
+fn new_eval(namespace: &str, job: &Job, triggered_by: &str, job_modify_index: u64) -> Evaluation {
+    Evaluation {
         id: new_id(),
-        namespace: job.namespace.clone(),
+        namespace: namespace.to_string(),
         priority: job.priority,
         kind: job.kind.clone(),
         triggered_by: triggered_by.to_string(),
         job_id: job.id.clone(),
-        job_modify_index: job.job_modify_index,
-        status: eval_status::COMPLETE.to_string(),
+        job_modify_index,
         ..Evaluation::default()
+    }
+}
+
+/// The evaluation once scheduled (`setStatus` of the generic scheduler): complete, with its
+/// `QueuedAllocations` — zero for each group placed, or for every group of the job when
+/// nothing was placed (none for a purged job) — and the index the worker's snapshot had.
+fn complete_eval(txn: &mut Txn, mut eval: Evaluation, placed: &[&str]) -> Evaluation {
+    eval.status = eval_status::COMPLETE.to_string();
+    eval.snapshot_index = txn.index;
+    let job = txn.store().job(&eval.namespace, &eval.job_id);
+    eval.queued_allocations = if placed.is_empty() {
+        job.into_iter().flat_map(|j| j.task_groups.iter().map(|g| (g.name.clone(), 0))).collect()
+    } else {
+        placed.iter().map(|g| (g.to_string(), 0)).collect()
     };
+    let id = eval.id.clone();
     txn.upsert_eval(eval.clone());
-    txn.store().eval(&eval.id).cloned().unwrap_or(eval)
+    txn.store().eval(&id).cloned().unwrap_or(eval)
 }
 
 /// Registers (or updates) `job` and places `Count` allocations of each group, spread over
@@ -59,12 +78,23 @@ pub fn register(txn: &mut Txn, mut job: Job, nodes: &[Node]) -> Registered {
     job.status = super::status::job_status::PENDING.to_string();
     txn.upsert_job(job.clone());
     let job = txn.store().job(&job.namespace, &job.id).cloned().unwrap_or(job);
-    let eval = new_eval(txn, &job, eval_trigger::JOB_REGISTER);
+    // Periodic and parameterized jobs get no evaluation: their children are what runs.
+    if job.periodic.is_some() || job.parameterized_job.is_some() {
+        return Registered {
+            eval_id: String::new(),
+            eval_create_index: 0,
+            job_modify_index: job.job_modify_index,
+            index: txn.index,
+            alloc_ids: Vec::new(),
+        };
+    }
+    let eval = new_eval(&job.namespace, &job, eval_trigger::JOB_REGISTER, job.job_modify_index);
 
     if existing.is_some() {
         stop_running_allocs(txn, &job, ALLOC_UPDATING);
     }
     let mut alloc_ids = Vec::new();
+    let mut placed = Vec::new();
     let mut turn = 0;
     for group in &job.task_groups {
         for i in 0..group.count.max(0) {
@@ -72,9 +102,11 @@ pub fn register(txn: &mut Txn, mut job: Job, nodes: &[Node]) -> Registered {
             turn += 1;
             let alloc = new_alloc(&job, group, format!("{}.{}[{i}]", job.id, group.name), node, &eval.id, nodes.len());
             alloc_ids.push(alloc.id.clone());
+            placed.push(group.name.as_str());
             txn.insert_alloc(alloc);
         }
     }
+    let eval = complete_eval(txn, eval, &placed);
     Registered {
         eval_id: eval.id,
         eval_create_index: eval.create_index,
@@ -90,8 +122,9 @@ pub fn register(txn: &mut Txn, mut job: Job, nodes: &[Node]) -> Registered {
 pub fn stop_alloc(txn: &mut Txn, alloc_id: &str) -> Option<String> {
     let alloc = txn.store().alloc(alloc_id)?.clone();
     let current_job = txn.store().job(&alloc.namespace, &alloc.job_id).cloned();
-    let job = current_job.clone().or_else(|| alloc.job.clone()).unwrap_or_default();
-    let eval = new_eval(txn, &job, eval_trigger::ALLOC_STOP);
+    // From the job the allocation carries, as `Alloc.Stop` builds it: its `ModifyIndex`.
+    let alloc_job = alloc.job.clone().unwrap_or_default();
+    let eval = new_eval(&alloc.namespace, &alloc_job, eval_trigger::ALLOC_STOP, alloc_job.modify_index);
     let was_terminal = is_terminal(&alloc);
     txn.update_alloc_desired(alloc_id, |a| {
         a.desired_transition.migrate = Some(true);
@@ -101,14 +134,16 @@ pub fn stop_alloc(txn: &mut Txn, alloc_id: &str) -> Option<String> {
         }
     });
     let replace_on = txn.store().node(&alloc.node_id).cloned();
+    let mut placed = Vec::new();
     if let (false, Some(job), Some(node)) = (was_terminal, current_job.filter(|j| !j.stop), replace_on) {
         if let Some(group) = job.task_groups.iter().find(|g| g.name == alloc.task_group) {
             let mut next = new_alloc(&job, group, alloc.name.clone(), &node, &eval.id, 1);
             next.previous_allocation = alloc.id.clone();
             txn.insert_alloc(next);
+            placed.push(alloc.task_group.as_str());
         }
     }
-    Some(eval.id)
+    Some(complete_eval(txn, eval, &placed).id)
 }
 
 /// `Job.Deregister`: marks the job stopped (or removes it with `purge`) and stops its
@@ -118,13 +153,21 @@ pub fn deregister(txn: &mut Txn, namespace: &str, job_id: &str, purge: bool) -> 
     job.stop = true;
     job.version += 1;
     job.job_modify_index = txn.index;
-    let eval = new_eval(txn, &job, eval_trigger::JOB_DEREGISTER);
+    // `Job.Deregister` makes every stop a service evaluation, of the job's priority.
+    let priority = if job.priority > 0 { job.priority } else { JOB_DEFAULT_PRIORITY };
+    let eval_job = Job { kind: nomad_api::job_type::SERVICE.to_string(), priority, ..job.clone() };
+    let eval = new_eval(namespace, &eval_job, eval_trigger::JOB_DEREGISTER, txn.index);
     stop_running_allocs(txn, &job, ALLOC_NOT_NEEDED);
     if purge {
         txn.delete_job(namespace, job_id);
     } else {
         txn.upsert_job(job.clone());
     }
+    // As at registration, periodic and parameterized jobs get no evaluation.
+    if job.periodic.is_some() || job.parameterized_job.is_some() {
+        return Some((String::new(), job.job_modify_index));
+    }
+    let eval = complete_eval(txn, eval, &[]);
     Some((eval.id, job.job_modify_index))
 }
 

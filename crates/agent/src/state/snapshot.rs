@@ -24,6 +24,10 @@ pub struct Snapshot<'a> {
     pub job_summaries: Vec<Cow<'a, JobSummary>>,
     pub evals: Vec<Cow<'a, Evaluation>>,
     pub allocs: Vec<Cow<'a, Allocation>>,
+    /// The versions kept of each job; a state saved before they were kept has none, and
+    /// starts its history at each job's current version.
+    #[serde(default)]
+    pub job_versions: Vec<Cow<'a, Job>>,
     /// Held outside the store (they do not change once the agent runs), kept with it.
     #[serde(rename = "ACLTokens")]
     pub acl_tokens: Vec<Cow<'a, AclToken>>,
@@ -45,6 +49,7 @@ impl Store {
             job_summaries: borrowed(self.summaries.values()),
             evals: borrowed(self.evals.values()),
             allocs: borrowed(self.allocs()),
+            job_versions: borrowed(self.versions.values().flat_map(|v| v.values())),
             acl_tokens: borrowed(acl_tokens.iter()),
         }
     }
@@ -67,6 +72,12 @@ impl Store {
         };
         for alloc in snapshot.allocs {
             store.add_alloc(alloc.into_owned());
+        }
+        for job in snapshot.job_versions {
+            store.versions.entry((job.namespace.clone(), job.id.clone())).or_default().insert(job.version, job.into_owned());
+        }
+        for (key, job) in &store.jobs {
+            store.versions.entry(key.clone()).or_default().entry(job.version).or_insert_with(|| job.clone());
         }
         store
     }
@@ -113,7 +124,7 @@ mod tests {
         let restored = Store::restore(read);
 
         assert_eq!(restored.index(), store.index());
-        for table in [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces] {
+        for table in [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces, Table::JobVersion] {
             assert_eq!(restored.table_index(table), store.table_index(table), "{table:?}");
         }
         assert_eq!(restored.job("default", "web"), store.job("default", "web"));
@@ -125,6 +136,8 @@ mod tests {
         assert_eq!(restored.allocs_of_node(&node.id).count(), 3);
         assert_eq!(restored.allocs().collect::<Vec<_>>(), store.allocs().collect::<Vec<_>>());
         assert_eq!(restored.evals_of_job("default", "web").count(), 2);
+        let versions = |s: &Store| s.job_versions("default", "web").cloned().collect::<Vec<_>>();
+        assert_eq!(versions(&restored), versions(&store));
         assert!(restored.namespace("default").is_some());
 
         // Writes after the save were lost: the index goes on above the highest one served.

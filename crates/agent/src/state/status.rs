@@ -1,33 +1,14 @@
-//! What Nomad's state store derives from allocations: job summaries and job status.
+//! What Nomad's state store derives from allocations and evaluations: the job status. (Job
+//! summaries follow each allocation change in the store, `Txn::count_in_summary`.)
 
 use super::store::is_terminal;
-use nomad_api::{client_status, eval_status, job_type, Allocation, Evaluation, Job, TaskGroupSummary};
-use std::collections::BTreeMap;
+use nomad_api::{eval_status, job_type, Allocation, Evaluation, Job};
 
 /// `JobStatusPending`, `JobStatusRunning`, `JobStatusDead`.
 pub mod job_status {
     pub const PENDING: &str = "pending";
     pub const RUNNING: &str = "running";
     pub const DEAD: &str = "dead";
-}
-
-/// Per task group counts of allocations by client status (`JobSummary.Summary`).
-pub fn summarize<'a>(job: &Job, allocs: impl Iterator<Item = &'a Allocation>) -> BTreeMap<String, TaskGroupSummary> {
-    let mut summary: BTreeMap<String, TaskGroupSummary> =
-        job.task_groups.iter().map(|tg| (tg.name.clone(), TaskGroupSummary::default())).collect();
-    for alloc in allocs {
-        let Some(tg) = summary.get_mut(&alloc.task_group) else { continue };
-        match alloc.client_status.as_str() {
-            client_status::PENDING => tg.starting += 1,
-            client_status::RUNNING => tg.running += 1,
-            client_status::COMPLETE => tg.complete += 1,
-            client_status::FAILED => tg.failed += 1,
-            client_status::LOST => tg.lost += 1,
-            client_status::UNKNOWN => tg.unknown += 1,
-            _ => {}
-        }
-    }
-    summary
 }
 
 /// `getJobStatus` of Nomad's state store.

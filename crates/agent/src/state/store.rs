@@ -2,7 +2,10 @@
 //! Raft index bookkeeping that blocking queries rely on. Every write runs at a new index;
 //! each table remembers the last index that changed it, each object its Create/Modify index.
 
-use nomad_api::{desired_status, client_status, Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use nomad_api::{
+    desired_status, client_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSummary, Namespace, Node,
+    TaskGroupSummary, JOB_TRACKED_VERSIONS,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,12 +21,27 @@ pub enum Table {
     Evals,
     Namespaces,
     AclToken,
+    /// `job_version`: the versions kept of each job.
+    JobVersion,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] =
-        [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces, Table::AclToken];
+    pub const ALL: [Table; 8] = [
+        Table::Jobs,
+        Table::JobSummary,
+        Table::Allocs,
+        Table::Nodes,
+        Table::Evals,
+        Table::Namespaces,
+        Table::AclToken,
+        Table::JobVersion,
+    ];
 }
+
+/// Evaluations kept at most. Nomad's core scheduler collects terminal evaluations after an
+/// hour (`eval_gc_threshold`); this agent has no such clock, so past this many it drops the
+/// oldest, except those that an allocation still running points to.
+pub const MAX_EVALS: usize = 4096;
 
 /// Jobs are keyed by namespace and ID.
 pub type JobKey = (String, String);
@@ -43,6 +61,12 @@ pub struct Store {
     pub(super) nodes: BTreeMap<String, Node>,
     pub(super) evals: BTreeMap<String, Evaluation>,
     pub(super) namespaces: BTreeMap<String, Namespace>,
+    /// `job_version`: the last [`JOB_TRACKED_VERSIONS`] versions of each job, as each was last
+    /// written (status changes included), by version.
+    pub(super) versions: BTreeMap<JobKey, BTreeMap<u64, Job>>,
+    /// The number of evaluations at which the next collection runs: [`MAX_EVALS`], or more
+    /// when the last one could not get below it (live allocations point to them all).
+    pub(super) collect_evals_at: usize,
 }
 
 pub fn now_nanos() -> i64 {
@@ -126,6 +150,16 @@ impl Store {
         self.evals.get(id)
     }
 
+    /// Every evaluation, by ID.
+    pub fn evals(&self) -> impl Iterator<Item = &Evaluation> {
+        self.evals.values()
+    }
+
+    /// `JobVersionsByID`: the versions kept of a job, newest first.
+    pub fn job_versions(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Job> {
+        self.versions.get(&(namespace.to_string(), job_id.to_string())).into_iter().flat_map(|v| v.values().rev())
+    }
+
     pub fn evals_of_job<'a>(&'a self, namespace: &'a str, job_id: &'a str) -> impl Iterator<Item = &'a Evaluation> {
         self.evals.values().filter(move |e| e.namespace == namespace && e.job_id == job_id)
     }
@@ -196,6 +230,7 @@ impl Txn<'_> {
                 prev.modify_time = nomad_api::NanoTime(now);
             }
         }
+        self.count_in_summary(&alloc, None);
         let key = self.store.add_alloc(alloc);
         self.touched_jobs.insert(key);
         self.touch(Table::Allocs);
@@ -215,6 +250,7 @@ impl Txn<'_> {
     fn update_alloc(&mut self, id: &str, by_server: bool, change: impl FnOnce(&mut Allocation)) -> bool {
         let (index, now) = (self.index, self.now);
         let Some(alloc) = self.store.allocs.get_mut(id).map(Arc::make_mut) else { return false };
+        let old_status = alloc.client_status.clone();
         change(alloc);
         alloc.modify_index = index;
         alloc.modify_time = nomad_api::NanoTime(now);
@@ -222,8 +258,28 @@ impl Txn<'_> {
             alloc.alloc_modify_index = index;
         }
         self.touched_jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()));
+        if let Some(alloc) = self.store.allocs.get(id).cloned() {
+            self.count_in_summary(&alloc, Some(&old_status));
+        }
         self.touch(Table::Allocs);
         true
+    }
+
+    /// `updateSummaryWithAlloc`: moves the counts of the allocation's group in its job's
+    /// summary, if the allocation belongs to the job as registered now (not to an earlier
+    /// job of the same ID that was purged).
+    fn count_in_summary(&mut self, alloc: &Allocation, old_status: Option<&str>) {
+        let Some(job) = &alloc.job else { return };
+        let key = (alloc.namespace.clone(), alloc.job_id.clone());
+        let Some(summary) = self.store.summaries.get_mut(&key) else { return };
+        if summary.create_index != job.create_index {
+            return;
+        }
+        let Some(group) = summary.summary.get_mut(&alloc.task_group) else { return };
+        if group.count_transition(old_status, &alloc.client_status) {
+            summary.modify_index = self.index;
+            self.touch(Table::JobSummary);
+        }
     }
 
     /// Registers or updates a job. The caller has set its versions and indexes' meaning
@@ -232,17 +288,44 @@ impl Txn<'_> {
         let key = (job.namespace.clone(), job.id.clone());
         job.create_index = self.store.jobs.get(&key).map_or(self.index, |j| j.create_index);
         job.modify_index = self.index;
-        self.store.summaries.entry(key.clone()).or_insert_with(|| JobSummary {
-            job_id: job.id.clone(),
-            namespace: job.namespace.clone(),
-            create_index: self.index,
-            modify_index: self.index,
-            ..JobSummary::default()
+        // `updateSummaryWithJob`: a new summary, and a zero count for each new group.
+        let index = self.index;
+        let mut summary_changed = false;
+        let summary = self.store.summaries.entry(key.clone()).or_insert_with(|| {
+            summary_changed = true;
+            JobSummary {
+                job_id: job.id.clone(),
+                namespace: job.namespace.clone(),
+                children: Some(JobChildrenSummary::default()),
+                create_index: index,
+                ..JobSummary::default()
+            }
         });
+        for group in &job.task_groups {
+            if !summary.summary.contains_key(&group.name) {
+                summary.summary.insert(group.name.clone(), TaskGroupSummary::default());
+                summary_changed = true;
+            }
+        }
+        if summary_changed {
+            summary.modify_index = index;
+            self.touch(Table::JobSummary);
+        }
+        self.put_job_version(&job);
         self.store.jobs.insert(key.clone(), job);
         self.touched_jobs.insert(key);
         self.touch(Table::Jobs);
-        self.touch(Table::JobSummary);
+    }
+
+    /// `upsertJobVersion`: keeps this version as the job now is, and drops the oldest beyond
+    /// [`JOB_TRACKED_VERSIONS`].
+    fn put_job_version(&mut self, job: &Job) {
+        let versions = self.store.versions.entry((job.namespace.clone(), job.id.clone())).or_default();
+        versions.insert(job.version, job.clone());
+        while versions.len() > JOB_TRACKED_VERSIONS {
+            versions.pop_first();
+        }
+        self.touch(Table::JobVersion);
     }
 
     /// Removes a job and its summary (a purge); its allocations stay until collected.
@@ -250,19 +333,46 @@ impl Txn<'_> {
         let key = (namespace.to_string(), id.to_string());
         if self.store.jobs.remove(&key).is_some() {
             self.store.summaries.remove(&key);
+            self.store.versions.remove(&key);
             self.touched_jobs.remove(&key);
             self.touch(Table::Jobs);
             self.touch(Table::JobSummary);
+            self.touch(Table::JobVersion);
         }
     }
 
     pub fn upsert_eval(&mut self, mut eval: Evaluation) {
         eval.create_index = self.store.evals.get(&eval.id).map_or(self.index, |e| e.create_index);
         eval.modify_index = self.index;
-        eval.create_time = self.store.evals.get(&eval.id).map_or(nomad_api::NanoTime(self.now), |e| e.create_time);
-        eval.modify_time = nomad_api::NanoTime(self.now);
+        eval.create_time = self.store.evals.get(&eval.id).map_or(self.now, |e| e.create_time);
+        eval.modify_time = self.now;
         self.store.evals.insert(eval.id.clone(), eval);
         self.touch(Table::Evals);
+        if self.store.evals.len() > self.store.collect_evals_at.max(MAX_EVALS) {
+            self.collect_evals();
+        }
+    }
+
+    /// Drops the oldest evaluations down to three quarters of [`MAX_EVALS`] (so that the
+    /// scan below runs once per many writes), keeping any that a non-terminal allocation
+    /// was placed by.
+    fn collect_evals(&mut self) {
+        let live: BTreeSet<&str> =
+            self.store.allocs.values().filter(|a| !is_terminal(a)).map(|a| a.eval_id.as_str()).collect();
+        let mut oldest: Vec<(u64, &str)> = self
+            .store
+            .evals
+            .values()
+            .filter(|e| e.is_terminal() && !live.contains(e.id.as_str()))
+            .map(|e| (e.create_index, e.id.as_str()))
+            .collect();
+        oldest.sort_unstable();
+        let excess = self.store.evals.len().saturating_sub(MAX_EVALS * 3 / 4);
+        let doomed: Vec<String> = oldest.into_iter().take(excess).map(|(_, id)| id.to_string()).collect();
+        for id in doomed {
+            self.store.evals.remove(&id);
+        }
+        self.store.collect_evals_at = (self.store.evals.len() + MAX_EVALS / 4).max(MAX_EVALS);
     }
 
     /// Registers a node, or updates one as its client re-registers (`upsertNodeTxn`): an
@@ -300,24 +410,61 @@ impl Txn<'_> {
         self.changed
     }
 
+    /// `setJobStatus`: a changed status is a new write of the job, and of its version.
     fn refresh_job(&mut self, key: &JobKey) {
         let Some(job) = self.store.jobs.get(key) else { return };
-        let summary = super::status::summarize(job, self.store.allocs_of_job(&key.0, &key.1));
         let status = super::status::job_status(job, self.store.allocs_of_job(&key.0, &key.1), self.store.evals_of_job(&key.0, &key.1));
         let index = self.index;
-        if let Some(existing) = self.store.summaries.get_mut(key) {
-            if existing.summary != summary {
-                existing.summary = summary;
-                existing.modify_index = index;
-                self.touch(Table::JobSummary);
-            }
-        }
+        let mut changed = None;
         if let Some(job) = self.store.jobs.get_mut(key) {
             if job.status != status {
                 job.status = status;
                 job.modify_index = index;
-                self.touch(Table::Jobs);
+                changed = Some(job.clone());
             }
         }
+        if let Some(job) = changed {
+            self.put_job_version(&job);
+            self.touch(Table::Jobs);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobspec::{group, job, shell_task};
+    use crate::state::scheduler;
+
+    fn store_with_node() -> (Store, Node) {
+        let mut store = Store::default();
+        let node = crate::node::synthetic_node(1, "dc1", nomad_api::NomadVersion::LATEST, 1);
+        let mut txn = store.begin();
+        txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() });
+        txn.upsert_node(node.clone());
+        txn.commit();
+        (store, node)
+    }
+
+    /// Evaluations stay bounded, and the one a running allocation was placed by stays.
+    #[test]
+    fn old_evaluations_are_collected() {
+        let (mut store, node) = store_with_node();
+        let mut last = None;
+        for n in 0..MAX_EVALS + 10 {
+            let mut txn = store.begin();
+            let web = job("web", "default", "service", vec![group("web", 1, vec![shell_task("s", &format!("sleep {n}"), 10, 8)])]);
+            last = Some(scheduler::register(&mut txn, web, std::slice::from_ref(&node)));
+            txn.commit();
+        }
+        let last = last.unwrap();
+        assert!(store.evals().count() <= MAX_EVALS, "{}", store.evals().count());
+        assert!(store.eval(&last.eval_id).is_some());
+        let live = store.alloc(&last.alloc_ids[0]).unwrap();
+        assert!(store.eval(&live.eval_id).is_some());
+        // nomad/state/state_store.go upsertJobVersion: the last six versions.
+        let versions: Vec<u64> = store.job_versions("default", "web").map(|j| j.version).collect();
+        let newest = (MAX_EVALS + 9) as u64;
+        assert_eq!(versions, (newest - 5..=newest).rev().collect::<Vec<_>>());
     }
 }

@@ -1,0 +1,125 @@
+//! `/v1/node/pools` and `/v1/node/pool/:name[/nodes]` (Nomad 1.6+;
+//! `command/agent/node_pool_endpoint.go`, `nomad/node_pool_endpoint.go`). The agent has the
+//! two built-in pools and no others; they never change, so their table's index is 1.
+//!
+//! Before 1.6 these paths fall to `/v1/node/`, where `pools` and `pool/<name>` are node
+//! IDs: `404 node not found`, as `super::nodes` answers.
+
+use super::listing::{allows_unruled, id_token, with_next_token, write_not_modelled, Paging};
+use super::meta::QueryMeta;
+use super::request::ApiRequest;
+use crate::acl::{Authority, Realm};
+use crate::blocking::wait_past_index;
+use crate::error::ApiError;
+use crate::node::{stub, NodeStubFields};
+use crate::state::Table;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use nomad_api::node_pool::{BUILT_IN_POOLS_INDEX, NODE_POOL_ALL};
+use nomad_api::{NodeListStub, NodePool};
+
+/// `AllowNodePoolOperation(pool, "read")`: the agent's policies carry no `node_pool` rules.
+fn allow_pool_read(authority: &Authority) -> bool {
+    allows_unruled(authority)
+}
+
+/// `/v1/node/pools`: `GET` lists the pools the token may read; writes are not modelled.
+pub async fn pools(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    if !state.version.node_pools() {
+        return super::nodes::specific(State(state), Path("pools".to_string()), req).await;
+    }
+    match req.method {
+        Method::GET => list(&state, &req).await,
+        Method::PUT | Method::POST => Err(write_not_modelled("creating a node pool")),
+        _ => Err(ApiError::invalid_method()),
+    }
+}
+
+/// `NodePool.List`: by name (prefix), the pools the token may read, paginated, at the
+/// node pools table's index floored to 1.
+async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    let paging = Paging::of(req)?;
+    wait_past_index(&state.cluster, &opts, |_| BUILT_IN_POOLS_INDEX).await;
+    let mut pools: Vec<NodePool> =
+        NodePool::built_in(state.version).into_iter().filter(|p| p.name.starts_with(&opts.prefix)).collect();
+    if paging.reverse {
+        pools.reverse();
+    }
+    let (pools, next_token) = paging.page(pools, |p, t| id_token(&p.name, t), |_| allow_pool_read(&authority))?;
+    let response = req.reply(Some(QueryMeta::Query { index: BUILT_IN_POOLS_INDEX }), &pools)?;
+    Ok(with_next_token(response, &next_token))
+}
+
+pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req).await
+}
+
+/// `/v1/node/pool/:name[/nodes|/jobs]`, split by suffix as `NodePoolSpecificRequest` does.
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+    if !state.version.node_pools() {
+        return super::nodes::specific(State(state), Path(format!("pool/{rest}")), req).await;
+    }
+    if let Some(name) = rest.strip_suffix("/nodes") {
+        return nodes(&state, name, &req).await;
+    }
+    if rest.ends_with("/jobs") {
+        req.require_method(&[Method::GET])?;
+        return Err(write_not_modelled("listing a node pool's jobs"));
+    }
+    match req.method {
+        Method::GET => get(&state, &rest, &req).await,
+        Method::PUT | Method::POST => Err(write_not_modelled("changing a node pool")),
+        Method::DELETE => Err(write_not_modelled("deleting a node pool")),
+        _ => Err(ApiError::invalid_method()),
+    }
+}
+
+/// `NodePool.GetNodePool` (node pool read): the pool, or `404 node pool not found`.
+async fn get(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    let opts = req.query_options(&state.region)?;
+    state.check_region(&opts.region)?;
+    if !allow_pool_read(&state.authorize(req.token(), Realm::Server)?) {
+        return Err(ApiError::permission_denied());
+    }
+    wait_past_index(&state.cluster, &opts, |_| BUILT_IN_POOLS_INDEX).await;
+    let meta = QueryMeta::Query { index: BUILT_IN_POOLS_INDEX };
+    match NodePool::built_in(state.version).into_iter().find(|p| p.name == name) {
+        Some(pool) => req.reply(Some(meta), &pool),
+        None => Err(ApiError::not_found("node pool not found").with_meta(meta)),
+    }
+}
+
+/// `NodePool.ListNodes` (node read and node pool read): the pool's nodes (every node for
+/// `all`), paginated by ID; `[]` at index 0 for a pool that does not exist.
+async fn nodes(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    let field = |key: &str| {
+        req.bool_param(key).map_err(|e| ApiError::bad_request(format!("Failed to parse node list fields: {}", e.message)))
+    };
+    let fields = NodeStubFields { resources: field("resources")?.unwrap_or(false), os: field("os")?.unwrap_or(false) };
+    if !opts.prefix.is_empty() {
+        return Err(ApiError::bad_request("prefix argument not allowed"));
+    }
+    state.check_region(&opts.region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !(authority.allow_node_read() && allow_pool_read(&authority)) {
+        return Err(ApiError::permission_denied());
+    }
+    let paging = Paging::of(req)?;
+    let exists = NodePool::built_in(state.version).iter().any(|p| p.name == name);
+    let index_of = |s: &crate::state::Store| if exists { s.table_index(Table::Nodes).max(1) } else { 0 };
+    wait_past_index(&state.cluster, &opts, index_of).await;
+    let store = state.cluster.read();
+    let index = index_of(&store);
+    let in_pool = |n: &&nomad_api::Node| exists && (name == NODE_POOL_ALL || n.node_pool == name);
+    let (nodes, next_token) = paging.page(store.nodes().filter(in_pool), |n, t| id_token(&n.id, t), |_| true)?;
+    let stubs: Vec<NodeListStub> = nodes.into_iter().map(|n| stub(n, fields)).collect();
+    let response = req.reply(Some(QueryMeta::Query { index }), &stubs)?;
+    Ok(with_next_token(response, &next_token))
+}
