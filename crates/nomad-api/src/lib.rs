@@ -20,6 +20,7 @@ pub mod stream;
 pub mod time;
 pub mod utf8;
 pub mod version;
+pub mod wire;
 
 pub use acl::*;
 pub use agent::*;
@@ -33,3 +34,4 @@ pub use node::*;
 pub use stream::*;
 pub use time::{DateTime, NanoTime};
 pub use version::NomadVersion;
+pub use wire::Wire;

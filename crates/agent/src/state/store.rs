@@ -235,6 +235,8 @@ impl Txn<'_> {
         self.store.summaries.entry(key.clone()).or_insert_with(|| JobSummary {
             job_id: job.id.clone(),
             namespace: job.namespace.clone(),
+            // `updateSummaryWithJob` makes the children's counts with the summary.
+            children: Some(nomad_api::JobChildrenSummary::default()),
             create_index: self.index,
             modify_index: self.index,
             ..JobSummary::default()
