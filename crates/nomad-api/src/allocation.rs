@@ -2,7 +2,7 @@
 
 use crate::duration::GoDuration;
 use crate::job::{Job, TaskLifecycle};
-use crate::serde_util::nullable;
+use crate::serde_util::{nullable, nullable_values, optional_nullable_values};
 use crate::time::{self, DateTime, NanoTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,8 +50,8 @@ pub struct AllocationListStub {
     pub client_description: String,
     #[serde(deserialize_with = "nullable")]
     pub desired_transition: DesiredTransition,
-    /// Absent when listed with `task_states=false`.
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    /// `null` when listed with `task_states=false` and before the client reports.
+    #[serde(deserialize_with = "optional_nullable_values", skip_serializing_if = "Option::is_none")]
     pub task_states: Option<BTreeMap<String, TaskState>>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "FollowupEvalID")]
@@ -89,7 +89,7 @@ pub struct Allocation {
     /// Pre-0.9 resources; still sent by Nomad for compatibility.
     pub resources: Option<Resources>,
     pub shared_resources: Option<Resources>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub task_resources: BTreeMap<String, Resources>,
     pub allocated_resources: Option<AllocatedResources>,
     pub metrics: Option<AllocMetric>,
@@ -99,7 +99,7 @@ pub struct Allocation {
     pub desired_transition: DesiredTransition,
     pub client_status: String,
     pub client_description: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub task_states: BTreeMap<String, TaskState>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "DeploymentID")]
@@ -331,7 +331,7 @@ pub struct Port {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AllocatedResources {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub tasks: BTreeMap<String, AllocatedTaskResources>,
     /// Every task's `lifecycle` block, `null` for a main task.
     #[serde(deserialize_with = "nullable")]

@@ -2,7 +2,7 @@
 
 use crate::allocation::Resources;
 use crate::duration::GoDuration;
-use crate::serde_util::nullable;
+use crate::serde_util::{nullable, nullable_values};
 use crate::time::NanoTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -228,7 +228,7 @@ pub struct JobSummary {
     #[serde(rename = "JobID")]
     pub job_id: String,
     pub namespace: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub summary: BTreeMap<String, TaskGroupSummary>,
     /// Counts of a periodic or parameterized job's children.
     pub children: Option<JobChildrenSummary>,

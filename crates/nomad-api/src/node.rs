@@ -1,7 +1,7 @@
 //! Nodes: `/v1/nodes`, `/v1/node/:id`.
 
 use crate::allocation::Resources;
-use crate::serde_util::nullable;
+use crate::serde_util::{nullable, nullable_values};
 use crate::time::{self, DateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ pub struct NodeListStub {
     pub scheduling_eligibility: String,
     pub status: String,
     pub status_description: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub drivers: BTreeMap<String, DriverInfo>,
     /// Only `os.name`, and only when listed with `os=true`.
     pub attributes: Option<BTreeMap<String, String>>,
@@ -62,7 +62,7 @@ pub struct Node {
     pub status_updated_at: i64,
     #[serde(deserialize_with = "nullable")]
     pub events: Vec<NodeEvent>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub drivers: BTreeMap<String, DriverInfo>,
     pub create_index: u64,
     pub modify_index: u64,
