@@ -34,9 +34,11 @@ pub enum Kind {
     /// An integer, float or `time.Duration`: `0`.
     Num,
     Bool,
-    /// A pointer, interface, slice, map, `[]byte` or `time.Time`: `null` when nil or zero. An
-    /// empty Rust collection in such a field is written `null` too.
+    /// A pointer, interface or `time.Time`: `null` when nil or zero.
     Null,
+    /// A slice, map or `[]byte`: `null` when nil. An empty Rust collection is written `null`
+    /// too: Nomad's code leaves these nil unless it has something to put in them.
+    Collection,
     /// A slice Nomad always makes, so that an empty one is `[]`.
     MadeList,
     /// A map Nomad always makes, so that an empty one is `{}`.
@@ -117,7 +119,7 @@ fn always(_: NomadVersion) -> bool {
     true
 }
 
-use Kind::{Bool, MadeList as List, MadeMap as Map, Null, Num, Str, Struct};
+use Kind::{Bool, Collection as Coll, MadeList as List, MadeMap as Map, Null, Num, Str, Struct};
 type V = NomadVersion;
 
 /// `structs.Allocation` (`nomad/structs/structs.go`; `alloc.go` from 1.11). `SignedIdentities`
@@ -138,7 +140,7 @@ pub static ALLOCATION: GoStruct = GoStruct {
         f("TaskGroup", Str),
         f("Resources", Null),
         f("SharedResources", Null),
-        f("TaskResources", Null),
+        f("TaskResources", Coll),
         f("AllocatedResources", Null),
         f("Metrics", Null),
         f("DesiredStatus", Str),
@@ -146,8 +148,8 @@ pub static ALLOCATION: GoStruct = GoStruct {
         f("DesiredTransition", Struct("DesiredTransition")),
         f("ClientStatus", Str),
         f("ClientDescription", Str),
-        f("TaskStates", Null),
-        f("AllocStates", Null),
+        f("TaskStates", Coll),
+        f("AllocStates", Coll),
         f("PreviousAllocation", Str),
         f("NextAllocation", Str),
         f("DeploymentID", Str),
@@ -155,7 +157,7 @@ pub static ALLOCATION: GoStruct = GoStruct {
         f("RescheduleTracker", Null),
         f("NetworkStatus", Null),
         f("FollowupEvalID", Str),
-        f("PreemptedAllocations", Null),
+        f("PreemptedAllocations", Coll),
         f("PreemptedByAllocation", Str),
         f("SigningKeyID", Str).since(V::alloc_signing_key_id),
         f("CreateIndex", Num),
@@ -188,12 +190,12 @@ pub static ALLOC_LIST_STUB: GoStruct = GoStruct {
         f("ClientStatus", Str),
         f("ClientDescription", Str),
         f("DesiredTransition", Struct("DesiredTransition")),
-        f("TaskStates", Null),
+        f("TaskStates", Coll),
         f("DeploymentStatus", Null),
         f("FollowupEvalID", Str),
         f("NextAllocation", Str).since(V::alloc_stub_next_allocation),
         f("RescheduleTracker", Null),
-        f("PreemptedAllocations", Null),
+        f("PreemptedAllocations", Coll),
         f("PreemptedByAllocation", Str),
         f("CreateIndex", Num),
         f("ModifyIndex", Num),
@@ -228,7 +230,7 @@ pub static TASK_STATE: GoStruct = GoStruct {
         f("LastRestart", Null),
         f("StartedAt", Null),
         f("FinishedAt", Null),
-        f("Events", Null),
+        f("Events", Coll),
         f("TaskHandle", Null).since(V::task_state_task_handle),
         f("Paused", Str).since(V::task_schedules),
     ],
@@ -280,7 +282,7 @@ pub static RESCHEDULE_TRACKER: GoStruct = GoStruct {
     name: "RescheduleTracker",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("Events", Null), f("LastReschedule", Str).since(V::reschedule_tracker_last_reschedule)],
+    fields: &[f("Events", Coll), f("LastReschedule", Str).since(V::reschedule_tracker_last_reschedule)],
 };
 
 /// `structs.RescheduleEvent`.
@@ -301,16 +303,16 @@ pub static ALLOC_METRIC: GoStruct = GoStruct {
         f("NodesFiltered", Num),
         f("NodesInPool", Num).since(V::node_pools),
         f("NodePool", Str).since(V::alloc_metric_node_pool),
-        f("NodesAvailable", Null),
-        f("ClassFiltered", Null),
-        f("ConstraintFiltered", Null),
+        f("NodesAvailable", Coll),
+        f("ClassFiltered", Coll),
+        f("ConstraintFiltered", Coll),
         f("NodesExhausted", Num),
-        f("ClassExhausted", Null),
-        f("DimensionExhausted", Null),
-        f("QuotaExhausted", Null),
-        f("ResourcesExhausted", Null),
-        f("Scores", Null),
-        f("ScoreMetaData", Null),
+        f("ClassExhausted", Coll),
+        f("DimensionExhausted", Coll),
+        f("QuotaExhausted", Coll),
+        f("ResourcesExhausted", Coll),
+        f("Scores", Coll),
+        f("ScoreMetaData", Coll),
         f("AllocationTime", Num),
         f("CoalescedFailures", Num),
     ],
@@ -321,7 +323,7 @@ pub static NODE_SCORE_META: GoStruct = GoStruct {
     name: "NodeScoreMeta",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("NodeID", Str), f("Scores", Null), f("NormScore", Num)],
+    fields: &[f("NodeID", Str), f("Scores", Coll), f("NormScore", Num)],
 };
 
 /// `structs.Resources`.
@@ -336,8 +338,8 @@ pub static RESOURCES: GoStruct = GoStruct {
         f("MemoryMaxMB", Num),
         f("DiskMB", Num),
         f("IOPS", Num),
-        f("Networks", Null),
-        f("Devices", Null),
+        f("Networks", Coll),
+        f("Devices", Coll),
         f("NUMA", Null).since(V::numa),
         f("SecretsMB", Num).since(V::resources_secrets_mb),
     ],
@@ -356,8 +358,8 @@ pub static NETWORK_RESOURCE: GoStruct = GoStruct {
         f("Hostname", Str).omitempty(),
         f("MBits", Num),
         f("DNS", Null),
-        f("ReservedPorts", Null),
-        f("DynamicPorts", Null),
+        f("ReservedPorts", Coll),
+        f("DynamicPorts", Coll),
         f("CNI", Null).since(V::network_cni),
     ],
 };
@@ -382,7 +384,7 @@ pub static ALLOCATED_RESOURCES: GoStruct = GoStruct {
     name: "AllocatedResources",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("Tasks", Null), f("TaskLifecycles", Null), f("Shared", Struct("AllocatedSharedResources"))],
+    fields: &[f("Tasks", Coll), f("TaskLifecycles", Coll), f("Shared", Struct("AllocatedSharedResources"))],
 };
 
 /// `structs.AllocatedTaskResources`.
@@ -393,8 +395,8 @@ pub static ALLOCATED_TASK_RESOURCES: GoStruct = GoStruct {
     fields: &[
         f("Cpu", Struct("AllocatedCpuResources")),
         f("Memory", Struct("AllocatedMemoryResources")),
-        f("Networks", Null),
-        f("Devices", Null),
+        f("Networks", Coll),
+        f("Devices", Coll),
     ],
 };
 
@@ -403,7 +405,7 @@ pub static ALLOCATED_SHARED_RESOURCES: GoStruct = GoStruct {
     name: "AllocatedSharedResources",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("Networks", Null), f("DiskMB", Num), f("Ports", Null)],
+    fields: &[f("Networks", Coll), f("DiskMB", Num), f("Ports", Coll)],
 };
 
 /// `structs.AllocatedCpuResources`.
@@ -411,7 +413,7 @@ pub static ALLOCATED_CPU_RESOURCES: GoStruct = GoStruct {
     name: "AllocatedCpuResources",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("CpuShares", Num), f("ReservedCores", Null)],
+    fields: &[f("CpuShares", Num), f("ReservedCores", Coll)],
 };
 
 /// `structs.AllocatedMemoryResources`.
@@ -451,20 +453,20 @@ pub static JOB: GoStruct = GoStruct {
         f("Type", Str),
         f("Priority", Num),
         f("AllAtOnce", Bool),
-        f("Datacenters", Null),
+        f("Datacenters", Coll),
         f("NodePool", Str).since(V::node_pools),
-        f("Constraints", Null),
-        f("Affinities", Null),
-        f("Spreads", Null),
-        f("TaskGroups", Null),
+        f("Constraints", Coll),
+        f("Affinities", Coll),
+        f("Spreads", Coll),
+        f("TaskGroups", Coll),
         f("Update", Struct("UpdateStrategy")),
         f("Multiregion", Null),
         f("Periodic", Null),
         f("ParameterizedJob", Null),
         f("Dispatched", Bool),
         f("DispatchIdempotencyToken", Str),
-        f("Payload", Null),
-        f("Meta", Null),
+        f("Payload", Coll),
+        f("Meta", Coll),
         f("ConsulToken", Str).since(V::job_consul_vault_tokens),
         f("ConsulNamespace", Str),
         f("VaultToken", Str).since(V::job_consul_vault_tokens),
@@ -511,20 +513,20 @@ pub static TASK_GROUP: GoStruct = GoStruct {
         f("Count", Num),
         f("Update", Null),
         f("Migrate", Null),
-        f("Constraints", Null),
+        f("Constraints", Coll),
         f("Scaling", Null),
         f("RestartPolicy", Null),
         f("Disconnect", Null).since(V::group_disconnect),
-        f("Tasks", Null),
+        f("Tasks", Coll),
         f("EphemeralDisk", Null),
-        f("Meta", Null),
+        f("Meta", Coll),
         f("ReschedulePolicy", Null),
-        f("Affinities", Null),
-        f("Spreads", Null),
-        f("Networks", Null),
+        f("Affinities", Coll),
+        f("Spreads", Coll),
+        f("Networks", Coll),
         f("Consul", Null),
-        f("Services", Null),
-        f("Volumes", Null),
+        f("Services", Coll),
+        f("Volumes", Coll),
         f("ShutdownDelay", Null),
         f("StopAfterClientDisconnect", Null),
         f("MaxClientDisconnect", Null),
@@ -549,33 +551,33 @@ pub static TASK: GoStruct = GoStruct {
         f("Name", Str),
         f("Driver", Str),
         f("User", Str),
-        f("Config", Null),
-        f("Env", Null),
-        f("Services", Null),
+        f("Config", Coll),
+        f("Env", Coll),
+        f("Services", Coll),
         f("Vault", Null),
-        f("Secrets", Null).since(V::task_secrets),
+        f("Secrets", Coll).since(V::task_secrets),
         f("Consul", Null).since(V::workload_identities),
-        f("Templates", Null),
-        f("Constraints", Null),
-        f("Affinities", Null),
+        f("Templates", Coll),
+        f("Constraints", Coll),
+        f("Affinities", Coll),
         f("Resources", Null),
         f("RestartPolicy", Null),
         f("DispatchPayload", Null),
         f("Lifecycle", Null),
-        f("Meta", Null),
+        f("Meta", Coll),
         f("KillTimeout", Num),
         f("LogConfig", Null),
-        f("Artifacts", Null),
+        f("Artifacts", Coll),
         f("Leader", Bool),
         f("ShutdownDelay", Num),
-        f("VolumeMounts", Null),
-        f("ScalingPolicies", Null),
+        f("VolumeMounts", Coll),
+        f("ScalingPolicies", Coll),
         f("KillSignal", Str),
         f("Kind", Str),
         f("CSIPluginConfig", Null),
         f("Identity", Null).since(V::task_identity),
-        f("Identities", Null).since(V::workload_identities),
-        f("Actions", Null).since(V::workload_identities),
+        f("Identities", Coll).since(V::workload_identities),
+        f("Actions", Coll).since(V::workload_identities),
         f("Schedule", Null).since(V::task_schedules),
     ],
 };
@@ -645,7 +647,7 @@ pub static WORKLOAD_IDENTITY: GoStruct = GoStruct {
     omitempty: never,
     fields: &[
         f("Name", Str).since(V::workload_identities),
-        f("Audience", Null).since(V::workload_identities),
+        f("Audience", Coll).since(V::workload_identities),
         f("ChangeMode", Str).since(V::workload_identities),
         f("ChangeSignal", Str).since(V::workload_identities),
         f("Env", Bool),
@@ -666,7 +668,7 @@ pub static JOB_LIST_STUB: GoStruct = GoStruct {
         f("ParentID", Str),
         f("Name", Str),
         f("Namespace", Str).omitempty(),
-        f("Datacenters", Null),
+        f("Datacenters", Coll),
         f("NodePool", Str).since(V::node_pools),
         f("Multiregion", Null),
         f("Type", Str),
@@ -681,7 +683,7 @@ pub static JOB_LIST_STUB: GoStruct = GoStruct {
         f("ModifyIndex", Num),
         f("JobModifyIndex", Num),
         f("SubmitTime", Num),
-        f("Meta", Null).omitempty().since(V::job_stub_meta),
+        f("Meta", Coll).omitempty().since(V::job_stub_meta),
     ],
 };
 
@@ -756,13 +758,13 @@ pub static NODE: GoStruct = GoStruct {
         f("StatusDescription", Str),
         f("IdentitySigningKeyID", Str).since(V::node_identity),
         f("StatusUpdatedAt", Num),
-        f("Events", Null),
+        f("Events", Coll),
         f("Drivers", Map),
         f("CSIControllerPlugins", Map),
         f("CSINodePlugins", Map),
         f("HostVolumes", Map),
         f("GCVolumesOnNodeGC", Bool).since(V::node_max_allocs),
-        f("HostNetworks", Null),
+        f("HostNetworks", Coll),
         f("LastDrain", Null),
         f("NodeMaxAllocs", Num).since(V::node_max_allocs),
         f("LastMissedHeartbeatIndex", Num).since(V::node_heartbeat_indexes),
@@ -781,7 +783,7 @@ pub static NODE_LIST_STUB: GoStruct = GoStruct {
     fields: &[
         f("Address", Str),
         f("ID", Str),
-        f("Attributes", Null).omitempty(),
+        f("Attributes", Coll).omitempty(),
         f("Datacenter", Str),
         f("Name", Str),
         f("NodePool", Str).since(V::node_pools),
@@ -811,9 +813,9 @@ pub static NODE_RESOURCES: GoStruct = GoStruct {
         f("Processors", Struct("NodeProcessorResources")).since(V::numa),
         f("Memory", Struct("NodeMemoryResources")),
         f("Disk", Struct("NodeDiskResources")),
-        f("Devices", Null),
-        f("NodeNetworks", Null),
-        f("Networks", Null),
+        f("Devices", Coll),
+        f("NodeNetworks", Coll),
+        f("Networks", Coll),
         f("MinDynamicPort", Num),
         f("MaxDynamicPort", Num),
     ],
@@ -824,7 +826,7 @@ pub static NODE_CPU_RESOURCES: GoStruct = GoStruct {
     name: "NodeCpuResources",
     source: "nomad/structs/structs.go, numa.go from 1.7",
     omitempty: never,
-    fields: &[f("CpuShares", Num), f("TotalCpuCores", Num), f("ReservableCpuCores", Null)],
+    fields: &[f("CpuShares", Num), f("TotalCpuCores", Num), f("ReservableCpuCores", Coll)],
 };
 
 /// `structs.NodeProcessorResources` (`nomad/structs/numa.go`, 1.7.0).
@@ -869,7 +871,7 @@ pub static NODE_RESERVED_CPU_RESOURCES: GoStruct = GoStruct {
     name: "NodeReservedCpuResources",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("CpuShares", Num), f("ReservedCpuCores", Null)],
+    fields: &[f("CpuShares", Num), f("ReservedCpuCores", Coll)],
 };
 
 /// `structs.NodeReservedMemoryResources`.
@@ -902,7 +904,7 @@ pub static DRIVER_INFO: GoStruct = GoStruct {
     source: "nomad/structs/node.go",
     omitempty: never,
     fields: &[
-        f("Attributes", Null),
+        f("Attributes", Coll),
         f("Detected", Bool),
         f("Healthy", Bool),
         f("HealthDescription", Str),
@@ -915,7 +917,7 @@ pub static NODE_EVENT: GoStruct = GoStruct {
     name: "NodeEvent",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("Message", Str), f("Subsystem", Str), f("Details", Null), f("Timestamp", Null), f("CreateIndex", Num)],
+    fields: &[f("Message", Str), f("Subsystem", Str), f("Details", Coll), f("Timestamp", Null), f("CreateIndex", Num)],
 };
 
 /// `structs.Namespace`.
@@ -931,8 +933,8 @@ pub static NAMESPACE: GoStruct = GoStruct {
         f("NodePoolConfiguration", Null).since(V::node_pools),
         f("VaultConfiguration", Null).since(V::workload_identities),
         f("ConsulConfiguration", Null).since(V::workload_identities),
-        f("Meta", Null),
-        f("Hash", Null),
+        f("Meta", Coll),
+        f("Hash", Coll),
         f("CreateIndex", Num),
         f("ModifyIndex", Num),
     ],
@@ -948,7 +950,7 @@ pub static AGENT_MEMBER: GoStruct = GoStruct {
         f("Name", Str),
         f("Addr", Null),
         f("Port", Num),
-        f("Tags", Null),
+        f("Tags", Coll),
         f("Status", Str),
         f("ProtocolMin", Num),
         f("ProtocolMax", Num),
@@ -964,7 +966,7 @@ pub static SERVER_MEMBERS: GoStruct = GoStruct {
     name: "ServerMembers",
     source: "nomad/structs/structs.go",
     omitempty: never,
-    fields: &[f("ServerName", Str), f("ServerRegion", Str), f("ServerDC", Str), f("Members", Null)],
+    fields: &[f("ServerName", Str), f("ServerRegion", Str), f("ServerDC", Str), f("Members", Coll)],
 };
 
 /// Every struct [`Wire`] shapes.
@@ -1024,7 +1026,14 @@ pub static STRUCTS: &[&GoStruct] = &[
 
 /// The struct serde names `name`.
 pub fn go_struct(name: &str) -> Option<&'static GoStruct> {
-    STRUCTS.iter().copied().find(|s| s.name == name)
+    // Looked up for every struct written (tens of thousands in a long list): by binary search.
+    static BY_NAME: std::sync::OnceLock<Vec<&'static GoStruct>> = std::sync::OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut all = STRUCTS.to_vec();
+        all.sort_by_key(|s| s.name);
+        all
+    });
+    by_name.binary_search_by(|s| s.name.cmp(name)).ok().map(|i| by_name[i])
 }
 
 /// `value` as release `version` writes it (see the module's documentation).
@@ -1147,7 +1156,9 @@ impl<S: Serializer> Serializer for Shaper<S> {
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, S::Error> {
         let schema = go_struct(name);
         let len = schema.map_or(len, |s| s.fields.len());
-        Ok(Shaped { inner: self.inner.serialize_struct(name, len)?, schema, version: self.version, written: 0, next: 0 })
+        let omitempty = schema.is_some_and(|s| (s.omitempty)(self.version));
+        let inner = self.inner.serialize_struct(name, len)?;
+        Ok(Shaped { inner, schema, version: self.version, omitempty, written: 0, next: 0 })
     }
 
     fn serialize_struct_variant(
@@ -1245,6 +1256,8 @@ struct Shaped<C> {
     inner: C,
     schema: Option<&'static GoStruct>,
     version: NomadVersion,
+    /// Whether the struct omits its empty fields in this release.
+    omitempty: bool,
     /// The schema's fields the Rust value has written (or left out on purpose).
     written: u64,
     /// Where to look for the next field.
@@ -1267,13 +1280,14 @@ impl<C: ser::SerializeStruct> ser::SerializeStruct for Shaped<C> {
         if !field.in_release(self.version) {
             return self.inner.skip_field(key);
         }
-        let omitempty = field.omitempty || (schema.omitempty)(self.version);
-        if omitempty || field.kind == Null {
+        let omitempty = field.omitempty || self.omitempty;
+        // Only these need to know the value's shape first; a Rust `None` is already `null`.
+        if omitempty || field.kind == Coll {
             let shape = probe(value);
             if omitempty && shape != Shape::Value {
                 return self.inner.skip_field(key);
             }
-            if field.kind == Null && shape == Shape::EmptyCollection {
+            if field.kind == Coll && shape == Shape::EmptyCollection {
                 return self.inner.serialize_field(key, &Zero { kind: Null, version: self.version });
             }
         }
@@ -1288,7 +1302,7 @@ impl<C: ser::SerializeStruct> ser::SerializeStruct for Shaped<C> {
 
     fn end(mut self) -> Result<C::Ok, C::Error> {
         if let Some(schema) = self.schema {
-            if !(schema.omitempty)(self.version) {
+            if !self.omitempty {
                 for (i, field) in schema.fields.iter().enumerate() {
                     if self.written & (1 << i) == 0 && field.in_release(self.version) && !field.omitempty {
                         self.inner.serialize_field(field.name, &Zero { kind: field.kind, version: self.version })?;
@@ -1313,7 +1327,7 @@ impl Serialize for Zero {
             Str => s.serialize_str(""),
             Num => s.serialize_u64(0),
             Bool => s.serialize_bool(false),
-            Null => s.serialize_none(),
+            Null | Coll => s.serialize_none(),
             List => s.serialize_seq(Some(0))?.end(),
             Map => s.serialize_map(Some(0))?.end(),
             Struct(name) => match go_struct(name) {
