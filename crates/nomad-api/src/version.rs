@@ -329,4 +329,47 @@ mod tests {
         assert!(!v("1.5").host_cpu_total_percent() && v("1.6.0").host_cpu_total_percent());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
     }
+
+    /// The first patch tag whose `nomad/structs` has the field (and the last without), found by
+    /// reading every tag from v1.4.0 to v1.11.3.
+    #[test]
+    fn wire_shapes_change_where_nomad_changed_them() {
+        let v = |s: &str| NomadVersion::parse_any(s).unwrap();
+        let cases: &[(fn(NomadVersion) -> bool, &str, &str)] = &[
+            (NomadVersion::alloc_stub_next_allocation, "1.5.17", "1.6.0"),
+            (NomadVersion::alloc_signing_key_id, "1.4.2", "1.4.3"),
+            (NomadVersion::desired_transition_migrate_disable_placement, "1.10.5", "1.11.0"),
+            (NomadVersion::task_schedules, "1.7.7", "1.8.0"),
+            (NomadVersion::reschedule_tracker_last_reschedule, "1.8.0", "1.8.1"),
+            (NomadVersion::alloc_metric_node_pool, "1.10.3", "1.10.4"),
+            (NomadVersion::numa, "1.6.10", "1.7.0"),
+            (NomadVersion::resources_secrets_mb, "1.8.2", "1.8.3"),
+            (NomadVersion::network_cni, "1.8.1", "1.8.2"),
+            (NomadVersion::port_ignore_collision, "1.8.4", "1.9.0"),
+            (NomadVersion::job_ui, "1.7.7", "1.8.0"),
+            (NomadVersion::job_version_tag, "1.8.4", "1.9.0"),
+            (NomadVersion::job_stub_meta, "1.4.2", "1.4.3"),
+            (NomadVersion::job_default_datacenters, "1.4.14", "1.5.0"),
+            (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
+            (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
+            (NomadVersion::task_identity, "1.4.14", "1.5.0"),
+            (NomadVersion::workload_identities, "1.6.10", "1.7.0"),
+            (NomadVersion::identity_filepath, "1.8.4", "1.9.0"),
+            (NomadVersion::task_secrets, "1.10.5", "1.11.0"),
+            (NomadVersion::restart_policy_render_templates, "1.6.1", "1.6.2"),
+            (NomadVersion::log_config_disabled, "1.5.4", "1.5.5"),
+            (NomadVersion::node_heartbeat_indexes, "1.4.4", "1.4.5"),
+            (NomadVersion::node_max_allocs, "1.10.1", "1.10.2"),
+            (NomadVersion::node_identity, "1.10.5", "1.11.0"),
+        ];
+        for (present, before, since) in cases {
+            assert!(!present(v(before)) && present(v(since)), "{before} / {since}");
+        }
+        // Removed: TaskHandle, the job's Consul and Vault tokens (1.10.0), the node's pre-0.9
+        // resources (1.11.0); `LogConfig.Enabled` lived in 1.5.4 only.
+        assert!(v("1.9.7").task_state_task_handle() && !v("1.10.0").task_state_task_handle());
+        assert!(v("1.9.7").job_consul_vault_tokens() && !v("1.10.0").job_consul_vault_tokens());
+        assert!(v("1.10.5").node_legacy_resources() && !v("1.11.0").node_legacy_resources());
+        assert!(!v("1.5.3").log_config_enabled() && v("1.5.4").log_config_enabled() && !v("1.5.5").log_config_enabled());
+    }
 }
