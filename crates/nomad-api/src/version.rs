@@ -335,7 +335,8 @@ mod tests {
     #[test]
     fn wire_shapes_change_where_nomad_changed_them() {
         let v = |s: &str| NomadVersion::parse_any(s).unwrap();
-        let cases: &[(fn(NomadVersion) -> bool, &str, &str)] = &[
+        type Present = fn(NomadVersion) -> bool;
+        let cases: &[(Present, &str, &str)] = &[
             (NomadVersion::alloc_stub_next_allocation, "1.5.17", "1.6.0"),
             (NomadVersion::alloc_signing_key_id, "1.4.2", "1.4.3"),
             (NomadVersion::desired_transition_migrate_disable_placement, "1.10.5", "1.11.0"),
