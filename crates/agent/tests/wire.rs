@@ -425,3 +425,34 @@ async fn namespaces_and_members() {
         assert_fields("agent.Member", &me["member"], MEMBER);
     }
 }
+
+/// Scale mode's synthetic jobs and nodes are what Nomad would hold once registered: every group
+/// has its `EphemeralDisk` (api/tasks.go `TaskGroup.Canonicalize`), update and migrate blocks,
+/// every job its node pool, every node's driver its fingerprint time.
+#[tokio::test]
+async fn scale_mode_jobs_and_nodes_are_complete() {
+    let agent = TestAgent::start_with(|c| c.synthetic_allocs = 40).await;
+    let stubs = get_json(&agent, "/v1/jobs?namespace=*").await;
+    assert!(!stubs.as_array().unwrap().is_empty());
+    for stub in stubs.as_array().unwrap() {
+        let path = format!("/v1/job/{}?namespace={}", stub["ID"].as_str().unwrap(), stub["Namespace"].as_str().unwrap());
+        let job = get_json(&agent, &path).await;
+        assert_eq!(job["NodePool"], json!("default"), "{path}");
+        assert_eq!(job["Datacenters"], json!(["*"]), "{path}");
+        for group in job["TaskGroups"].as_array().unwrap() {
+            assert_eq!(group["EphemeralDisk"], json!({"Sticky": false, "SizeMB": 300, "Migrate": false}), "{path}");
+            assert_eq!(group["Update"].is_object(), job["Type"] == json!("service"), "{path}");
+            assert_eq!(group["Migrate"].is_object(), job["Type"] == json!("service"), "{path}");
+            for task in group["Tasks"].as_array().unwrap() {
+                assert_eq!(task["RestartPolicy"], group["RestartPolicy"], "{path}");
+                assert_eq!(task["LogConfig"]["MaxFiles"], json!(10), "{path}");
+                assert_eq!(task["Identity"]["Name"], json!("default"), "{path}");
+            }
+        }
+    }
+    for node in get_json(&agent, "/v1/nodes").await.as_array().unwrap() {
+        let driver = node["Drivers"].as_object().unwrap().values().next().unwrap();
+        assert!(driver["UpdateTime"].is_string(), "{node}");
+        assert_eq!(node["NodePool"], json!("default"));
+    }
+}

@@ -176,6 +176,8 @@ mod tests {
         struct W(#[serde(with = "optional")] Option<DateTime>);
         assert_eq!(serde_json::to_string(&W(None)).unwrap(), "null");
         assert_eq!(serde_json::to_string(&W(Some(DateTime(1_000_000_000)))).unwrap(), r#""1970-01-01T00:00:01Z""#);
+        // Go's RFC3339Nano drops trailing zeros of the fraction.
+        assert_eq!(DateTime(1_500_000_000).to_rfc3339(), "1970-01-01T00:00:01.5Z");
     }
 
     #[test]
