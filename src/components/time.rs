@@ -1,6 +1,6 @@
 //! Times shown relative ("5s ago") and, on hover, absolute in the browser's time zone.
 
-use crate::model::format::relative;
+use crate::model::format::{known_time, relative, NONE};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
@@ -29,8 +29,9 @@ pub fn clock() -> ArcRwSignal<f64> {
     signal
 }
 
-/// `2024-05-01 14:03:07` in local time.
+/// `2024-05-01 14:03:07` in local time; `–` for a time that never came.
 pub fn absolute(ms: f64) -> String {
+    let Some(ms) = known_time(ms) else { return NONE.to_string() };
     let d = js_sys::Date::new(&JsValue::from_f64(ms));
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -43,12 +44,13 @@ pub fn absolute(ms: f64) -> String {
     )
 }
 
-/// A relative time that stays current, with the absolute time as its tooltip.
+/// A relative time that stays current, with the absolute time as its tooltip; `–` for a time
+/// that never came.
 #[component]
 pub fn RelativeTime(ms: f64) -> impl IntoView {
     let now = clock();
-    if ms <= 0.0 {
-        return view! { <span class="muted">"–"</span> }.into_any();
-    }
+    let Some(ms) = known_time(ms) else {
+        return view! { <span class="muted">{NONE}</span> }.into_any();
+    };
     view! { <time title=absolute(ms)>{move || relative(ms, now.get())}</time> }.into_any()
 }

@@ -1,5 +1,25 @@
 //! Text for numbers, sizes, times and IDs, as the views show them.
 
+/// What the views show where Nomad has no value: an empty string, a time that never came.
+pub const NONE: &str = "–";
+
+/// A time the views can show, in ms since 1970: `None` for Nomad's "never". Nomad writes a zero
+/// `time.Time` as `null` (decoded `None` before it gets here) or, from older servers and Go's
+/// `encoding/json`, `0001-01-01T00:00:00Z`; an `int64` nanosecond field left at 0 is the epoch;
+/// none of them may be shown as a date.
+pub fn known_time(ms: f64) -> Option<f64> {
+    (ms.is_finite() && ms > 0.0).then_some(ms)
+}
+
+/// `text`, or [`NONE`] when Nomad left it empty (a node's class, a 1.4 node's pool).
+pub fn or_none(text: &str) -> &str {
+    if text.is_empty() {
+        NONE
+    } else {
+        text
+    }
+}
+
 /// The 8-character form Nomad's CLI and UI show.
 pub fn short_id(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
@@ -101,6 +121,16 @@ mod tests {
         assert_eq!(count(1, "match", "matches"), "1 match");
         assert_eq!(count(0, "match", "matches"), "0 matches");
         assert_eq!(count(2, "file", "files"), "2 files");
+    }
+
+    #[test]
+    fn never_is_not_a_date() {
+        assert_eq!(known_time(0.0), None);
+        assert_eq!(known_time(-62_135_596_800_000.0), None, "0001-01-01 in ms");
+        assert_eq!(known_time(f64::NAN), None);
+        assert_eq!(known_time(1_700_000_000_000.0), Some(1_700_000_000_000.0));
+        assert_eq!(or_none(""), "–");
+        assert_eq!(or_none("default"), "default");
     }
 
     #[test]

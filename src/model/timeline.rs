@@ -1,7 +1,8 @@
 //! Task event timelines: which events are failures, what each one says, and where it sits on
 //! the time axis.
 
-use nomad_api::{task_event, TaskEvent, TaskState};
+use crate::model::format::known_time;
+use nomad_api::{task_event, task_state, TaskEvent, TaskState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -104,13 +105,31 @@ pub fn newest_first(state: &TaskState) -> Vec<&TaskEvent> {
     events
 }
 
-/// Horizontal positions (0..=1) of events on an axis from the first event to `now_ms`.
+/// Horizontal positions (0..=1) of events on an axis from the first event to `now_ms`. An event
+/// without a time (0) sits at the start and does not stretch the axis back to 1970.
 pub fn positions(events: &[&TaskEvent], now_ms: f64) -> Vec<f64> {
-    let times: Vec<f64> = events.iter().map(|e| e.time.as_unix_millis()).collect();
-    let start = times.iter().copied().fold(f64::INFINITY, f64::min);
-    let end = times.iter().copied().fold(now_ms, f64::max);
+    let times: Vec<Option<f64>> = events.iter().map(|e| known_time(e.time.as_unix_millis())).collect();
+    let start = times.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    let end = times.iter().flatten().copied().fold(now_ms, f64::max);
     let span = end - start;
-    times.iter().map(|t| if span > 0.0 { ((t - start) / span).clamp(0.0, 1.0) } else { 1.0 }).collect()
+    times
+        .iter()
+        .map(|t| match t {
+            Some(t) if span > 0.0 => ((t - start) / span).clamp(0.0, 1.0),
+            Some(_) => 1.0,
+            None => 0.0,
+        })
+        .collect()
+}
+
+/// What a task header says when the task has no `StartedAt` (Nomad writes it `null` until the
+/// task starts): it has not started yet, or, once dead, it never did.
+pub fn start_note(state: &TaskState) -> Option<&'static str> {
+    match (state.started_at, state.state.as_str()) {
+        (Some(_), _) => None,
+        (None, task_state::DEAD) => Some("never started"),
+        (None, _) => Some("not started yet"),
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +184,26 @@ mod tests {
         assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["Started", "Task Setup", "Received"]);
         assert_eq!(positions(&events, 5_000.0), [0.5, 0.25, 0.0]);
         assert_eq!(positions(&events[..1], 0.0), [1.0]);
+    }
+
+    #[test]
+    fn an_event_without_a_time_does_not_stretch_the_axis_to_1970() {
+        let timeless = event("Received");
+        let started = TaskEvent { time: NanoTime(2_000_000_000), ..event("Started") };
+        assert_eq!(positions(&[&started, &timeless], 4_000.0), [0.0, 0.0]);
+        assert_eq!(positions(&[&timeless], 4_000.0), [0.0]);
+    }
+
+    /// Nomad writes `StartedAt: null` until the task starts (zero `time.Time`).
+    #[test]
+    fn a_task_without_a_start_says_so() {
+        let pending = TaskState { state: task_state::PENDING.into(), ..Default::default() };
+        assert_eq!(start_note(&pending), Some("not started yet"));
+        let failed = TaskState { state: task_state::DEAD.into(), failed: true, ..Default::default() };
+        assert_eq!(start_note(&failed), Some("never started"));
+        let running = TaskState { state: task_state::RUNNING.into(), started_at: Some(nomad_api::DateTime(1)), ..Default::default() };
+        assert_eq!(start_note(&running), None);
+        let decoded: TaskState = serde_json::from_str(r#"{"State":"pending","StartedAt":"0001-01-01T00:00:00Z","Events":null}"#).unwrap();
+        assert_eq!(start_note(&decoded), Some("not started yet"));
     }
 }

@@ -9,7 +9,7 @@ use crate::components::live_status::LiveStatus;
 use crate::components::live_view::{LiveHeader, LiveView};
 use crate::components::status::StatusBadge;
 use crate::model::alloc_list::Facet;
-use crate::model::format::{bytes, percent, short_id, uptime};
+use crate::model::format::{bytes, or_none, percent, short_id, uptime};
 use crate::model::usage::HostUsage;
 use crate::session::scope::use_scope;
 use leptos::prelude::*;
@@ -52,8 +52,8 @@ fn NodeSummary(node: std::sync::Arc<Node>) -> impl IntoView {
             </div>
             <dl class="kv">
                 <dt>"Datacenter"</dt><dd>{n.datacenter.clone()}</dd>
-                <dt>"Node pool"</dt><dd>{n.node_pool.clone()}</dd>
-                <dt>"Class"</dt><dd>{n.node_class.clone()}</dd>
+                <dt>"Node pool"</dt><dd>{or_none(&n.node_pool).to_string()}</dd>
+                <dt>"Class"</dt><dd>{or_none(&n.node_class).to_string()}</dd>
                 <dt>"HTTP address"</dt><dd>{n.http_addr.clone()}</dd>
                 <dt>"CPU"</dt><dd>{resources.cpu.cpu_shares}" MHz, "{resources.cpu.total_cpu_cores}" cores"</dd>
                 <dt>"Memory"</dt><dd>{resources.memory.memory_mb}" MiB"</dd>

@@ -90,7 +90,7 @@ impl AgentState {
 
     /// Registers a job and places its allocations on this agent's node (`Job.Register`).
     pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
-        let job = jobspec::canonicalize(job, &self.region)?;
+        let job = jobspec::canonicalize(job, &self.region, &self.datacenter, self.version)?;
         let node = self.cluster.read().node(&self.node_id).cloned();
         let node = node.ok_or_else(|| ApiError::internal("the local node is not registered"))?;
         if self.cluster.read().namespace(&job.namespace).is_none() {

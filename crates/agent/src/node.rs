@@ -3,8 +3,8 @@
 
 use crate::host::HostFacts;
 use nomad_api::{
-    DriverInfo, Node, NodeCpuResources, NodeDiskResources, NodeEvent, NodeListStub, NodeMemoryResources,
-    NodeResources, NomadVersion,
+    DateTime, DriverInfo, Node, NodeCpuResources, NodeDiskResources, NodeEvent, NodeListStub, NodeMemoryResources,
+    NodeReservedResources, NodeResources, NomadVersion, Resources,
 };
 use std::collections::BTreeMap;
 use std::io;
@@ -18,25 +18,44 @@ pub const STATUS_READY: &str = "ready";
 pub const ELIGIBLE: &str = "eligible";
 pub const NODE_POOL_DEFAULT: &str = "default";
 
-fn raw_exec_driver() -> BTreeMap<String, DriverInfo> {
+/// `client.min_dynamic_port` and `max_dynamic_port` by default (`nomad/structs/network.go`
+/// `DefaultMinDynamicPort`, `DefaultMaxDynamicPort`).
+pub const MIN_DYNAMIC_PORT: i64 = 20000;
+pub const MAX_DYNAMIC_PORT: i64 = 32000;
+
+/// The driver as the client's fingerprint reports it (`client/pluginmanager/drivermanager`),
+/// with the time of the fingerprint.
+fn raw_exec_driver(now_nanos: i64) -> BTreeMap<String, DriverInfo> {
     BTreeMap::from([(
         "raw_exec".to_string(),
         DriverInfo {
+            attributes: BTreeMap::from([("driver.raw_exec".to_string(), "true".to_string())]),
             detected: true,
             healthy: true,
             health_description: "Healthy".to_string(),
-            attributes: BTreeMap::from([("driver.raw_exec".to_string(), "true".to_string())]),
+            update_time: Some(DateTime(now_nanos)),
         },
     )])
 }
 
+/// The state store's first event of a node, stamped with its `StatusUpdatedAt` (whole seconds,
+/// `nomad/state/state_store.go` `upsertNodeTxn`).
 fn registered_event(now_nanos: i64) -> NodeEvent {
     NodeEvent {
         message: "Node registered".to_string(),
         subsystem: "Cluster".to_string(),
-        timestamp: nomad_api::DateTime(now_nanos),
+        timestamp: Some(DateTime(now_nanos / 1_000_000_000 * 1_000_000_000)),
         ..NodeEvent::default()
     }
+}
+
+/// `Node.ComputeClass`: a hash of what scheduling sees of the node, `v1:` and a number.
+fn computed_class(datacenter: &str, attributes: &BTreeMap<String, String>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    datacenter.hash(&mut hasher);
+    attributes.iter().filter(|(k, _)| !k.starts_with("unique.")).for_each(|kv| kv.hash(&mut hasher));
+    format!("v1:{}", hasher.finish())
 }
 
 /// This client's node ID (`Client.nodeID`): kept in `<data-dir>/client/client-id` when there is
@@ -93,20 +112,33 @@ pub fn local_node(
         ("unique.storage.bytesfree", facts.disk_free_bytes.to_string()),
         ("unique.storage.bytestotal", facts.disk_total_bytes.to_string()),
     ]);
+    let cpu = facts.total_compute() as i64;
+    let memory_mb = (facts.memory_bytes / 1024 / 1024) as i64;
+    let disk_mb = (facts.disk_free_bytes / 1024 / 1024) as i64;
     Node {
         id: id.to_string(),
         name: facts.hostname.clone(),
         datacenter: datacenter.to_string(),
         node_pool: NODE_POOL_DEFAULT.to_string(),
+        computed_class: computed_class(datacenter, &attributes),
         http_addr: http_addr.to_string(),
         attributes,
         node_resources: Some(NodeResources {
-            cpu: NodeCpuResources { cpu_shares: facts.total_compute() as i64, total_cpu_cores: facts.cpu_cores as i64 },
-            memory: NodeMemoryResources { memory_mb: (facts.memory_bytes / 1024 / 1024) as i64 },
-            disk: NodeDiskResources { disk_mb: (facts.disk_free_bytes / 1024 / 1024) as i64 },
+            cpu: NodeCpuResources {
+                cpu_shares: cpu,
+                total_cpu_cores: facts.cpu_cores as i64,
+                reservable_cpu_cores: (0..facts.cpu_cores.min(u64::from(u16::MAX)) as u16).collect(),
+            },
+            memory: NodeMemoryResources { memory_mb },
+            disk: NodeDiskResources { disk_mb },
+            min_dynamic_port: MIN_DYNAMIC_PORT,
+            max_dynamic_port: MAX_DYNAMIC_PORT,
         }),
-        reserved_resources: Some(NodeResources::default()),
-        drivers: raw_exec_driver(),
+        reserved_resources: Some(NodeReservedResources::default()),
+        // The fingerprinters' pre-0.9 view, sent until 1.11 removed it.
+        resources: Some(Resources { cpu, memory_mb, disk_mb, ..Resources::default() }),
+        reserved: Some(Resources::default()),
+        drivers: raw_exec_driver(now_nanos),
         scheduling_eligibility: ELIGIBLE.to_string(),
         status: STATUS_READY.to_string(),
         status_updated_at: now_nanos / 1_000_000_000,

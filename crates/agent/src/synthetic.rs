@@ -5,8 +5,8 @@ use crate::state::scheduler;
 use crate::AppState;
 use nomad_api::duration::GoDuration;
 use nomad_api::{
-    client_status, job_type, task_event, task_state, Allocation, DateTime, Job, NanoTime, Resources, Task, TaskEvent,
-    TaskState,
+    client_status, job_type, task_event, task_state, Allocation, DateTime, Job, NanoTime, NomadVersion, Resources, Task,
+    TaskEvent, TaskState,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -46,7 +46,8 @@ fn synthetic_task(name: &str, image: &str, rng: &mut StdRng) -> Task {
     }
 }
 
-fn synthetic_job(n: usize, rng: &mut StdRng) -> Job {
+/// A job as Nomad would hold it once registered (`jobspec::fill_defaults`).
+fn synthetic_job(n: usize, rng: &mut StdRng, datacenter: &str, version: NomadVersion) -> Job {
     let service = SERVICES[n % SERVICES.len()];
     let batch = rng.gen_bool(0.15);
     let namespace = if rng.gen_bool(0.2) { crate::OPS_NAMESPACE } else { "default" };
@@ -58,12 +59,7 @@ fn synthetic_job(n: usize, rng: &mut StdRng) -> Job {
     let group = crate::jobspec::group(service, GROUP_SIZES[rng.gen_range(0..GROUP_SIZES.len())], tasks);
     let kind = if batch { job_type::BATCH } else { job_type::SERVICE };
     let mut job = crate::jobspec::job(&id, namespace, kind, vec![group]);
-    job.region = "global".into();
-    job.datacenters = vec!["*".into()];
-    for g in &mut job.task_groups {
-        g.restart_policy = Some(crate::jobspec::default_restart_policy(kind));
-        g.reschedule_policy = Some(crate::jobspec::default_reschedule_policy(kind));
-    }
+    crate::jobspec::fill_defaults(&mut job, "global", datacenter, version);
     job
 }
 
@@ -88,7 +84,7 @@ pub fn populate(state: &AppState, count: usize) {
     let mut placed_count = 0;
     let mut n = 0;
     while placed_count < count {
-        let mut job = synthetic_job(n, &mut rng);
+        let mut job = synthetic_job(n, &mut rng, &state.datacenter, state.version);
         n += 1;
         for g in &mut job.task_groups {
             g.count = g.count.min((count - placed_count) as i64);

@@ -1,8 +1,8 @@
 //! Allocations: `/v1/allocations`, `/v1/allocation/:id` and the lifecycle request bodies.
 
 use crate::duration::GoDuration;
-use crate::job::Job;
-use crate::serde_util::nullable;
+use crate::job::{Job, TaskLifecycle};
+use crate::serde_util::{nullable, nullable_values, optional_nullable_values};
 use crate::time::{self, DateTime, NanoTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub mod desired_status {
 
 /// An entry of `/v1/allocations` (Nomad's `AllocListStub`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename = "AllocListStub", rename_all = "PascalCase", default)]
 pub struct AllocationListStub {
     #[serde(rename = "ID")]
     pub id: String,
@@ -50,12 +50,14 @@ pub struct AllocationListStub {
     pub client_description: String,
     #[serde(deserialize_with = "nullable")]
     pub desired_transition: DesiredTransition,
-    /// Absent when listed with `task_states=false`.
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    /// `null` when listed with `task_states=false` and before the client reports.
+    #[serde(deserialize_with = "optional_nullable_values", skip_serializing_if = "Option::is_none")]
     pub task_states: Option<BTreeMap<String, TaskState>>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
+    /// Since 1.6.0; before, read the full allocation.
+    pub next_allocation: String,
     pub reschedule_tracker: Option<RescheduleTracker>,
     #[serde(deserialize_with = "nullable")]
     pub preempted_allocations: Vec<String>,
@@ -66,7 +68,8 @@ pub struct AllocationListStub {
     pub modify_time: NanoTime,
 }
 
-/// A full allocation, `/v1/allocation/:id`.
+/// A full allocation, `/v1/allocation/:id`. Nomad leaves out every empty field of it
+/// (`_struct codec:",omitempty"`), so any field may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Allocation {
@@ -86,7 +89,7 @@ pub struct Allocation {
     /// Pre-0.9 resources; still sent by Nomad for compatibility.
     pub resources: Option<Resources>,
     pub shared_resources: Option<Resources>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub task_resources: BTreeMap<String, Resources>,
     pub allocated_resources: Option<AllocatedResources>,
     pub metrics: Option<AllocMetric>,
@@ -96,7 +99,7 @@ pub struct Allocation {
     pub desired_transition: DesiredTransition,
     pub client_status: String,
     pub client_description: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub task_states: BTreeMap<String, TaskState>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "DeploymentID")]
@@ -222,6 +225,9 @@ pub struct DesiredTransition {
     pub migrate: Option<bool>,
     pub reschedule: Option<bool>,
     pub force_reschedule: Option<bool>,
+    pub no_shutdown_delay: Option<bool>,
+    /// Since 1.11.0.
+    pub migrate_disable_placement: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -240,6 +246,10 @@ pub struct AllocDeploymentStatus {
 pub struct AllocMetric {
     pub nodes_evaluated: u64,
     pub nodes_filtered: u64,
+    /// Since 1.6.0.
+    pub nodes_in_pool: u64,
+    /// Since 1.10.4.
+    pub node_pool: String,
     #[serde(deserialize_with = "nullable")]
     pub nodes_available: BTreeMap<String, u64>,
     #[serde(deserialize_with = "nullable")]
@@ -321,8 +331,11 @@ pub struct Port {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AllocatedResources {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub tasks: BTreeMap<String, AllocatedTaskResources>,
+    /// Every task's `lifecycle` block, `null` for a main task.
+    #[serde(deserialize_with = "nullable")]
+    pub task_lifecycles: BTreeMap<String, Option<TaskLifecycle>>,
     #[serde(deserialize_with = "nullable")]
     pub shared: AllocatedSharedResources,
 }

@@ -2,7 +2,7 @@
 
 use crate::allocation::Resources;
 use crate::duration::GoDuration;
-use crate::serde_util::nullable;
+use crate::serde_util::{nullable, nullable_values};
 use crate::time::NanoTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -32,11 +32,16 @@ pub struct Job {
     pub all_at_once: bool,
     #[serde(deserialize_with = "nullable")]
     pub datacenters: Vec<String>,
+    /// Since 1.6.0 (node pools); `default` unless the job picks one.
+    pub node_pool: String,
     #[serde(deserialize_with = "nullable")]
     pub constraints: Vec<Value>,
     #[serde(deserialize_with = "nullable")]
     pub task_groups: Vec<TaskGroup>,
-    pub update: Option<Value>,
+    /// Only `Stagger` and `MaxParallel` are kept at the job level: the rest of the job's
+    /// `update` block is merged into each group's.
+    #[serde(deserialize_with = "nullable")]
+    pub update: UpdateStrategy,
     pub periodic: Option<Value>,
     pub parameterized_job: Option<Value>,
     #[serde(deserialize_with = "nullable")]
@@ -56,9 +61,13 @@ pub struct Job {
 pub struct TaskGroup {
     pub name: String,
     pub count: i64,
+    /// The job's `update` block merged with the group's (service and system jobs).
+    pub update: Option<UpdateStrategy>,
+    /// Service jobs only.
+    pub migrate: Option<MigrateStrategy>,
+    pub restart_policy: Option<RestartPolicy>,
     #[serde(deserialize_with = "nullable")]
     pub tasks: Vec<Task>,
-    pub restart_policy: Option<RestartPolicy>,
     pub reschedule_policy: Option<ReschedulePolicy>,
     pub ephemeral_disk: Option<EphemeralDisk>,
     #[serde(deserialize_with = "nullable")]
@@ -79,17 +88,21 @@ pub struct Task {
     #[serde(deserialize_with = "nullable")]
     pub services: Vec<Value>,
     pub resources: Option<Resources>,
+    /// The group's restart policy unless the task has its own.
+    pub restart_policy: Option<RestartPolicy>,
+    pub lifecycle: Option<TaskLifecycle>,
     #[serde(deserialize_with = "nullable")]
     pub meta: BTreeMap<String, String>,
     pub kill_timeout: GoDuration,
-    pub kill_signal: String,
     pub log_config: Option<LogConfig>,
     pub leader: bool,
-    pub lifecycle: Option<TaskLifecycle>,
+    pub kill_signal: String,
+    /// The task's `default` workload identity (since 1.5.0; always set since 1.7.0).
+    pub identity: Option<WorkloadIdentity>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename = "TaskLifecycleConfig", rename_all = "PascalCase", default)]
 pub struct TaskLifecycle {
     pub hook: String,
     pub sidecar: bool,
@@ -122,6 +135,42 @@ pub struct ReschedulePolicy {
     pub unlimited: bool,
 }
 
+/// A job's or group's `update` block (`UpdateStrategy`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UpdateStrategy {
+    pub stagger: GoDuration,
+    pub max_parallel: i64,
+    pub health_check: String,
+    pub min_healthy_time: GoDuration,
+    pub healthy_deadline: GoDuration,
+    pub progress_deadline: GoDuration,
+    pub auto_revert: bool,
+    pub auto_promote: bool,
+    pub canary: i64,
+}
+
+/// A group's `migrate` block (`MigrateStrategy`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MigrateStrategy {
+    pub max_parallel: i64,
+    pub health_check: String,
+    pub min_healthy_time: GoDuration,
+    pub healthy_deadline: GoDuration,
+}
+
+/// A task's workload identity (`WorkloadIdentity`, 1.5.0; `Name` and `Audience` from 1.7.0).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WorkloadIdentity {
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub audience: Vec<String>,
+    pub env: bool,
+    pub file: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct EphemeralDisk {
@@ -137,6 +186,8 @@ pub struct LogConfig {
     pub max_files: i64,
     #[serde(rename = "MaxFileSizeMB")]
     pub max_file_size_mb: i64,
+    /// Since 1.5.5.
+    pub disabled: bool,
 }
 
 /// An entry of `/v1/jobs`.
@@ -151,6 +202,8 @@ pub struct JobListStub {
     pub namespace: String,
     #[serde(deserialize_with = "nullable")]
     pub datacenters: Vec<String>,
+    /// Since 1.6.0.
+    pub node_pool: String,
     #[serde(rename = "Type")]
     pub kind: String,
     pub priority: i64,
@@ -164,6 +217,9 @@ pub struct JobListStub {
     pub modify_index: u64,
     pub job_modify_index: u64,
     pub submit_time: NanoTime,
+    /// Listed with `meta=true` (since 1.4.3); absent when the job has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -172,7 +228,7 @@ pub struct JobSummary {
     #[serde(rename = "JobID")]
     pub job_id: String,
     pub namespace: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable_values")]
     pub summary: BTreeMap<String, TaskGroupSummary>,
     /// Created (all zero) with every summary (`updateSummaryWithJob`).
     pub children: Option<crate::summary::JobChildrenSummary>,

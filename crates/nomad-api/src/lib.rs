@@ -26,6 +26,7 @@ pub mod summary;
 pub mod time;
 pub mod utf8;
 pub mod version;
+pub mod wire;
 
 pub use acl::*;
 pub use agent::*;
@@ -42,3 +43,4 @@ pub use stream::*;
 pub use summary::*;
 pub use time::{DateTime, NanoTime};
 pub use version::NomadVersion;
+pub use wire::Wire;

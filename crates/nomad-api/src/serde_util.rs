@@ -1,6 +1,7 @@
 //! Serde helpers for Nomad's Go-encoded JSON, where nil slices and maps arrive as `null`.
 
 use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
 
 /// `null` decodes as the type's default (Go encodes a nil slice or map as `null`).
 pub fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -9,6 +10,27 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A Go map of pointers (`map[string]*TaskState`): `null` is empty, and a `null` entry (a nil
+/// pointer) is the type's default rather than an error that would lose the whole response.
+pub fn nullable_values<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    let map = Option::<BTreeMap<String, Option<T>>>::deserialize(d)?.unwrap_or_default();
+    Ok(map.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect())
+}
+
+/// [`nullable_values`] for a map that may be left out as a whole (`None`).
+pub fn optional_nullable_values<'de, D, T>(d: D) -> Result<Option<BTreeMap<String, T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    let map = Option::<BTreeMap<String, Option<T>>>::deserialize(d)?;
+    Ok(map.map(|m| m.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect()))
 }
 
 /// Standard base64, as Go's `encoding/json` writes `[]byte`.

@@ -1,9 +1,11 @@
 //! Nomad's two ways of writing a point in time.
 //!
-//! Go's `time.Time` is written as RFC 3339 text, with `0001-01-01T00:00:00Z` for "never";
-//! Nomad's `int64` fields (`CreateTime`, an event's `Time`) are Unix nanoseconds. Both types
-//! here accept either form on input (real responses are not always consistent) and write
-//! the form Nomad writes.
+//! Go's `time.Time` is written as RFC 3339 text; Nomad's HTTP encoder (go-msgpack's JSON
+//! handle, `codec/json.go` `EncodeTime`, in every release from 1.4 to 1.11) writes the zero
+//! time, "never", as `null`, while Go's `encoding/json` and older Nomad wrote
+//! `0001-01-01T00:00:00Z`. Nomad's `int64` fields (`CreateTime`, an event's `Time`) are Unix
+//! nanoseconds. Both types here accept any of these forms on input and write the form Nomad
+//! writes.
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -14,11 +16,12 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NanoTime(pub i64);
 
-/// A Go `time.Time`, written as RFC 3339 text. `None` fields mean Go's zero time.
+/// A Go `time.Time`, written as RFC 3339 text. Fields are `Option<DateTime>`: `None` is Go's
+/// zero time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime(pub i64);
 
-/// Go's zero `time.Time`, which Nomad writes for "not yet".
+/// Go's zero `time.Time` as `encoding/json` writes it, which older servers sent for "not yet".
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 impl NanoTime {
@@ -122,7 +125,7 @@ impl Serialize for DateTime {
 }
 
 /// For `Option<DateTime>` fields: `null`, a missing field and Go's zero time are all `None`.
-/// Serializes `None` as Go's zero time, as Nomad does.
+/// Serializes `None` as `null`, as Nomad's encoder writes the zero time.
 pub mod optional {
     use super::*;
 
@@ -133,7 +136,7 @@ pub mod optional {
     pub fn serialize<S: Serializer>(t: &Option<DateTime>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => t.serialize(s),
-            None => s.serialize_str(GO_ZERO_TIME),
+            None => s.serialize_none(),
         }
     }
 }
@@ -165,6 +168,16 @@ mod tests {
         let t = DateTime(1_501_025_786_106_431_265);
         assert_eq!(t.to_rfc3339(), "2017-07-25T23:36:26.106431265Z");
         assert_eq!(parse_rfc3339(&t.to_rfc3339()).unwrap(), Some(t.0));
+    }
+
+    #[test]
+    fn the_zero_time_is_written_null() {
+        #[derive(Serialize)]
+        struct W(#[serde(with = "optional")] Option<DateTime>);
+        assert_eq!(serde_json::to_string(&W(None)).unwrap(), "null");
+        assert_eq!(serde_json::to_string(&W(Some(DateTime(1_000_000_000)))).unwrap(), r#""1970-01-01T00:00:01Z""#);
+        // Go's RFC3339Nano drops trailing zeros of the fraction.
+        assert_eq!(DateTime(1_500_000_000).to_rfc3339(), "1970-01-01T00:00:01.5Z");
     }
 
     #[test]

@@ -326,6 +326,163 @@ impl FromStr for NomadVersion {
     }
 }
 
+/// The shapes of the objects Nomad writes (`crate::wire` asks these), and what Nomad fills in
+/// when it registers a job. Fields appear in the release named (`nomad/structs/structs.go`
+/// unless another file is named); each was checked against every patch tag from 1.4.0 on.
+impl NomadVersion {
+    /// `AllocListStub.NextAllocation` (1.6.0).
+    pub fn alloc_stub_next_allocation(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// `Allocation.SigningKeyID` (1.4.3; the struct moved to `alloc.go` in 1.11).
+    pub fn alloc_signing_key_id(self) -> bool {
+        self.at_least(1, 4, 3)
+    }
+
+    /// `DesiredTransition.MigrateDisablePlacement` (1.11.0, `alloc.go`).
+    pub fn desired_transition_migrate_disable_placement(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `TaskState.TaskHandle`, always `null` over HTTP, until it was commented out in 1.10.0.
+    pub fn task_state_task_handle(self) -> bool {
+        !self.at_least(1, 10, 0)
+    }
+
+    /// Task schedules (1.8.0, Enterprise, but the fields are in every build): `Task.Schedule`
+    /// and `TaskState.Paused` (`task_sched.go`).
+    pub fn task_schedules(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `RescheduleTracker.LastReschedule` (1.8.1).
+    pub fn reschedule_tracker_last_reschedule(self) -> bool {
+        self.at_least(1, 8, 1)
+    }
+
+    /// `AllocMetric.NodePool` (1.10.4); `NodesInPool` came with node pools.
+    pub fn alloc_metric_node_pool(self) -> bool {
+        self.at_least(1, 10, 4)
+    }
+
+    /// NUMA-aware scheduling (1.7.0): `Resources.NUMA`, `NodeResources.Processors` (`numa.go`).
+    pub fn numa(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// `Resources.SecretsMB` (1.8.3).
+    pub fn resources_secrets_mb(self) -> bool {
+        self.at_least(1, 8, 3)
+    }
+
+    /// `NetworkResource.CNI` (1.8.2), which also made `NetworkResource` omit its empty fields
+    /// (`_struct bool \`codec:",omitempty"\``).
+    pub fn network_cni(self) -> bool {
+        self.at_least(1, 8, 2)
+    }
+
+    /// `Port.IgnoreCollision` and `AllocatedPortMapping.IgnoreCollision` (1.9.0), which also
+    /// made both structs omit their empty fields.
+    pub fn port_ignore_collision(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// `Job.ConsulToken` and `Job.VaultToken`, removed in 1.10.0 with the legacy token flows.
+    pub fn job_consul_vault_tokens(self) -> bool {
+        !self.at_least(1, 10, 0)
+    }
+
+    /// `Job.UI` (1.8.0).
+    pub fn job_ui(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `Job.VersionTag` (1.9.0).
+    pub fn job_version_tag(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// `JobListStub.Meta` (1.4.3, `json:",omitempty"`), filled with `?meta=true`
+    /// (`command/agent/job_endpoint.go` `jobListRequest`).
+    pub fn job_stub_meta(self) -> bool {
+        self.at_least(1, 4, 3)
+    }
+
+    /// A job without datacenters runs in all of them (`["*"]`, `Job.Canonicalize`, 1.5.0);
+    /// before, `Job.Validate` refused it with `Missing job datacenters`.
+    pub fn job_default_datacenters(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// `TaskGroup.PreventRescheduleOnLost` (1.7.2).
+    pub fn group_prevent_reschedule_on_lost(self) -> bool {
+        self.at_least(1, 7, 2)
+    }
+
+    /// `TaskGroup.Disconnect` (1.8.0, `group.go`).
+    pub fn group_disconnect(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `Task.Identity` (1.5.0, `workload_id.go`), `null` unless the job sets one.
+    pub fn task_identity(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// Workload identities (1.7.0): `Task.Identities`, `Task.Consul`, `Task.Actions`, the
+    /// named `WorkloadIdentity` fields, and every task given the `default` identity by
+    /// `Task.Canonicalize` (audience `nomadproject.io`).
+    pub fn workload_identities(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// `WorkloadIdentity.Filepath` (1.9.0, `workload_id.go`).
+    pub fn identity_filepath(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// `Task.Secrets` (1.11.0).
+    pub fn task_secrets(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `RestartPolicy.RenderTemplates` (1.6.2).
+    pub fn restart_policy_render_templates(self) -> bool {
+        self.at_least(1, 6, 2)
+    }
+
+    /// `LogConfig.Enabled`, in 1.5.4 only.
+    pub fn log_config_enabled(self) -> bool {
+        self == NomadVersion::new(1, 5, 4)
+    }
+
+    /// `LogConfig.Disabled` (1.5.5), which replaced `Enabled`.
+    pub fn log_config_disabled(self) -> bool {
+        self.at_least(1, 5, 5)
+    }
+
+    /// `Node.LastMissedHeartbeatIndex` and `Node.LastAllocUpdateIndex` (1.4.5).
+    pub fn node_heartbeat_indexes(self) -> bool {
+        self.at_least(1, 4, 5)
+    }
+
+    /// `Node.NodeMaxAllocs` and `Node.GCVolumesOnNodeGC` (1.10.2).
+    pub fn node_max_allocs(self) -> bool {
+        self.at_least(1, 10, 2)
+    }
+
+    /// `Node.IdentitySigningKeyID` (1.11.0).
+    pub fn node_identity(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// The pre-0.9 `Node.Resources` and `Node.Reserved`, removed in 1.11.0.
+    pub fn node_legacy_resources(self) -> bool {
+        !self.at_least(1, 11, 0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,5 +553,49 @@ mod tests {
         assert!(!v("1.6.4").exec_error_is_closed(reason) && v("1.7.0").exec_error_is_closed("websocket: close 1001 (going away)"));
         assert!(v("1.7.5").exec_error_is_closed(reason) && v("1.11.3").exec_error_is_closed("close 1005"));
         assert!(!v("1.11.3").exec_error_is_closed("Permission denied"));
+    }
+
+    /// The first patch tag whose `nomad/structs` has the field (and the last without), found by
+    /// reading every tag from v1.4.0 to v1.11.3.
+    #[test]
+    fn wire_shapes_change_where_nomad_changed_them() {
+        let v = |s: &str| NomadVersion::parse_any(s).unwrap();
+        type Present = fn(NomadVersion) -> bool;
+        let cases: &[(Present, &str, &str)] = &[
+            (NomadVersion::alloc_stub_next_allocation, "1.5.17", "1.6.0"),
+            (NomadVersion::alloc_signing_key_id, "1.4.2", "1.4.3"),
+            (NomadVersion::desired_transition_migrate_disable_placement, "1.10.5", "1.11.0"),
+            (NomadVersion::task_schedules, "1.7.7", "1.8.0"),
+            (NomadVersion::reschedule_tracker_last_reschedule, "1.8.0", "1.8.1"),
+            (NomadVersion::alloc_metric_node_pool, "1.10.3", "1.10.4"),
+            (NomadVersion::numa, "1.6.10", "1.7.0"),
+            (NomadVersion::resources_secrets_mb, "1.8.2", "1.8.3"),
+            (NomadVersion::network_cni, "1.8.1", "1.8.2"),
+            (NomadVersion::port_ignore_collision, "1.8.4", "1.9.0"),
+            (NomadVersion::job_ui, "1.7.7", "1.8.0"),
+            (NomadVersion::job_version_tag, "1.8.4", "1.9.0"),
+            (NomadVersion::job_stub_meta, "1.4.2", "1.4.3"),
+            (NomadVersion::job_default_datacenters, "1.4.14", "1.5.0"),
+            (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
+            (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
+            (NomadVersion::task_identity, "1.4.14", "1.5.0"),
+            (NomadVersion::workload_identities, "1.6.10", "1.7.0"),
+            (NomadVersion::identity_filepath, "1.8.4", "1.9.0"),
+            (NomadVersion::task_secrets, "1.10.5", "1.11.0"),
+            (NomadVersion::restart_policy_render_templates, "1.6.1", "1.6.2"),
+            (NomadVersion::log_config_disabled, "1.5.4", "1.5.5"),
+            (NomadVersion::node_heartbeat_indexes, "1.4.4", "1.4.5"),
+            (NomadVersion::node_max_allocs, "1.10.1", "1.10.2"),
+            (NomadVersion::node_identity, "1.10.5", "1.11.0"),
+        ];
+        for (present, before, since) in cases {
+            assert!(!present(v(before)) && present(v(since)), "{before} / {since}");
+        }
+        // Removed: TaskHandle, the job's Consul and Vault tokens (1.10.0), the node's pre-0.9
+        // resources (1.11.0); `LogConfig.Enabled` lived in 1.5.4 only.
+        assert!(v("1.9.7").task_state_task_handle() && !v("1.10.0").task_state_task_handle());
+        assert!(v("1.9.7").job_consul_vault_tokens() && !v("1.10.0").job_consul_vault_tokens());
+        assert!(v("1.10.5").node_legacy_resources() && !v("1.11.0").node_legacy_resources());
+        assert!(!v("1.5.3").log_config_enabled() && v("1.5.4").log_config_enabled() && !v("1.5.5").log_config_enabled());
     }
 }

@@ -4,7 +4,7 @@ use super::Current;
 use crate::api::endpoints::Scope;
 use crate::components::status::StatusBadge;
 use crate::components::time::{absolute, clock, RelativeTime};
-use crate::model::timeline::{facts, last_event, message, newest_first, positions, severity};
+use crate::model::timeline::{facts, last_event, message, newest_first, positions, severity, start_note};
 use crate::pages::exec::exec_href;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -41,6 +41,7 @@ fn TaskCard(name: String, state: Memo<Option<TaskState>>, exec: Signal<String>) 
                     <StatusBadge status testid="task-state"/>
                     <span>"restarts "<strong data-testid="task-restarts">{s.restarts}</strong></span>
                     {s.started_at.map(|t| view! { <span class="muted">"started "<RelativeTime ms=t.as_unix_millis()/></span> })}
+                    {start_note(&s).map(|note| view! { <span class="muted" data-testid="task-start-note">{note}</span> })}
                     {s.finished_at.map(|t| view! { <span class="muted">"finished "<RelativeTime ms=t.as_unix_millis()/></span> })}
                     <span class="muted" data-testid="task-last-event">{last}</span>
                     {(s.state == task_state::RUNNING).then(|| view! { <A href=move || exec.get() attr:data-testid="task-exec">"Exec"</A> })}

@@ -10,7 +10,7 @@ use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{
     AgentAclConfig, AgentConfig, AgentHealth, AgentHealthResponse, AgentMember, AgentSelf, AgentVersion,
-    JoinResponse, ServerMembers, VersionInfo,
+    JoinResponse, ServerMembers, VersionInfo, Wire,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -162,7 +162,7 @@ pub async fn agent_self(State(state): State<AppState>, req: ApiRequest) -> Resul
         member: member(&state),
         stats: stats(&state),
     };
-    req.reply(None, &body)
+    req.reply(None, &Wire::new(&body, state.version))
 }
 
 /// `GET /v1/agent/members` (node:read).
@@ -179,7 +179,7 @@ pub async fn members(State(state): State<AppState>, req: ApiRequest) -> Result<R
         server_dc: state.datacenter.clone(),
         members: vec![member(&state)],
     };
-    req.reply(None, &body)
+    req.reply(None, &Wire::new(&body, state.version))
 }
 
 /// `GET /v1/agent/servers` (agent:read) lists the client's servers; `PUT`/`POST` replaces

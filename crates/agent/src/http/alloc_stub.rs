@@ -1,10 +1,12 @@
 //! `Allocation.Stub`: the list form of an allocation, written straight from the stored
-//! allocation so that listing thousands of them copies nothing, and kept once written.
+//! allocation so that listing thousands of them copies nothing, and kept once written. The
+//! stub goes through `nomad_api::Wire`, which gives it (and its task states) the field set of
+//! the release the agent answers as.
 
 use super::request::ApiRequest;
 use crate::error::ApiError;
 use crate::state::Store;
-use nomad_api::Allocation;
+use nomad_api::{Allocation, NomadVersion, Wire};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,7 +33,7 @@ pub struct AllocStub<'a> {
 impl Serialize for AllocStub<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let a = self.alloc;
-        let mut s = serializer.serialize_struct("AllocListStub", 26)?;
+        let mut s = serializer.serialize_struct("AllocListStub", 27)?;
         s.serialize_field("ID", &a.id)?;
         s.serialize_field("EvalID", &a.eval_id)?;
         s.serialize_field("Name", &a.name)?;
@@ -42,12 +44,8 @@ impl Serialize for AllocStub<'_> {
         s.serialize_field("JobType", a.job.as_ref().map_or("", |j| j.kind.as_str()))?;
         s.serialize_field("JobVersion", &a.job.as_ref().map_or(0, |j| j.version))?;
         s.serialize_field("TaskGroup", &a.task_group)?;
-        // `json:",omitempty"` in Nomad.
-        if self.fields.resources {
-            if let Some(resources) = &a.allocated_resources {
-                s.serialize_field("AllocatedResources", resources)?;
-            }
-        }
+        // `json:",omitempty"` in Nomad: `Wire` leaves it out when `None`.
+        s.serialize_field("AllocatedResources", &a.allocated_resources.as_ref().filter(|_| self.fields.resources))?;
         s.serialize_field("DesiredStatus", &a.desired_status)?;
         s.serialize_field("DesiredDescription", &a.desired_description)?;
         s.serialize_field("ClientStatus", &a.client_status)?;
@@ -56,6 +54,7 @@ impl Serialize for AllocStub<'_> {
         s.serialize_field("TaskStates", &self.fields.task_states.then_some(&a.task_states))?;
         s.serialize_field("DeploymentStatus", &a.deployment_status)?;
         s.serialize_field("FollowupEvalID", &a.followup_eval_id)?;
+        s.serialize_field("NextAllocation", &a.next_allocation)?;
         s.serialize_field("RescheduleTracker", &a.reschedule_tracker)?;
         s.serialize_field("PreemptedAllocations", &a.preempted_allocations)?;
         s.serialize_field("PreemptedByAllocation", &a.preempted_by_allocation)?;
@@ -81,17 +80,20 @@ struct CachedStub {
 }
 
 impl StubCache {
-    /// The body of a list answer: the stubs of `allocs`, read from `store`, as a JSON array.
+    /// The body of a list answer: the stubs of `allocs`, read from `store`, as a JSON array,
+    /// as release `version` writes them (one agent answers as one release, so the cache need
+    /// not be keyed by it).
     pub fn encode<'a>(
         &self,
         req: &ApiRequest,
         store: &Store,
         allocs: impl Iterator<Item = &'a Allocation>,
         fields: StubFields,
+        version: NomadVersion,
     ) -> Result<Vec<u8>, ApiError> {
         if req.pretty() {
             let stubs: Vec<AllocStub> = allocs.map(|alloc| AllocStub { alloc, fields }).collect();
-            return req.encode(&stubs);
+            return req.encode(&Wire::new(&stubs, version));
         }
         let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = vec![b'['];
@@ -112,7 +114,8 @@ impl StubCache {
             };
             let entry = &mut entries[at];
             if entry.json.is_empty() || entry.modify_index != alloc.modify_index {
-                let json = serde_json::to_vec(&AllocStub { alloc, fields }).map_err(|e| ApiError::internal(e.to_string()))?;
+                let stub = AllocStub { alloc, fields };
+                let json = serde_json::to_vec(&Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
                 *entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
             }
             out.extend_from_slice(&entry.json);

@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{AllocStopResponse, Allocation};
+use nomad_api::{AllocStopResponse, Wire};
 
 /// The errors go-memdb's UUID index gives a bad ID prefix, wrapped as Nomad's state store
 /// wraps them (`alloc lookup failed: index error: ...`).
@@ -59,7 +59,7 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     let store = state.cluster.read();
     let in_namespace = namespace_filter(&authority, &opts.namespace, cap::READ_JOB);
     let allocs = store.allocs_with_prefix(&opts.prefix).filter(|a| in_namespace(&a.namespace));
-    let body = state.alloc_stubs.encode(&req, &store, allocs, fields)?;
+    let body = state.alloc_stubs.encode(&req, &store, allocs, fields, state.version)?;
     let index = store.table_index(Table::Allocs);
     drop(store);
     Ok(json_response(Some(QueryMeta::Query { index }), body))
@@ -97,7 +97,7 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     if !authority.allow_ns_op(&alloc.namespace, cap::READ_JOB) {
         return Err(ApiError::internal(unknown_allocation(id)));
     }
-    let body = req.encode::<Allocation>(alloc)?;
+    let body = req.encode(&Wire::new(alloc, state.version))?;
     Ok(json_response(Some(QueryMeta::Query { index }), body))
 }
 

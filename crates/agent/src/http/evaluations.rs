@@ -161,6 +161,6 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
             return Err(ApiError::permission_denied());
         }
     }
-    let body = state.alloc_stubs.encode(req, &store, allocs.into_iter(), StubFields::default())?;
+    let body = state.alloc_stubs.encode(req, &store, allocs.into_iter(), StubFields::default(), state.version)?;
     Ok(json_response(Some(QueryMeta::Query { index: store.table_index(Table::Allocs) }), body))
 }

@@ -101,7 +101,7 @@ async fn summary(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respons
     let store = state.cluster.read();
     let meta = QueryMeta::Query { index: index_of(&store) };
     match store.summary(&opts.namespace, id) {
-        Some(summary) => req.reply(Some(meta), summary),
+        Some(summary) => req.reply(Some(meta), &nomad_api::Wire::new(summary, state.version)),
         None => Err(ApiError::not_found("job not found").with_meta(meta)),
     }
 }
@@ -153,7 +153,8 @@ async fn versions(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respon
     // Nomad computes `JobDiff`s with `diffs=true` (`nomad/structs/diff.go`); this agent
     // does not, and answers none rather than made-up ones.
     let response = JobVersionsResponse { versions, diffs: None, index, last_contact: 0, known_leader: true, ..Default::default() };
-    req.reply(Some(meta), &response)
+    // The versions are Jobs, written as the release writes a Job (`GET /v1/job/:id`).
+    req.reply(Some(meta), &nomad_api::Wire::new(&response, state.version))
 }
 
 /// `GET /v1/job/:id/evaluations` (`Job.Evaluations`): the job's evaluations in the order of

@@ -13,16 +13,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse};
+use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, Wire};
 
-/// `Job.Stub`, with the job's summary.
-fn stub(store: &Store, job: &Job) -> JobListStub {
+/// `Job.Stub`, with the job's summary, and its `Meta` when asked (`JobStubFields.Meta`).
+fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
     JobListStub {
         id: job.id.clone(),
         parent_id: job.parent_id.clone(),
         name: job.name.clone(),
         namespace: job.namespace.clone(),
         datacenters: job.datacenters.clone(),
+        node_pool: job.node_pool.clone(),
         kind: job.kind.clone(),
         priority: job.priority,
         periodic: job.periodic.is_some(),
@@ -35,6 +36,7 @@ fn stub(store: &Store, job: &Job) -> JobListStub {
         modify_index: job.modify_index,
         job_modify_index: job.job_modify_index,
         submit_time: job.submit_time,
+        meta: meta.then(|| job.meta.clone()),
     }
 }
 
@@ -49,6 +51,8 @@ pub async fn jobs(State(state): State<AppState>, req: ApiRequest, body: Bytes) -
 
 async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
+    // `meta` is read since 1.4.3 (`jobListRequest`); 1.4.0 ignores it.
+    let meta = if state.version.job_stub_meta() { req.bool_param("meta")?.unwrap_or(false) } else { false };
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     if !authority.allow_ns_op(&opts.namespace, cap::LIST_JOBS) {
@@ -61,9 +65,9 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     let stubs: Vec<JobListStub> = store
         .jobs()
         .filter(|j| in_namespace(&j.namespace) && j.id.starts_with(&opts.prefix))
-        .map(|j| stub(&store, j))
+        .map(|j| stub(&store, j, meta))
         .collect();
-    req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &stubs)
+    req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))
 }
 
 /// `Job.Register` (namespace:submit-job). `path_id` is the ID in `/v1/job/:id`, which must
@@ -76,6 +80,11 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
     let Some(job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
     if path_id.is_some_and(|id| id != job.id) {
         return Err(ApiError::bad_request("Job ID does not match name"));
+    }
+    // Before 1.5.0 `Job.Validate` refuses a job without datacenters, an uncoded RPC error
+    // (`nomad/structs/structs.go`, `nomad/job_endpoint_hooks.go` `jobValidate` at 1.4.0).
+    if job.datacenters.is_empty() && !state.version.job_default_datacenters() {
+        return Err(ApiError::internal("1 error occurred:\n\t* Missing job datacenters\n\n"));
     }
     state.check_region(&req.write_region(&state.region))?;
     let namespace = if job.namespace.is_empty() { req.get("namespace") } else { &job.namespace };
@@ -141,7 +150,7 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     let store = state.cluster.read();
     let meta = QueryMeta::Query { index: index_of(&store) };
     match store.job(&opts.namespace, id) {
-        Some(job) => req.reply(Some(meta), job),
+        Some(job) => req.reply(Some(meta), &Wire::new(job, state.version)),
         None => Err(ApiError::not_found("job not found").with_meta(meta)),
     }
 }
@@ -158,7 +167,7 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
     let store = state.cluster.read();
     let fields = StubFields::default();
-    let body = state.alloc_stubs.encode(req, &store, store.allocs_of_job(&opts.namespace, id), fields)?;
+    let body = state.alloc_stubs.encode(req, &store, store.allocs_of_job(&opts.namespace, id), fields, state.version)?;
     Ok(json_response(Some(QueryMeta::Query { index: store.table_index(Table::Allocs) }), body))
 }
 

@@ -12,7 +12,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{Allocation, NodeListStub};
+use nomad_api::{Allocation, NodeListStub, Wire};
 
 /// Nomad checks `node:read` before anything else a node endpoint does.
 fn authorize_node_read(state: &AppState, req: &ApiRequest) -> Result<crate::acl::Authority, ApiError> {
@@ -38,7 +38,7 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     let store = state.cluster.read();
     let stubs: Vec<NodeListStub> =
         store.nodes().filter(|n| n.id.starts_with(&opts.prefix)).map(|n| stub(n, fields)).collect();
-    req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &stubs)
+    req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &Wire::new(&stubs, state.version))
 }
 
 pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
@@ -64,7 +64,7 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     let store = state.cluster.read();
     let meta = QueryMeta::Query { index: index_of(&store) };
     match store.node(id) {
-        Some(node) => req.reply(Some(meta), node),
+        Some(node) => req.reply(Some(meta), &Wire::new(node, state.version)),
         None => Err(ApiError::not_found("node not found").with_meta(meta)),
     }
 }
@@ -85,6 +85,6 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
     let store = state.cluster.read();
     let allocs: Vec<&Allocation> =
         store.allocs_of_node(id).filter(|a| authority.allow_ns_op(&a.namespace, cap::READ_JOB)).collect();
-    let body = req.encode(&allocs)?;
+    let body = req.encode(&Wire::new(&allocs, state.version))?;
     Ok(json_response(Some(QueryMeta::Query { index: node_allocs_index(&store, id) }), body))
 }

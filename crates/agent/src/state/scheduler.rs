@@ -188,6 +188,8 @@ pub fn new_alloc(job: &Job, group: &TaskGroup, name: String, node: &Node, eval_i
     let disk_mb = group.ephemeral_disk.as_ref().map_or(300, |d| d.size_mb);
     let mut task_resources = BTreeMap::new();
     let mut allocated = BTreeMap::new();
+    // `scheduler/rank.go` records every task's lifecycle, `nil` for a main task.
+    let task_lifecycles = group.tasks.iter().map(|t| (t.name.clone(), t.lifecycle.clone())).collect();
     let (mut cpu, mut memory_mb) = (0, 0);
     for task in &group.tasks {
         let r = task.resources.clone().unwrap_or_default();
@@ -220,10 +222,13 @@ pub fn new_alloc(job: &Job, group: &TaskGroup, name: String, node: &Node, eval_i
         task_resources,
         allocated_resources: Some(AllocatedResources {
             tasks: allocated,
+            task_lifecycles,
             shared: AllocatedSharedResources { disk_mb, ..AllocatedSharedResources::default() },
         }),
         metrics: Some(AllocMetric {
             nodes_evaluated: nodes_evaluated as u64,
+            nodes_in_pool: nodes_evaluated as u64,
+            node_pool: job.node_pool.clone(),
             nodes_available: BTreeMap::from([(node.datacenter.clone(), nodes_evaluated as u64)]),
             score_meta_data: vec![NodeScoreMeta {
                 node_id: node.id.clone(),

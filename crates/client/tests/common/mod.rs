@@ -80,7 +80,7 @@ pub fn alloc(id: &str, job_type: &str, tasks: Vec<Task>, restart: RestartPolicy)
 }
 
 pub fn with_logs(mut task: Task, max_files: i64, max_bytes: u64) -> Task {
-    task.log_config = Some(LogConfig { max_files, max_file_size_mb: 1 });
+    task.log_config = Some(LogConfig { max_files, max_file_size_mb: 1, disabled: false });
     task.config.insert("log_max_bytes".into(), json!(max_bytes));
     task
 }
