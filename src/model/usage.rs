@@ -109,8 +109,10 @@ mod tests {
     #[test]
     fn memory_in_use_is_usage_where_the_driver_measures_no_rss() {
         // docker on cgroups v2 before Nomad 1.10.1 (`drivers/docker/util/stats_posix.go`).
-        let mut u = ResourceUsage::default();
-        u.memory_stats = MemoryStats { usage: 5 << 20, cache: 1 << 20, measured: vec!["Cache".into(), "Swap".into(), "Usage".into()], ..MemoryStats::default() };
+        let u = ResourceUsage {
+            memory_stats: MemoryStats { usage: 5 << 20, cache: 1 << 20, measured: vec!["Cache".into(), "Swap".into(), "Usage".into()], ..MemoryStats::default() },
+            ..Default::default()
+        };
         let mut series = UsageSeries::default();
         series.record(1.0, Some(&u));
         assert_eq!((series.used.last(), series.cache.last()), (Some((5 << 20) as f64), Some((1 << 20) as f64)));
