@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFront } from './front.mjs';
+import { frontAgentArgs, startFront } from './front.mjs';
 import { startProcess } from './process.mjs';
 import { agentBinary as binary, dist } from './paths.mjs';
 
@@ -23,7 +23,7 @@ export async function startAgent({ args = [], dataDir, port = 0, persist = true 
   // Without `persist`, a dev agent (`nomad agent -dev`): nothing kept, so nothing saved either
   // (a benchmark's 10,000 synthetic allocations would be written every few seconds).
   const stateDir = persist ? ['--data-dir', dataDir] : [];
-  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...args];
+  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...frontAgentArgs(), ...args];
   // Tasks and exec sessions inherit the agent's environment: an empty HOME keeps the machine
   // user's shell start-up files (which may block, e.g. on a stale pyenv rehash lock) out of them.
   const home = mkdtempSync(path.join(tmpdir(), 'caravan-e2e-home-'));

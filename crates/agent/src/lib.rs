@@ -6,6 +6,7 @@
 pub mod acl;
 pub mod blocking;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod host;
@@ -59,6 +60,8 @@ pub struct AgentState {
     pub ui_dir: Option<PathBuf>,
     /// The client's server list (`/v1/agent/servers`).
     pub servers: Mutex<Vec<String>>,
+    /// The hosts requests may be addressed to (`--allowed-host`), against DNS rebinding.
+    pub allowed_hosts: nomad_proxy::AllowedHosts,
     pub started: Instant,
     pub alloc_stubs: http::alloc_stub::StubCache,
 }
@@ -100,9 +103,9 @@ impl AgentState {
     }
 }
 
-/// The HTTP API over `state`.
+/// The HTTP API over `state`, for requests addressed to an allowed host.
 pub fn app(state: AppState) -> axum::Router {
-    http::router(state)
+    nomad_proxy::with_host_check(http::router(state.clone()), state.allowed_hosts.clone())
 }
 
 /// A running agent.
@@ -140,6 +143,9 @@ impl Agent {
             Some(file) => (file.load()?, Some(file.index_mark()?)),
             None => Default::default(),
         };
+        let allowed_hosts = nomad_proxy::AllowedHosts::new(config.bind, &config.host_check.allowed_hosts)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let max_connections = connections::connection_cap(connections::raise_descriptor_limit()?);
         let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
         let addr = listener.local_addr()?;
 
@@ -196,6 +202,7 @@ impl Agent {
             data_dir,
             ui_dir: config.ui_dir.clone(),
             servers: Mutex::new(vec![format!("{}:{RPC_PORT}", addr.ip())]),
+            allowed_hosts,
             started: Instant::now(),
             alloc_stubs: Default::default(),
         }));
@@ -221,18 +228,7 @@ impl Agent {
         if let Some(file) = &state_file {
             tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), stopped.clone())));
         }
-        let server = {
-            let app = app(state.clone());
-            let mut stopped = stopped;
-            tokio::spawn(async move {
-                let shutdown = async move {
-                    let _ = stopped.wait_for(|s| *s).await;
-                };
-                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                    tracing::error!(error = %e, "HTTP server failed");
-                }
-            })
-        };
+        let server = tokio::spawn(connections::serve(listener, app(state.clone()), max_connections, stopped));
         Ok(Agent { state, addr, stop, tasks, server, state_file, _temp_dir: temp_dir })
     }
 
