@@ -12,6 +12,7 @@ pub mod error;
 pub mod host;
 pub mod http;
 pub mod jobspec;
+pub mod limits;
 pub mod node;
 pub mod persist;
 pub mod proxy;
@@ -93,6 +94,7 @@ impl AgentState {
 
     /// Registers a job and places its allocations on this agent's node (`Job.Register`).
     pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
+        limits::check_job(&job, &self.cluster.read())?;
         let job = jobspec::canonicalize(job, &self.region)?;
         let node = self.cluster.read().node(&self.node_id).cloned();
         let node = node.ok_or_else(|| ApiError::internal("the local node is not registered"))?;
@@ -103,9 +105,15 @@ impl AgentState {
     }
 }
 
-/// The HTTP API over `state`, for requests addressed to an allowed host.
+/// The HTTP API over `state`, for requests addressed to an allowed host, with bodies of
+/// bounded size, answering writes once they are on disk.
 pub fn app(state: AppState) -> axum::Router {
-    nomad_proxy::with_host_check(http::router(state.clone()), state.allowed_hosts.clone())
+    let router = http::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), persist::sync_writes))
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_REQUEST_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limits::MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn(limits::check_body_length));
+    nomad_proxy::with_host_check(router, state.allowed_hosts.clone())
 }
 
 /// A running agent.
@@ -139,10 +147,11 @@ impl Agent {
         };
         let kept_dir = config.data_dir.is_some().then_some(data_dir.as_path());
         let state_file = kept_dir.map(|dir| Arc::new(StateFile::new(dir)));
-        let (saved, index_mark) = match &state_file {
-            Some(file) => (file.load()?, Some(file.index_mark()?)),
-            None => Default::default(),
+        let saved = match &state_file {
+            Some(file) => file.load()?,
+            None => persist::Saved::default(),
         };
+
         let allowed_hosts = nomad_proxy::AllowedHosts::new(config.bind, &config.host_check.allowed_hosts)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let max_connections = connections::connection_cap(connections::raise_descriptor_limit()?);
@@ -153,7 +162,7 @@ impl Agent {
         let node_id = node::node_id(kept_dir)?;
         let fresh = !saved.restored;
         let acl_tokens = saved.acl_tokens;
-        let cluster = Cluster::new(saved.store, index_mark);
+        let cluster = Cluster::new(saved.store, None);
         let now = state::store::now_nanos();
         cluster.write(|txn| {
             if fresh {
@@ -226,7 +235,12 @@ impl Agent {
             }
         }
         if let Some(file) = &state_file {
-            tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), stopped.clone())));
+            // Saved whole before serving, the log kept from then on: it holds only what came
+            // after, and a new cluster's ACL tokens are kept from the start.
+            let index = state.cluster.read().index();
+            let (f, s) = (file.clone(), state.clone());
+            tokio::task::spawn_blocking(move || f.start(&s.cluster, s.acl.tokens())).await.map_err(std::io::Error::other)??;
+            tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), index, stopped.clone())));
         }
         let server = tokio::spawn(connections::serve(listener, app(state.clone()), max_connections, stopped));
         Ok(Agent { state, addr, stop, tasks, server, state_file, _temp_dir: temp_dir })

@@ -150,8 +150,26 @@ impl Store {
     /// Starts a write at the next index, which becomes the latest only if the write
     /// changes something.
     pub fn begin(&mut self) -> Txn<'_> {
-        Txn { index: self.index + 1, now: now_nanos(), store: self, touched_jobs: BTreeSet::new(), changed: false }
+        Txn {
+            index: self.index + 1,
+            now: now_nanos(),
+            store: self,
+            touched_jobs: BTreeSet::new(),
+            changed: false,
+            changes: Changes::default(),
+        }
     }
+}
+
+/// The objects one write changed, by key: what the write-ahead log records of it
+/// (`journal.rs`). A job's key stands for the job and its summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub jobs: BTreeSet<JobKey>,
+    pub allocs: BTreeSet<String>,
+    pub evals: BTreeSet<String>,
+    pub nodes: BTreeSet<String>,
+    pub namespaces: BTreeSet<String>,
 }
 
 /// One write, applied at one index. Job summaries and statuses of the jobs whose allocations
@@ -163,6 +181,7 @@ pub struct Txn<'a> {
     store: &'a mut Store,
     touched_jobs: BTreeSet<JobKey>,
     changed: bool,
+    changes: Changes,
 }
 
 impl Txn<'_> {
@@ -194,8 +213,10 @@ impl Txn<'_> {
                 prev.next_allocation = id;
                 prev.modify_index = index;
                 prev.modify_time = nomad_api::NanoTime(now);
+                self.changes.allocs.insert(prev.id.clone());
             }
         }
+        self.changes.allocs.insert(alloc.id.clone());
         let key = self.store.add_alloc(alloc);
         self.touched_jobs.insert(key);
         self.touch(Table::Allocs);
@@ -221,6 +242,7 @@ impl Txn<'_> {
         if by_server {
             alloc.alloc_modify_index = index;
         }
+        self.changes.allocs.insert(alloc.id.clone());
         self.touched_jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()));
         self.touch(Table::Allocs);
         true
@@ -240,6 +262,7 @@ impl Txn<'_> {
             ..JobSummary::default()
         });
         self.store.jobs.insert(key.clone(), job);
+        self.changes.jobs.insert(key.clone());
         self.touched_jobs.insert(key);
         self.touch(Table::Jobs);
         self.touch(Table::JobSummary);
@@ -251,6 +274,7 @@ impl Txn<'_> {
         if self.store.jobs.remove(&key).is_some() {
             self.store.summaries.remove(&key);
             self.touched_jobs.remove(&key);
+            self.changes.jobs.insert(key);
             self.touch(Table::Jobs);
             self.touch(Table::JobSummary);
         }
@@ -261,6 +285,7 @@ impl Txn<'_> {
         eval.modify_index = self.index;
         eval.create_time = self.store.evals.get(&eval.id).map_or(nomad_api::NanoTime(self.now), |e| e.create_time);
         eval.modify_time = nomad_api::NanoTime(self.now);
+        self.changes.evals.insert(eval.id.clone());
         self.store.evals.insert(eval.id.clone(), eval);
         self.touch(Table::Evals);
     }
@@ -276,6 +301,7 @@ impl Txn<'_> {
             node.drain = existing.drain;
         }
         node.modify_index = self.index;
+        self.changes.nodes.insert(node.id.clone());
         self.store.nodes.insert(node.id.clone(), node);
         self.touch(Table::Nodes);
     }
@@ -283,6 +309,7 @@ impl Txn<'_> {
     pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
         namespace.create_index = self.store.namespaces.get(&namespace.name).map_or(self.index, |n| n.create_index);
         namespace.modify_index = self.index;
+        self.changes.namespaces.insert(namespace.name.clone());
         self.store.namespaces.insert(namespace.name.clone(), namespace);
         self.touch(Table::Namespaces);
     }
@@ -290,14 +317,20 @@ impl Txn<'_> {
     /// Brings the summaries and statuses of the touched jobs up to date (Nomad's state store
     /// does this in the same transaction as the allocation updates).
     /// Returns whether the write changed anything.
-    pub fn commit(mut self) -> bool {
+    pub fn commit(self) -> bool {
+        self.commit_changes().is_some()
+    }
+
+    /// As [`Txn::commit`], returning what the write changed (`None` if nothing).
+    pub fn commit_changes(mut self) -> Option<Changes> {
         for key in std::mem::take(&mut self.touched_jobs) {
             self.refresh_job(&key);
         }
-        if self.changed {
-            self.store.index = self.index;
+        if !self.changed {
+            return None;
         }
-        self.changed
+        self.store.index = self.index;
+        Some(self.changes)
     }
 
     fn refresh_job(&mut self, key: &JobKey) {
@@ -310,6 +343,7 @@ impl Txn<'_> {
                 existing.summary = summary;
                 existing.modify_index = index;
                 self.touch(Table::JobSummary);
+                self.changes.jobs.insert(key.clone());
             }
         }
         if let Some(job) = self.store.jobs.get_mut(key) {
@@ -317,6 +351,7 @@ impl Txn<'_> {
                 job.status = status;
                 job.modify_index = index;
                 self.touch(Table::Jobs);
+                self.changes.jobs.insert(key.clone());
             }
         }
     }

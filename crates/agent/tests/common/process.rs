@@ -77,7 +77,19 @@ impl AgentProcess {
 }
 
 impl Drop for AgentProcess {
+    /// SIGTERM, so the agent stops its tasks; SIGKILL if it has not stopped within 10 s.
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: signalling the child this process started.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         self.kill();
     }
 }
