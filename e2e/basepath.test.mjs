@@ -10,14 +10,15 @@ import path from 'node:path';
 import { startAgent, eventually } from './support/agent.mjs';
 import { launch, withPage } from './support/browser.mjs';
 import { recordViolations } from './support/csp.mjs';
-import { startNginx, startServe } from './support/front.mjs';
+import { nginxUpstreamHost, startNginx, startServe } from './support/front.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 import { dist } from './support/paths.mjs';
 
 
 let agent, browser, alloc, work;
 before(async () => {
-  agent = await startAgent({ args: ['--no-demo'] });
+  // Behind deploy/nginx.conf the agent is addressed by its upstream's name.
+  agent = await startAgent({ args: ['--no-demo', '--allowed-host', nginxUpstreamHost] });
   browser = await launch();
   [alloc] = await runJob(agent, { id: 'based', tasks: [shellTask('main', 'sleep 600')] });
   work = mkdtempSync(path.join(tmpdir(), 'caravan-basepath-'));

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFront } from './front.mjs';
+import { frontAgentArgs, startFront } from './front.mjs';
 import { startProcess } from './process.mjs';
 import { agentBinary as binary, dist } from './paths.mjs';
 
@@ -30,7 +30,7 @@ export async function startAgent({ args = [], dataDir, port = 0, persist = true 
   // (a benchmark's 10,000 synthetic allocations would be written every few seconds).
   const stateDir = persist ? ['--data-dir', dataDir] : [];
   const version = nomadVersion && !args.includes('--nomad-version') ? ['--nomad-version', nomadVersion] : [];
-  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...version, ...args];
+  const argv = (p) => ['--port', String(p), ...stateDir, '--ui-dir', dist, ...version, ...frontAgentArgs(), ...args];
   // Tasks and exec sessions inherit the agent's environment: an empty HOME keeps the machine
   // user's shell start-up files (which may block, e.g. on a stale pyenv rehash lock) out of them.
   const home = mkdtempSync(path.join(tmpdir(), 'caravan-e2e-home-'));

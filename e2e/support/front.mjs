@@ -19,6 +19,23 @@ if (frontKind && !['serve', 'nginx', 'caddy'].includes(frontKind)) {
   throw new Error(`CARAVAN_E2E_FRONT=${frontKind}: expected serve, nginx or caddy`);
 }
 
+/**
+ * The Host deploy/nginx.conf sends the agent: nginx's default `$proxy_host`, the name of its
+ * upstream block. The local agent answers only hosts it knows (DNS-rebinding protection), so an
+ * agent behind that nginx is started with `--allowed-host` this name, as README.md says.
+ */
+export const nginxUpstreamHost = (() => {
+  const conf = readFileSync(path.join(root, 'deploy', 'nginx.conf'), 'utf8');
+  const upstream = conf.match(/^upstream (\S+) \{/m);
+  if (!upstream) throw new Error('deploy/nginx.conf has no upstream block');
+  return upstream[1];
+})();
+
+/** The agent flags the front chosen by CARAVAN_E2E_FRONT needs (the Host it sends allowed). */
+export function frontAgentArgs() {
+  return frontKind === 'nginx' ? ['--allowed-host', nginxUpstreamHost] : [];
+}
+
 /** Starts the front chosen by CARAVAN_E2E_FRONT before `apiUrl`, or returns null without one. */
 export async function startFront(apiUrl) {
   if (frontKind === 'serve') return startServe(apiUrl);

@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use nomad_api::NomadVersion;
-use nomad_proxy::ServeArgs;
+use nomad_proxy::{HostCheckArgs, ServeArgs};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -35,6 +35,11 @@ pub struct Config {
     /// Address to bind the HTTP API to; loopback by default, as `nomad agent -dev`.
     #[arg(long, env = "NOMAD_BIND_ADDR", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    // `--allowed-host`: names requests may be addressed to besides loopback names and --bind
+    // (DNS-rebinding protection, see README.md "Security").
+    #[command(flatten)]
+    pub host_check: HostCheckArgs,
 
     /// HTTP port; 0 picks a free one (the address is printed either way).
     #[arg(long, env = "NOMAD_HTTP_PORT", default_value_t = 4646)]
@@ -81,6 +86,7 @@ impl Config {
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Config {
             bind: IpAddr::from([127, 0, 0, 1]),
+            host_check: HostCheckArgs::default(),
             port: 0,
             data_dir: Some(data_dir),
             region: "global".to_string(),

@@ -6,11 +6,13 @@
 pub mod acl;
 pub mod blocking;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod host;
 pub mod http;
 pub mod jobspec;
+pub mod limits;
 pub mod node;
 pub mod persist;
 pub mod proxy;
@@ -59,6 +61,8 @@ pub struct AgentState {
     pub ui_dir: Option<PathBuf>,
     /// The client's server list (`/v1/agent/servers`).
     pub servers: Mutex<Vec<String>>,
+    /// The hosts requests may be addressed to (`--allowed-host`), against DNS rebinding.
+    pub allowed_hosts: nomad_proxy::AllowedHosts,
     pub started: Instant,
     pub alloc_stubs: http::alloc_stub::StubCache,
 }
@@ -90,6 +94,7 @@ impl AgentState {
 
     /// Registers a job and places its allocations on this agent's node (`Job.Register`).
     pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
+        limits::check_job(&job, &self.cluster.read())?;
         let job = jobspec::canonicalize(job, &self.region, &self.datacenter, self.version)?;
         let node = self.cluster.read().node(&self.node_id).cloned();
         let node = node.ok_or_else(|| ApiError::internal("the local node is not registered"))?;
@@ -100,9 +105,15 @@ impl AgentState {
     }
 }
 
-/// The HTTP API over `state`.
+/// The HTTP API over `state`, for requests addressed to an allowed host, with bodies of
+/// bounded size, answering writes once they are on disk.
 pub fn app(state: AppState) -> axum::Router {
-    http::router(state)
+    let router = http::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), persist::sync_writes))
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_REQUEST_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limits::MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn(limits::check_body_length));
+    nomad_proxy::with_host_check(router, state.allowed_hosts.clone())
 }
 
 /// A running agent.
@@ -136,10 +147,14 @@ impl Agent {
         };
         let kept_dir = config.data_dir.is_some().then_some(data_dir.as_path());
         let state_file = kept_dir.map(|dir| Arc::new(StateFile::new(dir)));
-        let (saved, index_mark) = match &state_file {
-            Some(file) => (file.load()?, Some(file.index_mark()?)),
-            None => Default::default(),
+        let saved = match &state_file {
+            Some(file) => file.load()?,
+            None => persist::Saved::default(),
         };
+
+        let allowed_hosts = nomad_proxy::AllowedHosts::new(config.bind, &config.host_check.allowed_hosts)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let max_connections = connections::connection_cap(connections::raise_descriptor_limit()?);
         let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
         let addr = listener.local_addr()?;
 
@@ -147,7 +162,7 @@ impl Agent {
         let node_id = node::node_id(kept_dir)?;
         let fresh = !saved.restored;
         let acl_tokens = saved.acl_tokens;
-        let cluster = Cluster::new(saved.store, index_mark);
+        let cluster = Cluster::new(saved.store, None);
         let now = state::store::now_nanos();
         cluster.write(|txn| {
             if fresh {
@@ -196,6 +211,7 @@ impl Agent {
             data_dir,
             ui_dir: config.ui_dir.clone(),
             servers: Mutex::new(vec![format!("{}:{RPC_PORT}", addr.ip())]),
+            allowed_hosts,
             started: Instant::now(),
             alloc_stubs: Default::default(),
         }));
@@ -219,20 +235,14 @@ impl Agent {
             }
         }
         if let Some(file) = &state_file {
-            tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), stopped.clone())));
+            // Saved whole before serving, the log kept from then on: it holds only what came
+            // after, and a new cluster's ACL tokens are kept from the start.
+            let index = state.cluster.read().index();
+            let (f, s) = (file.clone(), state.clone());
+            tokio::task::spawn_blocking(move || f.start(&s.cluster, s.acl.tokens())).await.map_err(std::io::Error::other)??;
+            tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), index, stopped.clone())));
         }
-        let server = {
-            let app = app(state.clone());
-            let mut stopped = stopped;
-            tokio::spawn(async move {
-                let shutdown = async move {
-                    let _ = stopped.wait_for(|s| *s).await;
-                };
-                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                    tracing::error!(error = %e, "HTTP server failed");
-                }
-            })
-        };
+        let server = tokio::spawn(connections::serve(listener, app(state.clone()), max_connections, stopped));
         Ok(Agent { state, addr, stop, tasks, server, state_file, _temp_dir: temp_dir })
     }
 

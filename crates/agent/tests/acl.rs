@@ -106,7 +106,9 @@ async fn each_token_kind_gets_what_its_policy_allows() {
     denied(as_(Some(&s.operator), Method::POST, "/v1/agent/force-leave?node=x").await);
     denied(as_(Some(&s.operator), Method::PUT, "/v1/agent/servers?address=127.0.0.1:4647").await);
     assert_eq!(as_(Some(&s.management), Method::PUT, "/v1/agent/servers?address=127.0.0.1:4647").await.status, 200);
-    assert_eq!(as_(None, Method::POST, "/v1/agent/join?address=1.2.3.4").await.status, 200);
+    // Nomad means to refuse an anonymous join from 2.1 (agent_endpoint.go, v2.0.4): refused here.
+    denied(as_(None, Method::POST, "/v1/agent/join?address=1.2.3.4").await);
+    assert_eq!(as_(Some(&s.management), Method::POST, "/v1/agent/join?address=1.2.3.4").await.status, 200);
 
     // Job submission: submit-job.
     let job = caravan_agent::jobspec::job("x", "default", "batch", vec![caravan_agent::jobspec::group("x", 1, vec![caravan_agent::jobspec::shell_task("t", "true", 100, 64)])]);

@@ -38,7 +38,7 @@ fn start_agent(data_dir: &std::path::Path) -> (Child, u16, Lines<BufReader<Child
 fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> (u16, u64, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).unwrap();
@@ -78,7 +78,7 @@ fn prints_its_address_and_stops_its_tasks_on_sigterm() {
 
     // A blocking query held open must not hold up the shutdown.
     let mut blocked = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!("GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: a\r\nX-Nomad-Token: {management}\r\n\r\n");
+    let request = format!("GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: {management}\r\n\r\n");
     std::io::Write::write_all(&mut blocked, request.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
 

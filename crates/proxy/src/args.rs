@@ -1,7 +1,7 @@
 //! The `serve` subcommand's flags. Flags named as Nomad's CLI names them win over the
 //! environment variables the CLI reads (see `ProxyConfig::from_env_and_args`).
 
-use crate::{BasePath, CONTENT_SECURITY_POLICY};
+use crate::{BasePath, HostCheckArgs, CONTENT_SECURITY_POLICY};
 use clap::Args;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -11,6 +11,12 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CARAVAN_BIND_ADDR", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    // `--allowed-host`: names the dashboard is reached by besides loopback names and the --bind
+    // address (any address when bound to 0.0.0.0 or ::), say caravan.example.com, or the Host a
+    // proxy in front sends.
+    #[command(flatten)]
+    pub host_check: HostCheckArgs,
 
     /// Port to listen on (beside Nomad's 4646-4648); 0 picks a free one.
     #[arg(long, env = "CARAVAN_PORT", default_value_t = 4649)]

@@ -2,7 +2,7 @@
 //! with a clear message instead of failing each request.
 
 use crate::tls::TlsSettings;
-use crate::{policy_header, BasePath, ProxyError, ServeArgs, Upstream};
+use crate::{policy_header, AllowedHosts, BasePath, ProxyError, ServeArgs, Upstream};
 use axum::http::HeaderValue;
 use rustls::pki_types::ServerName;
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ pub struct ProxyConfig {
     pub(crate) ui_dir: PathBuf,
     pub(crate) base_path: BasePath,
     pub(crate) content_security_policy: Option<HeaderValue>,
+    pub(crate) allowed_hosts: AllowedHosts,
 }
 
 impl ProxyConfig {
@@ -62,6 +63,7 @@ impl ProxyConfig {
             ui_dir: args.ui_dir.clone(),
             base_path: args.base_path.clone(),
             content_security_policy: policy_header(&args.content_security_policy)?,
+            allowed_hosts: AllowedHosts::new(args.bind, &args.host_check.allowed_hosts)?,
         })
     }
 

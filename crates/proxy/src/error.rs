@@ -36,6 +36,9 @@ pub enum ProxyError {
     #[error("invalid Content-Security-Policy {0:?}: it must be one line of visible characters")]
     InvalidPolicy(String),
 
+    #[error("invalid --allowed-host {0:?}: expected a host name or address, with or without a port")]
+    InvalidAllowedHost(String),
+
     #[error("no dashboard at {0}: index.html is missing (build it with `trunk build`)")]
     DashboardMissing(PathBuf),
 

@@ -16,6 +16,7 @@ mod dashboard;
 mod error;
 mod forward;
 mod headers;
+mod host;
 mod index;
 mod policy;
 mod tls;
@@ -26,6 +27,7 @@ pub use args::ServeArgs;
 pub use config::{ProxyConfig, DEFAULT_NOMAD_ADDR};
 pub use dashboard::{dashboard_routes, mount_at, BasePath, NOMAD_UI_PATH};
 pub use error::ProxyError;
+pub use host::{with_host_check, AllowedHosts, HostCheckArgs, ALLOWED_HOSTS_ENV};
 pub use policy::{policy_header, CONTENT_SECURITY_POLICY};
 pub use upstream::Upstream;
 
@@ -34,18 +36,21 @@ use axum::Router;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent.
+/// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent,
+/// for requests addressed to an allowed host only.
 pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
     let dashboard = dashboard_routes(
         &config.ui_dir,
         &config.base_path,
         config.content_security_policy.clone(),
     )?;
+    let allowed_hosts = config.allowed_hosts.clone();
     let agent = Arc::new(forward::Agent::new(config));
-    Ok(Router::new()
+    let router = Router::new()
         .route("/v1/{*path}", any(forward::forward))
         .with_state(agent)
-        .merge(dashboard))
+        .merge(dashboard);
+    Ok(with_host_check(router, allowed_hosts))
 }
 
 /// Serves [`proxy_router`] on `listener` until the server fails.

@@ -224,9 +224,15 @@ pub async fn servers(State(state): State<AppState>, req: ApiRequest) -> Result<R
     Ok(empty_response(None))
 }
 
-/// `PUT`/`POST /v1/agent/join`: this single-node agent has no gossip transport to join with.
-pub async fn join(req: ApiRequest) -> Result<Response, ApiError> {
+/// `PUT`/`POST /v1/agent/join` (agent:write): this single-node agent has no gossip transport
+/// to join with. Nomad 1.4 to 2.0.3 check no token here; 2.0.4 warns without agent:write and
+/// Nomad means to refuse it from 2.1 (agent_endpoint.go `AgentJoinRequest`, COMPAT(2.1.0)):
+/// this agent refuses it already, before reading the addresses, as 2.0.4 checks.
+pub async fn join(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::PUT, Method::POST])?;
+    if !state.authorize(req.token(), Realm::Server)?.allow_agent_write() {
+        return Err(ApiError::permission_denied());
+    }
     let addresses = req.all("address");
     if addresses.is_empty() {
         return Err(ApiError::bad_request("missing address to join"));

@@ -78,7 +78,8 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
     }
     let args: JobRegisterRequest = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let Some(job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
-    if path_id.is_some_and(|id| id != job.id) {
+    // `jobUpdate` compares them only when the path names a job (`/v1/job/` names none).
+    if path_id.is_some_and(|id| !id.is_empty() && id != job.id) {
         return Err(ApiError::bad_request("Job ID does not match name"));
     }
     // Before 1.5.0 `Job.Validate` refuses a job without datacenters, an uncoded RPC error

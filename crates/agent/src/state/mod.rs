@@ -1,25 +1,35 @@
 //! Cluster state shared by the HTTP handlers, the client and the scale simulator.
 
+pub mod journal;
 pub mod scheduler;
 pub mod snapshot;
 pub mod status;
 pub mod store;
 
 pub use snapshot::Snapshot;
-pub use store::{is_terminal, JobKey, Store, Table, Txn};
+pub use store::{is_terminal, Changes, JobKey, Store, Table, Txn};
 
-use std::sync::{RwLock, RwLockReadGuard};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard};
 use tokio::sync::watch;
 
-/// Called with each new index before any reader can see the write.
-pub type CommitHook = Box<dyn Fn(u64) + Send + Sync>;
+/// Where committed writes are kept (persist.rs): the write-ahead log of an agent with a data
+/// directory.
+pub trait Journal: Send + Sync {
+    /// Called with each write as it commits, under the write lock, before any reader can see it:
+    /// when it returns the write is in the log (in the page cache at least).
+    fn committed(&self, store: &Store, changes: &Changes);
+    /// Resolves once every write up to `index` is on disk, or with why it cannot be.
+    fn synced(&self, index: u64) -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
+}
 
 /// The state store behind a lock, with a watch that carries the latest index so blocking
 /// queries wake on every write instead of polling.
 pub struct Cluster {
     store: RwLock<Store>,
     changes: watch::Sender<u64>,
-    on_commit: Option<CommitHook>,
+    journal: OnceLock<Arc<dyn Journal>>,
 }
 
 impl Default for Cluster {
@@ -29,10 +39,21 @@ impl Default for Cluster {
 }
 
 impl Cluster {
-    /// A cluster whose state starts as `store` (restored after a restart: its index goes on).
-    pub fn new(store: Store, on_commit: Option<CommitHook>) -> Self {
+    /// A cluster whose state starts as `store` (restored after a restart: its index goes on),
+    /// its writes kept in `journal`.
+    pub fn new(store: Store, journal: Option<Arc<dyn Journal>>) -> Self {
         let index = store.index();
-        Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), on_commit }
+        let cluster = Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), journal: OnceLock::new() };
+        if let Some(journal) = journal {
+            cluster.keep_in(journal);
+        }
+        cluster
+    }
+
+    /// Keeps every write from now on in `journal` (once; a second journal is ignored). Called
+    /// with a read guard held, nothing commits meanwhile.
+    pub fn keep_in(&self, journal: Arc<dyn Journal>) {
+        let _ = self.journal.set(journal);
     }
 
     /// A consistent view. Never held across an `.await`.
@@ -46,10 +67,10 @@ impl Cluster {
         let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
         let mut txn = store.begin();
         let result = change(&mut txn);
-        if txn.commit() {
+        if let Some(changes) = txn.commit_changes() {
             let index = store.index();
-            if let Some(on_commit) = &self.on_commit {
-                on_commit(index);
+            if let Some(journal) = self.journal.get() {
+                journal.committed(&store, &changes);
             }
             drop(store);
             self.changes.send_replace(index);
@@ -59,5 +80,18 @@ impl Cluster {
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()
+    }
+
+    /// Resolves once every write committed so far is on disk (at once without a journal), as
+    /// Nomad answers a write once Raft has committed it.
+    pub fn synced(&self) -> impl Future<Output = std::io::Result<()>> + Send + 'static {
+        let index = *self.changes.borrow();
+        let wait = self.journal.get().map(|journal| journal.synced(index));
+        async move {
+            match wait {
+                Some(wait) => wait.await,
+                None => Ok(()),
+            }
+        }
     }
 }

@@ -184,8 +184,26 @@ impl Store {
     /// Starts a write at the next index, which becomes the latest only if the write
     /// changes something.
     pub fn begin(&mut self) -> Txn<'_> {
-        Txn { index: self.index + 1, now: now_nanos(), store: self, touched_jobs: BTreeSet::new(), changed: false }
+        Txn {
+            index: self.index + 1,
+            now: now_nanos(),
+            store: self,
+            touched_jobs: BTreeSet::new(),
+            changed: false,
+            changes: Changes::default(),
+        }
     }
+}
+
+/// The objects one write changed, by key: what the write-ahead log records of it
+/// (`journal.rs`). A job's key stands for the job and its summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub jobs: BTreeSet<JobKey>,
+    pub allocs: BTreeSet<String>,
+    pub evals: BTreeSet<String>,
+    pub nodes: BTreeSet<String>,
+    pub namespaces: BTreeSet<String>,
 }
 
 /// One write, applied at one index. Job summaries and statuses of the jobs whose allocations
@@ -197,6 +215,7 @@ pub struct Txn<'a> {
     store: &'a mut Store,
     touched_jobs: BTreeSet<JobKey>,
     changed: bool,
+    changes: Changes,
 }
 
 impl Txn<'_> {
@@ -228,9 +247,11 @@ impl Txn<'_> {
                 prev.next_allocation = id;
                 prev.modify_index = index;
                 prev.modify_time = nomad_api::NanoTime(now);
+                self.changes.allocs.insert(prev.id.clone());
             }
         }
         self.count_in_summary(&alloc, None);
+        self.changes.allocs.insert(alloc.id.clone());
         let key = self.store.add_alloc(alloc);
         self.touched_jobs.insert(key);
         self.touch(Table::Allocs);
@@ -257,6 +278,7 @@ impl Txn<'_> {
         if by_server {
             alloc.alloc_modify_index = index;
         }
+        self.changes.allocs.insert(alloc.id.clone());
         self.touched_jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()));
         if let Some(alloc) = self.store.allocs.get(id).cloned() {
             self.count_in_summary(&alloc, Some(&old_status));
@@ -279,6 +301,8 @@ impl Txn<'_> {
         if group.count_transition(old_status, &alloc.client_status) {
             summary.modify_index = self.index;
             self.touch(Table::JobSummary);
+            // The journal writes a job with its summary.
+            self.changes.jobs.insert(key);
         }
     }
 
@@ -313,6 +337,7 @@ impl Txn<'_> {
         }
         self.put_job_version(&job);
         self.store.jobs.insert(key.clone(), job);
+        self.changes.jobs.insert(key.clone());
         self.touched_jobs.insert(key);
         self.touch(Table::Jobs);
     }
@@ -335,6 +360,7 @@ impl Txn<'_> {
             self.store.summaries.remove(&key);
             self.store.versions.remove(&key);
             self.touched_jobs.remove(&key);
+            self.changes.jobs.insert(key);
             self.touch(Table::Jobs);
             self.touch(Table::JobSummary);
             self.touch(Table::JobVersion);
@@ -346,6 +372,7 @@ impl Txn<'_> {
         eval.modify_index = self.index;
         eval.create_time = self.store.evals.get(&eval.id).map_or(self.now, |e| e.create_time);
         eval.modify_time = self.now;
+        self.changes.evals.insert(eval.id.clone());
         self.store.evals.insert(eval.id.clone(), eval);
         self.touch(Table::Evals);
         if self.store.evals.len() > self.store.collect_evals_at.max(MAX_EVALS) {
@@ -386,6 +413,7 @@ impl Txn<'_> {
             node.drain = existing.drain;
         }
         node.modify_index = self.index;
+        self.changes.nodes.insert(node.id.clone());
         self.store.nodes.insert(node.id.clone(), node);
         self.touch(Table::Nodes);
     }
@@ -393,6 +421,7 @@ impl Txn<'_> {
     pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
         namespace.create_index = self.store.namespaces.get(&namespace.name).map_or(self.index, |n| n.create_index);
         namespace.modify_index = self.index;
+        self.changes.namespaces.insert(namespace.name.clone());
         self.store.namespaces.insert(namespace.name.clone(), namespace);
         self.touch(Table::Namespaces);
     }
@@ -400,14 +429,20 @@ impl Txn<'_> {
     /// Brings the summaries and statuses of the touched jobs up to date (Nomad's state store
     /// does this in the same transaction as the allocation updates).
     /// Returns whether the write changed anything.
-    pub fn commit(mut self) -> bool {
+    pub fn commit(self) -> bool {
+        self.commit_changes().is_some()
+    }
+
+    /// As [`Txn::commit`], returning what the write changed (`None` if nothing).
+    pub fn commit_changes(mut self) -> Option<Changes> {
         for key in std::mem::take(&mut self.touched_jobs) {
             self.refresh_job(&key);
         }
-        if self.changed {
-            self.store.index = self.index;
+        if !self.changed {
+            return None;
         }
-        self.changed
+        self.store.index = self.index;
+        Some(self.changes)
     }
 
     /// `setJobStatus`: a changed status is a new write of the job, and of its version.
@@ -421,6 +456,7 @@ impl Txn<'_> {
                 job.status = status;
                 job.modify_index = index;
                 changed = Some(job.clone());
+                self.changes.jobs.insert(key.clone());
             }
         }
         if let Some(job) = changed {

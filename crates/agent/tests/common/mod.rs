@@ -1,6 +1,8 @@
 //! Starts agents on ephemeral ports and talks to them over real HTTP.
 #![allow(dead_code)]
 
+pub mod process;
+
 use caravan_agent::jobspec::{group, job, shell_task};
 use caravan_agent::{Agent, Config};
 use nomad_api::Allocation;

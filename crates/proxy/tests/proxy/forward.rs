@@ -122,7 +122,7 @@ async fn a_request_body_streams_to_the_agent_while_it_is_sent() {
     let mut socket = tokio::net::TcpStream::connect(proxy.url.trim_start_matches("http://"))
         .await
         .unwrap();
-    let head = "POST /v1/upload HTTP/1.1\r\nHost: caravan\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let head = "POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
     socket
         .write_all(format!("{head}5\r\nfirst\r\n").as_bytes())
         .await

@@ -5,5 +5,6 @@ mod config;
 mod dashboard;
 mod deploy;
 mod forward;
+mod host;
 mod tls;
 mod websocket;
