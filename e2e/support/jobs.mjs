@@ -25,7 +25,9 @@ while :; do sleep 0.1; done
 export async function runJob(agent, { id, type = 'service', count = 1, tasks, namespace = 'default', token, restartPolicy }) {
   const group = { Name: id, Count: count, Tasks: tasks };
   if (restartPolicy) group.RestartPolicy = restartPolicy;
-  await api(agent, 'PUT', '/v1/jobs', { token, body: { Job: { ID: id, Name: id, Type: type, Namespace: namespace, TaskGroups: [group] } } });
+  // Datacenters named, as Nomad up to 1.4 requires (1.5 defaults them to ["*"]).
+  const job = { ID: id, Name: id, Type: type, Namespace: namespace, Datacenters: ['dc1'], TaskGroups: [group] };
+  await api(agent, 'PUT', '/v1/jobs', { token, body: { Job: job } });
   return eventually(async () => {
     const allocs = await api(agent, 'GET', `/v1/job/${id}/allocations?namespace=${namespace}`, { token });
     return allocs.length === count && allocs.every((a) => a.ClientStatus === 'running') && allocs;

@@ -108,6 +108,8 @@ impl StateFile {
         };
         saved.restored |= replay(&self.journal_dir, &mut saved.store)?;
         let highest = match std::fs::read_to_string(&self.mark_path) {
+            // Empty: made by a start that was stopped before it wrote its first mark.
+            Ok(text) if text.trim().is_empty() => 0,
             Ok(text) => text.trim().parse().map_err(|e| unreadable(&self.mark_path, e))?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
             Err(e) => return Err(e),
@@ -124,6 +126,9 @@ impl StateFile {
         let mark = OpenOptions::new().create(true).write(true).truncate(false).open(&self.mark_path)?;
         {
             let store = cluster.read();
+            // At once, so the mark is never left empty (an agent stopped before its first
+            // write would leave nothing a successor can read).
+            std::os::unix::fs::FileExt::write_all_at(&mark, mark_text(store.index()).as_bytes(), 0)?;
             let segment = Segment::create(&self.journal_dir, store.index() + 1)?;
             let log = WriteAheadLog::start(segment, mark, store.index());
             cluster.keep_in(log.clone());
@@ -498,6 +503,25 @@ mod tests {
 
     fn newest_segment(dir: &Path) -> PathBuf {
         Segment::existing(&dir.join("server/journal")).unwrap().pop().unwrap()
+    }
+
+    /// The browser suite's stop-and-restart: an agent stopped before it wrote anything after
+    /// its start leaves a mark its successor reads (it once left the mark empty, and the next
+    /// start refused the data directory).
+    #[tokio::test]
+    async fn an_agent_stopped_before_any_write_is_succeeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = Cluster::default();
+        add_namespace(&cluster, "before");
+        StateFile::new(dir.path()).start(&cluster, &[]).unwrap();
+        let index = cluster.read().index();
+        let mark = std::fs::read_to_string(dir.path().join("server/index")).unwrap();
+        assert_eq!(mark.trim().parse::<u64>().unwrap(), index);
+        let saved = StateFile::new(dir.path()).load().unwrap();
+        assert!(saved.store.index() >= index);
+        // A mark made but never written (an agent killed between the two) reads as none.
+        std::fs::write(dir.path().join("server/index"), "").unwrap();
+        assert!(StateFile::new(dir.path()).load().is_ok());
     }
 
     #[tokio::test]
