@@ -12,7 +12,8 @@
 //! needs no controller, only membership and `cgroup.kill`, so it also takes the cgroup2 mount
 //! of a hybrid host (`/sys/fs/cgroup/unified`). The agent's cgroups sit in one directory of
 //! its own below its cgroup, `caravan-<pid>-<n>`; a watchdog (`/bin/sh` reading a pipe only
-//! the agent holds) kills that whole directory the moment the agent dies, however it dies.
+//! the agent holds) kills that whole directory the moment the agent dies, however it dies, and
+//! removes it.
 //!
 //! Elsewhere, each task and each exec session is a session of its own (`setsid`, as Nomad's
 //! executor makes a process group, `executor_unix.go`): ending it SIGKILLs every process of
@@ -43,8 +44,17 @@ use std::time::{Duration, Instant};
 const CGROUP_RECORD: &str = "cgroup";
 /// How long killed processes may take to be gone before a cgroup is removed anyway later.
 const GONE_TIMEOUT: Duration = Duration::from_secs(2);
-/// Kills the agent's cgroup directory (`$1`) once its stdin ends: when the agent is gone.
-const WATCHDOG_SCRIPT: &str = "read -r _; echo 1 > \"$1/cgroup.kill\"";
+/// Kills the agent's cgroup directory (`$1`) once its stdin ends without `done`: when the agent
+/// is gone. Then removes it (and the task and exec cgroups below it) once they are empty.
+const WATCHDOG_SCRIPT: &str = r#"read -r line
+[ "$line" = done ] && exit 0
+echo 1 > "$1/cgroup.kill"
+i=0
+while [ -d "$1" ] && [ $i -lt 50 ]; do
+  rmdir "$1"/*/*/ "$1"/*/ "$1" 2>/dev/null
+  i=$((i + 1))
+  sleep 0.1
+done"#;
 
 /// Names of units: unique within the process, so a new unit never meets an old one's remains.
 static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -115,9 +125,9 @@ impl Containment {
 impl Drop for Containment {
     fn drop(&mut self) {
         let Some(cgroup) = &self.cgroup else { return };
-        // The agent is going away: its watchdog sees the end of its input and kills everything
-        // left; then the directory goes.
-        if let Some((mut child, stdin)) = cgroup.watchdog.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        // The agent is going away in order: it kills what is left itself, so the watchdog may go.
+        if let Some((mut child, mut stdin)) = cgroup.watchdog.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = std::io::Write::write_all(&mut stdin, b"done\n");
             drop(stdin);
             let _ = child.wait();
         }
@@ -155,6 +165,7 @@ fn spawn_watchdog(dir: &Path) -> io::Result<(Child, ChildStdin)> {
         .args(["-c", WATCHDOG_SCRIPT, "caravan-agent-watchdog"])
         .arg(dir)
         .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -637,6 +648,25 @@ mod tests {
         }
         drop(next);
         assert_eq!(std::fs::read_dir(state.path().join("units")).unwrap().count(), 0, "no records left");
+    }
+
+    #[tokio::test]
+    async fn the_watchdog_kills_and_removes_the_agents_cgroups_when_the_agent_is_gone() {
+        let state = tempfile::tempdir().unwrap();
+        let containment = Containment::new(state.path());
+        let Some(cgroup) = &containment.cgroup else { return };
+        let dir = cgroup.dir.clone();
+        let unit = containment.unit("a1.web").unwrap();
+        let session = unit.child().unwrap();
+        let (child, mut shell) = start(&session, "setsid sleep 300 & echo $!; wait", false).await;
+        // The agent dies: its end of the pipe closes, without a word.
+        let (mut watchdog, stdin) = cgroup.watchdog.lock().unwrap().take().unwrap();
+        drop(stdin);
+        watchdog.wait().unwrap();
+        shell.wait().await.unwrap();
+        assert!(!alive(child), "the watchdog killed what the agent left");
+        assert!(!dir.exists(), "and removed its cgroups");
+        drop((session, unit, containment));
     }
 
     #[test]

@@ -291,7 +291,9 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
         return Err(ExecError::TaskNotRunning(task.clone()).into());
     }
     let env = state.client.task_env(id, task).map_err(not_found)?;
-    Ok(ExecSpec { command: request.command.clone(), tty: request.tty, cwd, env })
+    // In the task's unit, as its user: the command dies with its session, task and agent.
+    let workload = state.client.exec_workload(id, task).map_err(|_| ExecError::TaskNotRunning(task.clone()))?;
+    Ok(ExecSpec { command: request.command.clone(), tty: request.tty, cwd, env, workload: Some(workload) })
 }
 
 /// The server's `ClientAllocations.exec`, for an allocation this client does not run: after the
