@@ -186,6 +186,7 @@ impl Agent {
             node_name: facts.hostname.clone(),
             region: config.region.clone(),
             datacenter: config.datacenter.clone(),
+            nomad_version: config.nomad_version,
         });
         let state = AppState(Arc::new(AgentState {
             cluster,

@@ -15,7 +15,7 @@ mod exec_client;
 use caravan_agent::jobspec::{group, job, shell_task};
 use common::{running, TestAgent};
 use exec_client::{run, Outcome};
-use nomad_api::Allocation;
+use nomad_api::{Allocation, NomadVersion};
 use std::path::Path;
 
 fn is_root() -> bool {
@@ -148,16 +148,33 @@ async fn tasks_run_as_their_user_or_their_allocations_dynamic_user_and_so_does_e
     assert_eq!(exec_uid(&t, &first, "a").await, uid);
     assert_eq!(exec_uid(&t, &first, "n").await, nobody.0);
 
-    // An unknown user fails the task with the executor's error.
+    t.agent.shutdown().await;
+}
+
+/// The driver error of a task whose `User` does not exist.
+async fn unknown_user_error(version: NomadVersion) -> String {
+    let t = TestAgent::start_with(|c| c.nomad_version = version).await;
     let bad = t.agent.register_job(id_job("bad", &[("main", "no-such-user-xyz")])).unwrap().alloc_ids[0].clone();
     let alloc: Allocation = t.wait_alloc(&bad, |a| a.client_status == "failed").await;
     let events = &alloc.task_states["main"].events;
     let failure = events.iter().find(|e| e.kind == "Driver Failure").unwrap_or_else(|| panic!("{events:#?}"));
+    t.agent.shutdown().await;
+    failure.driver_error.clone()
+}
+
+#[tokio::test]
+async fn an_unknown_user_fails_the_task_as_the_release_words_it() {
+    // Since 1.9.2 raw_exec's `Validate` (drivers/rawexec/driver_unix.go) looks the user up
+    // before launching (`HasValidIDs`, drivers/shared/validators/validators.go, `%q`).
     assert_eq!(
-        failure.driver_error,
+        unknown_user_error(NomadVersion::LATEST).await,
+        r#"failed driver config validation: failed to identify user "no-such-user-xyz": user: unknown user no-such-user-xyz"#
+    );
+    // Before, the executor's `setCmdUser` (drivers/shared/executor/executor_unix.go), through gRPC.
+    assert_eq!(
+        unknown_user_error(NomadVersion::new(1, 9, 1)).await,
         "failed to launch command with executor: rpc error: code = Unknown desc = failed to identify user no-such-user-xyz: user: unknown user no-such-user-xyz"
     );
-    t.agent.shutdown().await;
 }
 
 /// `nobody`'s uid, gid and home from `/etc/passwd`.

@@ -72,6 +72,7 @@ impl AllocRunner {
                 config: driver_config,
                 restored: restored.then(|| alloc.task_states.get(&task.name).cloned()).flatten(),
                 unit_name: format!("{}.{}", alloc.id, task.name),
+                validates_user: config.nomad_version.raw_exec_validates_user(),
                 containment: containment.clone(),
             });
         }

@@ -8,7 +8,7 @@ use crate::stats::HostStatsSampler;
 use crate::task_runner::{lock, TaskRunner};
 use crate::ClientError;
 use caravan_workload::{Containment, Workload};
-use nomad_api::{AllocResourceUsage, Allocation, HostStats, TaskState};
+use nomad_api::{AllocResourceUsage, Allocation, HostStats, NomadVersion, TaskState};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -23,6 +23,8 @@ pub struct ClientConfig {
     pub node_name: String,
     pub region: String,
     pub datacenter: String,
+    /// The Nomad release the agent answers as: some task errors are worded by it.
+    pub nomad_version: NomadVersion,
 }
 
 /// A change of an allocation's client-side state.

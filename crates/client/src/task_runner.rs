@@ -42,6 +42,8 @@ pub(crate) struct TaskSpec {
     pub(crate) restored: Option<TaskState>,
     /// `<alloc_id>.<task>`: what the task's units are named after.
     pub(crate) unit_name: String,
+    /// `raw_exec` checks the task's `User` before launching it (`raw_exec_validates_user`).
+    pub(crate) validates_user: bool,
     pub(crate) containment: Arc<Containment>,
 }
 
@@ -68,6 +70,7 @@ pub(crate) struct TaskRunner {
     user_name: String,
     /// Who the latest run runs as.
     user: Mutex<Option<TaskUser>>,
+    validates_user: bool,
     unit_name: String,
     containment: Arc<Containment>,
     kill_signal: Signal,
@@ -122,6 +125,7 @@ impl TaskRunner {
             restored,
             user_name: task.user.clone(),
             user: Mutex::new(None),
+            validates_user: spec.validates_user,
             unit_name: spec.unit_name,
             containment: spec.containment,
             env: spec.env,
@@ -290,7 +294,12 @@ impl TaskRunner {
         // What the executor plugin reports comes back through gRPC.
         let executor_failure = |e: &str| driver_failure(&format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"));
         let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
-        let user = user.map_err(|e| executor_failure(&e))?;
+        let user = user.map_err(|e| match e {
+            users::LookupError::Identify { name, cause } if self.validates_user => {
+                driver_failure(&format!("failed driver config validation: failed to identify user {name:?}: {cause}"))
+            }
+            e => executor_failure(&e.to_string()),
+        })?;
         let unit = self
             .containment
             .unit(&self.unit_name)
@@ -304,8 +313,8 @@ impl TaskRunner {
 
     /// Who the task runs as: its `User` (looked up as the executor's `setCmdUser` does, the
     /// allocation's group added), else the allocation's dynamic workload user when the agent
-    /// is root, else the agent's user. An error is the executor's.
-    fn task_user(&self) -> Result<TaskUser, String> {
+    /// is root, else the agent's user.
+    fn task_user(&self) -> Result<TaskUser, users::LookupError> {
         let group = self.alloc_dir.user();
         if self.user_name.is_empty() {
             let credentials = group.map(Credentials::dynamic);

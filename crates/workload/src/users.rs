@@ -70,10 +70,28 @@ impl Credentials {
     }
 }
 
-/// Looks a user up by name; the error is the text Nomad's executor reports
-/// (`failed to identify user X: user: unknown user X`, Go's `user.UnknownUserError`).
-pub fn lookup(name: &str) -> Result<Credentials, String> {
-    let failed = |why: String| format!("failed to identify user {name}: {why}");
+/// Why a user could not be looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// Go's `user.Lookup` error (`user: unknown user X`, `user.UnknownUserError`).
+    Identify { name: String, cause: String },
+    /// `user.GroupIds` failed.
+    Groups(String),
+}
+
+impl std::fmt::Display for LookupError {
+    /// As the executor's `setCmdUser` words it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::Identify { name, cause } => write!(f, "failed to identify user {name}: {cause}"),
+            LookupError::Groups(cause) => write!(f, "unable to lookup user's group membership: {cause}"),
+        }
+    }
+}
+
+/// Looks a user up by name, as Go's `user.Lookup` and `User.GroupIds` do.
+pub fn lookup(name: &str) -> Result<Credentials, LookupError> {
+    let failed = |cause: String| LookupError::Identify { name: name.to_string(), cause };
     let unknown = || failed(format!("user: unknown user {name}"));
     let cname = CString::new(name).map_err(|_| unknown())?;
     let user = match User::from_name(name) {
@@ -81,8 +99,7 @@ pub fn lookup(name: &str) -> Result<Credentials, String> {
         Ok(None) => return Err(unknown()),
         Err(e) => return Err(failed(format!("user: lookup username {name}: {}", e.desc()))),
     };
-    let groups = nix::unistd::getgrouplist(&cname, user.gid)
-        .map_err(|e| format!("unable to lookup user's group membership: {}", e.desc()))?;
+    let groups = nix::unistd::getgrouplist(&cname, user.gid).map_err(|e| LookupError::Groups(e.desc().to_string()))?;
     Ok(Credentials {
         uid: user.uid.as_raw(),
         gid: user.gid.as_raw(),
@@ -217,7 +234,7 @@ mod tests {
         assert_eq!((root.uid, root.gid, root.name.as_str()), (0, 0, "root"));
         assert!(root.groups.contains(&0));
         assert_eq!(
-            lookup("no-such-user-xyz").unwrap_err(),
+            lookup("no-such-user-xyz").unwrap_err().to_string(),
             "failed to identify user no-such-user-xyz: user: unknown user no-such-user-xyz"
         );
         assert!(lookup("bad\0name").is_err());
