@@ -148,6 +148,14 @@ async fn tasks_run_as_their_user_or_their_allocations_dynamic_user_and_so_does_e
     assert_eq!(exec_uid(&t, &first, "a").await, uid);
     assert_eq!(exec_uid(&t, &first, "n").await, nobody.0);
 
+    // No task runs as root: the agent's state and secrets would be its own (the local agent's
+    // raw_exec acts as if `denied_host_uids = "0"`, worded as drivers/shared/validators).
+    let root = t.agent.register_job(id_job("root", &[("main", "root")])).unwrap().alloc_ids[0].clone();
+    let alloc: Allocation = t.wait_alloc(&root, |a| a.client_status == "failed").await;
+    let events = &alloc.task_states["main"].events;
+    let failure = events.iter().find(|e| e.kind == "Driver Failure").unwrap_or_else(|| panic!("{events:#?}"));
+    assert_eq!(failure.driver_error, "failed driver config validation: running as uid 0 is disallowed");
+
     t.agent.shutdown().await;
 }
 

@@ -47,6 +47,13 @@ pub(crate) struct TaskSpec {
     pub(crate) containment: Arc<Containment>,
 }
 
+/// Why a task cannot run as its `User`.
+enum UserError {
+    Lookup(users::LookupError),
+    /// A uid the agent does not run tasks as.
+    Denied(u32),
+}
+
 /// Who the task's processes run as.
 #[derive(Debug, Clone, Default)]
 struct TaskUser {
@@ -295,10 +302,11 @@ impl TaskRunner {
         let executor_failure = |e: &str| driver_failure(&format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"));
         let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
         let user = user.map_err(|e| match e {
-            users::LookupError::Identify { name, cause } if self.validates_user => {
+            UserError::Lookup(users::LookupError::Identify { name, cause }) if self.validates_user => {
                 driver_failure(&format!("failed driver config validation: failed to identify user {name:?}: {cause}"))
             }
-            e => executor_failure(&e.to_string()),
+            UserError::Lookup(e) => executor_failure(&e.to_string()),
+            UserError::Denied(uid) => driver_failure(&format!("failed driver config validation: running as uid {uid} is disallowed")),
         })?;
         let unit = self
             .containment
@@ -313,15 +321,20 @@ impl TaskRunner {
 
     /// Who the task runs as: its `User` (looked up as the executor's `setCmdUser` does, the
     /// allocation's group added), else the allocation's dynamic workload user when the agent
-    /// is root, else the agent's user.
-    fn task_user(&self) -> Result<TaskUser, users::LookupError> {
+    /// is root, else the agent's user. A root agent runs no task as root: its state and
+    /// secrets would be the task's (as if raw_exec had `denied_host_uids = "0"`,
+    /// `drivers/shared/validators/validators.go`).
+    fn task_user(&self) -> Result<TaskUser, UserError> {
         let group = self.alloc_dir.user();
         if self.user_name.is_empty() {
             let credentials = group.map(Credentials::dynamic);
             let env = credentials.iter().flat_map(Credentials::env).collect();
             return Ok(TaskUser { credentials, env });
         }
-        let named = users::lookup(&self.user_name)?;
+        let named = users::lookup(&self.user_name).map_err(UserError::Lookup)?;
+        if named.uid == 0 && users::is_root() {
+            return Err(UserError::Denied(named.uid));
+        }
         let env = named.env().to_vec();
         let credentials = match group {
             Some(group) => Some(named.with_group(group)),
