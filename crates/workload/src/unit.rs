@@ -44,10 +44,9 @@ use std::time::{Duration, Instant};
 const CGROUP_RECORD: &str = "cgroup";
 /// How long killed processes may take to be gone before a cgroup is removed anyway later.
 const GONE_TIMEOUT: Duration = Duration::from_secs(2);
-/// Kills the agent's cgroup directory (`$1`) once its stdin ends without `done`: when the agent
-/// is gone. Then removes it (and the task and exec cgroups below it) once they are empty.
-const WATCHDOG_SCRIPT: &str = r#"read -r line
-[ "$line" = done ] && exit 0
+/// Kills the agent's cgroup directory (`$1`) once its stdin ends: when the agent is gone or
+/// done with it. Then removes it (and the task and exec cgroups below it) once they are empty.
+const WATCHDOG_SCRIPT: &str = r#"read -r _
 echo 1 > "$1/cgroup.kill"
 i=0
 while [ -d "$1" ] && [ $i -lt 50 ]; do
@@ -125,14 +124,19 @@ impl Containment {
 impl Drop for Containment {
     fn drop(&mut self) {
         let Some(cgroup) = &self.cgroup else { return };
-        // The agent is going away in order: it kills what is left itself, so the watchdog may go.
-        if let Some((mut child, mut stdin)) = cgroup.watchdog.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = std::io::Write::write_all(&mut stdin, b"done\n");
-            drop(stdin);
-            let _ = child.wait();
-        }
         kill_cgroup(&cgroup.dir);
-        remove_later(cgroup.dir.clone());
+        // The watchdog removes the directories once their processes are gone, even if this
+        // process exits first (a thread here would not).
+        match cgroup.watchdog.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some((mut child, stdin)) => {
+                drop(stdin);
+                let reaped = std::thread::Builder::new().name("caravan-watchdog-reaper".into()).spawn(move || child.wait());
+                if reaped.is_err() {
+                    tracing::debug!("the watchdog is left to be reaped at exit");
+                }
+            }
+            None => remove_later(cgroup.dir.clone()),
+        }
         let _ = std::fs::remove_file(self.records.join(CGROUP_RECORD));
     }
 }
