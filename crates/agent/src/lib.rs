@@ -146,6 +146,10 @@ impl Agent {
             }
         };
         let kept_dir = config.data_dir.is_some().then_some(data_dir.as_path());
+        if let Some(dir) = kept_dir {
+            // The server's state is the agent's alone; the client closes the rest (issue 16).
+            caravan_client::private_dir(&dir.join("server"))?;
+        }
         let state_file = kept_dir.map(|dir| Arc::new(StateFile::new(dir)));
         let saved = match &state_file {
             Some(file) => file.load()?,
@@ -197,6 +201,7 @@ impl Agent {
             node_name: facts.hostname.clone(),
             region: config.region.clone(),
             datacenter: config.datacenter.clone(),
+            nomad_version: config.nomad_version,
         });
         let state = AppState(Arc::new(AgentState {
             cluster,
@@ -299,6 +304,8 @@ fn write_secrets(data_dir: &Path, acl: &Acl) -> std::io::Result<()> {
     let write = |name: &str, text: String| -> std::io::Result<()> {
         let mut file =
             std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(data_dir.join(name))?;
+        // A file an older agent left may be readable by others (issue 16).
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         file.write_all(text.as_bytes())
     };
     write("acl-token", format!("{}\n", secrets.management))?;

@@ -44,6 +44,9 @@ pub struct ExecSpec {
     pub cwd: PathBuf,
     /// The whole environment of the command (the task's); with a tty, `TERM=xterm-256color` is added.
     pub env: Vec<(String, String)>,
+    /// The unit inside its task's and the user the command runs in; `None`: as the caller,
+    /// in a process group of its own.
+    pub workload: Option<caravan_workload::Workload>,
 }
 
 /// Runs one exec session: spawns `spec.command` (under a real PTY when tty, pipes otherwise),
@@ -64,7 +67,7 @@ where
     R: Stream<Item = Result<String, E>> + Unpin,
     E: Display,
 {
-    let (mut process, mut input, output) = process::spawn(&spec)?;
+    let (mut process, mut input, output) = process::spawn(&spec).await?;
     let mut deferred = None;
     let result = {
         let output = output::forward_output(output, &mut process, &mut sink);

@@ -1,12 +1,17 @@
-//! The exec'd command: spawned under a PTY (tty) or on pipes, in its own process group so that
-//! ending the session can kill everything it started.
+//! The exec'd command: spawned under a PTY (tty) or on pipes. With a workload (the agent's
+//! sessions), it starts in a unit inside its task's, as its task's user, from the long-lived
+//! spawner thread (so it dies with the agent), and ending the session kills the unit: whatever
+//! the command started, even in process groups of its own (a shell's background jobs).
+//! Without one, it runs in its own process group, which ending the session kills.
 
 use crate::{ExecError, ExecSpec};
+use caravan_workload::Unit;
 use nomad_api::exec::TerminalSize;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, Command};
 
@@ -15,9 +20,10 @@ const TERMINAL_EOF: u8 = 0x04;
 
 pub(crate) type Reader = Pin<Box<dyn AsyncRead + Send>>;
 
-/// The running command. Dropping it before it was reaped kills its process group.
+/// The running command. Dropping it kills its unit (or, before it was reaped, its process group).
 pub(crate) struct Process {
     child: Child,
+    unit: Option<Arc<Unit>>,
 }
 
 /// Where input frames go.
@@ -33,39 +39,63 @@ pub(crate) struct Output {
     pub stderr: Option<Reader>,
 }
 
-pub(crate) fn spawn(spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
+pub(crate) async fn spawn(spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
     let (program, args) = spec.command.split_first().ok_or(ExecError::CommandNotPresent)?;
     let mut command = Command::new(program);
     // The spec's environment is the whole environment, as Nomad gives the task's.
     command.args(args).env_clear().envs(spec.env.iter().map(|(k, v)| (k, v))).current_dir(&spec.cwd);
-    if spec.tty {
-        spawn_tty(command, spec)
-    } else {
-        spawn_pipes(command, spec)
+    let (process, input, output) = if spec.tty { spawn_tty(command, spec).await? } else { spawn_pipes(command, spec).await? };
+    if let (Some(unit), Some(pid)) = (&process.unit, process.child.id()) {
+        unit.started(pid);
+    }
+    Ok((process, input, output))
+}
+
+/// Forks on the workload's spawner thread when there is a workload, here otherwise.
+async fn fork<T: Send + 'static>(spec: &ExecSpec, spawn: impl FnOnce() -> T + Send + 'static) -> Result<T, ExecError> {
+    match spec.workload {
+        Some(_) => caravan_workload::spawn(spawn).await.map_err(|e| ExecError::Start(e.to_string())),
+        None => Ok(spawn()),
     }
 }
 
-fn spawn_tty(mut command: Command, spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
+async fn spawn_tty(mut command: Command, spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
     let (pty, pts) = pty_process::open().map_err(|e| ExecError::Tty(e.to_string()))?;
     command.env("TERM", "xterm-256color");
+    if let Some(workload) = &spec.workload {
+        // pty-process makes the child a session leader (after this unit's setup).
+        workload.unit.prepare(&mut command, workload.user.as_ref(), false);
+        if let Some(user) = &workload.user {
+            caravan_workload::unit::give_terminal(&pts, user).map_err(|e| ExecError::Tty(e.to_string()))?;
+        }
+    }
     // pty-process makes the child a session leader, so its process group is its pid.
-    let child = pty_process::Command::from(command).spawn(pts).map_err(|e| match e {
+    let spawned = fork(spec, move || pty_process::Command::from(command).spawn(pts)).await?;
+    let child = spawned.map_err(|e| match e {
         pty_process::Error::Io(e) => start_error(spec, &e),
         other => ExecError::Start(other.to_string()),
     })?;
     let (read, write) = pty.into_split();
-    Ok((Process { child }, Input::Pty(write), Output { stdout: Box::pin(read), stderr: None }))
+    let unit = spec.workload.as_ref().map(|w| w.unit.clone());
+    Ok((Process { child, unit }, Input::Pty(write), Output { stdout: Box::pin(read), stderr: None }))
 }
 
-fn spawn_pipes(mut command: Command, spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
-    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let mut child = command.spawn().map_err(|e| start_error(spec, &e))?;
+async fn spawn_pipes(mut command: Command, spec: &ExecSpec) -> Result<(Process, Input, Output), ExecError> {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    match &spec.workload {
+        Some(workload) => workload.unit.prepare(&mut command, workload.user.as_ref(), true),
+        None => {
+            command.process_group(0);
+        }
+    }
+    let mut child = fork(spec, move || command.spawn()).await?.map_err(|e| start_error(spec, &e))?;
     let missing = || ExecError::Start("child has no stdio pipe".into());
     let stdin = child.stdin.take().ok_or_else(missing)?;
     let stdout = child.stdout.take().ok_or_else(missing)?;
     let stderr = child.stderr.take().ok_or_else(missing)?;
     let output = Output { stdout: Box::pin(stdout), stderr: Some(Box::pin(stderr)) };
-    Ok((Process { child }, Input::Pipe(Some(stdin)), output))
+    let unit = spec.workload.as_ref().map(|w| w.unit.clone());
+    Ok((Process { child, unit }, Input::Pipe(Some(stdin)), output))
 }
 
 /// Go's `exec.Cmd` wording, which Nomad wraps in `failed to start command: `.
@@ -94,6 +124,10 @@ impl Process {
     }
 
     fn kill_group(&self) {
+        if let Some(unit) = &self.unit {
+            unit.kill();
+            return;
+        }
         // `id()` is `None` once reaped: the pid may belong to someone else by then.
         let group = self.child.id().and_then(|pid| rustix::process::Pid::from_raw(pid.try_into().ok()?));
         if let Some(group) = group {
@@ -105,7 +139,8 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        // The session was dropped mid-way (e.g. the request was cancelled): leave nothing behind.
+        // The session ended, or was dropped mid-way (e.g. the request was cancelled): leave
+        // nothing behind.
         self.kill_group();
     }
 }

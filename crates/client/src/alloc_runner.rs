@@ -7,9 +7,9 @@ use crate::driver::RawExecConfig;
 use crate::env::TaskEnv;
 use crate::events;
 use crate::restarts::default_policy;
-use crate::task_handle::TaskHandleFile;
 use crate::task_runner::{lock, TaskRunner, TaskSpec};
 use crate::{AllocUpdate, ClientConfig, ClientError};
+use caravan_workload::Containment;
 use nomad_api::{client_status, task_state, AllocResourceUsage, Allocation, DateTime, TaskState};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +39,7 @@ impl AllocRunner {
         restored: bool,
         updates: UnboundedSender<AllocUpdate>,
         runtime: Handle,
+        containment: &Arc<Containment>,
     ) -> Result<Arc<AllocRunner>, ClientError> {
         check_name("allocation", &alloc.id).map_err(ClientError::InvalidAllocation)?;
         let job = alloc.job.as_ref().ok_or_else(|| ClientError::InvalidAllocation("allocation has no job".into()))?;
@@ -70,7 +71,9 @@ impl AllocRunner {
                 env: env.vars,
                 config: driver_config,
                 restored: restored.then(|| alloc.task_states.get(&task.name).cloned()).flatten(),
-                handle_file: TaskHandleFile::new(&config.data_dir, &alloc.id, &task.name),
+                unit_name: format!("{}.{}", alloc.id, task.name),
+                validates_user: config.nomad_version.raw_exec_validates_user(),
+                containment: containment.clone(),
             });
         }
         Ok(Arc::new_cyclic(|me| AllocRunner {
@@ -97,13 +100,6 @@ impl AllocRunner {
             self.runtime.spawn(tr.run());
         }
         Ok(())
-    }
-
-    /// Ends what is left of the tasks' processes from before the agent restarted.
-    pub(crate) async fn destroy_leftovers(&self) {
-        for tr in self.tasks.values() {
-            tr.destroy_leftovers().await;
-        }
     }
 
     pub(crate) fn task_states(&self) -> BTreeMap<String, TaskState> {

@@ -7,7 +7,8 @@ use crate::signals;
 use crate::stats::HostStatsSampler;
 use crate::task_runner::{lock, TaskRunner};
 use crate::ClientError;
-use nomad_api::{AllocResourceUsage, Allocation, HostStats, TaskState};
+use caravan_workload::{Containment, Workload};
+use nomad_api::{AllocResourceUsage, Allocation, HostStats, NomadVersion, TaskState};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,8 @@ pub struct ClientConfig {
     pub node_name: String,
     pub region: String,
     pub datacenter: String,
+    /// The Nomad release the agent answers as: some task errors are worded by it.
+    pub nomad_version: NomadVersion,
 }
 
 /// A change of an allocation's client-side state.
@@ -44,13 +47,26 @@ struct Inner {
     updates: UnboundedSender<AllocUpdate>,
     allocs: Mutex<BTreeMap<String, Arc<AllocRunner>>>,
     host: Mutex<HostStatsSampler>,
+    containment: Arc<Containment>,
 }
 
 impl Client {
-    /// The receiver yields every change of an allocation's client-side state.
+    /// The receiver yields every change of an allocation's client-side state. Closes the data
+    /// directory to tasks (see `prepare_data_dir`) and kills whatever an agent that ran there
+    /// before left running (see `caravan_workload::unit`).
     pub fn new(config: ClientConfig) -> (Client, UnboundedReceiver<AllocUpdate>) {
         let (updates, rx) = mpsc::unbounded_channel();
-        let inner = Inner { config, updates, allocs: Mutex::new(BTreeMap::new()), host: Mutex::new(HostStatsSampler::new()) };
+        if let Err(e) = crate::allocdir::prepare_data_dir(&config.data_dir) {
+            tracing::warn!(dir = %config.data_dir.display(), error = %e, "cannot set the data directory's modes");
+        }
+        let containment = Containment::new(&config.data_dir.join("client"));
+        let inner = Inner {
+            config,
+            updates,
+            allocs: Mutex::new(BTreeMap::new()),
+            host: Mutex::new(HostStatsSampler::new()),
+            containment,
+        };
         (Client { inner: Arc::new(inner) }, rx)
     }
 
@@ -72,7 +88,7 @@ impl Client {
         if allocs.contains_key(&alloc.id) {
             return Ok(());
         }
-        let runner = AllocRunner::new(&self.inner.config, alloc, false, self.inner.updates.clone(), runtime)?;
+        let runner = AllocRunner::new(&self.inner.config, alloc, false, self.inner.updates.clone(), runtime, &self.inner.containment)?;
         runner.start(true)?;
         allocs.insert(alloc.id.clone(), runner);
         Ok(())
@@ -81,7 +97,7 @@ impl Client {
     /// Restores an allocation this node ran before the agent restarted (`Client.restoreState`),
     /// from the state the server kept: its directory and logs stay, dead tasks stay dead, and
     /// tasks that were running are started again (their processes died with the agent; what
-    /// is left of them is killed first). With `should_run` false (stopped by the server or
+    /// was left of them was killed when this client started). With `should_run` false (stopped by the server or
     /// finished), nothing runs, and an allocation whose directory was collected stays gone.
     /// Call it before the allocations are watched; restoring one that is here does nothing.
     pub async fn restore(&self, alloc: &Allocation, should_run: bool) -> Result<(), ClientError> {
@@ -90,8 +106,7 @@ impl Client {
         if lock(&self.inner.allocs).contains_key(&alloc.id) {
             return Ok(());
         }
-        let runner = AllocRunner::new(&self.inner.config, alloc, true, self.inner.updates.clone(), runtime)?;
-        runner.destroy_leftovers().await;
+        let runner = AllocRunner::new(&self.inner.config, alloc, true, self.inner.updates.clone(), runtime, &self.inner.containment)?;
         if !should_run && !runner.alloc_dir.root().is_dir() {
             return Ok(());
         }
@@ -160,11 +175,7 @@ impl Client {
             runner
         };
         let dir = runner.alloc_dir.clone();
-        let handles = crate::task_handle::handles_dir(&self.inner.config.data_dir, alloc_id);
-        tokio::task::spawn_blocking(move || {
-            dir.destroy()?;
-            crate::allocdir::remove_tree(&handles)
-        })
+        tokio::task::spawn_blocking(move || dir.destroy())
         .await
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         Ok(())
@@ -206,7 +217,18 @@ impl Client {
 
     /// The environment the task's processes get.
     pub fn task_env(&self, alloc_id: &str, task: &str) -> Result<Vec<(String, String)>, ClientError> {
-        Ok(self.task_runner(alloc_id, task)?.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Ok(self.task_runner(alloc_id, task)?.process_env())
+    }
+
+    /// Where an exec session's command runs and as whom: inside the running task's unit (so it
+    /// dies with the task, hence with the allocation and the agent), as the task's user.
+    pub fn exec_workload(&self, alloc_id: &str, task: &str) -> Result<Workload, ClientError> {
+        self.task_runner(alloc_id, task)?.exec_workload()
+    }
+
+    /// What contains tasks and exec sessions: `"cgroup"` or `"session"`.
+    pub fn containment_kind(&self) -> &'static str {
+        self.inner.containment.kind()
     }
 
     /// The allocation's current client status and task states.

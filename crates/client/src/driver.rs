@@ -1,8 +1,9 @@
 //! The `raw_exec` driver: runs a task's `command` with `args` as a local process in its own
-//! process group, with stdout and stderr going to logmon.
+//! session and unit (a cgroup, or the session; see `caravan_workload::unit`), as the task's
+//! user, with stdout and stderr going to logmon.
 
 use crate::logmon::{self, LogMon};
-use crate::spawner;
+use caravan_workload::{Credentials, Unit};
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -12,6 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -65,14 +67,19 @@ pub(crate) struct ExitResult {
 pub(crate) struct DriverHandle {
     pid: i32,
     exit: watch::Receiver<Option<ExitResult>>,
+    /// Everything the process started; killed once it exits.
+    unit: Arc<Unit>,
 }
 
-/// Starts the process; an error is the driver error Nomad would report.
+/// Starts the process in `unit`, as `user` if given; an error is the driver error Nomad would
+/// report.
 pub(crate) async fn start(
     config: &RawExecConfig,
     task_dir: &Path,
     env: &BTreeMap<String, String>,
     logs: &LogMon,
+    unit: Arc<Unit>,
+    user: Option<&Credentials>,
 ) -> Result<DriverHandle, String> {
     let bin = lookup_bin(task_dir, &config.command, env.get("PATH").map(String::as_str)).map_err(|e| {
         format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}")
@@ -85,17 +92,13 @@ pub(crate) async fn start(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(false);
     // A restarted agent cannot reattach to a task (its output went through pipes that die with
-    // the agent) and starts it again, so the process must not outlive the agent (see `spawner`);
-    // what it started in its group is ended by the next agent (see `task_handle`).
-    // SAFETY: the closure runs between fork and exec and only makes the prctl system call,
-    // which is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
-    }
-    let mut child = spawner::spawn(cmd).await.map_err(|e| {
+    // the agent) and starts it again, so nothing of it may outlive the agent: the unit sees to
+    // it. A session of its own makes the process its group's leader, which signals go to.
+    unit.prepare(&mut cmd, user, true);
+    let spawned = caravan_workload::spawn(move || cmd.spawn()).await.and_then(|spawned| spawned);
+    let mut child = spawned.map_err(|e| {
         format!(
             "failed to launch command with executor: rpc error: code = Unknown desc = failed to start command path={:?} --- args={:?}: {e}",
             bin.to_string_lossy(),
@@ -103,13 +106,16 @@ pub(crate) async fn start(
         )
     })?;
     let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) else {
+        unit.kill();
         return Err("failed to launch command with executor: process exited before it could be tracked".into());
     };
+    unit.started(pid.unsigned_abs());
     let copiers = [
         child.stdout.take().map(|out| tokio::spawn(logmon::copy(out, logs.stdout.clone()))),
         child.stderr.take().map(|err| tokio::spawn(logmon::copy(err, logs.stderr.clone()))),
     ];
     let (tx, rx) = watch::channel(None);
+    let task_unit = unit.clone();
     tokio::spawn(async move {
         let result = match child.wait().await {
             Ok(status) => match status.signal() {
@@ -122,8 +128,9 @@ pub(crate) async fn start(
                 ExitResult { exit_code: -1, signal: 0 }
             }
         };
-        // Like Nomad destroying the task's cgroup: nothing the task started outlives it.
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+        // Like Nomad destroying the task's cgroup: nothing the task started outlives it, its
+        // exec sessions included.
+        task_unit.kill();
         // Report the exit once the output is in the logs, unless something that left the
         // process group still holds the pipes open.
         let _ = tokio::time::timeout(LOG_DRAIN_TIMEOUT, async {
@@ -134,12 +141,16 @@ pub(crate) async fn start(
         .await;
         let _ = tx.send(Some(result));
     });
-    Ok(DriverHandle { pid, exit: rx })
+    Ok(DriverHandle { pid, exit: rx, unit })
 }
 
 impl DriverHandle {
     pub(crate) fn pid(&self) -> i32 {
         self.pid
+    }
+
+    pub(crate) fn unit(&self) -> &Arc<Unit> {
+        &self.unit
     }
 
     pub(crate) fn exited(&self) -> Option<ExitResult> {
@@ -175,7 +186,7 @@ impl DriverHandle {
         match tokio::time::timeout(timeout, self.wait()).await {
             Ok(r) => r,
             Err(_) => {
-                let _ = killpg(Pid::from_raw(self.pid), Signal::SIGKILL);
+                self.unit.kill();
                 self.wait().await
             }
         }

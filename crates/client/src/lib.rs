@@ -16,10 +16,9 @@ mod events;
 mod logmon;
 mod restarts;
 mod signals;
-mod spawner;
 mod stats;
-mod task_handle;
 mod task_runner;
 
+pub use allocdir::{prepare_data_dir, private_dir};
 pub use client::{AllocUpdate, Client, ClientConfig};
 pub use error::ClientError;

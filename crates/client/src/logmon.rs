@@ -91,9 +91,14 @@ impl FileRotator {
 }
 
 /// `createFile`: opens `<base>.<index>` for appending (never truncating what is there) and
-/// says how much it already holds.
+/// says how much it already holds. Never through a link: the agent may be root.
 fn open_append(dir: &Path, base: &str, index: u64) -> io::Result<(File, u64)> {
-    let file = OpenOptions::new().create(true).append(true).open(dir.join(format!("{base}.{index}")))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(dir.join(format!("{base}.{index}")))?;
     let written = file.metadata()?.len();
     Ok((file, written))
 }

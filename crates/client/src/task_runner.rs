@@ -9,8 +9,9 @@ use crate::events;
 use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
 use crate::restarts::{is_batch, Decision, RestartTracker};
 use crate::stats::ProcessTreeSampler;
-use crate::task_handle::TaskHandleFile;
 use crate::ClientError;
+use caravan_workload::users::{self, Credentials};
+use caravan_workload::{Containment, Workload};
 use nix::sys::signal::Signal;
 use nomad_api::{task_state, DateTime, RestartPolicy, Task, TaskEvent, TaskResourceUsage, TaskState};
 use std::collections::BTreeMap;
@@ -39,7 +40,27 @@ pub(crate) struct TaskSpec {
     pub(crate) config: Result<RawExecConfig, String>,
     /// The task's state before the agent restarted, when the allocation is restored.
     pub(crate) restored: Option<TaskState>,
-    pub(crate) handle_file: TaskHandleFile,
+    /// `<alloc_id>.<task>`: what the task's units are named after.
+    pub(crate) unit_name: String,
+    /// `raw_exec` checks the task's `User` before launching it (`raw_exec_validates_user`).
+    pub(crate) validates_user: bool,
+    pub(crate) containment: Arc<Containment>,
+}
+
+/// Why a task cannot run as its `User`.
+enum UserError {
+    Lookup(users::LookupError),
+    /// A uid the agent does not run tasks as.
+    Denied(u32),
+}
+
+/// Who the task's processes run as.
+#[derive(Debug, Clone, Default)]
+struct TaskUser {
+    /// `None`: as the agent's user.
+    credentials: Option<Credentials>,
+    /// `USER`, `LOGNAME` and `HOME` of a user the task names or was given.
+    env: Vec<(String, String)>,
 }
 
 pub(crate) struct TaskRunner {
@@ -52,7 +73,13 @@ pub(crate) struct TaskRunner {
     config: Result<RawExecConfig, String>,
     /// Restored after an agent restart: the task directory built before is not built again.
     restored: bool,
-    handle_file: TaskHandleFile,
+    /// The task's `User`; empty for the allocation's user (or the agent's).
+    user_name: String,
+    /// Who the latest run runs as.
+    user: Mutex<Option<TaskUser>>,
+    validates_user: bool,
+    unit_name: String,
+    containment: Arc<Containment>,
     kill_signal: Signal,
     pub(crate) kill_timeout: Duration,
     log_max_files: u64,
@@ -105,7 +132,11 @@ impl TaskRunner {
             alloc_dir,
             config: spec.config,
             restored,
-            handle_file: spec.handle_file,
+            user_name: task.user.clone(),
+            user: Mutex::new(None),
+            validates_user: spec.validates_user,
+            unit_name: spec.unit_name,
+            containment: spec.containment,
             env: spec.env,
             kill_signal,
             kill_timeout,
@@ -189,11 +220,6 @@ impl TaskRunner {
         true
     }
 
-    /// Ends what is left of the task's processes from before the agent restarted.
-    pub(crate) async fn destroy_leftovers(&self) {
-        self.handle_file.destroy().await;
-    }
-
     /// The task's main loop (`TaskRunner.Run`); returns when the task is dead for good.
     pub(crate) async fn run(self: Arc<Self>) {
         let mut kill = self.kill.subscribe();
@@ -213,9 +239,6 @@ impl TaskRunner {
                     lock(&self.tracker).set_start_error(false);
                 }
                 Ok(handle) => {
-                    if let Err(e) = self.handle_file.save(handle.pid()) {
-                        tracing::warn!(task = %self.name, error = %e, "recording the task handle failed");
-                    }
                     *lock(&self.handle) = Some(handle.clone());
                     *lock(&self.sampler) = Some(ProcessTreeSampler::new(handle.pid()));
                     self.update_state(task_state::RUNNING, Some(events::started()));
@@ -224,9 +247,8 @@ impl TaskRunner {
                         _ = killed(&mut kill) => self.handle_kill(&handle).await,
                     };
                     self.emit_event(events::terminated(result.exit_code, result.signal, None));
+                    // The driver killed the task's unit once the process exited.
                     *lock(&self.handle) = None;
-                    // The driver killed the whole group once the process exited.
-                    self.handle_file.clear();
                     lock(&self.tracker).set_exit_result(result.exit_code, result.signal);
                 }
             }
@@ -251,6 +273,13 @@ impl TaskRunner {
     /// Builds the task directory and logmon once, then launches the process; an error is
     /// the Setup Failure or Driver Failure event to emit.
     async fn start(&self) -> Result<DriverHandle, Box<TaskEvent>> {
+        let user = self.task_user();
+        // The task's directories are its user's (with the allocation's group).
+        let group = self.alloc_dir.user();
+        let owner = match &user {
+            Ok(TaskUser { credentials: Some(c), .. }) if users::is_root() => Some((c.uid, group.unwrap_or(c.gid))),
+            _ => group.map(|g| (g, g)),
+        };
         let logs = {
             let mut logmon = lock(&self.logmon);
             match &*logmon {
@@ -262,7 +291,7 @@ impl TaskRunner {
                     }
                     let setup_failure = |e: String| Box::new(events::setup_failure(&e));
                     self.alloc_dir
-                        .build_task_dir(&self.name)
+                        .build_task_dir(&self.name, owner)
                         .map_err(|e| setup_failure(format!("failed to build task directory for {:?}: {e}", self.name)))?;
                     let l = LogMon::new(&self.alloc_dir.logs_dir(), &self.name, self.log_max_files, self.log_file_size)
                         .map_err(|e| setup_failure(format!("failed to launch logmon: {e}")))?;
@@ -272,8 +301,68 @@ impl TaskRunner {
             }
         };
         let driver_failure = |e: &str| Box::new(events::driver_failure(e));
+        // What the executor plugin reports comes back through gRPC.
+        let executor_failure = |e: &str| driver_failure(&format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"));
         let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
-        driver::start(config, &self.task_dir, &self.env, &logs).await.map_err(|e| driver_failure(&e))
+        let user = user.map_err(|e| match e {
+            UserError::Lookup(users::LookupError::Identify { name, cause }) if self.validates_user => {
+                driver_failure(&format!("failed driver config validation: failed to identify user {name:?}: {cause}"))
+            }
+            UserError::Lookup(e) => executor_failure(&e.to_string()),
+            UserError::Denied(uid) => driver_failure(&format!("failed driver config validation: running as uid {uid} is disallowed")),
+        })?;
+        let unit = self
+            .containment
+            .unit(&self.unit_name)
+            .map_err(|e| executor_failure(&format!("unable to configure cgroups: {e}")))?;
+        let mut env = self.env.clone();
+        env.extend(user.env.iter().cloned());
+        let started = driver::start(config, &self.task_dir, &env, &logs, unit, user.credentials.as_ref()).await;
+        *lock(&self.user) = Some(user);
+        started.map_err(|e| driver_failure(&e))
+    }
+
+    /// Who the task runs as: its `User` (looked up as the executor's `setCmdUser` does, the
+    /// allocation's group added), else the allocation's dynamic workload user when the agent
+    /// is root, else the agent's user. A root agent runs no task as root: its state and
+    /// secrets would be the task's (as if raw_exec had `denied_host_uids = "0"`,
+    /// `drivers/shared/validators/validators.go`).
+    fn task_user(&self) -> Result<TaskUser, UserError> {
+        let group = self.alloc_dir.user();
+        if self.user_name.is_empty() {
+            let credentials = group.map(Credentials::dynamic);
+            let env = credentials.iter().flat_map(Credentials::env).collect();
+            return Ok(TaskUser { credentials, env });
+        }
+        let named = users::lookup(&self.user_name).map_err(UserError::Lookup)?;
+        if named.uid == 0 && users::is_root() {
+            return Err(UserError::Denied(named.uid));
+        }
+        let env = named.env().to_vec();
+        let credentials = match group {
+            Some(group) => Some(named.with_group(group)),
+            // Not root: the agent's own user needs no change (and could not set its groups).
+            None if named.uid == nix::unistd::geteuid().as_raw() => None,
+            None => Some(named),
+        };
+        Ok(TaskUser { credentials, env })
+    }
+
+    /// The environment of the task's processes, its user's variables included.
+    pub(crate) fn process_env(&self) -> Vec<(String, String)> {
+        let mut env = self.env.clone();
+        if let Some(user) = lock(&self.user).as_ref() {
+            env.extend(user.env.iter().cloned());
+        }
+        env.into_iter().collect()
+    }
+
+    /// Where an exec session's command runs: in a unit inside the running task's, as its user.
+    pub(crate) fn exec_workload(&self) -> Result<Workload, ClientError> {
+        let handle = lock(&self.handle).clone().ok_or(ClientError::TaskNotRunning)?;
+        let unit = handle.unit().child().map_err(|_| ClientError::TaskNotRunning)?;
+        let user = lock(&self.user).as_ref().and_then(|u| u.credentials.clone());
+        Ok(Workload { unit, user })
     }
 
     async fn handle_kill(&self, handle: &DriverHandle) -> ExitResult {

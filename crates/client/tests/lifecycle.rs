@@ -188,7 +188,8 @@ fn tasks_die_with_the_agent() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut agent = spawn_agent("tasks_die_with_the_agent", dir.path());
-    let pid_file = dir.path().join("pid");
+    // Tasks write in their own directories (they may run as another user).
+    let pid_file = dir.path().join("alloc/o1/web/local/pid");
     wait_blocking("the task to start", || pid_file.exists());
     let pid = fs::read_to_string(&pid_file).unwrap().trim().to_string();
     agent.kill().unwrap();
@@ -202,8 +203,8 @@ fn play_agent(dir: String) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let (client, _updates) = client_at(std::path::Path::new(&dir));
-        let script = format!("echo $$ > {dir}/pid.tmp; mv {dir}/pid.tmp {dir}/pid; exec sleep 30");
-        client.run(&alloc("o1", "service", vec![sh_task("web", &script)], policy(0, "fail"))).unwrap();
+        let script = "echo $$ > local/pid.tmp; mv local/pid.tmp local/pid; exec sleep 30";
+        client.run(&alloc("o1", "service", vec![sh_task("web", script)], policy(0, "fail"))).unwrap();
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
 }

@@ -124,6 +124,17 @@ impl NomadVersion {
         self.at_least(1, 6, 0)
     }
 
+    /// `raw_exec` checks a task's `User` in `StartTask` before launching it (`Driver.Validate`
+    /// in `drivers/rawexec/driver_unix.go` and `Validator.HasValidIDs` in
+    /// `drivers/shared/validators/validators.go`, first released in 1.9.2): an unknown user
+    /// fails the task with `failed driver config validation: failed to identify user "X": user:
+    /// unknown user X`. Before, only the executor's `setCmdUser` looked the user up
+    /// (`drivers/shared/executor/executor_unix.go`): `failed to launch command with executor:
+    /// rpc error: code = Unknown desc = failed to identify user X: user: unknown user X`.
+    pub fn raw_exec_validates_user(self) -> bool {
+        self.at_least(1, 9, 2)
+    }
+
     /// Jobs and nodes carry a `NodePool` (node pools arrived in 1.6.0, `nomad/structs/structs.go`
     /// `Job.NodePool`, `Node.NodePool`), and `/v1/node/pools` exists.
     pub fn node_pools(self) -> bool {

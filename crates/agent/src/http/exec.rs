@@ -304,7 +304,9 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
     let env = state.client.task_env(id, task).map_err(not_found)?;
     // The executor runs the command in the task's directory from 1.9.2, in `/` before.
     let cwd = if state.version.exec_runs_in_task_dir() { task_dir } else { PathBuf::from("/") };
-    Ok(ExecSpec { command: request.command.clone(), tty: request.tty, cwd, env })
+    // In the task's unit, as its user: the command dies with its session, task and agent.
+    let workload = state.client.exec_workload(id, task).map_err(|_| ExecError::TaskNotRunning(task.clone()))?;
+    Ok(ExecSpec { command: request.command.clone(), tty: request.tty, cwd, env, workload: Some(workload) })
 }
 
 /// The server's `ClientAllocations.exec`, for an allocation this client does not run: after the

@@ -19,6 +19,7 @@ pub fn spec(command: &[&str], tty: bool) -> ExecSpec {
         tty,
         cwd: std::env::temp_dir(),
         env: vec![("PATH".into(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()))],
+        workload: None,
     }
 }
 

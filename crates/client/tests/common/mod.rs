@@ -30,6 +30,7 @@ pub fn client_at(data_dir: &std::path::Path) -> (Client, UnboundedReceiver<Alloc
         node_name: "local".into(),
         region: "global".into(),
         datacenter: "dc1".into(),
+        nomad_version: nomad_api::NomadVersion::LATEST,
     })
 }
 
