@@ -126,8 +126,17 @@ test('following pauses when the reader scrolls up, and jumps back to live', asyn
     await page.mouse.wheel(0, -2000);
     await page.getByTestId('log-jump-live').waitFor();
     assert.equal(await page.getByTestId('log-follow').getAttribute('aria-pressed'), 'false');
-    // Paused: new ticks arrive but the lines on screen stay where the reader left them.
-    const top = await viewport.evaluate((el) => el.scrollTop);
+    // Paused: new ticks arrive but the lines on screen stay where the reader left them. The
+    // wheel's scroll may still be landing (a loaded machine): read where it came to rest.
+    const scrollTop = () => viewport.evaluate((el) => el.scrollTop);
+    let top = await scrollTop();
+    await eventually(async () => {
+      await page.waitForTimeout(150);
+      const now = await scrollTop();
+      const resting = now === top;
+      top = now;
+      return resting;
+    }, { message: 'the scroll comes to rest' });
     const shown = await lineTexts(page);
     await page.waitForTimeout(1200);
     assert.equal(await viewport.evaluate((el) => el.scrollTop), top);
