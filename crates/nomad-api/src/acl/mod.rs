@@ -65,9 +65,9 @@ pub struct AclToken {
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
     /// Go's zero time (the tokens Nomad makes up) is written `null`.
-    #[serde(deserialize_with = "time::optional::deserialize", serialize_with = "time_or_null")]
+    #[serde(with = "time::optional")]
     pub create_time: Option<DateTime>,
-    #[serde(deserialize_with = "time::optional::deserialize", serialize_with = "time_or_null")]
+    #[serde(with = "time::optional")]
     pub expiration_time: Option<DateTime>,
     /// Nanoseconds (a Go `time.Duration`); only set when creating a token.
     #[serde(rename = "ExpirationTTL")]
@@ -159,9 +159,9 @@ pub struct AclTokenListStub {
     pub global: bool,
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
-    #[serde(deserialize_with = "time::optional::deserialize", serialize_with = "time_or_null")]
+    #[serde(with = "time::optional")]
     pub create_time: Option<DateTime>,
-    #[serde(deserialize_with = "time::optional::deserialize", serialize_with = "time_or_null")]
+    #[serde(with = "time::optional")]
     pub expiration_time: Option<DateTime>,
     pub create_index: u64,
     pub modify_index: u64,
@@ -278,15 +278,6 @@ fn bytes_or_null<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_none()
     } else {
         base64_bytes::serialize(bytes, s)
-    }
-}
-
-/// Nomad's JSON encoder writes a zero `time.Time` (and a nil `*time.Time`) as `null`
-/// (go-msgpack `codec/json.go` `EncodeTime`).
-fn time_or_null<S: Serializer>(t: &Option<DateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => t.serialize(s),
-        None => s.serialize_none(),
     }
 }
 
