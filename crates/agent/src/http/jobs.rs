@@ -129,7 +129,7 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
         return allocations(&state, job_id, &req).await;
     }
     if let Some(sub) = super::job_subresources::SubResource::of(&rest, state.version) {
-        return super::job_subresources::handle(&state, sub, &req).await;
+        return super::job_subresources::handle(&state, sub, &req, &body).await;
     }
     match req.method {
         Method::GET => get(&state, &rest, &req).await,
