@@ -47,8 +47,10 @@ impl AllocDir {
         Ok(())
     }
 
-    /// Builds one task's directory (`TaskDir.Build`).
+    /// Builds one task's directory (`TaskDir.Build`). The name is checked here too, whoever
+    /// checked it before: no task name may put a directory outside the allocation's.
     pub(crate) fn build_task_dir(&self, task: &str) -> io::Result<()> {
+        check_name("task", task).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let dir = self.task_dir(task);
         mkdir(&dir, 0o777)?;
         for d in TASK_DIRS {
@@ -100,5 +102,19 @@ mod tests {
         }
         assert!(check_name("task", "alloc").is_err());
         assert!(check_name("task", "web-1").is_ok());
+    }
+
+    #[test]
+    fn builds_no_task_directory_outside_the_allocation() {
+        let data = tempfile::tempdir().unwrap();
+        let dir = AllocDir::new(data.path(), "a1");
+        dir.build().unwrap();
+        for bad in ["", ".", "..", "../../../x", "a/b", "a\0b", "alloc"] {
+            let e = dir.build_task_dir(bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
+        }
+        assert!(!data.path().join("x").exists() && !data.path().join("alloc/x").exists());
+        dir.build_task_dir("web").unwrap();
+        assert!(dir.root().join("web/local").is_dir());
     }
 }
