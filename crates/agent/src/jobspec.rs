@@ -7,6 +7,8 @@
 //! `nomad/job_endpoint_hooks.go`, `job_endpoint_hook_node_pool_ce.go`). Every job Nomad
 //! serves has what those fill in, and the dashboard (and Nomad's own web UI) reads it.
 
+pub mod validate;
+
 use crate::error::ApiError;
 use nomad_api::duration::GoDuration;
 use nomad_api::{
@@ -14,7 +16,7 @@ use nomad_api::{
     RestartPolicy, Task, TaskGroup, UpdateStrategy, WorkloadIdentity,
 };
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The only driver the local client has.
@@ -149,35 +151,18 @@ pub fn fill_defaults(job: &mut Job, region: &str, datacenter: &str, version: Nom
     }
 }
 
-/// Fills in Nomad's defaults and refuses what this agent cannot run.
+/// Fills in Nomad's defaults, refuses what Nomad's validation refuses (see [`validate`]; the
+/// HTTP API has already asked it, on the job as the request gave it, and this catches every
+/// other way a job comes in), then what this agent cannot run.
 pub fn canonicalize(mut job: Job, region: &str, datacenter: &str, version: NomadVersion) -> Result<Job, ApiError> {
     let invalid = |m: String| Err(ApiError::bad_request(m));
-    if job.id.is_empty() {
-        return invalid("Missing job ID".into());
-    }
-    if job.id.contains(' ') || job.id.contains('\0') {
-        return invalid("Job ID contains a space or null character".into());
-    }
-    if job.task_groups.is_empty() {
-        return invalid("Missing job task groups".into());
-    }
     fill_defaults(&mut job, region, datacenter, version);
+    validate::validate(&job, version)?;
     if ![job_type::SERVICE, job_type::BATCH].contains(&job.kind.as_str()) {
         return invalid(format!("job type {:?} is not supported by this agent (service, batch)", job.kind));
     }
-    let mut group_names = BTreeSet::new();
     for group in &job.task_groups {
-        if !group_names.insert(group.name.clone()) {
-            return invalid(format!("Job task group {} redefines '{}'", group_names.len(), group.name));
-        }
-        if group.tasks.is_empty() {
-            return invalid(format!("Task group {:?} has no tasks", group.name));
-        }
-        let mut task_names = BTreeSet::new();
         for task in &group.tasks {
-            if !task_names.insert(task.name.clone()) {
-                return invalid(format!("Task {:?} is defined twice in group {:?}", task.name, group.name));
-            }
             if task.driver != RAW_EXEC {
                 return invalid(format!(
                     "Task {:?} uses driver {:?}: this agent runs raw_exec tasks only",

@@ -28,14 +28,7 @@ pub const MAX_ALLOCATIONS: usize = 250_000;
 /// Nomad's `multierror` text of validation errors (go-multierror's `ListFormatFunc`), which
 /// `Job.Register` returns uncoded, so 500.
 fn validation_error(errors: &[String]) -> ApiError {
-    let text = match errors {
-        [one] => format!("1 error occurred:\n\t* {one}\n\n"),
-        many => {
-            let points: Vec<String> = many.iter().map(|e| format!("* {e}")).collect();
-            format!("{} errors occurred:\n\t{}\n\n", many.len(), points.join("\n\t"))
-        }
-    };
-    ApiError::internal(text)
+    ApiError::internal(nomad_api::multierror::format(errors))
 }
 
 /// The job's counts and size against the bounds, given the state it would be placed in.

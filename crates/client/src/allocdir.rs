@@ -104,7 +104,10 @@ impl AllocDir {
     }
 
     /// Builds one task's directory (`TaskDir.Build`), owned by `owner` (uid, gid) if given.
+    /// The name is checked here too, whoever checked it before: no task name may put a
+    /// directory outside the allocation's.
     pub(crate) fn build_task_dir(&self, task: &str, owner: Option<(u32, u32)>) -> io::Result<()> {
+        check_name("task", task).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let dir = self.task_dir(task);
         mkdir(&dir)?;
         set_mode(&dir, 0o777, owner)?;
@@ -285,5 +288,19 @@ mod tests {
         std::os::unix::fs::symlink("/etc", dir.task_dir("web").join("local")).unwrap();
         assert!(dir.build_task_dir("web", None).is_err());
         assert_eq!(std::fs::metadata("/etc").unwrap().mode() & 0o777, 0o755);
+    }
+
+    #[test]
+    fn builds_no_task_directory_outside_the_allocation() {
+        let data = tempfile::tempdir().unwrap();
+        let dir = AllocDir::new(data.path(), "a1");
+        dir.build().unwrap();
+        for bad in ["", ".", "..", "../../../x", "a/b", "a\0b", "alloc"] {
+            let e = dir.build_task_dir(bad, None).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
+        }
+        assert!(!data.path().join("x").exists() && !data.path().join("alloc/x").exists());
+        dir.build_task_dir("web", None).unwrap();
+        assert!(dir.root().join("web/local").is_dir());
     }
 }

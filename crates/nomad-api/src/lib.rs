@@ -16,6 +16,7 @@ pub mod filter;
 pub mod fs;
 pub mod job;
 pub mod monitor;
+pub mod multierror;
 pub mod node;
 pub mod node_pool;
 pub mod query;

@@ -426,6 +426,22 @@ impl NomadVersion {
         self.at_least(1, 5, 0)
     }
 
+    /// A job's priority is checked by the `jobValidate` admission hook against the server's
+    /// `job_max_priority` (default 100), after `Job.Validate`'s errors, as `job priority must
+    /// be between [1, 100]` (hashicorp/nomad#16084, 1.5.0; `nomad/job_endpoint_hooks.go`).
+    /// Before, `Job.Validate` checked it after the job type, as `Job priority must be between
+    /// [1, 100]` (`nomad/structs/structs.go` at 1.4.0).
+    pub fn job_priority_checked_by_hook(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// `Task.Validate` refuses a task named `alloc`, which would share the allocation's
+    /// `alloc/` directory (`Task cannot be named "alloc"`, hashicorp/nomad#27001, 1.11.0;
+    /// `nomad/structs/structs.go`). Before, such a task was accepted.
+    pub fn task_named_alloc_refused(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
     /// `TaskGroup.PreventRescheduleOnLost` (1.7.2).
     pub fn group_prevent_reschedule_on_lost(self) -> bool {
         self.at_least(1, 7, 2)
@@ -587,6 +603,8 @@ mod tests {
             (NomadVersion::job_version_tag, "1.8.4", "1.9.0"),
             (NomadVersion::job_stub_meta, "1.4.2", "1.4.3"),
             (NomadVersion::job_default_datacenters, "1.4.14", "1.5.0"),
+            (NomadVersion::job_priority_checked_by_hook, "1.4.14", "1.5.0"),
+            (NomadVersion::task_named_alloc_refused, "1.10.5", "1.11.0"),
             (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
             (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
             (NomadVersion::task_identity, "1.4.14", "1.5.0"),

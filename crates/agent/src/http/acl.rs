@@ -2,12 +2,15 @@
 //! policies, and the token, role and auth method lists. The decisions are in `crate::acl`;
 //! these handlers add what Nomad's HTTP layer adds (region, blocking, `X-Nomad-Index`).
 
+use super::listing::{allows_unruled, write_not_modelled};
 use super::meta::QueryMeta;
-use super::request::ApiRequest;
+use super::request::{body_field, decode_body_object, ApiRequest};
+use crate::acl::Realm;
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::state::Table;
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -42,12 +45,17 @@ pub async fn policy_without_name() -> ApiError {
 }
 
 /// `GET /v1/acl/policy/:name`: a policy with its parsed `RulesJSON`, which is how a UI learns
-/// what its token may do. Blocks on the policy.
-pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+/// what its token may do. Blocks on the policy. `PUT`/`POST` and `DELETE` write it.
+pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     if name == "self" && state.version.acl_policy_self() {
         return self_policies(state, req).await;
     }
-    req.require_method(&[Method::GET])?;
+    match req.method {
+        Method::GET => {}
+        Method::PUT | Method::POST => return policy_write(&state, &req, &name, Some(&body)),
+        Method::DELETE => return policy_write(&state, &req, &name, None),
+        _ => return Err(ApiError::invalid_method()),
+    }
     let opts = req.query_options(&state.region)?;
     require_enabled(&state)?;
     state.check_region(&opts.region)?;
@@ -62,6 +70,24 @@ pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req
     };
     wait_past_index(&state.cluster, &opts, |_| index).await;
     req.reply(Some(QueryMeta::Query { index }), &policy?)
+}
+
+/// `aclPolicyUpdate` (with the body) and `aclPolicyDelete`: the body names the policy of the
+/// path; then `ACL.UpsertPolicies` / `ACL.DeletePolicies`, which go to the authoritative
+/// region whatever the request's, need a management token. The built-in policies are not
+/// written: past the checks, the write is not modelled.
+fn policy_write(state: &AppState, req: &ApiRequest, name: &str, body: Option<&[u8]>) -> Result<Response, ApiError> {
+    if let Some(body) = body {
+        let policy = decode_body_object(body, "structs.ACLPolicy")?;
+        if body_field(&policy, "Name").and_then(|v| v.as_str()).unwrap_or_default() != name {
+            return Err(ApiError::bad_request("ACL policy name does not match request path"));
+        }
+    }
+    require_enabled(state)?;
+    if !allows_unruled(&state.authorize(req.token(), Realm::Server)?) {
+        return Err(ApiError::permission_denied());
+    }
+    Err(write_not_modelled("writing an ACL policy"))
 }
 
 /// `GET /v1/acl/policy/self` (1.10.2+): the policies of the caller's token, as the policy

@@ -8,15 +8,16 @@
 //! then creates a deployment (`scheduler/reconciler`). This agent places every allocation of
 //! a version at once and models neither update strategies nor allocation health, so it
 //! creates no deployment: the deployments table is empty and never written (index 0), and
-//! these endpoints answer what Nomad answers for an empty table.
+//! these endpoints answer what Nomad answers for an empty table, writes included.
 
 use super::listing::Paging;
 use super::meta::QueryMeta;
-use super::request::{json_response, ApiRequest};
+use super::request::{body_field, decode_body_object, json_response, ApiRequest};
 use crate::acl::{cap, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
@@ -46,24 +47,84 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     req.reply(Some(QueryMeta::Query { index: DEPLOYMENT_TABLE_INDEX }), &Vec::<Deployment>::new())
 }
 
-pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    specific(state, Path(String::new()), req).await
+pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req, body).await
 }
 
-/// `/v1/deployment/...`, split by prefix as `DeploymentSpecificRequest` does. The writes
-/// (`fail/`, `pause/`, `promote/`, `allocation-health/`, `unblock/`) name a deployment,
-/// and there is none.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+/// `/v1/deployment/...`, split by prefix as `DeploymentSpecificRequest` does.
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     if let Some(id) = rest.strip_prefix("allocations/") {
         return allocations(&state, id, &req).await;
     }
-    for write in ["fail/", "pause/", "promote/", "allocation-health/", "unblock/"] {
-        if rest.starts_with(write) {
-            req.require_method(&[Method::PUT, Method::POST])?;
-            return Err(super::listing::write_not_modelled("changing a deployment"));
+    for write in [Write::Fail, Write::Pause, Write::Promote, Write::AllocHealth, Write::Unblock] {
+        if let Some(id) = rest.strip_prefix(write.prefix()) {
+            return update(&state, write, id, &req, &body);
         }
     }
     get(&state, &rest, &req).await
+}
+
+/// The deployment writes, each a `Deployment.*` RPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Fail,
+    Pause,
+    Promote,
+    AllocHealth,
+    Unblock,
+}
+
+impl Write {
+    fn prefix(self) -> &'static str {
+        match self {
+            Write::Fail => "fail/",
+            Write::Pause => "pause/",
+            Write::Promote => "promote/",
+            Write::AllocHealth => "allocation-health/",
+            Write::Unblock => "unblock/",
+        }
+    }
+
+    /// The Go type the handler decodes the body into (`Fail` reads none).
+    fn body_type(self) -> Option<&'static str> {
+        match self {
+            Write::Fail => None,
+            Write::Pause => Some("structs.DeploymentPauseRequest"),
+            Write::Promote => Some("structs.DeploymentPromoteRequest"),
+            Write::AllocHealth => Some("structs.DeploymentAllocHealthRequest"),
+            Write::Unblock => Some("structs.DeploymentUnblockRequest"),
+        }
+    }
+}
+
+/// `deploymentFail`, `deploymentPause`, ...: the body must name the path's deployment; then
+/// the RPC checks the ID and looks the deployment up before the token's capabilities (which
+/// are checked in the deployment's namespace). There is never one here, so every request
+/// that gets that far is `deployment not found`, an uncoded error (500), for any token.
+fn update(state: &AppState, write: Write, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
+    req.require_method(&[Method::PUT, Method::POST])?;
+    let mut alloc_ids = 0;
+    if let Some(go_type) = write.body_type() {
+        let fields = decode_body_object(body, go_type)?;
+        let named = body_field(&fields, "DeploymentID").and_then(|v| v.as_str()).unwrap_or_default();
+        if named.is_empty() {
+            return Err(ApiError::bad_request("DeploymentID must be specified"));
+        }
+        if named != id {
+            return Err(ApiError::bad_request("Deployment ID does not match"));
+        }
+        let count = |name| body_field(&fields, name).and_then(|v| v.as_array()).map_or(0, Vec::len);
+        alloc_ids = count("HealthyAllocationIDs") + count("UnhealthyAllocationIDs");
+    }
+    state.check_region(&req.write_region(&state.region))?;
+    state.authorize(req.token(), Realm::Server)?;
+    if id.is_empty() {
+        return Err(ApiError::internal("missing deployment ID"));
+    }
+    if write == Write::AllocHealth && alloc_ids == 0 {
+        return Err(ApiError::internal("must specify at least one healthy/unhealthy allocation ID"));
+    }
+    Err(ApiError::internal("deployment not found"))
 }
 
 /// `Deployment.GetDeployment` (namespace:read-job): `404 deployment not found`.

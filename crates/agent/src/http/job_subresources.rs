@@ -7,7 +7,7 @@
 use super::deployments::DEPLOYMENT_TABLE_INDEX;
 use super::listing::write_not_modelled;
 use super::meta::QueryMeta;
-use super::request::{parse_go_bool, ApiRequest};
+use super::request::{body_field, decode_body_object, parse_go_bool, ApiRequest};
 use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
@@ -64,14 +64,14 @@ impl<'a> SubResource<'a> {
 }
 
 /// Answers a sub-resource request.
-pub async fn handle(state: &AppState, sub: SubResource<'_>, req: &ApiRequest) -> Result<Response, ApiError> {
+pub async fn handle(state: &AppState, sub: SubResource<'_>, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
     match sub {
         SubResource::Summary(id) => summary(state, id, req).await,
         SubResource::Versions(id) => versions(state, id, req).await,
         SubResource::Evaluations(id) => evaluations(state, id, req).await,
         SubResource::Deployments(id) => deployments(state, id, req).await,
         SubResource::Deployment(id) => latest_deployment(state, id, req).await,
-        SubResource::Scale(id) => scale(state, id, req).await,
+        SubResource::Scale(id) => scale(state, id, req, body).await,
         SubResource::Services(id) => services(state, id, req).await,
         SubResource::Submission(id) => submission(state, id, req).await,
     }
@@ -188,12 +188,32 @@ async fn latest_deployment(state: &AppState, _id: &str, req: &ApiRequest) -> Res
 
 /// `/v1/job/:id/scale`: `GET` is `Job.ScaleStatus` (read-job or read-job-scaling); the
 /// scaling write is not modelled.
-async fn scale(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+async fn scale(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
     match req.method {
         Method::GET => scale_status(state, id, req).await,
-        Method::PUT | Method::POST => Err(write_not_modelled("scaling a job")),
+        Method::PUT | Method::POST => scale_action(state, id, req, body),
         _ => Err(ApiError::invalid_method()),
     }
+}
+
+/// `jobScaleAction`, `Job.Scale`: the body (whose `Target.Job`, if any, is the path's job),
+/// then scale-job or submit-job in the namespace. Past the checks, not modelled.
+fn scale_action(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
+    let args = decode_body_object(body, "api.ScalingRequest")?;
+    let target_job = body_field(&args, "Target").and_then(|t| t.get("Job")).and_then(|v| v.as_str()).unwrap_or_default();
+    if !target_job.is_empty() && target_job != id {
+        return Err(ApiError::bad_request("job ID in payload did not match URL"));
+    }
+    state.check_region(&req.write_region(&state.region))?;
+    let namespace = match req.get("namespace") {
+        "" => super::request::DEFAULT_NAMESPACE,
+        ns => ns,
+    };
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !(authority.allow_ns_op(namespace, cap::SCALE_JOB) || authority.allow_ns_op(namespace, cap::SUBMIT_JOB)) {
+        return Err(ApiError::permission_denied());
+    }
+    Err(write_not_modelled("scaling a job"))
 }
 
 /// The scale status and its index: the job's `ModifyIndex` or that of the latest counted

@@ -7,6 +7,7 @@ use super::request::{json_response, ApiRequest};
 use crate::acl::{cap, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
+use crate::jobspec::validate;
 use crate::state::{scheduler, Store, Table};
 use crate::AppState;
 use axum::body::Bytes;
@@ -71,26 +72,36 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
 }
 
 /// `Job.Register` (namespace:submit-job). `path_id` is the ID in `/v1/job/:id`, which must
-/// match the job's.
+/// match the job's. As Nomad does, the job is validated (`jobspec::validate`) before the
+/// token's capabilities are checked, after the token itself from 1.5.0 (`Authenticate`).
 fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&str>) -> Result<Response, ApiError> {
     if body.is_empty() {
         return Err(ApiError::bad_request("Request body is empty"));
     }
     let args: JobRegisterRequest = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let Some(job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
+    let Some(mut job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
+    // What the request itself says, which `api.Job.Canonicalize` reads (absent or not).
+    let raw: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let raw_job = raw.as_object().and_then(|fields| super::request::body_field(fields, "Job"));
+    if !validate::names_id(raw_job) {
+        return Err(ApiError::bad_request("Job ID hasn't been provided"));
+    }
     // `jobUpdate` compares them only when the path names a job (`/v1/job/` names none).
     if path_id.is_some_and(|id| !id.is_empty() && id != job.id) {
         return Err(ApiError::bad_request("Job ID does not match name"));
     }
-    // Before 1.5.0 `Job.Validate` refuses a job without datacenters, an uncoded RPC error
-    // (`nomad/structs/structs.go`, `nomad/job_endpoint_hooks.go` `jobValidate` at 1.4.0).
-    if job.datacenters.is_empty() && !state.version.job_default_datacenters() {
-        return Err(ApiError::internal("1 error occurred:\n\t* Missing job datacenters\n\n"));
-    }
     state.check_region(&req.write_region(&state.region))?;
+    let authenticated =
+        if state.version.server_authenticates() { Some(state.authorize(req.token(), Realm::Server)?) } else { None };
+    validate::apply_api_defaults(&mut job, raw_job);
+    validate::validate(&job, state.version)?;
     let namespace = if job.namespace.is_empty() { req.get("namespace") } else { &job.namespace };
     let namespace = if namespace.is_empty() { super::request::DEFAULT_NAMESPACE } else { namespace }.to_string();
-    if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&namespace, cap::SUBMIT_JOB) {
+    let authority = match authenticated {
+        Some(authority) => authority,
+        None => state.authorize(req.token(), Realm::Server)?,
+    };
+    if !authority.allow_ns_op(&namespace, cap::SUBMIT_JOB) {
         return Err(ApiError::permission_denied());
     }
     if args.enforce_index {
@@ -129,7 +140,7 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
         return allocations(&state, job_id, &req).await;
     }
     if let Some(sub) = super::job_subresources::SubResource::of(&rest, state.version) {
-        return super::job_subresources::handle(&state, sub, &req).await;
+        return super::job_subresources::handle(&state, sub, &req, &body).await;
     }
     match req.method {
         Method::GET => get(&state, &rest, &req).await,

@@ -7,13 +7,14 @@
 
 use super::listing::{allows_unruled, id_token, with_next_token, write_not_modelled, Paging};
 use super::meta::QueryMeta;
-use super::request::ApiRequest;
+use super::request::{body_field, decode_body_object, ApiRequest};
 use crate::acl::{Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::node::{stub, NodeStubFields};
 use crate::state::Table;
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
@@ -26,15 +27,36 @@ fn allow_pool_read(authority: &Authority) -> bool {
 }
 
 /// `/v1/node/pools`: `GET` lists the pools the token may read; writes are not modelled.
-pub async fn pools(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn pools(State(state): State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     if !state.version.node_pools() {
         return super::nodes::specific(State(state), Path("pools".to_string()), req).await;
     }
     match req.method {
         Method::GET => list(&state, &req).await,
-        Method::PUT | Method::POST => Err(write_not_modelled("creating a node pool")),
+        Method::PUT | Method::POST => upsert(&state, &req, "", &body),
         _ => Err(ApiError::invalid_method()),
     }
+}
+
+/// `nodePoolUpsert`, `NodePool.UpsertNodePools`: the body (naming the path's pool, if the
+/// path names one), then node pool write on it, which only a management token has here.
+/// The built-in pools are all this agent has: past the checks, not modelled.
+fn upsert(state: &AppState, req: &ApiRequest, path_name: &str, body: &[u8]) -> Result<Response, ApiError> {
+    let pool = decode_body_object(body, "structs.NodePool")?;
+    if !path_name.is_empty() && body_field(&pool, "Name").and_then(|v| v.as_str()).unwrap_or_default() != path_name {
+        return Err(ApiError::bad_request("Node pool name does not match request path"));
+    }
+    check_pool_write(state, req)?;
+    Err(write_not_modelled("writing a node pool"))
+}
+
+/// The region, then node pool write (or delete): a management token here.
+fn check_pool_write(state: &AppState, req: &ApiRequest) -> Result<(), ApiError> {
+    state.check_region(&req.write_region(&state.region))?;
+    if !allows_unruled(&state.authorize(req.token(), Realm::Server)?) {
+        return Err(ApiError::permission_denied());
+    }
+    Ok(())
 }
 
 /// `NodePool.List`: by name (prefix), the pools the token may read, paginated, at the
@@ -55,12 +77,12 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     Ok(with_next_token(response, &next_token))
 }
 
-pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    specific(state, Path(String::new()), req).await
+pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req, body).await
 }
 
 /// `/v1/node/pool/:name[/nodes|/jobs]`, split by suffix as `NodePoolSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     if !state.version.node_pools() {
         return super::nodes::specific(State(state), Path(format!("pool/{rest}")), req).await;
     }
@@ -68,15 +90,33 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
         return nodes(&state, name, &req).await;
     }
     if rest.ends_with("/jobs") {
-        req.require_method(&[Method::GET])?;
-        return Err(write_not_modelled("listing a node pool's jobs"));
+        return jobs(&state, &req);
     }
     match req.method {
         Method::GET => get(&state, &rest, &req).await,
-        Method::PUT | Method::POST => Err(write_not_modelled("changing a node pool")),
-        Method::DELETE => Err(write_not_modelled("deleting a node pool")),
+        Method::PUT | Method::POST => upsert(&state, &req, &rest, &body),
+        Method::DELETE => {
+            check_pool_write(&state, &req)?;
+            Err(write_not_modelled("deleting a node pool"))
+        }
         _ => Err(ApiError::invalid_method()),
     }
+}
+
+/// `nodePoolJobList`, `NodePool.ListJobs`: the options (no `prefix`), `meta`, then node pool
+/// read. Past the checks, not modelled.
+fn jobs(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
+    req.require_method(&[Method::GET])?;
+    let opts = req.query_options(&state.region)?;
+    if !opts.prefix.is_empty() {
+        return Err(ApiError::bad_request("prefix argument not allowed"));
+    }
+    req.bool_param("meta")?;
+    state.check_region(&opts.region)?;
+    if !allow_pool_read(&state.authorize(req.token(), Realm::Server)?) {
+        return Err(ApiError::permission_denied());
+    }
+    Err(write_not_modelled("listing a node pool's jobs"))
 }
 
 /// `NodePool.GetNodePool` (node pool read): the pool, or `404 node pool not found`.

@@ -198,6 +198,30 @@ pub fn empty_response(meta: Option<QueryMeta>) -> Response {
     response
 }
 
+/// `decodeBody` into a struct of Go type `go_type` (`command/agent/http.go`): an empty body is
+/// `Request body is empty`, a body that is not JSON a 400 with the decoder's message, one
+/// that is not an object `encoding/json`'s type error; `null` decodes to nothing.
+pub fn decode_body_object(body: &[u8], go_type: &str) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    use serde_json::Value;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("Request body is empty"));
+    }
+    let what = match serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))? {
+        Value::Object(fields) => return Ok(fields),
+        Value::Null => return Ok(serde_json::Map::new()),
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+    };
+    Err(ApiError::bad_request(format!("json: cannot unmarshal {what} into Go value of type {go_type}")))
+}
+
+/// A field of a decoded body as Go's `encoding/json` finds it: by name in any case.
+pub fn body_field<'a>(fields: &'a serde_json::Map<String, serde_json::Value>, name: &str) -> Option<&'a serde_json::Value> {
+    fields.get(name).or_else(|| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+}
+
 /// Go's `strconv.ParseBool`.
 pub fn parse_go_bool(text: &str) -> Option<bool> {
     match text {

@@ -8,13 +8,14 @@
 //! methods to `CSIVolumesRequest`; before, everything goes to `CSIVolumesRequest`, which
 //! answers a `type` other than `csi` with an empty body.
 
-use super::listing::{write_not_modelled, Paging};
+use super::listing::{allows_unruled, write_not_modelled, Paging};
 use super::meta::QueryMeta;
-use super::request::{empty_response, ApiRequest};
+use super::request::{body_field, decode_body_object, empty_response, ApiRequest};
 use crate::acl::{cap, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::{ApiError, RESOURCE_NOT_FOUND};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
@@ -24,7 +25,7 @@ const CSI_VOLUMES_INDEX: u64 = 0;
 /// `state.Index("host_volumes")` floored to 1 (`setReplyQueryMeta`).
 const HOST_VOLUMES_INDEX: u64 = 1;
 
-pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn list(State(state): State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     let kind = req.has("type").then(|| req.all("type").first().copied().unwrap_or_default());
     let is_get = matches!(req.method, Method::GET | Method::HEAD);
     if state.version.host_volumes() && is_get {
@@ -36,7 +37,7 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
         };
     }
     match req.method {
-        Method::PUT | Method::POST => return Err(write_not_modelled("registering a CSI volume")),
+        Method::PUT | Method::POST => return register(&state, &req, &body),
         Method::GET => {}
         _ => return Err(ApiError::invalid_method()),
     }
@@ -45,6 +46,21 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
         Some("csi") => csi(&state, &req).await,
         Some(_) => Ok(empty_response(None)),
     }
+}
+
+/// `csiVolumeRegister` (`command/agent/csi_endpoint.go`), `CSIVolume.Register`: the body, then
+/// plugin:read (which only a management token has here), then at least one volume. This
+/// agent has no CSI plugin to register a volume with: past the checks, not modelled.
+fn register(state: &AppState, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
+    let args = decode_body_object(body, "structs.CSIVolumeRegisterRequest")?;
+    state.check_region(&req.write_region(&state.region))?;
+    if !allows_unruled(&state.authorize(req.token(), Realm::Server)?) {
+        return Err(ApiError::permission_denied());
+    }
+    if body_field(&args, "Volumes").and_then(|v| v.as_array()).is_none_or(Vec::is_empty) {
+        return Err(ApiError::internal("missing volume definition"));
+    }
+    Err(write_not_modelled("registering a CSI volume"))
 }
 
 /// `CSIVolume.List`: any of csi-list-volume, csi-read-volume, csi-mount-volume or list-jobs
