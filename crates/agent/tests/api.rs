@@ -39,9 +39,10 @@ async fn allocations_list_filters_and_validates() {
     let by_prefix: Vec<AllocationListStub> = t.get(&format!("/v1/allocations?prefix={prefix}")).await.json();
     assert!(by_prefix.iter().any(|a| a.id == web[0]) && by_prefix.iter().all(|a| a.id.starts_with(prefix)));
 
+    // nomad/state/state_store.go `AllocsByIDPrefix`: go-memdb's error, returned uncoded (500).
     let odd = t.get("/v1/allocations?prefix=abc").await;
-    assert_eq!((odd.status, odd.text().as_str()), (400, "alloc lookup failed: index error: Input (without hyphens) must be even length"));
-    assert_eq!(t.get("/v1/allocations?prefix=zz").await.status, 400);
+    assert_eq!((odd.status, odd.text().as_str()), (500, "alloc lookup failed: index error: Input (without hyphens) must be even length"));
+    assert_eq!(t.get("/v1/allocations?prefix=zz").await.status, 500);
     let bad_bool = t.get("/v1/allocations?resources=maybe").await;
     assert_eq!(bad_bool.status, 500);
     assert!(bad_bool.text().starts_with("Failed to parse value of \"resources\" (maybe) as a bool"));
@@ -268,11 +269,13 @@ async fn bad_bodies_never_crash_the_agent() {
         assert_eq!(r.status, 400, "{body}");
         assert!(r.text().starts_with("Failed to decode body: "));
     }
+    // `allocRestart` (command/agent/alloc_endpoint.go) returns the decoder's error uncoded;
+    // a bad prefix or ID is go-memdb's error, uncoded too (nomad/state/state_store.go).
     let restart = format!("/v1/client/allocation/{}/restart", ids[0]);
-    assert_eq!(t.post(&restart, "{{{").await.status, 400);
+    assert_eq!(t.post(&restart, "{{{").await.status, 500);
     let long = "a".repeat(20_000);
-    assert_eq!(t.get(&format!("/v1/allocations?prefix={long}")).await.status, 400);
-    assert_eq!(t.get(&format!("/v1/allocation/{long}")).await.status, 404);
+    assert_eq!(t.get(&format!("/v1/allocations?prefix={long}")).await.status, 500);
+    assert_eq!(t.get(&format!("/v1/allocation/{long}")).await.status, 500);
     assert_eq!(t.get("/v1/allocations?index=99999999999999999999999").await.status, 400);
     assert_eq!(t.get("/v1/allocations?wait=9999h&index=1&namespace=%ff").await.status, 200);
     assert_eq!(t.get("/v1/allocations?wait=99999999999h").await.status, 400);

@@ -145,13 +145,15 @@ async fn unknown_and_missing_tasks_close_with_the_clients_words() {
 }
 
 /// `isClosedError` reads the message: up to #19172 and after #19932 one with `EOF` in it is
-/// taken for the pipe's end, and the connection just closes.
+/// taken for the pipe's end, and the connection just closes. (An allocation ID cannot carry
+/// the word: go-memdb refuses it as no UUID first. A command's name can.)
 #[tokio::test]
 async fn an_error_that_reads_like_a_closed_pipe_leaves_no_close_frame_in_some_releases() {
     for (version, closes) in [(V1_4_0, false), (NomadVersion::new(1, 6, 4), true), (NomadVersion::LATEST, false)] {
-        let (t, _) = agent(version, false).await;
-        let out = run(&t, "EOF-0001", "main", &["ls"]).await;
-        let expected = if closes { close(1008, r#"Unknown allocation "EOF-0001""#) } else { End::NoClose };
+        let (t, alloc) = agent(version, false).await;
+        let out = run(&t, &alloc, "main", &["EOF"]).await;
+        let reason = r#"rpc error: code = Unknown desc = failed to start command: exec: "EOF": executable file not found in $PATH"#;
+        let expected = if closes { close(1011, reason) } else { End::NoClose };
         assert_eq!(out.end, expected, "{version}");
         t.agent.shutdown().await;
     }

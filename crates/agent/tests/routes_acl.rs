@@ -439,6 +439,9 @@ fn table(ids: &Ids) -> Vec<Row> {
             Methods::Any(Need::AnyOf(&[cap::READ_FS])), "client/fs_endpoint.go FileSystem.stream"),
         row("/v1/client/fs/{*rest}", format!("/v1/client/fs/logs/{web}?task=server&type=stdout"),
             Methods::Any(Need::AnyOf(&[cap::READ_FS, cap::READ_LOGS])), "client/fs_endpoint.go FileSystem.logs"),
+        // No ID: `404 resource not found` for all.
+        row("/v1/client/allocation/", "/v1/client/allocation/", Methods::Any(Need::Nothing),
+            "command/agent/alloc_endpoint.go ClientAllocRequest"),
         row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{web}/stats"),
             Methods::Any(Need::AnyOf(&[cap::READ_JOB])), "client/alloc_endpoint.go Allocations.Stats"),
         row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{web}/signal"),

@@ -7,12 +7,9 @@ use crate::ExecError;
 /// A value that is not such JSON fails before Nomad upgrades the socket (HTTP 500); an empty
 /// command fails after it (`command is not present`, close 1008).
 pub fn parse_command(query_value: &str) -> Result<Vec<String>, ExecError> {
-    if query_value.is_empty() {
-        // Go's encoding/json wording for the most common case: no `command` at all.
-        return Err(ExecError::CommandJson("unexpected end of JSON input".into()));
-    }
-    let command: Option<Vec<String>> =
-        serde_json::from_str(query_value).map_err(|e| ExecError::CommandJson(e.to_string()))?;
+    // `json.Unmarshal` into a `[]string`, with Go's words for what it cannot decode (no
+    // `command` at all: `unexpected end of JSON input`).
+    let command = nomad_api::gojson::unmarshal_string_list(query_value).map_err(ExecError::CommandJson)?;
     match command {
         Some(command) if !command.is_empty() => Ok(command),
         _ => Err(ExecError::CommandNotPresent),
@@ -51,8 +48,9 @@ mod tests {
         assert!(matches!(parse_command("null"), Err(ExecError::CommandNotPresent)));
         let missing = parse_command("").err().map(|e| (e.code(), e.to_string()));
         assert_eq!(missing, Some((500, "failed to marshal command into json: unexpected end of JSON input".into())));
-        assert!(matches!(parse_command("echo hi"), Err(ExecError::CommandJson(_))));
-        assert!(matches!(parse_command("[1]"), Err(ExecError::CommandJson(_))));
+        let error = |text: &str| parse_command(text).err().map(|e| e.to_string());
+        assert_eq!(error("echo hi").as_deref(), Some("failed to marshal command into json: invalid character 'e' looking for beginning of value"));
+        assert_eq!(error("[1]").as_deref(), Some("failed to marshal command into json: json: cannot unmarshal number into Go value of type string"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod exec;
 pub mod filter;
 pub mod fs;
+pub mod gojson;
 pub mod job;
 pub mod monitor;
 pub mod multierror;

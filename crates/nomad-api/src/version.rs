@@ -435,6 +435,21 @@ impl NomadVersion {
         self.at_least(1, 5, 0)
     }
 
+    /// `POST /v1/allocation/:id/stop` reads `no_shutdown_delay` and `reschedule` with `parseBool`
+    /// (`Failed to parse value of "no_shutdown_delay" (x) as a bool: ...`, 1.11.0;
+    /// `command/agent/alloc_endpoint.go` `allocStop`). Before, only `no_shutdown_delay`, as
+    /// `no_shutdown_delay value is not a boolean: ...`. Both uncoded (500).
+    pub fn alloc_stop_reschedule(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `GET /v1/nodes` reports a `resources` or `os` that is not a boolean as `400 Failed to
+    /// parse node list fields: ...` (`parseNodeListStubFields`, 1.6.0;
+    /// `command/agent/node_endpoint.go` `NodesRequest`); before, `parseBool`'s error uncoded (500).
+    pub fn node_list_fields_error_coded(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
     /// `Task.Validate` refuses a task named `alloc`, which would share the allocation's
     /// `alloc/` directory (`Task cannot be named "alloc"`, hashicorp/nomad#27001, 1.11.0;
     /// `nomad/structs/structs.go`). Before, such a task was accepted.
@@ -605,6 +620,8 @@ mod tests {
             (NomadVersion::job_default_datacenters, "1.4.14", "1.5.0"),
             (NomadVersion::job_priority_checked_by_hook, "1.4.14", "1.5.0"),
             (NomadVersion::task_named_alloc_refused, "1.10.5", "1.11.0"),
+            (NomadVersion::alloc_stop_reschedule, "1.10.5", "1.11.0"),
+            (NomadVersion::node_list_fields_error_coded, "1.5.17", "1.6.0"),
             (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
             (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
             (NomadVersion::task_identity, "1.4.14", "1.5.0"),

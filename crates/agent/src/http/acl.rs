@@ -78,7 +78,7 @@ pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req
 /// written: past the checks, the write is not modelled.
 fn policy_write(state: &AppState, req: &ApiRequest, name: &str, body: Option<&[u8]>) -> Result<Response, ApiError> {
     if let Some(body) = body {
-        let policy = decode_body_object(body, "structs.ACLPolicy")?;
+        let policy = decode_body_object(body, "structs.ACLPolicy", &[("Name", "string")])?;
         if body_field(&policy, "Name").and_then(|v| v.as_str()).unwrap_or_default() != name {
             return Err(ApiError::bad_request("ACL policy name does not match request path"));
         }

@@ -14,9 +14,10 @@ use axum::response::Response;
 use nomad_api::{AllocStopResponse, Wire};
 
 /// The errors go-memdb's UUID index gives a bad ID prefix, wrapped as Nomad's state store
-/// wraps them (`alloc lookup failed: index error: ...`).
+/// wraps them (`alloc lookup failed: index error: ...`), which the RPC returns uncoded: 500
+/// (`nomad/state/state_store.go` `AllocsByIDPrefix`, `NodesByIDPrefix`).
 pub fn check_uuid_prefix(prefix: &str, what: &str) -> Result<(), ApiError> {
-    let fail = |m: String| Err(ApiError::bad_request(format!("{what} lookup failed: index error: {m}")));
+    let fail = |m: String| Err(ApiError::internal(format!("{what} lookup failed: index error: {m}")));
     if prefix.len() > 36 {
         return fail(format!("Invalid UUID length. UUID have 36 characters; got {}", prefix.len()));
     }
@@ -32,6 +33,18 @@ pub fn check_uuid_prefix(prefix: &str, what: &str) -> Result<(), ApiError> {
         return fail(format!("Invalid UUID: encoding/hex: invalid byte: U+{:04X} {:?}", b, *b as char));
     }
     Ok(())
+}
+
+/// go-memdb's UUID index given a whole ID (`UUIDFieldIndex.FromArgs`): 36 characters, at
+/// most 4 hyphens, hex. Its error, wrapped as the state store wraps it (`alloc lookup
+/// failed: index error: UUID must be 36 characters`), is returned uncoded: 500, before the
+/// object is looked for (`AllocByID`, `NodeByID`, `EvalByID`, `DeploymentByID` in
+/// `nomad/state/state_store.go`).
+pub fn check_uuid(id: &str, what: &str) -> Result<(), ApiError> {
+    if id.len() != 36 {
+        return Err(ApiError::internal(format!("{what} lookup failed: index error: UUID must be 36 characters")));
+    }
+    check_uuid_prefix(id, what)
 }
 
 /// The namespaces a list query covers: one, or with `*` all those the token may read.
@@ -85,6 +98,7 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     let opts = req.query_options(&state.region)?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
+    check_uuid(id, "alloc")?;
     let index_of = |s: &crate::state::Store| s.alloc(id).map_or_else(|| s.table_index(Table::Allocs), |a| a.modify_index);
     wait_past_index(&state.cluster, &opts, index_of).await;
 
@@ -109,14 +123,20 @@ pub fn unknown_allocation(id: &str) -> String {
 /// `POST`/`PUT /v1/allocation/:id/stop` (namespace:alloc-lifecycle).
 fn stop(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::POST, Method::PUT])?;
-    let no_shutdown_delay = req.get("no_shutdown_delay");
-    if !no_shutdown_delay.is_empty() && super::request::parse_go_bool(no_shutdown_delay).is_none() {
-        return Err(ApiError::internal(format!(
-            "no_shutdown_delay value is not a boolean: strconv.ParseBool: parsing {no_shutdown_delay:?}: invalid syntax"
-        )));
+    if state.version.alloc_stop_reschedule() {
+        req.bool_param("no_shutdown_delay")?;
+        req.bool_param("reschedule")?;
+    } else {
+        let no_shutdown_delay = req.get("no_shutdown_delay");
+        if !no_shutdown_delay.is_empty() && super::request::parse_go_bool(no_shutdown_delay).is_none() {
+            return Err(ApiError::internal(format!(
+                "no_shutdown_delay value is not a boolean: strconv.ParseBool: parsing {no_shutdown_delay:?}: invalid syntax"
+            )));
+        }
     }
     state.check_region(&req.write_region(&state.region))?;
     let authority = state.authorize(req.token(), Realm::Server)?;
+    check_uuid(id, "alloc")?;
     let namespace = state.cluster.read().alloc(id).map(|a| a.namespace.clone());
     let Some(namespace) = namespace else { return Err(ApiError::not_found("allocation not found")) };
     if !authority.allow_ns_op(&namespace, cap::ALLOC_LIFECYCLE) {
@@ -138,5 +158,9 @@ mod tests {
         assert_eq!(msg("423"), "alloc lookup failed: index error: Input (without hyphens) must be even length");
         assert_eq!(msg("zz"), "alloc lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'");
         assert!(msg(&"a".repeat(40)).ends_with("UUID have 36 characters; got 40"));
+        assert_eq!(check_uuid("abc", "alloc").unwrap_err().message, "alloc lookup failed: index error: UUID must be 36 characters");
+        assert!(check_uuid("a8198d79-cf2e-4b7c-9d6f-3c9e2f1a0b4d", "alloc").is_ok());
+        let zs = "z".repeat(36);
+        assert_eq!(check_uuid(&zs, "node").unwrap_err().message, "node lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'");
     }
 }

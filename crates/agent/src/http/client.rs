@@ -4,8 +4,8 @@
 //! stands for a client on this host, so its host stats are this host's, and a synthetic
 //! allocation runs no process, so its usage is zero, in the shape Nomad writes.
 
-use super::allocations::unknown_allocation;
-use super::request::{empty_response, ApiRequest};
+use super::allocations::{check_uuid, unknown_allocation};
+use super::request::{after_ignored_parse, empty_response, ApiRequest};
 use crate::acl::{cap, Realm};
 use crate::error::{ApiError, NO_NODE_CONN, RESOURCE_NOT_FOUND};
 use crate::AppState;
@@ -14,11 +14,10 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{
-    docker_measured_memory, task_state, AllocRestartRequest, AllocResourceUsage, AllocSignalRequest, Allocation,
+    docker_measured_memory, gojson, task_state, AllocRestartRequest, AllocResourceUsage, AllocSignalRequest, Allocation,
     CpuStats, GenericResponse, MemoryStats, NanoTime, NomadVersion, ResourceUsage, TaskResourceUsage,
     DOCKER_MEASURED_CPU,
 };
-use serde::de::DeserializeOwned;
 
 /// Where a `node_id` parameter sends a request (`rpcHandlerForNode`): this agent's own client
 /// (none given, or its own ID), or the server, which forwards to the node's client.
@@ -39,8 +38,13 @@ fn remote_node(state: &AppState, node_id: &str) -> Result<(), ApiError> {
 /// client on this host, so it answers with this host's stats, as this agent's own node does;
 /// an unknown node is `404 Unknown node <id>` (`command/agent/stats_endpoint.go` maps it).
 pub async fn stats(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    // `ClientStatsRequest` calls `parse` first and ignores its failure.
+    after_ignored_parse(req.ignored_parse(&state.region), host_stats(&state, &req))
+}
+
+fn host_stats(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let node_id = req.get("node_id");
-    let local = is_local_node(&state, node_id);
+    let local = is_local_node(state, node_id);
     // The client checks the token itself; the server (`ClientStats.Stats`) does before it
     // looks the node up.
     let realm = if local { Realm::Client } else { Realm::Server };
@@ -48,7 +52,7 @@ pub async fn stats(State(state): State<AppState>, req: ApiRequest) -> Result<Res
         return Err(ApiError::permission_denied());
     }
     if !local {
-        remote_node(&state, node_id).map_err(|e| ApiError::not_found(e.message))?;
+        remote_node(state, node_id).map_err(|e| ApiError::not_found(e.message))?;
     }
     req.reply(None, &state.client.host_stats().as_release(state.version))
 }
@@ -57,30 +61,49 @@ pub async fn stats(State(state): State<AppState>, req: ApiRequest) -> Result<Res
 /// node the server checks the token, then the node (`ClientAllocations.GarbageCollectAll`): an
 /// unknown one is a plain error (500), a synthetic one has no connection (404).
 pub async fn gc_all(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
+    // `ClientGCRequest` calls `parse` first and ignores its failure.
+    let parse_error = req.ignored_parse(&state.region);
+    after_ignored_parse(parse_error, collect_all(&state, &req).await)
+}
+
+async fn collect_all(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let node_id = req.get("node_id");
-    let local = is_local_node(&state, node_id);
+    let local = is_local_node(state, node_id);
     let realm = if local { Realm::Client } else { Realm::Server };
     if !state.authorize(req.token(), realm)?.allow_node_write() {
         return Err(ApiError::permission_denied());
     }
     if !local {
-        remote_node(&state, node_id)?;
+        remote_node(state, node_id)?;
         return Err(ApiError::not_found(NO_NODE_CONN));
     }
     state.client.gc_all().await?;
     Ok(empty_response(None))
 }
 
-/// Routes `/v1/client/allocation/:id/:action` as `ClientAllocRequest` does. `exec` and
-/// `snapshot` are not served yet and answer as unknown actions.
+/// `/v1/client/allocation/` names no allocation: `ClientAllocRequest` answers any method
+/// `404 resource not found`.
+pub async fn allocation_root() -> ApiError {
+    ApiError::not_found(RESOURCE_NOT_FOUND)
+}
+
+/// Routes `/v1/client/allocation/:id/:action` as `ClientAllocRequest` does. `snapshot`,
+/// `checks` and `pause` are not served yet and answer as unknown actions. Each action calls
+/// `parse` and ignores its failure (`command/agent/alloc_endpoint.go`): the signal after
+/// decoding its body, the others first.
 pub async fn allocation(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     let tokens: Vec<&str> = rest.split('/').collect();
     let [id, action] = tokens.as_slice() else { return Err(ApiError::not_found(RESOURCE_NOT_FOUND)) };
+    let parse = || req.ignored_parse(&state.region);
     match *action {
-        "stats" => alloc_stats(&state, id, &req),
-        "signal" => signal(&state, id, &req, &body).await,
-        "restart" => restart(&state, id, &req, &body).await,
-        "gc" => gc(&state, id, &req).await,
+        "stats" => after_ignored_parse(parse(), alloc_stats(&state, id, &req)),
+        "signal" => {
+            req.require_method(&[Method::POST, Method::PUT])?;
+            let args = decode_signal(&body)?;
+            after_ignored_parse(parse(), signal(&state, id, &req, args).await)
+        }
+        "restart" => after_ignored_parse(parse(), restart(&state, id, &req, &body).await),
+        "gc" => after_ignored_parse(parse(), gc(&state, id, &req).await),
         _ => Err(ApiError::not_found(RESOURCE_NOT_FOUND)),
     }
 }
@@ -88,6 +111,9 @@ pub async fn allocation(State(state): State<AppState>, Path(rest): Path<String>,
 /// Finds the allocation a client request names and checks `op` on its namespace. Only
 /// allocations of this agent's node have a client to answer.
 pub fn authorize_alloc(state: &AppState, id: &str, req: &ApiRequest, op: &str) -> Result<(), ApiError> {
+    // An allocation this client does not run is the server's (`rpcHandlerForAlloc`), whose
+    // `getAlloc` fails first on an ID its index cannot read.
+    check_uuid(id, "alloc")?;
     let (namespace, node_id) = {
         let store = state.cluster.read();
         let alloc = store.alloc(id).ok_or_else(|| ApiError::not_found(unknown_allocation(id)))?;
@@ -108,6 +134,7 @@ pub fn authorize_alloc(state: &AppState, id: &str, req: &ApiRequest, op: &str) -
 /// narrows it to that task, and a task the allocation does not have leaves `Tasks` empty
 /// (`LatestAllocStats` filters without checking). A synthetic allocation answers zeros.
 fn alloc_stats(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    check_uuid(id, "alloc")?;
     let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone()));
     let (namespace, node_id) = alloc.ok_or_else(|| ApiError::not_found(unknown_allocation(id)))?;
     let local = node_id == state.node_id;
@@ -156,26 +183,28 @@ fn synthetic_usage(alloc: &Allocation, task: Option<&str>, version: NomadVersion
     usage
 }
 
-/// `decodeBody`: an empty body or bad JSON is a 400.
-fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::bad_request("Failed to decode body: Request body is empty"));
-    }
+/// `decodeBody` into `structs.AllocSignalRequest`, as `allocSignal` reports its failure:
+/// `400 Failed to decode body: ...` with Go's words (`nomad_api::gojson`).
+fn decode_signal(body: &[u8]) -> Result<AllocSignalRequest, ApiError> {
     let fail = |e: String| ApiError::bad_request(format!("Failed to decode body: {e}"));
-    // Go decodes only an object into a struct; serde would take an array too.
-    match serde_json::from_slice::<serde_json::Value>(body).map_err(|e| fail(e.to_string()))? {
-        object @ serde_json::Value::Object(_) => serde_json::from_value(object).map_err(|e| fail(e.to_string())),
-        other => Err(fail(format!("cannot unmarshal {} into a request object", json_kind(&other)))),
+    if body.is_empty() {
+        return Err(fail("Request body is empty".into()));
     }
+    let fields = [("Task", "string"), ("Signal", "string")];
+    let object = gojson::decode_object(body, "structs.AllocSignalRequest", "AllocSignalRequest", &fields)
+        .map_err(fail)?
+        .ok_or_else(|| fail("EOF".into()))?;
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| fail(e.to_string()))
 }
 
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::Bool(_) => "bool",
-        _ => "null",
+/// `allocRestart`'s own decoder: no body at all is fine, anything it cannot decode is its
+/// error returned uncoded (500), without the `Failed to decode body` of `decodeBody`.
+fn decode_restart(body: &[u8]) -> Result<AllocRestartRequest, ApiError> {
+    let go_type = "struct { TaskName string; AllTasks bool }";
+    let fields = [("TaskName", "string"), ("AllTasks", "bool")];
+    match gojson::decode_object(body, go_type, "", &fields).map_err(ApiError::internal)? {
+        None => Ok(AllocRestartRequest::default()),
+        Some(object) => serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| ApiError::internal(e.to_string())),
     }
 }
 
@@ -184,9 +213,7 @@ fn non_empty(text: &str) -> Option<&str> {
 }
 
 /// `POST`/`PUT /v1/client/allocation/:id/signal` (namespace:alloc-lifecycle).
-async fn signal(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
-    req.require_method(&[Method::POST, Method::PUT])?;
-    let args: AllocSignalRequest = decode_body(body)?;
+async fn signal(state: &AppState, id: &str, req: &ApiRequest, args: AllocSignalRequest) -> Result<Response, ApiError> {
     authorize_alloc(state, id, req, cap::ALLOC_LIFECYCLE)?;
     state.client.signal(id, non_empty(&args.task), &args.signal).await?;
     req.reply(None, &GenericResponse {})
@@ -195,7 +222,7 @@ async fn signal(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Re
 /// `/v1/client/allocation/:id/restart` (namespace:alloc-lifecycle); the body may be empty.
 /// `AllTasks` restarts the tasks that have finished too.
 async fn restart(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
-    let args: AllocRestartRequest = if body.is_empty() { AllocRestartRequest::default() } else { decode_body(body)? };
+    let args = decode_restart(body)?;
     authorize_alloc(state, id, req, cap::ALLOC_LIFECYCLE)?;
     if args.all_tasks && args.task_name.is_empty() {
         state.client.restart_all_tasks(id).await?;

@@ -105,7 +105,7 @@ fn update(state: &AppState, write: Write, id: &str, req: &ApiRequest, body: &[u8
     req.require_method(&[Method::PUT, Method::POST])?;
     let mut alloc_ids = 0;
     if let Some(go_type) = write.body_type() {
-        let fields = decode_body_object(body, go_type)?;
+        let fields = decode_body_object(body, go_type, &[("DeploymentID", "string")])?;
         let named = body_field(&fields, "DeploymentID").and_then(|v| v.as_str()).unwrap_or_default();
         if named.is_empty() {
             return Err(ApiError::bad_request("DeploymentID must be specified"));
@@ -124,6 +124,7 @@ fn update(state: &AppState, write: Write, id: &str, req: &ApiRequest, body: &[u8
     if write == Write::AllocHealth && alloc_ids == 0 {
         return Err(ApiError::internal("must specify at least one healthy/unhealthy allocation ID"));
     }
+    super::allocations::check_uuid(id, "deployment")?;
     Err(ApiError::internal("deployment not found"))
 }
 
@@ -138,6 +139,7 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     if id.is_empty() {
         return Err(ApiError::internal("missing deployment ID"));
     }
+    super::allocations::check_uuid(id, "deployment")?;
     wait_past_index(&state.cluster, &opts, |_| DEPLOYMENT_TABLE_INDEX).await;
     Err(ApiError::not_found("deployment not found").with_meta(QueryMeta::Query { index: DEPLOYMENT_TABLE_INDEX }))
 }

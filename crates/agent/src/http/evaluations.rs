@@ -2,7 +2,7 @@
 //! `nomad/eval_endpoint.go`): the evaluations the scheduler recorded, each complete.
 
 use super::alloc_stub::StubFields;
-use super::allocations::check_uuid_prefix;
+use super::allocations::{check_uuid, check_uuid_prefix};
 use super::listing::{allowed_namespaces, create_index_token, id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest, ALL_NAMESPACES};
@@ -84,11 +84,8 @@ async fn list_evals(state: &AppState, req: &ApiRequest) -> Result<Response, ApiE
 /// the token must be a management token; then Nomad refuses while its eval broker runs,
 /// which on this agent it always does.
 fn delete(state: &AppState, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::bad_request("Request body is empty"));
-    }
-    let args: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let field = |name: &str| args.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
+    let args = super::request::decode_body_object(body, "structs.EvalDeleteRequest", &[("Filter", "string")])?;
+    let field = |name: &str| super::request::body_field(&args, name);
     let ids = field("EvalIDs").and_then(|v| v.as_array()).map_or(0, Vec::len);
     let filter = field("Filter").and_then(|v| v.as_str()).unwrap_or("");
     if !filter.is_empty() && ids > 0 {
@@ -131,6 +128,8 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     if !authority.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
     }
+    // `EvalByID`'s error for an ID its index cannot read, wrapped by `Eval.GetEval`.
+    check_uuid(id, "eval").map_err(|e| ApiError::internal(format!("failed to lookup eval: {}", e.message)))?;
     let index_of = |s: &Store| s.eval(id).map_or_else(|| s.table_index(Table::Evals), |e| e.modify_index);
     wait_past_index(&state.cluster, &opts, index_of).await;
     let store = state.cluster.read();

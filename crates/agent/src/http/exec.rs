@@ -66,6 +66,11 @@ async fn exec(state: AppState, alloc_id: String, request: Request) -> Response {
         Ok(tty) => tty,
         Err(e) => return coded_error(&e),
     };
+    // `allocExec` calls `parse` here and ignores its failure, whose 400 and message are then
+    // on their way before the upgrade is tried: the client sees them.
+    if let Some(e) = req.ignored_parse(&state.region) {
+        return e.into_response();
+    }
     if let Err((status, reason)) = check_upgrade(&parts.method, &parts.uri, &parts.headers) {
         return upgrade_failed(status, reason);
     }
@@ -312,6 +317,10 @@ fn exec_spec(state: &AppState, request: &ExecRequest, token: &str) -> Result<Exe
 /// The server's `ClientAllocations.exec`, for an allocation this client does not run: after the
 /// allocation and the token are checked, only the allocation's node could run the command.
 fn server_refusal(state: &AppState, id: &str, token: &str) -> Refusal {
+    // `getAlloc`'s error for an ID go-memdb cannot read, sent without a code.
+    if let Err(e) = crate::http::allocations::check_uuid(id, "alloc") {
+        return Refusal::coded(500, e.message);
+    }
     let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone(), a.client_status.clone()));
     let Some((namespace, node_id, status)) = alloc else { return ExecError::UnknownAllocation(id.to_string()).into() };
     match state.authorize(token, Realm::Server) {

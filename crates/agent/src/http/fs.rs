@@ -4,7 +4,7 @@
 //! answers with one `alloc_fs` call. Streamed bodies go out as they are produced.
 
 use super::client::authorize_alloc;
-use super::request::ApiRequest;
+use super::request::{after_ignored_parse, ApiRequest};
 use crate::acl::cap;
 use crate::error::{ApiError, INVALID_METHOD};
 use crate::AppState;
@@ -49,23 +49,39 @@ struct FsCall<'a> {
     query: HashMap<String, String>,
 }
 
-/// Any method, as Nomad's handler does not check it.
+/// Any method, as Nomad's handler does not check it. Each endpoint reads its own parameters,
+/// then calls `parse` without checking its result (`command/agent/fs_endpoint.go`): see
+/// `after_ignored_parse`.
 pub async fn fs(State(state): State<AppState>, uri: Uri, req: ApiRequest) -> Result<Response, ApiError> {
     let rest = uri.path().strip_prefix(PREFIX).unwrap_or_default();
     let (endpoint, alloc_id) = rest.split_once('/').unwrap_or((rest, ""));
-    let pairs: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-    let mut query = HashMap::new();
-    for (key, value) in pairs {
-        query.entry(key).or_insert(value);
-    }
-    let call = FsCall { state: &state, alloc_id, req: &req, query };
+    let call = FsCall { state: &state, alloc_id, req: &req, query: req.first_values() };
+    let parse = || req.ignored_parse(&state.region);
     match endpoint {
-        "ls" => ls(call.checked()?).await,
-        "stat" => stat(call.checked()?).await,
-        "cat" => cat(call.checked()?).await,
-        "readat" => read_at(call.checked()?).await,
-        "stream" => stream_file(call.checked()?).await,
-        "logs" => logs(call.checked()?).await,
+        "ls" => {
+            let args = ListRequest::from_query(&call.checked()?.query);
+            after_ignored_parse(parse(), ls(&call, args).await)
+        }
+        "stat" => {
+            let args = PathRequest::from_query(&call.checked()?.query)?;
+            after_ignored_parse(parse(), stat(&call, args).await)
+        }
+        "cat" => {
+            let args = PathRequest::from_query(&call.checked()?.query)?;
+            after_ignored_parse(parse(), cat(&call, args).await)
+        }
+        "readat" => {
+            let args = ReadAtRequest::from_query(&call.checked()?.query)?;
+            after_ignored_parse(parse(), read_at(&call, args).await)
+        }
+        "stream" => {
+            let args = StreamRequest::from_query(&call.checked()?.query)?;
+            after_ignored_parse(parse(), stream_file(&call, args).await)
+        }
+        "logs" => {
+            let args = LogsRequest::from_query(&call.checked()?.query)?;
+            after_ignored_parse(parse(), logs(&call, args).await)
+        }
         _ => Err(ApiError::not_found(INVALID_METHOD)),
     }
 }
@@ -99,36 +115,31 @@ impl FsCall<'_> {
 }
 
 /// `/fs/ls`: the directory's entries as JSON.
-async fn ls(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = ListRequest::from_query(&call.query);
+async fn ls(call: &FsCall<'_>, args: ListRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(false)?;
     call.req.reply(None, &alloc_fs::list(&dir, &args.path).await?)
 }
 
 /// `/fs/stat`: one file's `AllocFileInfo` as JSON.
-async fn stat(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = PathRequest::from_query(&call.query)?;
+async fn stat(call: &FsCall<'_>, args: PathRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(false)?;
     call.req.reply(None, &alloc_fs::stat(&dir, &args.path).await?)
 }
 
 /// `/fs/cat`: the whole file, raw.
-async fn cat(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = PathRequest::from_query(&call.query)?;
+async fn cat(call: &FsCall<'_>, args: PathRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(false)?;
     untrusted(alloc_fs::cat(&dir, &args.path).await?).await
 }
 
 /// `/fs/readat`: `limit` bytes from `offset`, raw.
-async fn read_at(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = ReadAtRequest::from_query(&call.query)?;
+async fn read_at(call: &FsCall<'_>, args: ReadAtRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(false)?;
     untrusted(alloc_fs::read_at(&dir, &args.path, args.offset, args.limit).await?).await
 }
 
 /// `/fs/stream`: one file as frames, followed by default.
-async fn stream_file(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = StreamRequest::from_query(&call.query)?;
+async fn stream_file(call: &FsCall<'_>, args: StreamRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(false)?;
     let frames = alloc_fs::stream_file(&dir, &args.path, args.offset, args.origin, args.follow).await?;
     Ok(streaming(SNIFFED_JSON, alloc_fs::framed(frames)))
@@ -136,8 +147,7 @@ async fn stream_file(call: &FsCall<'_>) -> Result<Response, ApiError> {
 
 /// `/fs/logs`: a task's stdout or stderr across its rotated files, as frames or plain text.
 /// The task must be one of the allocation's and have started, as the client checks.
-async fn logs(call: &FsCall<'_>) -> Result<Response, ApiError> {
-    let args = LogsRequest::from_query(&call.query)?;
+async fn logs(call: &FsCall<'_>, args: LogsRequest) -> Result<Response, ApiError> {
     let dir = call.alloc_dir(true)?;
     let alloc_state = call.state.client.alloc_state(call.alloc_id)?;
     let task = alloc_state.task_states.get(&args.task).ok_or_else(|| FsError::UnknownTask(args.task.clone()))?;

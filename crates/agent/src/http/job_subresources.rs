@@ -199,7 +199,7 @@ async fn scale(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Res
 /// `jobScaleAction`, `Job.Scale`: the body (whose `Target.Job`, if any, is the path's job),
 /// then scale-job or submit-job in the namespace. Past the checks, not modelled.
 fn scale_action(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
-    let args = decode_body_object(body, "api.ScalingRequest")?;
+    let args = decode_body_object(body, "api.ScalingRequest", &[("Message", "string"), ("Error", "bool")])?;
     let target_job = body_field(&args, "Target").and_then(|t| t.get("Job")).and_then(|v| v.as_str()).unwrap_or_default();
     if !target_job.is_empty() && target_job != id {
         return Err(ApiError::bad_request("job ID in payload did not match URL"));

@@ -75,14 +75,14 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
 /// match the job's. As Nomad does, the job is validated (`jobspec::validate`) before the
 /// token's capabilities are checked, after the token itself from 1.5.0 (`Authenticate`).
 fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&str>) -> Result<Response, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::bad_request("Request body is empty"));
-    }
-    let args: JobRegisterRequest = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // `decodeBody` into an `api.JobRegisterRequest`: Go's words for what it cannot read; the
+    // type errors inside the job are serde's.
+    let raw = super::request::decode_body_object(body, "api.JobRegisterRequest", &[])?;
+    let args: JobRegisterRequest =
+        serde_json::from_value(serde_json::Value::Object(raw.clone())).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let Some(mut job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
     // What the request itself says, which `api.Job.Canonicalize` reads (absent or not).
-    let raw: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let raw_job = raw.as_object().and_then(|fields| super::request::body_field(fields, "Job"));
+    let raw_job = super::request::body_field(&raw, "Job");
     if !validate::names_id(raw_job) {
         return Err(ApiError::bad_request("Job ID hasn't been provided"));
     }
@@ -170,8 +170,8 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
 /// `GET /v1/job/:id/allocations` (namespace:read-job), blocking on the allocations table.
 async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
+    // `jobAllocations` reads `all` with its parse error dropped: anything else is false.
     let opts = req.query_options(&state.region)?;
-    req.bool_param("all")?;
     state.check_region(&opts.region)?;
     if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
@@ -185,7 +185,31 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
 
 /// `DELETE /v1/job/:id` (namespace:submit-job): stops the job, or removes it with `purge`.
 fn deregister(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    // `jobDelete`'s parameters, in its order and words (the `%qq` of `no_shutdown_delay` too).
     let purge = req.bool_param("purge")?.unwrap_or(false);
+    req.bool_param("global")?;
+    let eval_priority = match req.get("eval_priority") {
+        "" => None,
+        text => Some(text.parse::<i64>().map_err(|e| {
+            let why = if matches!(e.kind(), std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            ApiError::internal(format!(
+                "Failed to parse value of \"eval_priority\" ({text}) as a int: strconv.Atoi: parsing {text:?}: {why}"
+            ))
+        })?),
+    };
+    let no_shutdown_delay = req.get("no_shutdown_delay");
+    if !no_shutdown_delay.is_empty() && super::request::parse_go_bool(no_shutdown_delay).is_none() {
+        return Err(ApiError::internal(format!(
+            "Failed to parse value of \"no_shutdown_delay\"q ({no_shutdown_delay}) as a bool: strconv.ParseBool: parsing {no_shutdown_delay:?}: invalid syntax"
+        )));
+    }
+    if eval_priority.is_some_and(|p| p > 100) {
+        return Err(ApiError::bad_request("Eval priority must be between 1 and 100 inclusively"));
+    }
     state.check_region(&req.write_region(&state.region))?;
     let namespace = match req.get("namespace") {
         "" => super::request::DEFAULT_NAMESPACE,

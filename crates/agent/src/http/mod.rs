@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/client/stats", any(client::stats))
         .route("/v1/client/fs/", any(fs::fs))
         .route("/v1/client/fs/{*rest}", any(fs::fs))
+        .route("/v1/client/allocation/", any(client::allocation_root))
         .route("/v1/client/allocation/{*rest}", any(exec::client_allocation))
         .route("/v1/vars", any(variables::list))
         .layer(axum::middleware::from_fn(cors::cors));

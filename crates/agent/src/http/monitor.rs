@@ -3,7 +3,7 @@
 //! `monitor`). The lines are this process's `tracing` events, which [`layer`] hands to every
 //! monitor open at a level that wants them; nothing is formatted while none is open.
 
-use super::request::{parse_go_bool, ApiRequest};
+use super::request::{after_ignored_parse, parse_go_bool, ApiRequest};
 use crate::acl::Realm;
 use crate::error::{ApiError, NO_NODE_CONN};
 use crate::AppState;
@@ -158,6 +158,24 @@ pub async fn monitor(State(state): State<AppState>, req: ApiRequest) -> Result<R
     if !node_id.is_empty() && !server_id.is_empty() {
         return Err(ApiError::bad_request("Cannot target node and server simultaneously"));
     }
+    // `AgentMonitor` calls `parse` here and ignores its failure.
+    let parse_error = req.ignored_parse(&state.region);
+    let options = MonitorOptions { level, json, plain, include_location };
+    after_ignored_parse(parse_error, open(&state, &req, options))
+}
+
+/// What the monitor was asked for.
+struct MonitorOptions {
+    level: LogLevel,
+    json: bool,
+    plain: bool,
+    include_location: bool,
+}
+
+/// `streamMonitor`: the token and the target, then the stream.
+fn open(state: &AppState, req: &ApiRequest, options: MonitorOptions) -> Result<Response, ApiError> {
+    let MonitorOptions { level, json, plain, include_location } = options;
+    let (node_id, server_id) = (req.get("node_id"), req.get("server_id"));
     // The local client's monitor resolves the token as the client does.
     let realm = if node_id == state.node_id { Realm::Client } else { Realm::Server };
     if !state.authorize(req.token(), realm)?.allow_agent_read() {

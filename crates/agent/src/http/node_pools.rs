@@ -3,7 +3,8 @@
 //! two built-in pools and no others; they never change, so their table's index is 1.
 //!
 //! Before 1.6 these paths fall to `/v1/node/`, where `pools` and `pool/<name>` are node
-//! IDs: `404 node not found`, as `super::nodes` answers.
+//! IDs that go-memdb's UUID index cannot read: `500 node lookup failed: index error: UUID
+//! must be 36 characters`, as `super::nodes` answers.
 
 use super::listing::{allows_unruled, id_token, with_next_token, write_not_modelled, Paging};
 use super::meta::QueryMeta;
@@ -42,7 +43,7 @@ pub async fn pools(State(state): State<AppState>, req: ApiRequest, body: Bytes) 
 /// path names one), then node pool write on it, which only a management token has here.
 /// The built-in pools are all this agent has: past the checks, not modelled.
 fn upsert(state: &AppState, req: &ApiRequest, path_name: &str, body: &[u8]) -> Result<Response, ApiError> {
-    let pool = decode_body_object(body, "structs.NodePool")?;
+    let pool = decode_body_object(body, "structs.NodePool", &[("Name", "string")])?;
     if !path_name.is_empty() && body_field(&pool, "Name").and_then(|v| v.as_str()).unwrap_or_default() != path_name {
         return Err(ApiError::bad_request("Node pool name does not match request path"));
     }

@@ -1,6 +1,6 @@
 //! `/v1/nodes`, `/v1/node/:id` and `/v1/node/:id/allocations`.
 
-use super::allocations::check_uuid_prefix;
+use super::allocations::{check_uuid, check_uuid_prefix};
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest};
 use crate::acl::{cap, Realm};
@@ -27,10 +27,14 @@ fn authorize_node_read(state: &AppState, req: &ApiRequest) -> Result<crate::acl:
 pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
-    let fields = NodeStubFields {
-        resources: req.bool_param("resources")?.unwrap_or(false),
-        os: req.bool_param("os")?.unwrap_or(false),
+    // `parseNodeListStubFields` codes its error from 1.6.0.
+    let field = |key: &str| {
+        req.bool_param(key).map_err(|e| match state.version.node_list_fields_error_coded() {
+            true => ApiError::bad_request(format!("Failed to parse node list fields: {}", e.message)),
+            false => e,
+        })
     };
+    let fields = NodeStubFields { resources: field("resources")?.unwrap_or(false), os: field("os")?.unwrap_or(false) };
     state.check_region(&opts.region)?;
     authorize_node_read(&state, &req)?;
     check_uuid_prefix(&opts.prefix, "node")?;
@@ -59,6 +63,11 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     let opts = req.query_options(&state.region)?;
     state.check_region(&opts.region)?;
     authorize_node_read(state, req)?;
+    // `Node.GetNode` (nomad/node_endpoint.go): no ID, then the ID the index cannot read.
+    if id.is_empty() {
+        return Err(ApiError::internal("missing node ID"));
+    }
+    check_uuid(id, "node")?;
     let index_of = |s: &Store| s.node(id).map_or_else(|| s.table_index(Table::Nodes), |n| n.modify_index);
     wait_past_index(&state.cluster, &opts, index_of).await;
     let store = state.cluster.read();

@@ -29,10 +29,54 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiRequest {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        // Like Go's url.ParseQuery, malformed pairs never fail the request.
-        let params = parts.uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+        // Like Go's `URL.Query()`, malformed pairs never fail the request.
+        let params = parts.uri.query().map(parse_go_query).unwrap_or_default();
         Ok(ApiRequest { method: parts.method.clone(), params, token: token_of(&parts.headers) })
     }
+}
+
+/// Go's `url.ParseQuery` as `URL.Query()` uses it (net/url): pairs split on `&`; a pair with a
+/// `;` is dropped (Go 1.17 on), and so is one whose key or value is not valid
+/// percent-encoding; `+` is a space. The other pairs are kept, in order.
+pub fn parse_go_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.contains(';'))
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((go_query_unescape(key)?, go_query_unescape(value)?))
+        })
+        .collect()
+}
+
+/// `url.QueryUnescape`: `%XX` with two hex digits, `+` for a space; anything else after a `%`
+/// is an error (`None`). Bytes that are not UTF-8 are replaced, as Rust strings need.
+fn go_query_unescape(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let digits = std::str::from_utf8(hex).ok()?;
+                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(digits, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `X-Nomad-Token`, else an `Authorization: Bearer` value. Never from the URL.
@@ -70,6 +114,15 @@ impl ApiRequest {
 
     pub fn has(&self, key: &str) -> bool {
         self.params.iter().any(|(k, _)| k == key)
+    }
+
+    /// The first value of every parameter, as the handlers that read `Query().Get` see them.
+    pub fn first_values(&self) -> std::collections::HashMap<String, String> {
+        let mut values = std::collections::HashMap::new();
+        for (key, value) in &self.params {
+            values.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        values
     }
 
     pub fn all(&self, key: &str) -> Vec<&str> {
@@ -134,6 +187,13 @@ impl ApiRequest {
         Ok(QueryOptions { region, namespace, prefix, stale, min_index, max_wait })
     }
 
+    /// `parse`'s error for a handler that calls it without checking its result (the fs and
+    /// client allocation endpoints, client stats and GC, the monitor, exec). See
+    /// [`after_ignored_parse`].
+    pub fn ignored_parse(&self, agent_region: &str) -> Option<ApiError> {
+        self.query_options(agent_region).err()
+    }
+
     /// The region of a write (`parseWriteRequest`), which has no other options to fail on.
     pub fn write_region(&self, agent_region: &str) -> String {
         match self.get("region") {
@@ -189,6 +249,20 @@ pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
     response
 }
 
+/// What Nomad answers when a handler ignored `parse`'s failure: `parse` has already written
+/// its status (400) and message, so the status and headers stay those, and whatever the
+/// handler then writes, its result or its error's text, follows the message in the body.
+pub fn after_ignored_parse(parse_error: Option<ApiError>, result: Result<Response, ApiError>) -> Result<Response, ApiError> {
+    let Some(parse_error) = parse_error else { return result };
+    let rest = match result {
+        Ok(response) => response.into_body(),
+        Err(e) => axum::body::Body::from(e.message),
+    };
+    let first = futures::stream::once(std::future::ready(Ok::<_, axum::Error>(axum::body::Bytes::from(parse_error.message))));
+    let body = axum::body::Body::from_stream(futures::StreamExt::chain(first, rest.into_data_stream()));
+    Ok((parse_error.status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
+}
+
 /// An answer with no body, as Nomad's handlers that return `nil, nil`.
 pub fn empty_response(meta: Option<QueryMeta>) -> Response {
     let mut response = ().into_response();
@@ -199,22 +273,23 @@ pub fn empty_response(meta: Option<QueryMeta>) -> Response {
 }
 
 /// `decodeBody` into a struct of Go type `go_type` (`command/agent/http.go`): an empty body is
-/// `Request body is empty`, a body that is not JSON a 400 with the decoder's message, one
-/// that is not an object `encoding/json`'s type error; `null` decodes to nothing.
-pub fn decode_body_object(body: &[u8], go_type: &str) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    use serde_json::Value;
+/// `Request body is empty`; what Go's decoder cannot read gets its words
+/// (`nomad_api::gojson`), all 400 as the handlers code them. `fields` are the struct's
+/// fields the handler reads, with their Go types, checked as Go checks them.
+pub fn decode_body_object(
+    body: &[u8],
+    go_type: &str,
+    fields: &[(&str, &str)],
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     if body.is_empty() {
         return Err(ApiError::bad_request("Request body is empty"));
     }
-    let what = match serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))? {
-        Value::Object(fields) => return Ok(fields),
-        Value::Null => return Ok(serde_json::Map::new()),
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "bool",
-    };
-    Err(ApiError::bad_request(format!("json: cannot unmarshal {what} into Go value of type {go_type}")))
+    let go_struct = go_type.rsplit('.').next().unwrap_or(go_type);
+    match nomad_api::gojson::decode_object(body, go_type, go_struct, fields) {
+        Ok(Some(fields)) => Ok(fields),
+        Ok(None) => Err(ApiError::bad_request("EOF")),
+        Err(e) => Err(ApiError::bad_request(e)),
+    }
 }
 
 /// A field of a decoded body as Go's `encoding/json` finds it: by name in any case.
@@ -279,6 +354,16 @@ mod tests {
         assert_eq!(err("index=-1"), "Invalid index");
         assert_eq!(err("stale=maybe"), "Expect `true` or `false` for `stale` query string parameter");
         assert_eq!(err("per_page=x"), "Expect a number for `per_page` query string parameter");
+    }
+
+    /// net/url `parseQuery` (Go 1.24): `;` pairs and bad escapes dropped, the rest kept.
+    #[test]
+    fn reads_the_query_as_go_does() {
+        let pairs = parse_go_query("a=1&b=%zz&c=1;2&d=x+y%21&e&=f&&g=%4");
+        let expected = [("a", "1"), ("d", "x y!"), ("e", ""), ("", "f")];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.to_string())));
+        let o = request("index=1;2&wait=%zz", &[]).query_options("global").unwrap();
+        assert_eq!((o.min_index, o.max_wait), (0, Duration::ZERO));
     }
 
     #[test]

@@ -39,23 +39,8 @@ struct Body {
 impl Body {
     /// `decodeBody`: an empty body, malformed JSON or a non-object is a 400.
     fn decode(body: &[u8], kind: &'static str) -> Result<Body, ApiError> {
-        if body.is_empty() {
-            return Err(ApiError::bad_request("Request body is empty"));
-        }
-        let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        match value {
-            Value::Object(fields) => Ok(Body { fields, kind }),
-            Value::Null => Ok(Body { fields: Default::default(), kind }),
-            other => {
-                let what = match other {
-                    Value::Array(_) => "array",
-                    Value::String(_) => "string",
-                    Value::Number(_) => "number",
-                    _ => "bool",
-                };
-                Err(ApiError::bad_request(format!("json: cannot unmarshal {what} into Go value of type structs.{kind}")))
-            }
-        }
+        let fields = super::request::decode_body_object(body, &format!("structs.{kind}"), &[])?;
+        Ok(Body { fields, kind })
     }
 
     /// A string field (`path` is how Go names it in errors: `Text`, `QueryOptions.Namespace`).

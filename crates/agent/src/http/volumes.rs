@@ -52,7 +52,7 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest, body: Bytes) -
 /// plugin:read (which only a management token has here), then at least one volume. This
 /// agent has no CSI plugin to register a volume with: past the checks, not modelled.
 fn register(state: &AppState, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
-    let args = decode_body_object(body, "structs.CSIVolumeRegisterRequest")?;
+    let args = decode_body_object(body, "structs.CSIVolumeRegisterRequest", &[])?;
     state.check_region(&req.write_region(&state.region))?;
     if !allows_unruled(&state.authorize(req.token(), Realm::Server)?) {
         return Err(ApiError::permission_denied());
