@@ -141,7 +141,7 @@ fn start_agent(data_dir: &Path) -> (Child, u16) {
 fn http(port: u16, method: &str, path: &str, body: &str) -> u16 {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let request =
-        format!("{method} {path} HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();

@@ -8,6 +8,7 @@ use crate::{ExecError, ExecSpec};
 use caravan_workload::Unit;
 use nomad_api::exec::TerminalSize;
 use std::io;
+use std::path::{Path, PathBuf};
 use std::os::unix::process::ExitStatusExt;
 use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
@@ -103,11 +104,24 @@ fn start_error(spec: &ExecSpec, e: &io::Error) -> ExecError {
     let program = spec.command.first().map(String::as_str).unwrap_or_default();
     if !spec.cwd.is_dir() {
         ExecError::Start(format!("chdir {}: {e}", spec.cwd.display()))
-    } else if e.kind() == io::ErrorKind::NotFound && !program.contains('/') {
+    } else if !program.contains('/') && (e.kind() == io::ErrorKind::NotFound || look_path(spec, program).is_none()) {
+        // A PATH directory the task's user may not search fails the kernel's lookup with
+        // EACCES; Go's `exec.LookPath` skips such a directory and reports the name not found.
         ExecError::Start(format!("exec: {program:?}: executable file not found in $PATH"))
     } else {
         ExecError::Start(format!("fork/exec {program}: {e}"))
     }
+}
+
+/// Go's `exec.LookPath` for a bare name: the first regular file with an execute bit in the
+/// command's `PATH` (the agent's when the environment has none); directories that cannot be
+/// read are skipped.
+fn look_path(spec: &ExecSpec, program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = spec.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).or_else(|| std::env::var("PATH").ok())?;
+    path.split(':').map(|dir| Path::new(if dir.is_empty() { "." } else { dir }).join(program)).find(|candidate| {
+        std::fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }
 
 impl Process {
