@@ -2,8 +2,10 @@
 //! tasks down with it, and that a killed agent restarted on its data directory runs each task
 //! once again.
 
-use std::io::{BufRead, BufReader, Lines, Read, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
+mod common;
+
+use std::io::{BufReader, Lines, Read, Write};
+use std::process::{Child, ChildStdout};
 use std::time::{Duration, Instant};
 
 /// Processes whose environment names `dir` (the client gives tasks their alloc dir).
@@ -20,18 +22,7 @@ fn tasks_under(dir: &str) -> Vec<String> {
 /// The agent with ACLs and the demo jobs on `data_dir`, once it says where it listens: the
 /// child, its port, and the rest of what it prints.
 fn start_agent(data_dir: &std::path::Path) -> (Child, u16, Lines<BufReader<ChildStdout>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
-        .args(["--port", "0", "--acl", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let port = first.strip_prefix("Caravan agent listening on http://127.0.0.1:").expect(&first);
-    let port = port.parse::<u16>().ok().filter(|p| *p > 0).expect(&first);
-    (child, port, lines)
+    common::spawn_binary(&["--acl"], data_dir)
 }
 
 /// One HTTP/1.1 request; the status code, the `X-Nomad-Index` (0 if none) and the body.

@@ -11,11 +11,10 @@ use common::{running, TestAgent};
 use nomad_api::{AllocFileInfo, FrameDecoder};
 use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -211,17 +210,7 @@ struct Binary {
 
 impl Binary {
     fn start(data_dir: &Path) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
-            .args(["--port", "0", "--no-demo", "--data-dir"])
-            .arg(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let port = first.strip_prefix("Caravan agent listening on http://127.0.0.1:").expect(&first);
-        let port = port.parse().expect(&first);
+        let (child, port, lines) = common::spawn_binary(&["--no-demo"], data_dir);
         // Keep reading what it prints so it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Binary { child, port, data_dir: data_dir.to_path_buf() }

@@ -15,9 +15,9 @@ mod exec_client;
 use common::{running, TestAgent};
 use exec_client::{alive, cgroup_of, cgroups_expected, finish, gone_within, open, read_number_after, reap, reset, send};
 use nomad_api::exec::ExecStreamingInput;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// How long killed processes may take to be gone.
@@ -124,16 +124,9 @@ async fn pid_in(path: &Path) -> i32 {
 
 /// The agent binary on `data_dir`, once it says where it listens.
 fn start_agent(data_dir: &Path) -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
-        .args(["--port", "0", "--no-demo", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{first}"));
+    let (child, port, lines) = common::spawn_binary(&["--no-demo"], data_dir);
+    // Keep reading what it prints so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, port)
 }
 

@@ -146,3 +146,26 @@ trap 'echo "got TERM"; exit 0' TERM
 echo ready
 while :; do sleep 0.1; done
 "#;
+
+/// The agent binary with `args` (a `--data-dir` among them), once it says where it listens:
+/// the child (its stdout taken), its port, and the rest of what it prints.
+pub fn spawn_binary(
+    args: &[&str],
+    data_dir: &std::path::Path,
+) -> (std::process::Child, u16, std::io::Lines<std::io::BufReader<std::process::ChildStdout>>) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
+        .args(["--port", "0"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port = first.strip_prefix("Caravan agent listening on http://127.0.0.1:").expect(&first);
+    let port = port.parse::<u16>().ok().filter(|p| *p > 0).expect(&first);
+    (child, port, lines)
+}
