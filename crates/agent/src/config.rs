@@ -1,5 +1,6 @@
 //! Command-line flags (with environment variables where Nomad has an equivalent).
 
+use caravan_listener::HttpLimitsArgs;
 use clap::{Args, Parser, Subcommand};
 use nomad_api::NomadVersion;
 use nomad_proxy::{HostCheckArgs, ServeArgs};
@@ -40,6 +41,10 @@ pub struct Config {
     // (DNS-rebinding protection, see README.md "Security").
     #[command(flatten)]
     pub host_check: HostCheckArgs,
+
+    // `--http-max-conns-per-client`, and the connection timeouts (hidden, for tests).
+    #[command(flatten)]
+    pub http_limits: HttpLimitsArgs,
 
     /// HTTP port; 0 picks a free one (the address is printed either way).
     #[arg(long, env = "NOMAD_HTTP_PORT", default_value_t = 4646)]
@@ -87,6 +92,7 @@ impl Config {
         Config {
             bind: IpAddr::from([127, 0, 0, 1]),
             host_check: HostCheckArgs::default(),
+            http_limits: HttpLimitsArgs::default(),
             port: 0,
             data_dir: Some(data_dir),
             region: "global".to_string(),

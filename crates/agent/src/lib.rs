@@ -6,7 +6,6 @@
 pub mod acl;
 pub mod blocking;
 pub mod config;
-pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod host;
@@ -158,7 +157,8 @@ impl Agent {
 
         let allowed_hosts = nomad_proxy::AllowedHosts::new(config.bind, &config.host_check.allowed_hosts)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        let max_connections = connections::connection_cap(connections::raise_descriptor_limit()?);
+        let max_connections = caravan_listener::connection_cap(caravan_listener::raise_descriptor_limit()?);
+        let http_limits = config.http_limits.limits(max_connections);
         let listener = tokio::net::TcpListener::bind((config.bind, config.port)).await?;
         let addr = listener.local_addr()?;
 
@@ -247,7 +247,7 @@ impl Agent {
             tokio::task::spawn_blocking(move || f.start(&s.cluster, s.acl.tokens())).await.map_err(std::io::Error::other)??;
             tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), index, stopped.clone())));
         }
-        let server = tokio::spawn(connections::serve(listener, app(state.clone()), max_connections, stopped));
+        let server = tokio::spawn(caravan_listener::serve(listener, app(state.clone()), http_limits, stopped));
         Ok(Agent { state, addr, stop, tasks, server, state_file, _temp_dir: temp_dir })
     }
 

@@ -84,7 +84,7 @@ async fn a_request_head_that_does_not_arrive_in_time_closes_the_connection() {
     })
     .await
     .unwrap();
-    // `HEADER_READ_TIMEOUT` (10 s), checked every second.
+    // `caravan_listener::HEADER_READ_TIMEOUT` (10 s), checked every second.
     assert!(closed_after >= Duration::from_secs(9) && closed_after < Duration::from_secs(14), "{closed_after:?}");
     assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
 }

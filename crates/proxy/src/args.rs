@@ -2,6 +2,7 @@
 //! environment variables the CLI reads (see `ProxyConfig::from_env_and_args`).
 
 use crate::{BasePath, HostCheckArgs, CONTENT_SECURITY_POLICY};
+use caravan_listener::HttpLimitsArgs;
 use clap::Args;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -17,6 +18,11 @@ pub struct ServeArgs {
     // proxy in front sends.
     #[command(flatten)]
     pub host_check: HostCheckArgs,
+
+    // `--http-max-conns-per-client`, and the connection timeouts (hidden, for tests), as the
+    // local agent's.
+    #[command(flatten)]
+    pub http_limits: HttpLimitsArgs,
 
     /// Port to listen on (beside Nomad's 4646-4648); 0 picks a free one.
     #[arg(long, env = "CARAVAN_PORT", default_value_t = 4649)]

@@ -4,6 +4,7 @@
 use crate::tls::TlsSettings;
 use crate::{policy_header, AllowedHosts, BasePath, ProxyError, ServeArgs, Upstream};
 use axum::http::HeaderValue;
+use caravan_listener::HttpLimitsArgs;
 use rustls::pki_types::ServerName;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub struct ProxyConfig {
     pub(crate) base_path: BasePath,
     pub(crate) content_security_policy: Option<HeaderValue>,
     pub(crate) allowed_hosts: AllowedHosts,
+    pub(crate) http_limits: HttpLimitsArgs,
 }
 
 impl ProxyConfig {
@@ -64,6 +66,7 @@ impl ProxyConfig {
             base_path: args.base_path.clone(),
             content_security_policy: policy_header(&args.content_security_policy)?,
             allowed_hosts: AllowedHosts::new(args.bind, &args.host_check.allowed_hosts)?,
+            http_limits: args.http_limits.clone(),
         })
     }
 

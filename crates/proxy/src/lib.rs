@@ -35,6 +35,7 @@ use axum::routing::any;
 use axum::Router;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 /// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent,
 /// for requests addressed to an allowed host only.
@@ -53,13 +54,20 @@ pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
     Ok(with_host_check(router, allowed_hosts))
 }
 
-/// Serves [`proxy_router`] on `listener` until the server fails.
+/// Serves [`proxy_router`] on `listener` until the future is dropped, with the local agent's
+/// limits on connections (`caravan-listener`): the soft descriptor limit raised to the hard
+/// one, connections capped below it, header, idle and body timeouts, and the per-client limit.
 pub async fn serve(config: ProxyConfig, listener: TcpListener) -> Result<(), ProxyError> {
     let (upstream, base) = (config.upstream.clone(), config.base_path.clone());
+    let cap = caravan_listener::connection_cap(
+        caravan_listener::raise_descriptor_limit().map_err(ProxyError::Serve)?,
+    );
+    let limits = config.http_limits.limits(cap);
     let router = proxy_router(config)?;
     let address = listener.local_addr().map_err(ProxyError::Serve)?;
     tracing::info!("dashboard at http://{address}{base}, /v1/* forwarded to {upstream}");
-    axum::serve(listener, router)
-        .await
-        .map_err(ProxyError::Serve)
+    // Never stopped from here: the caller stops serving by dropping this future.
+    let (_running, stopped) = watch::channel(false);
+    caravan_listener::serve(listener, router, limits, stopped).await;
+    Ok(())
 }
