@@ -2,6 +2,7 @@
 
 mod common;
 mod config;
+mod connections;
 mod dashboard;
 mod deploy;
 mod forward;
