@@ -103,7 +103,8 @@ async fn a_trickling_job_body_gets_408_within_its_deadline_while_health_answers(
     let started = Instant::now();
     let health = t.get("/v1/agent/health").await;
     assert_eq!(health.status, 200, "{}", health.text());
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    // Served before the slow client's deadline (2 s from 0.5 s before).
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
 
     let (answer, took) = slow.await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
