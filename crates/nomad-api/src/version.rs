@@ -231,6 +231,14 @@ impl NomadVersion {
         self.at_least(1, 6, 0)
     }
 
+    /// A submission's `-var` flag values reach the servers query-escaped, and are weighed so
+    /// against `job_max_source_size` (1.10.0, hashicorp/nomad#24423: `api/jobs.go`
+    /// `JobSubmission.Canonicalize`; `command/agent/job_endpoint.go` unescapes them when it
+    /// answers `/submission`, so what is served is what was sent).
+    pub fn job_submission_flags_escaped(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
     /// Job versions can be tagged, and `GET /v1/job/:id/versions` reads `diff_tag` and
     /// `diff_version` (1.9.0, `command/agent/job_endpoint.go` `jobVersions`).
     pub fn job_version_tags(self) -> bool {
@@ -565,6 +573,7 @@ mod tests {
         assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
         assert!(!v("1.10.5").node_pool_identity_ttl() && v("1.11.0").node_pool_identity_ttl());
         assert!(!v("1.5.17").job_submissions() && v("1.6.0").job_submissions());
+        assert!(!v("1.9.7").job_submission_flags_escaped() && v("1.10.0").job_submission_flags_escaped());
         assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
         assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
         assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());
