@@ -17,7 +17,7 @@ use axum::response::Response;
 use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobSubmission, Wire};
 
 /// `Job.Stub`, with the job's summary, and its `Meta` when asked (`JobStubFields.Meta`).
-fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
+pub(super) fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
     JobListStub {
         id: job.id.clone(),
         parent_id: job.parent_id.clone(),

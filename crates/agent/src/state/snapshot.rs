@@ -63,7 +63,18 @@ impl Store {
         let mut store = Store {
             index: snapshot.index,
             tables: snapshot.tables.into_owned(),
-            namespaces: snapshot.namespaces.into_iter().map(|n| (n.name.clone(), n.into_owned())).collect(),
+            namespaces: snapshot
+                .namespaces
+                .into_iter()
+                .map(|n| {
+                    let mut n = n.into_owned();
+                    // Saved before the agent hashed namespaces: the hash Nomad gives them.
+                    if n.hash.is_empty() {
+                        n.set_hash();
+                    }
+                    (n.name.clone(), n)
+                })
+                .collect(),
             nodes: snapshot.nodes.into_iter().map(|n| (n.id.clone(), n.into_owned())).collect(),
             jobs: snapshot.jobs.into_iter().map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned())).collect(),
             summaries: snapshot

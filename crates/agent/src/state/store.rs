@@ -458,6 +458,10 @@ impl Txn<'_> {
     }
 
     pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
+        // `upsertNamespaceImpl`: a namespace without a hash gets one.
+        if namespace.hash.is_empty() {
+            namespace.set_hash();
+        }
         namespace.create_index = self.store.namespaces.get(&namespace.name).map_or(self.index, |n| n.create_index);
         namespace.modify_index = self.index;
         self.changes.namespaces.insert(namespace.name.clone());
