@@ -133,7 +133,7 @@ mod tests {
         sub.variable_flags = Some(BTreeMap::from([("a".to_string(), "b".to_string())]));
         let warning = sub.discarded(true).unwrap();
         assert_eq!(warning, "job source size of 1.0 MB exceeds maximum of 1.0 MB and will be discarded");
-        assert_eq!(merge_warnings(&[warning.clone()]), format!("1 warning:\n\n* {warning}"));
+        assert_eq!(merge_warnings(std::slice::from_ref(&warning)), format!("1 warning:\n\n* {warning}"));
         assert_eq!(merge_warnings(&["a".into(), "b ".into()]), "2 warnings:\n\n* a\n* b");
         assert_eq!(merge_warnings(&[]), "");
     }

@@ -144,7 +144,7 @@ async fn jobs(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response
             jobs.reverse();
         }
         let select = |job: &&Job| {
-            job.node_pool == name && allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|ns| *ns == job.namespace))
+            job.node_pool == name && allowed.as_ref().is_none_or(|allowed| allowed.contains(&job.namespace))
         };
         let (page, next) = paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), select)?;
         stubs = page.into_iter().map(|job| super::jobs::stub(&store, job, meta)).collect();
