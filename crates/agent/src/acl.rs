@@ -73,7 +73,7 @@ impl Policy {
 
     /// As `/v1/acl/policy/:name` returns it, with `RulesJSON`.
     pub fn to_api(&self, index: u64, version: NomadVersion) -> AclPolicy {
-        AclPolicy {
+        let mut policy = AclPolicy {
             name: self.name.to_string(),
             description: String::new(),
             rules: self.rules.to_string(),
@@ -82,7 +82,10 @@ impl Policy {
             hash: Vec::new(),
             create_index: index,
             modify_index: index,
-        }
+        };
+        // `ACL.UpsertPolicies` hashes every policy it stores.
+        policy.set_hash();
+        policy
     }
 }
 
@@ -93,6 +96,10 @@ impl Policy {
 pub enum Realm {
     Server,
     Client,
+    /// The HTTP agent's own `ResolveToken` (`command/agent/http.go`), which `/v1/agent/self`
+    /// calls: it words an unknown secret by release
+    /// ([`NomadVersion::http_resolve_token_authenticates`]).
+    Agent,
 }
 
 /// The secrets of the tokens made at start, as written to `acl-tokens.json`.
@@ -143,24 +150,33 @@ impl Acl {
 
     /// The tokens an earlier agent on the same data directory made; they are kept (and used
     /// again once ACLs are on) even when this agent runs without ACLs.
-    pub fn restored(enabled: bool, tokens: Vec<AclToken>) -> Self {
+    pub fn restored(enabled: bool, mut tokens: Vec<AclToken>) -> Self {
+        // Tokens saved before the agent hashed them get the hash Nomad would have given them.
+        for token in tokens.iter_mut().filter(|t| t.hash.is_empty()) {
+            token.set_hash();
+        }
         Acl { enabled, tokens }
     }
 
     /// ACLs on, bootstrapped: a management token and the built-in operator and read-only
     /// tokens, created at `index`.
     pub fn bootstrap(index: u64, now: i64) -> Self {
-        let token = |name: &str, kind: &str, policies: &[&str]| AclToken {
-            accessor_id: crate::state::scheduler::new_id(),
-            secret_id: crate::state::scheduler::new_id(),
-            name: name.to_string(),
-            kind: kind.to_string(),
-            policies: policies.iter().map(|p| p.to_string()).collect(),
-            global: kind == token_type::MANAGEMENT,
-            create_time: Some(DateTime(now)),
-            create_index: index,
-            modify_index: index,
-            ..AclToken::default()
+        let token = |name: &str, kind: &str, policies: &[&str]| {
+            let mut token = AclToken {
+                accessor_id: crate::state::scheduler::new_id(),
+                secret_id: crate::state::scheduler::new_id(),
+                name: name.to_string(),
+                kind: kind.to_string(),
+                policies: policies.iter().map(|p| p.to_string()).collect(),
+                global: kind == token_type::MANAGEMENT,
+                create_time: Some(DateTime(now)),
+                create_index: index,
+                modify_index: index,
+                ..AclToken::default()
+            };
+            // `ACL.Bootstrap` and `UpsertTokens` hash every token they store.
+            token.set_hash();
+            token
         };
         Acl {
             enabled: true,
@@ -222,6 +238,32 @@ impl Acl {
         }
     }
 
+    /// The caller as `HTTPServer.ResolveToken` finds it. From 1.11.1 through `Authenticate`,
+    /// its error wrapped in `ACL token not found or invalid workload identity: `: an unknown
+    /// UUID is `Permission denied` (403, `errCodeFromHandler` reads the suffix), any other
+    /// secret the claim parser's error (500). Before, through the server's `ResolveToken`,
+    /// wrapped in `failed to resolve ACL token: `: an unknown UUID is `ACL token not found`
+    /// (403, by its suffix), a secret memdb cannot read the state store's error (500).
+    fn agent_caller(&self, secret: &str, version: NomadVersion) -> Result<Caller<'_>, ApiError> {
+        if secret.is_empty() {
+            return Ok(Caller::Anonymous);
+        }
+        if let Some(token) = self.token(secret) {
+            return Ok(Caller::Token(token));
+        }
+        if version.http_resolve_token_authenticates() {
+            if !is_uuid(secret) {
+                return Err(ApiError::internal(format!(
+                    "ACL token not found or invalid workload identity: {}",
+                    not_a_signed_token()
+                )));
+            }
+            return Err(ApiError::permission_denied());
+        }
+        memdb_uuid(secret).map_err(|e| ApiError::internal(format!("failed to resolve ACL token: {}", e.message)))?;
+        Err(ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))
+    }
+
     /// The ACL object of a request's secret (`ResolveToken` / `ResolveACL`): no secret is the
     /// anonymous token, whose `anonymous` policy does not exist here.
     pub fn resolve(&self, secret: &str, realm: Realm, version: NomadVersion) -> Result<Authority, ApiError> {
@@ -234,6 +276,7 @@ impl Acl {
             Realm::Client => {
                 Caller::Token(self.token(secret).ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))?)
             }
+            Realm::Agent => self.agent_caller(secret, version)?,
         };
         Ok(match caller {
             Caller::Token(token) if token.is_management() => Authority::management(),

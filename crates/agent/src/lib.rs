@@ -93,6 +93,12 @@ impl AgentState {
 
     /// Registers a job and places its allocations on this agent's node (`Job.Register`).
     pub fn register_job(&self, job: Job) -> Result<Registered, ApiError> {
+        self.register_submitted_job(job, None)
+    }
+
+    /// As [`AppState::register_job`], keeping the job's source (`JobSubmission`) for the
+    /// version the registration writes, in the same write.
+    pub fn register_submitted_job(&self, job: Job, submission: Option<&nomad_api::JobSubmission>) -> Result<Registered, ApiError> {
         limits::check_job(&job, &self.cluster.read())?;
         let job = jobspec::canonicalize(job, &self.region, &self.datacenter, self.version)?;
         let node = self.cluster.read().node(&self.node_id).cloned();
@@ -100,7 +106,14 @@ impl AgentState {
         if self.cluster.read().namespace(&job.namespace).is_none() {
             return Err(ApiError::bad_request(format!("job {:?} is in nonexistent namespace {:?}", job.id, job.namespace)));
         }
-        Ok(self.cluster.write(|txn| state::scheduler::register(txn, job, std::slice::from_ref(&node))))
+        Ok(self.cluster.write(|txn| {
+            let (namespace, id) = (job.namespace.clone(), job.id.clone());
+            let registered = state::scheduler::register(txn, job, std::slice::from_ref(&node));
+            if let Some(submission) = submission {
+                txn.put_job_submission(&namespace, &id, submission);
+            }
+            registered
+        }))
     }
 }
 

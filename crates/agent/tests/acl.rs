@@ -62,7 +62,11 @@ async fn each_token_kind_gets_what_its_policy_allows() {
             assert_eq!(r.status, 200, "{path}: {}", r.text());
         }
         denied(as_(None, Method::GET, path).await);
-        denied(as_(Some("not-a-token"), Method::GET, path).await);
+        // `/v1/agent/self` resolves the token itself and words a bad one its own way
+        // (tests/submissions_pools_hashes.rs).
+        if path != "/v1/agent/self" {
+            denied(as_(Some("not-a-token"), Method::GET, path).await);
+        }
     }
     let all: Vec<AllocationListStub> = as_(Some(&s.readonly), Method::GET, "/v1/allocations?namespace=*").await.json();
     assert_eq!(all.len(), 4);

@@ -136,7 +136,8 @@ async fn lists_as_nomad_answers_them() {
     assert_eq!(tokens.status, 200);
     let stubs: Vec<Value> = tokens.json();
     assert_eq!(stubs.len(), 3);
-    assert!(stubs.iter().all(|s| s.get("SecretID").is_none() && s["Hash"].is_null()));
+    // Each stored token has its `SetHash` (nomad/structs/acl.go; tests/submissions_pools_hashes.rs).
+    assert!(stubs.iter().all(|s| s.get("SecretID").is_none() && s["Hash"].is_string()));
     let mut accessors: Vec<&str> = stubs.iter().map(|s| s["AccessorID"].as_str().unwrap()).collect();
     let listed = accessors.clone();
     accessors.sort();
@@ -234,7 +235,8 @@ async fn rules_json_follows_the_release() {
         assert_eq!(caps.contains(&json!("host-volume-read")), host_volumes, "{version}");
         assert_eq!((rules.contains_key("NodePools"), rules.contains_key("ExtraKeysHCL")), (node_pools, extra_keys), "{version}");
         assert_eq!(rules["Raw"], policy["Rules"]);
-        assert_eq!((&policy["JobACL"], &policy["Hash"]), (&Value::Null, &Value::Null));
+        // `SetHash` hashes Name, Description and Rules only: the same in every release.
+        assert_eq!((&policy["JobACL"], &policy["Hash"]), (&Value::Null, &json!("lxlOwGcOrUywP451+WU0N6Jx1zljlmjlXILGnYoeJQE=")));
         let decoded: AclPolicy = serde_json::from_value(policy).unwrap();
         let acl = Acl::new(decoded.rules_json.as_ref());
         assert!(acl.allow_ns_op("ops", "read-job") && !acl.allow_ns_op("ops", "alloc-lifecycle") && acl.allow_node_read());

@@ -256,6 +256,8 @@ pub struct JobRegisterRequest {
     /// Register only if the job's `JobModifyIndex` is still `JobModifyIndex` (0: a new job).
     pub enforce_index: bool,
     pub job_modify_index: u64,
+    /// The job's source (1.6+, `api.JobRegisterRequest.Submission`); earlier releases ignore it.
+    pub submission: Option<crate::submission::JobSubmission>,
 }
 
 /// Response of a job registration.

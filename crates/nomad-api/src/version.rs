@@ -67,6 +67,17 @@ impl NomadVersion {
         self.at_least(1, 10, 1)
     }
 
+    /// The HTTP agent's `ResolveToken` (`command/agent/http.go`, which `/v1/agent/self`
+    /// calls) goes through `Authenticate` then `ResolveACL` (1.11.1, hashicorp/nomad#27103):
+    /// an unknown secret is `Permission denied` (403), one that is not a UUID the workload
+    /// identity parser's error (500), both after `ACL token not found or invalid workload
+    /// identity: `. Before, through the server's `ResolveToken` (`nomad/acl.go`, from 1.7
+    /// `nomad/auth/auth.go` `resolveTokenFromSnapshotCache`): `ACL token not found` (403), or
+    /// the state store's error (500) after `failed to resolve ACL token: `.
+    pub fn http_resolve_token_authenticates(self) -> bool {
+        self.at_least(1, 11, 1)
+    }
+
     /// Server endpoints authenticate the caller before anything else (`Server.Authenticate`
     /// in `nomad/acl.go`, first in 1.5.0): an unknown secret is `Permission denied` (403).
     /// Before, `ResolveToken` failed with `ACL token not found` (also 403).
@@ -229,6 +240,22 @@ impl NomadVersion {
     /// `":id/submission"`, which is `404 job not found`.
     pub fn job_submissions(self) -> bool {
         self.at_least(1, 6, 0)
+    }
+
+    /// A submission's `-var` flag values reach the servers query-escaped, and are weighed so
+    /// against `job_max_source_size` (1.10.0, hashicorp/nomad#24423: `api/jobs.go`
+    /// `JobSubmission.Canonicalize`; `command/agent/job_endpoint.go` unescapes them when it
+    /// answers `/submission`, so what is served is what was sent).
+    pub fn job_submission_flags_escaped(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// `GET /v1/node/pool/:name/jobs?reverse=true` in one namespace reads the jobs backwards
+    /// (1.8.0, `nomad/node_pool_endpoint.go` `ListJobs` passes `QueryOptionSort` to
+    /// `JobsByNamespace`); before, they are read forwards (the paginator still compares
+    /// tokens backwards).
+    pub fn node_pool_jobs_sorted(self) -> bool {
+        self.at_least(1, 8, 0)
     }
 
     /// Job versions can be tagged, and `GET /v1/job/:id/versions` reads `diff_tag` and
@@ -565,6 +592,9 @@ mod tests {
         assert!(!v("1.11.2").operator_capabilities() && v("1.11.3").operator_capabilities());
         assert!(!v("1.10.5").node_pool_identity_ttl() && v("1.11.0").node_pool_identity_ttl());
         assert!(!v("1.5.17").job_submissions() && v("1.6.0").job_submissions());
+        assert!(!v("1.9.7").job_submission_flags_escaped() && v("1.10.0").job_submission_flags_escaped());
+        assert!(!v("1.7.7").node_pool_jobs_sorted() && v("1.8.0").node_pool_jobs_sorted());
+        assert!(!v("1.11.0").http_resolve_token_authenticates() && v("1.11.1").http_resolve_token_authenticates());
         assert!(!v("1.9.7").host_volumes() && v("1.10.0").host_volumes());
         assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
         assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());

@@ -135,10 +135,10 @@ fn stats(state: &AppState) -> BTreeMap<String, BTreeMap<String, String>> {
     ])
 }
 
-/// `GET /v1/agent/self` (agent:read).
+/// `GET /v1/agent/self` (agent:read), the token resolved by the HTTP agent itself.
 pub async fn agent_self(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
-    if !state.authorize(req.token(), Realm::Server)?.allow_agent_read() {
+    if !state.authorize(req.token(), Realm::Agent)?.allow_agent_read() {
         return Err(ApiError::permission_denied());
     }
     let body = AgentSelf {

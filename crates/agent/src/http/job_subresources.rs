@@ -282,15 +282,24 @@ async fn services(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respon
     req.reply(Some(meta), &Vec::<serde_json::Value>::new())
 }
 
-/// `GET /v1/job/:id/submission?version=N` (1.6+, `Job.GetJobSubmission`): the version is
-/// parsed before anything else. This agent keeps no job sources, so every submission is
-/// `404 job source not found`, at index 0.
-async fn submission(state: &AppState, _id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
-    if req.get("version").parse::<u64>().is_err() {
+/// `GET /v1/job/:id/submission?version=N` (1.6+, `jobSubmissionCRUD`,
+/// `Job.GetJobSubmission`): the version is parsed before anything else, then the method,
+/// then read-job. The source kept for that version, at its job's `JobModifyIndex`; none is
+/// `404 job source not found` at index 0.
+async fn submission(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, ApiError> {
+    // `strconv.ParseUint`: digits only (Rust would also take a leading `+`).
+    let text = req.get("version");
+    let Some(version) = text.parse::<u64>().ok().filter(|_| !text.starts_with('+')) else {
         return Err(ApiError::bad_request("Unable to parse job submission version parameter"));
-    }
+    };
     req.require_method(&[Method::GET])?;
     let (opts, _) = authorize_read(state, req, None)?;
-    wait_past_index(&state.cluster, &opts, |_| 0).await;
-    Err(ApiError::not_found("job source not found").with_meta(QueryMeta::Query { index: 0 }))
+    let index_of = |s: &Store| s.job_submission(&opts.namespace, id, version).map_or(0, |sub| sub.job_modify_index);
+    wait_past_index(&state.cluster, &opts, index_of).await;
+    let store = state.cluster.read();
+    let meta = QueryMeta::Query { index: index_of(&store) };
+    match store.job_submission(&opts.namespace, id, version) {
+        Some(submission) => req.reply(Some(meta), submission),
+        None => Err(ApiError::not_found("job source not found").with_meta(meta)),
+    }
 }

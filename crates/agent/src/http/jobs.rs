@@ -14,10 +14,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, Wire};
+use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobSubmission, Wire};
 
 /// `Job.Stub`, with the job's summary, and its `Meta` when asked (`JobStubFields.Meta`).
-fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
+pub(super) fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
     JobListStub {
         id: job.id.clone(),
         parent_id: job.parent_id.clone(),
@@ -119,11 +119,28 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
             return Err(ApiError::internal(message));
         }
     }
-    let registered = state.register_job(Job { namespace, ..job })?;
+    // `apiJobSubmissionToStructs`, then `submissionController`: a source over
+    // `job_max_source_size` is dropped with a warning, the job registered all the same.
+    // Releases before 1.6 have no `Submission` in the request, and ignore it.
+    let mut warnings = Vec::new();
+    let submission = args
+        .submission
+        .as_ref()
+        .filter(|_| state.version.job_submissions())
+        .map(JobSubmission::from_request)
+        .filter(|sub| match sub.discarded(state.version.job_submission_flags_escaped()) {
+            Some(warning) => {
+                warnings.push(warning);
+                false
+            }
+            None => true,
+        });
+    let registered = state.register_submitted_job(Job { namespace, ..job }, submission.as_ref())?;
     let response = JobRegisterResponse {
         eval_id: registered.eval_id,
         eval_create_index: registered.eval_create_index,
         job_modify_index: registered.job_modify_index,
+        warnings: nomad_api::submission::merge_warnings(&warnings),
         index: registered.index,
         ..JobRegisterResponse::default()
     };

@@ -1,4 +1,4 @@
-//! `/v1/node/pools` and `/v1/node/pool/:name[/nodes]` (Nomad 1.6+;
+//! `/v1/node/pools` and `/v1/node/pool/:name[/nodes|/jobs]` (Nomad 1.6+;
 //! `command/agent/node_pool_endpoint.go`, `nomad/node_pool_endpoint.go`). The agent has the
 //! two built-in pools and no others; they never change, so their table's index is 1.
 //!
@@ -6,10 +6,10 @@
 //! IDs that go-memdb's UUID index cannot read: `500 node lookup failed: index error: UUID
 //! must be 36 characters`, as `super::nodes` answers.
 
-use super::listing::{allows_unruled, id_token, with_next_token, write_not_modelled, Paging};
+use super::listing::{allowed_namespaces, allows_unruled, id_token, namespace_id_token, with_next_token, write_not_modelled, Paging};
 use super::meta::QueryMeta;
 use super::request::{body_field, decode_body_object, ApiRequest};
-use crate::acl::{Authority, Realm};
+use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::node::{stub, NodeStubFields};
@@ -20,7 +20,8 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::node_pool::{BUILT_IN_POOLS_INDEX, NODE_POOL_ALL};
-use nomad_api::{NodeListStub, NodePool};
+use nomad_api::{Job, NodeListStub, NodePool, Wire};
+use super::request::ALL_NAMESPACES;
 
 /// `AllowNodePoolOperation(pool, "read")`: the agent's policies carry no `node_pool` rules.
 fn allow_pool_read(authority: &Authority) -> bool {
@@ -90,8 +91,8 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
     if let Some(name) = rest.strip_suffix("/nodes") {
         return nodes(&state, name, &req).await;
     }
-    if rest.ends_with("/jobs") {
-        return jobs(&state, &req);
+    if let Some(name) = rest.strip_suffix("/jobs") {
+        return jobs(&state, name, &req).await;
     }
     match req.method {
         Method::GET => get(&state, &rest, &req).await,
@@ -105,19 +106,52 @@ pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, r
 }
 
 /// `nodePoolJobList`, `NodePool.ListJobs`: the options (no `prefix`), `meta`, then node pool
-/// read. Past the checks, not modelled.
-fn jobs(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
+/// read. The stubs of the pool's jobs in the request's namespace (with `*`, every namespace
+/// the token may list jobs in), in (namespace, ID) order, paginated by `<namespace>.<id>`,
+/// at the larger of the jobs and job summaries tables' indexes; `[]` at index 0 for a pool
+/// that does not exist. A job is in the pool it names: `all` holds only jobs that name it.
+async fn jobs(state: &AppState, name: &str, req: &ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
     if !opts.prefix.is_empty() {
         return Err(ApiError::bad_request("prefix argument not allowed"));
     }
-    req.bool_param("meta")?;
+    let meta = req.bool_param("meta")?.unwrap_or(false);
     state.check_region(&opts.region)?;
-    if !allow_pool_read(&state.authorize(req.token(), Realm::Server)?) {
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !allow_pool_read(&authority) {
         return Err(ApiError::permission_denied());
     }
-    Err(write_not_modelled("listing a node pool's jobs"))
+    let paging = Paging::of(req)?;
+    let exists = NodePool::built_in(state.version).iter().any(|p| p.name == name);
+    let tables = [Table::Jobs, Table::JobSummary];
+    let index_of = |s: &crate::state::Store| if exists { s.max_index(&tables) } else { 0 };
+    wait_past_index(&state.cluster, &opts, index_of).await;
+    let store = state.cluster.read();
+    let index = index_of(&store);
+    let mut stubs = Vec::new();
+    let mut next_token = String::new();
+    if exists {
+        let allowed = allowed_namespaces(&authority, store.namespaces().map(|n| n.name.as_str()), |ns| {
+            authority.allow_ns_op(ns, cap::LIST_JOBS)
+        });
+        let all = opts.namespace == ALL_NAMESPACES;
+        let in_namespace = |job: &&Job| all || job.namespace == opts.namespace;
+        let mut jobs: Vec<&Job> = store.jobs().filter(in_namespace).collect();
+        // `JobsByNamespace` reads backwards with `reverse` from 1.8; `JobsByPool` (for `*`)
+        // never does, though the paginator compares tokens backwards all the same.
+        if paging.reverse && !all && state.version.node_pool_jobs_sorted() {
+            jobs.reverse();
+        }
+        let select = |job: &&Job| {
+            job.node_pool == name && allowed.as_ref().is_none_or(|allowed| allowed.contains(&job.namespace))
+        };
+        let (page, next) = paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), select)?;
+        stubs = page.into_iter().map(|job| super::jobs::stub(&store, job, meta)).collect();
+        next_token = next;
+    }
+    let response = req.reply(Some(QueryMeta::Query { index }), &Wire::new(&stubs, state.version))?;
+    Ok(with_next_token(response, &next_token))
 }
 
 /// `NodePool.GetNodePool` (node pool read): the pool, or `404 node pool not found`.

@@ -4,7 +4,7 @@
 //! last served it, as Nomad's Raft log does on top of its snapshots (persist.rs keeps the files).
 
 use super::store::{Changes, JobKey, Store, Table};
-use nomad_api::{Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use nomad_api::{Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -18,6 +18,9 @@ pub struct JobAfter<'a> {
     pub id: Cow<'a, str>,
     pub job: Option<Cow<'a, Job>>,
     pub summary: Option<Cow<'a, JobSummary>>,
+    /// The source sent with the job's current version, if one was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<Cow<'a, JobSubmission>>,
 }
 
 /// Written from the store under the write lock, read back owned.
@@ -46,6 +49,10 @@ impl Store {
             id: Cow::Borrowed(id.as_str()),
             job: self.job(namespace, id).map(Cow::Borrowed),
             summary: self.summary(namespace, id).map(Cow::Borrowed),
+            submission: self
+                .job(namespace, id)
+                .and_then(|job| self.job_submission(namespace, id, job.version))
+                .map(Cow::Borrowed),
         };
         Record {
             index: self.index,
@@ -64,8 +71,14 @@ impl Store {
             let key = (after.namespace.into_owned(), after.id.into_owned());
             match after.job {
                 Some(job) => self.jobs.insert(key.clone(), job.into_owned()),
-                None => self.jobs.remove(&key),
+                None => {
+                    self.submissions.remove(&key);
+                    self.jobs.remove(&key)
+                }
             };
+            if let Some(submission) = after.submission {
+                self.keep_submission(submission.into_owned());
+            }
             match after.summary {
                 Some(summary) => self.summaries.insert(key, summary.into_owned()),
                 None => self.summaries.remove(&key),

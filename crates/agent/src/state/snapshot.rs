@@ -3,7 +3,7 @@
 //! evaluations, namespaces and ACL tokens, at the same index.
 
 use super::store::{Store, Table};
-use nomad_api::{AclToken, Allocation, Evaluation, Job, JobSummary, Namespace, Node};
+use nomad_api::{AclToken, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -28,6 +28,9 @@ pub struct Snapshot<'a> {
     /// starts its history at each job's current version.
     #[serde(default)]
     pub job_versions: Vec<Cow<'a, Job>>,
+    /// The sources kept of each job's versions (none in a state saved before they were).
+    #[serde(default)]
+    pub job_submissions: Vec<Cow<'a, JobSubmission>>,
     /// Held outside the store (they do not change once the agent runs), kept with it.
     #[serde(rename = "ACLTokens")]
     pub acl_tokens: Vec<Cow<'a, AclToken>>,
@@ -50,6 +53,7 @@ impl Store {
             evals: borrowed(self.evals.values()),
             allocs: borrowed(self.allocs()),
             job_versions: borrowed(self.versions.values().flat_map(|v| v.values())),
+            job_submissions: borrowed(self.submissions.values().flat_map(|s| s.values())),
             acl_tokens: borrowed(acl_tokens.iter()),
         }
     }
@@ -59,7 +63,18 @@ impl Store {
         let mut store = Store {
             index: snapshot.index,
             tables: snapshot.tables.into_owned(),
-            namespaces: snapshot.namespaces.into_iter().map(|n| (n.name.clone(), n.into_owned())).collect(),
+            namespaces: snapshot
+                .namespaces
+                .into_iter()
+                .map(|n| {
+                    let mut n = n.into_owned();
+                    // Saved before the agent hashed namespaces: the hash Nomad gives them.
+                    if n.hash.is_empty() {
+                        n.set_hash();
+                    }
+                    (n.name.clone(), n)
+                })
+                .collect(),
             nodes: snapshot.nodes.into_iter().map(|n| (n.id.clone(), n.into_owned())).collect(),
             jobs: snapshot.jobs.into_iter().map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned())).collect(),
             summaries: snapshot
@@ -75,6 +90,9 @@ impl Store {
         }
         for job in snapshot.job_versions {
             store.versions.entry((job.namespace.clone(), job.id.clone())).or_default().insert(job.version, job.into_owned());
+        }
+        for submission in snapshot.job_submissions {
+            store.keep_submission(submission.into_owned());
         }
         for (key, job) in &store.jobs {
             store.versions.entry(key.clone()).or_default().entry(job.version).or_insert_with(|| job.clone());

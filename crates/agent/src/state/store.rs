@@ -3,8 +3,8 @@
 //! each table remembers the last index that changed it, each object its Create/Modify index.
 
 use nomad_api::{
-    desired_status, client_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSummary, Namespace, Node,
-    TaskGroupSummary, JOB_TRACKED_VERSIONS,
+    desired_status, client_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary, Namespace,
+    Node, TaskGroupSummary, JOB_TRACKED_VERSIONS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +64,10 @@ pub struct Store {
     /// `job_version`: the last [`JOB_TRACKED_VERSIONS`] versions of each job, as each was last
     /// written (status changes included), by version.
     pub(super) versions: BTreeMap<JobKey, BTreeMap<u64, Job>>,
+    /// `job_submission`: the sources sent with a job's registrations, by version; the
+    /// [`JOB_TRACKED_VERSIONS`] latest by `JobModifyIndex` (`pruneJobSubmissions`), which
+    /// need not be the versions kept.
+    pub(super) submissions: BTreeMap<JobKey, BTreeMap<u64, JobSubmission>>,
     /// The number of evaluations at which the next collection runs: [`MAX_EVALS`], or more
     /// when the last one could not get below it (live allocations point to them all).
     pub(super) collect_evals_at: usize,
@@ -158,6 +162,24 @@ impl Store {
     /// `JobVersionsByID`: the versions kept of a job, newest first.
     pub fn job_versions(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Job> {
         self.versions.get(&(namespace.to_string(), job_id.to_string())).into_iter().flat_map(|v| v.values().rev())
+    }
+
+    /// `JobSubmission`: the source of one version of a job, if it was sent and kept.
+    pub fn job_submission(&self, namespace: &str, job_id: &str, version: u64) -> Option<&JobSubmission> {
+        self.submissions.get(&(namespace.to_string(), job_id.to_string()))?.get(&version)
+    }
+
+    /// `updateJobSubmission` after the fields it sets: keeps the first submission of a
+    /// version, then drops all but the [`JOB_TRACKED_VERSIONS`] with the highest
+    /// `JobModifyIndex`.
+    pub(super) fn keep_submission(&mut self, submission: JobSubmission) {
+        let kept = self.submissions.entry((submission.namespace.clone(), submission.job_id.clone())).or_default();
+        kept.entry(submission.version).or_insert(submission);
+        while kept.len() > JOB_TRACKED_VERSIONS {
+            let oldest = kept.values().min_by_key(|s| s.job_modify_index).map(|s| s.version);
+            let Some(oldest) = oldest else { break };
+            kept.remove(&oldest);
+        }
     }
 
     pub fn evals_of_job<'a>(&'a self, namespace: &'a str, job_id: &'a str) -> impl Iterator<Item = &'a Evaluation> {
@@ -342,6 +364,22 @@ impl Txn<'_> {
         self.touch(Table::Jobs);
     }
 
+    /// `updateJobSubmission`: the source sent with the registration that wrote the job as it
+    /// is now, kept for its version at this index.
+    pub fn put_job_submission(&mut self, namespace: &str, job_id: &str, submission: &JobSubmission) {
+        let Some(job) = self.store.job(namespace, job_id) else { return };
+        let submission = JobSubmission {
+            namespace: job.namespace.clone(),
+            job_id: job.id.clone(),
+            version: job.version,
+            job_modify_index: self.index,
+            ..submission.clone()
+        };
+        self.store.keep_submission(submission);
+        self.changes.jobs.insert((namespace.to_string(), job_id.to_string()));
+        self.changed = true;
+    }
+
     /// `upsertJobVersion`: keeps this version as the job now is, and drops the oldest beyond
     /// [`JOB_TRACKED_VERSIONS`].
     fn put_job_version(&mut self, job: &Job) {
@@ -359,6 +397,7 @@ impl Txn<'_> {
         if self.store.jobs.remove(&key).is_some() {
             self.store.summaries.remove(&key);
             self.store.versions.remove(&key);
+            self.store.submissions.remove(&key);
             self.touched_jobs.remove(&key);
             self.changes.jobs.insert(key);
             self.touch(Table::Jobs);
@@ -419,6 +458,10 @@ impl Txn<'_> {
     }
 
     pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
+        // `upsertNamespaceImpl`: a namespace without a hash gets one.
+        if namespace.hash.is_empty() {
+            namespace.set_hash();
+        }
         namespace.create_index = self.store.namespaces.get(&namespace.name).map_or(self.index, |n| n.create_index);
         namespace.modify_index = self.index;
         self.changes.namespaces.insert(namespace.name.clone());

@@ -4,6 +4,7 @@
 //! namespaces list, which the navigation reads alongside.
 
 pub mod evaluate;
+mod hash;
 pub mod policy;
 
 pub use evaluate::{glob_match, Acl, ALL_NAMESPACES};
@@ -172,6 +173,9 @@ pub struct AclTokenListStub {
 pub struct Namespace {
     pub name: String,
     pub description: String,
+    /// `SetHash`'s digest (`hash.rs`), base64 in JSON; `null` when unset.
+    #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
+    pub hash: Vec<u8>,
     pub create_index: u64,
     pub modify_index: u64,
 }
