@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+LEPTOSFMT_VERSION=0.1.33
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 need_apt=()
@@ -27,6 +28,22 @@ fi
 if ! cargo clippy --version >/dev/null 2>&1; then
   log "rustup component add clippy"
   rustup component add clippy
+fi
+
+# The format gate (scripts/test.sh): rustfmt, and leptosfmt for the markup inside `view!`.
+if ! cargo fmt --version >/dev/null 2>&1; then
+  log "rustup component add rustfmt"
+  rustup component add rustfmt
+fi
+if [ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt $LEPTOSFMT_VERSION" ]; then
+  log "cargo install leptosfmt $LEPTOSFMT_VERSION (about 3 minutes on 2 cores)"
+  cargo install --locked leptosfmt --version "$LEPTOSFMT_VERSION"
+fi
+# The oldest Rust the workspace declares (scripts/msrv.sh checks it builds).
+msrv=$(awk -F'"' '/^rust-version *=/ { print $2; exit }' Cargo.toml)
+if ! rustup toolchain list | grep -q "^$msrv-"; then
+  log "rustup toolchain install $msrv (minimal, with the wasm target)"
+  rustup toolchain install "$msrv" --profile minimal --target wasm32-unknown-unknown
 fi
 
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then

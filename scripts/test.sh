@@ -6,6 +6,11 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CARAVAN_ROOT"
 scripts/setup.sh
+# Gates first, as they are the cheapest: one format for the tree (rustfmt.toml, leptosfmt.toml),
+# and the oldest Rust the workspace declares.
+cargo fmt --all --check
+leptosfmt --check --quiet src tests
+scripts/msrv.sh
 cargo test --workspace --exclude caravan
 cargo test -p caravan --lib
 # Lints, natively and for the dashboard's wasm-only code: warnings fail the run.
