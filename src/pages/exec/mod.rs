@@ -28,8 +28,6 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use nomad_api::{task_state, Allocation};
 
-/// Where the console's own window lives (under the router's base).
-
 /// The console of an allocation, on `task` when given (else its first running task).
 pub fn exec_href(scope: &Scope, alloc_id: &str, task: Option<&str>) -> String {
     let path = scoped_href(scope, &Page::AllocationExec(alloc_id).path());
