@@ -18,7 +18,7 @@ pub struct Scope {
 impl Scope {
     /// The namespace ACL checks run against.
     pub fn namespace_name(&self) -> &str {
-        self.namespace.as_deref().unwrap_or("default")
+        self.namespace.as_deref().unwrap_or(nomad_api::query::DEFAULT_NAMESPACE)
     }
 
     fn options(&self, namespaced: bool) -> QueryOptions {
