@@ -273,4 +273,100 @@ mod tests {
         assert_eq!(fingerprint(b"[1,2]"), fingerprint(b"[1,2]"));
         assert_ne!(fingerprint(b"[1,2]"), fingerprint(b"[2,1]"));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        /// Any JSON value: strings with quotes, backslashes, brackets and commas, numbers of
+        /// every kind, nesting.
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()).prop_map(Value::from),
+                any::<String>().prop_map(Value::String),
+                "[\\[\\]{},:\"\\\\ a-z]{0,8}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::btree_map("[\\[\\]\",a-z]{0,4}", inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// An element as some encoder writes it: compact or indented.
+        fn element() -> impl Strategy<Value = (Value, bool)> {
+            (json_value(), any::<bool>())
+        }
+
+        fn whitespace() -> impl Strategy<Value = String> {
+            "[ \t\r\n]{0,3}"
+        }
+
+        /// `[`, the elements with whitespace around each comma, `]`.
+        fn array(elements: &[(Value, bool)], gaps: &[String]) -> String {
+            let gap = |i: usize| gaps.get(i % gaps.len().max(1)).map_or("", String::as_str);
+            let mut out = format!("{}[{}", gap(0), gap(1));
+            for (i, (value, pretty)) in elements.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&format!("{},{}", gap(2 * i), gap(2 * i + 1)));
+                }
+                let text = if *pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
+                out.push_str(&text.unwrap());
+            }
+            out.push_str(&format!("{}]{}", gap(3), gap(4)));
+            out
+        }
+
+        proptest! {
+            /// Split into elements and decoded one by one, any array yields what `serde_json`
+            /// decodes from the whole.
+            #[test]
+            fn elements_decode_as_the_whole_array(
+                elements in prop::collection::vec(element(), 0..8),
+                gaps in prop::collection::vec(whitespace(), 0..6),
+            ) {
+                let json = array(&elements, &gaps);
+                let whole: Vec<Value> = serde_json::from_str(&json).unwrap();
+                let ranges = split_array(json.as_bytes()).unwrap();
+                let each: Vec<Value> = ranges.into_iter().map(|r| decode_element(json.as_bytes(), r).unwrap()).collect();
+                prop_assert_eq!(each, whole);
+            }
+
+            /// Split against any last body, an array splits as it does alone, and every element
+            /// it says it found in the last body has the same bytes there.
+            #[test]
+            fn splitting_against_any_last_body_agrees(
+                last in prop::collection::vec(element(), 0..8),
+                kept in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+                added in prop::collection::vec(element(), 0..4),
+                order in any::<u64>(),
+                gaps in prop::collection::vec(whitespace(), 0..6),
+            ) {
+                let last_json = array(&last, &gaps);
+                let previous = SplitBody { bytes: last_json.clone().into_bytes(), ranges: split_array(last_json.as_bytes()).unwrap() };
+                // The next answer: some of the last elements, some new ones, interleaved.
+                let mut next: Vec<(Value, bool)> = if last.is_empty() { Vec::new() } else { kept.iter().map(|i| last[i.index(last.len())].clone()).collect() };
+                for (n, e) in added.into_iter().enumerate() {
+                    let at = (order.rotate_left(n as u32 * 7) as usize) % (next.len() + 1);
+                    next.insert(at, e);
+                }
+                let json = array(&next, &gaps);
+                let alone = split_array(json.as_bytes()).unwrap();
+                let against = split_against(Some(&previous), json.as_bytes()).unwrap();
+                let ranges: Vec<_> = against.iter().map(|(r, _)| r.clone()).collect();
+                prop_assert_eq!(&ranges, &alone);
+                for (range, found) in against {
+                    if let Some(k) = found {
+                        prop_assert_eq!(&json.as_bytes()[range], &previous.bytes[previous.ranges[k].clone()]);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ pub struct Scope {
 impl Scope {
     /// The namespace ACL checks run against.
     pub fn namespace_name(&self) -> &str {
-        self.namespace.as_deref().unwrap_or("default")
+        self.namespace.as_deref().unwrap_or(nomad_api::query::DEFAULT_NAMESPACE)
     }
 
     fn options(&self, namespaced: bool) -> QueryOptions {
@@ -57,8 +57,12 @@ impl Read {
 
     /// `/v1/...?...`, blocking on `index` when given.
     pub fn path_and_query(&self, index: Option<u64>, wait: Duration) -> String {
+        self.url(index, wait).path_and_query()
+    }
+
+    fn url(&self, index: Option<u64>, wait: Duration) -> ApiUrl {
         let options = QueryOptions { index, wait: Some(wait), ..self.options.clone() };
-        self.url.clone().query_options(&options).path_and_query()
+        self.url.clone().query_options(&options)
     }
 }
 
@@ -311,5 +315,77 @@ mod tests {
         assert_eq!(r.path_and_query(None, Duration::ZERO), "/v1/client/fs/readat/a1?path=alloc%2Flogs%2Fx%20y&offset=10&limit=20");
         assert_eq!(r.needs.to_string(), "namespace:read-fs");
         assert_eq!(fs_stream(&Scope::default(), "a1", "f", "start", 3).path_and_query(None, Duration::ZERO), "/v1/client/fs/stream/a1?path=f&follow=true&origin=start&offset=3");
+    }
+
+    /// Every URL the dashboard builds, read back as the agent reads it (`nomad_api::query`'s
+    /// `parse_go_query` and `ServerQueryOptions::parse`, Nomad's `parse` in
+    /// `command/agent/http.go`): the same pairs, and the region, namespace, consistency, index
+    /// and wait the dashboard meant. Names with spaces, slashes and `%` must survive.
+    #[test]
+    fn every_url_parses_into_the_agents_query_options() {
+        use nomad_api::query::{parse_go_query, ServerQueryOptions, DEFAULT_NAMESPACE, MAX_WAIT};
+        const AGENT_REGION: &str = "global";
+        let scopes = [
+            Scope::default(),
+            Scope { region: Some("eu west/1".into()), namespace: Some("team a/100%".into()), stale: true },
+            Scope { region: None, namespace: Some("*".into()), stale: false },
+        ];
+        let (id, path) = ("a/b c%", "alloc/logs/web.stdout.0 +&=");
+        for s in &scopes {
+            let reads = [
+                agent_health(), agent_self(), agent_members(), agent_servers(), regions(), namespaces(s), token_self(),
+                acl_policy(id), allocations(s), allocation(s, id), allocation_stats(s, id), jobs(s), nodes(s), node(s, id),
+                client_stats(s, id), fs_ls(s, id, path), fs_stat(s, id, path), fs_cat(s, id, path),
+                fs_readat(s, id, path, 1, 2), fs_logs(s, id, "web", "stderr", true, "end", 3), fs_stream(s, id, path, "start", 4),
+            ];
+            for read in &reads {
+                for (index, wait) in [(None, Duration::ZERO), (Some(42), Duration::from_secs(90)), (Some(1), Duration::from_secs(3600))] {
+                    let url = read.url(index, wait);
+                    let text = url.path_and_query();
+                    let query = text.split_once('?').map_or("", |(_, q)| q);
+                    let pairs = parse_go_query(query);
+                    assert_eq!(pairs, url.params(), "{text}");
+                    let parsed = ServerQueryOptions::parse(&pairs, AGENT_REGION).unwrap_or_else(|e| panic!("{text}: {e}"));
+                    let o = &read.options;
+                    assert_eq!(parsed.region, o.region.as_deref().unwrap_or(AGENT_REGION), "{text}");
+                    assert_eq!(parsed.namespace, o.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), "{text}");
+                    assert_eq!(parsed.stale, o.stale, "{text}");
+                    assert_eq!(parsed.min_index, index.unwrap_or(0), "{text}");
+                    let expected_wait = if index.is_some() { wait.min(MAX_WAIT) } else { Duration::ZERO };
+                    assert_eq!(parsed.max_wait, expected_wait, "{text}");
+                }
+            }
+            let exec = allocation_exec(s, id, "web", &["/bin/sh".into(), "-c".into(), "echo a&b=c%".into()]);
+            // The agent's own writes carry no scope; the others the page's region.
+            let writes = [
+                (agent_servers_update(&["1.2.3.4:4647".into()]), false), (agent_join("x y"), false), (agent_force_leave("n&1"), false),
+                (allocation_stop(s, id), true), (allocation_signal(s, id, Some("web"), "SIGHUP"), true), (allocation_restart(s, id, None), true),
+                (allocation_gc(s, id), true), (exec, true),
+            ];
+            for (write, scoped) in &writes {
+                let text = &write.path_and_query;
+                let query = text.split_once('?').map_or("", |(_, q)| q);
+                let pairs = parse_go_query(query);
+                let parsed = ServerQueryOptions::parse(&pairs, AGENT_REGION).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert!(!parsed.stale, "{text}");
+                assert_eq!(parsed.min_index, 0, "{text}");
+                let region = if *scoped { s.region.as_deref() } else { None };
+                assert_eq!(parsed.region, region.unwrap_or(AGENT_REGION), "{text}");
+                let namespaced = pairs.iter().any(|(k, _)| k == "namespace");
+                assert_eq!(parsed.namespace, if namespaced { s.namespace_name() } else { DEFAULT_NAMESPACE }, "{text}");
+            }
+            // The exec socket's own parameters: the command as JSON, and Go booleans.
+            let exec = &writes[7].0.path_and_query;
+            let pairs = parse_go_query(exec.split_once('?').map_or("", |(_, q)| q));
+            let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).unwrap_or_default();
+            let command: Vec<String> = serde_json::from_str(get("command")).unwrap();
+            assert_eq!(command, ["/bin/sh", "-c", "echo a&b=c%"]);
+            assert_eq!((nomad_api::query::parse_go_bool(get("tty")), nomad_api::query::parse_go_bool(get("ws_handshake"))), (Some(true), Some(true)));
+            assert_eq!(get("task"), "web");
+        }
+        // Path segments arrive whole: one segment each, decoded back to the name.
+        let text = allocation(&Scope::default(), id).path_and_query(None, Duration::ZERO);
+        let last = text.trim_start_matches("/v1/allocation/");
+        assert_eq!(parse_go_query(&format!("x={last}")), [("x".to_string(), id.to_string())]);
     }
 }

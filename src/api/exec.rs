@@ -3,20 +3,8 @@
 
 use super::ApiError;
 use crate::model::exec_command::Ending;
-use nomad_api::exec::{ExecHandshake, ExecStreamingInput, ExecStreamingOutput};
-
-/// The `version` of the `ws_handshake` frame Nomad accepts.
-const HANDSHAKE_VERSION: u32 = 1;
-
-/// Close codes the browser or Nomad report (RFC 6455, 7.4.1).
-pub const CLOSE_NORMAL: u16 = 1000;
-/// The browser's code for a connection that ended without a close frame (agent gone, network
-/// down, or the upgrade refused: the browser hides an HTTP answer to a WebSocket request).
-pub const CLOSE_ABNORMAL: u16 = 1006;
-/// Nomad's code for its coded errors other than 500 (unknown allocation, task not running).
-pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
-/// Nomad's code for errors without a code (permission denied, the command failed to start).
-pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
+use nomad_api::exec::{ExecHandshake, ExecStreamingInput, ExecStreamingOutput, HANDSHAKE_VERSION};
+pub use nomad_api::exec::{CLOSE_ABNORMAL, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
 
 /// `ws(s)://` + the agent's address + `path_and_query`. An empty address is the page's own
 /// origin (`http://host:port`), as when Nomad serves the dashboard.

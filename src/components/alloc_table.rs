@@ -10,6 +10,7 @@ use crate::model::alloc_list::{restarts, AllocFilter, Column, Facet};
 use crate::model::format::short_id;
 use crate::model::url::with_query;
 use crate::model::virtual_rows::visible_rows;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
@@ -222,9 +223,9 @@ fn AllocRow(alloc: Arc<AllocationListStub>) -> impl IntoView {
     // allocation's own namespace: with `*` selected, reads must name it.
     let (detail, job, node) = use_scope().with_untracked(|s| {
         (
-            scoped_href(&Scope { namespace: Some(a.namespace.clone()), ..s.clone() }, &format!("/allocations/{}", a.id)),
-            with_query(&scoped_href(s, "/allocations"), &[("job", &a.job_id)]),
-            scoped_href(s, &format!("/nodes/{}", a.node_id)),
+            scoped_href(&Scope { namespace: Some(a.namespace.clone()), ..s.clone() }, &Page::Allocation(&a.id).path()),
+            with_query(&scoped_href(s, &Page::Allocations.path()), &[("job", &a.job_id)]),
+            scoped_href(s, &Page::Node(&a.node_id).path()),
         )
     });
     // Lists read without task states (every allocation, so they stay small) have no restart

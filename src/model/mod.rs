@@ -6,6 +6,7 @@ pub mod deployment;
 pub mod exec_command;
 pub mod format;
 pub mod output_queue;
+pub mod route;
 pub mod series;
 pub mod timeline;
 pub mod url;

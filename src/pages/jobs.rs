@@ -6,6 +6,7 @@ use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::url::with_query;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -22,7 +23,7 @@ pub fn JobsPage() -> impl IntoView {
             let rows = jobs.iter().map(|j| {
                             let mut scope = s.clone();
                             scope.namespace = Some(j.namespace.clone()).filter(|n| !n.is_empty()).or(scope.namespace);
-                            let href = with_query(&scoped_href(&scope, "/allocations"), &[("job", &j.id)]);
+                            let href = with_query(&scoped_href(&scope, &Page::Allocations.path()), &[("job", &j.id)]);
                             let total = j.job_summary.as_ref().map(|s| s.summary.values().fold(TaskGroupSummary::default(), add)).unwrap_or_default();
                             let name = j.name.clone();
                             view! {

@@ -7,6 +7,7 @@ use crate::components::live_view::LiveHeader;
 use crate::components::log_viewer::{LogViewer, Stream};
 use crate::components::query_nav::use_set_query;
 use crate::model::format::short_id;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -48,8 +49,8 @@ pub fn LogsPage() -> impl IntoView {
         (!streams.is_empty()).then(|| Spec { alloc: id.get(), streams, plain: plain.get() })
     });
 
-    let back = move || scoped_href(&scope.get(), &format!("/allocations/{}", id.get()));
-    let files = move || scoped_href(&scope.get(), &format!("/allocations/{}/files", id.get()));
+    let back = move || scoped_href(&scope.get(), &Page::Allocation(&id.get()).path());
+    let files = move || scoped_href(&scope.get(), &Page::AllocationFiles(&id.get()).path());
     let pick_task = {
         let set_query = set_query.clone();
         move |ev| {

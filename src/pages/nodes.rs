@@ -5,6 +5,7 @@ use crate::api::live::{live_list, LiveOptions};
 use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::model::format::short_id;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,7 +20,7 @@ pub fn NodesPage() -> impl IntoView {
         <LiveView live=nodes children=move |nodes| {
             let s = scope.get_untracked();
             let rows = nodes.iter().map(|n| {
-                            let href = scoped_href(&s, &format!("/nodes/{}", n.id));
+                            let href = scoped_href(&s, &Page::Node(&n.id).path());
                             let (short, name) = (short_id(&n.id).to_string(), n.name.clone());
                             view! {
                                 <tr data-testid="node-row" data-id=n.id.clone()>

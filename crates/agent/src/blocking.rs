@@ -3,7 +3,6 @@
 
 use crate::http::request::QueryOptions;
 use crate::state::{Cluster, Store};
-use rand::Rng;
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
 
@@ -23,7 +22,8 @@ pub fn time_to_block(opts: &QueryOptions) -> Duration {
         opts.max_wait
     };
     let jitter = wait / JITTER_FRACTION;
-    wait + rand::thread_rng().gen_range(Duration::ZERO..=jitter)
+    // Nanoseconds: a wait is at most minutes, well inside u64.
+    wait + Duration::from_nanos(fastrand::u64(0..=jitter.as_nanos() as u64))
 }
 
 /// Returns once `index_of` the store passes `opts.min_index`, or when the wait is over;

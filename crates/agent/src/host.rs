@@ -38,15 +38,10 @@ fn os_release(text: &str, key: &str) -> String {
 
 /// Bytes (total, available) of the filesystem holding `path`.
 fn disk_space(path: &Path) -> (u64, u64) {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return (0, 0) };
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid NUL-terminated path and a zeroed out-struct of the right type.
-    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
-        return (0, 0);
-    }
-    let block = stat.f_frsize as u64;
-    (stat.f_blocks as u64 * block, stat.f_bavail as u64 * block)
+    let Ok(stat) = nix::sys::statvfs::statvfs(path) else { return (0, 0) };
+    // All three are 64-bit on the 64-bit Linux the agent runs on.
+    let block = stat.fragment_size();
+    (stat.blocks() * block, stat.blocks_available() * block)
 }
 
 impl HostFacts {

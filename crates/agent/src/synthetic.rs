@@ -8,8 +8,7 @@ use nomad_api::{
     client_status, job_type, task_event, task_state, Allocation, DateTime, Job, NanoTime, NomadVersion, Resources, Task,
     TaskEvent, TaskState,
 };
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use fastrand::Rng;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -35,28 +34,28 @@ fn push_event(state: &mut TaskState, e: TaskEvent) {
     state.events.drain(..excess);
 }
 
-fn synthetic_task(name: &str, image: &str, rng: &mut StdRng) -> Task {
+fn synthetic_task(name: &str, image: &str, rng: &mut Rng) -> Task {
     Task {
         name: name.to_string(),
         driver: "docker".to_string(),
         config: BTreeMap::from([("image".to_string(), json!(image))]),
-        resources: Some(Resources { cpu: [100, 250, 500][rng.gen_range(0..3)], memory_mb: [64, 128, 256, 512][rng.gen_range(0..4)], ..Resources::default() }),
+        resources: Some(Resources { cpu: [100, 250, 500][rng.usize(0..3)], memory_mb: [64, 128, 256, 512][rng.usize(0..4)], ..Resources::default() }),
         kill_timeout: GoDuration::from_std(Duration::from_secs(5)),
         ..Task::default()
     }
 }
 
 /// A job as Nomad would hold it once registered (`jobspec::fill_defaults`).
-fn synthetic_job(n: usize, rng: &mut StdRng, datacenter: &str, version: NomadVersion) -> Job {
+fn synthetic_job(n: usize, rng: &mut Rng, datacenter: &str, version: NomadVersion) -> Job {
     let service = SERVICES[n % SERVICES.len()];
-    let batch = rng.gen_bool(0.15);
-    let namespace = if rng.gen_bool(0.2) { crate::OPS_NAMESPACE } else { "default" };
+    let batch = rng.f64() < 0.15;
+    let namespace = if rng.f64() < 0.2 { crate::OPS_NAMESPACE } else { "default" };
     let id = format!("{service}-{n:04}");
     let mut tasks = vec![synthetic_task(service, &format!("registry.example/{service}:1.{}.{}", n % 9, n % 4), rng)];
-    if rng.gen_bool(0.3) {
+    if rng.f64() < 0.3 {
         tasks.push(synthetic_task("envoy", "envoyproxy/envoy:v1.29", rng));
     }
-    let group = crate::jobspec::group(service, GROUP_SIZES[rng.gen_range(0..GROUP_SIZES.len())], tasks);
+    let group = crate::jobspec::group(service, GROUP_SIZES[rng.usize(0..GROUP_SIZES.len())], tasks);
     let kind = if batch { job_type::BATCH } else { job_type::SERVICE };
     let mut job = crate::jobspec::job(&id, namespace, kind, vec![group]);
     crate::jobspec::fill_defaults(&mut job, "global", datacenter, version);
@@ -76,7 +75,7 @@ fn started_task(now: i64, age: i64) -> TaskState {
 
 /// Registers synthetic nodes and jobs until they hold `count` allocations, in varied states.
 pub fn populate(state: &AppState, count: usize) {
-    let mut rng = StdRng::seed_from_u64(count as u64);
+    let mut rng = Rng::with_seed(count as u64);
     let now = crate::state::store::now_nanos();
     let nodes: Vec<_> =
         (0..count.div_ceil(ALLOCS_PER_NODE)).map(|i| crate::node::synthetic_node(i, &state.datacenter, state.version, now)).collect();
@@ -92,8 +91,8 @@ pub fn populate(state: &AppState, count: usize) {
         let placed = state.cluster.write(|txn| scheduler::register(txn, job.clone(), &nodes));
         state.cluster.write(|txn| {
             for id in &placed.alloc_ids {
-                let age = rng.gen_range(60..7 * 86400) * 1_000_000_000;
-                let roll: f64 = rng.gen();
+                let age = rng.i64(60..7 * 86400) * 1_000_000_000;
+                let roll = rng.f64();
                 txn.update_alloc_client(id, |a| settle(a, &job, now, age, roll));
             }
         });
@@ -152,8 +151,8 @@ fn finish(ts: &mut TaskState, at: i64, exit_code: i64, failed: bool) {
 }
 
 /// One client-reported change to a synthetic allocation.
-fn change(alloc: &mut Allocation, now: i64, rng: &mut StdRng) {
-    let roll: f64 = rng.gen();
+fn change(alloc: &mut Allocation, now: i64, rng: &mut Rng) {
+    let roll = rng.f64();
     let next = match (alloc.client_status.as_str(), roll) {
         (client_status::RUNNING, r) if r < 0.7 => client_status::RUNNING,
         (client_status::RUNNING, r) if r < 0.9 => client_status::PENDING,
@@ -211,7 +210,7 @@ pub async fn churn(state: AppState, ids: Vec<String>, rate: f64, mut stopped: wa
     if ids.is_empty() {
         return;
     }
-    let mut rng = StdRng::from_entropy();
+    let mut rng = Rng::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut owed = 0.0;
     loop {
@@ -228,7 +227,7 @@ pub async fn churn(state: AppState, ids: Vec<String>, rate: f64, mut stopped: wa
         let now = crate::state::store::now_nanos();
         state.cluster.write(|txn| {
             for _ in 0..batch {
-                let id = &ids[rng.gen_range(0..ids.len())];
+                let id = &ids[rng.usize(0..ids.len())];
                 let finished = txn.store().alloc(id).is_none_or(|a| a.client_status == client_status::COMPLETE);
                 if !finished {
                     txn.update_alloc_client(id, |a| change(a, now, &mut rng));

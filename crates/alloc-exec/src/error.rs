@@ -9,15 +9,9 @@
 //! close frame: then the connection just closes. How a session that ran its command ends
 //! changed in 1.5.15, 1.6.8 and 1.7.5 ([`socket_end_after_exit`]).
 
-use nomad_api::exec::EXECUTOR_ERROR_PREFIX;
+use nomad_api::exec::{close_code_for, EXECUTOR_ERROR_PREFIX};
+pub use nomad_api::exec::{CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
 use nomad_api::NomadVersion;
-
-/// WebSocket close code for a session that ended because the command exited.
-pub const CLOSE_NORMAL: u16 = 1000;
-/// WebSocket close code Nomad uses for every coded error other than 500.
-pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
-/// WebSocket close code Nomad uses for 500 (and for errors that carry no code).
-pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 
 /// The longest reason a close frame holds (RFC 6455, 5.5: 125 bytes of payload, 2 of them the
 /// code). gorilla/websocket (v1.5.0 in Nomad 1.4, v1.5.3 in 1.11, `messageWriter.flushFrame`)
@@ -121,7 +115,7 @@ pub fn socket_end_after_error(version: NomadVersion, code: u16, message: &str) -
     if version.exec_error_is_closed(message) {
         return SocketEnd::Drop;
     }
-    close_with(if code == 500 { CLOSE_INTERNAL_ERROR } else { CLOSE_POLICY_VIOLATION }, message)
+    close_with(close_code_for(code), message)
 }
 
 fn close_with(code: u16, reason: &str) -> SocketEnd {

@@ -3,11 +3,8 @@
 
 use crate::ExecError;
 use futures::{Stream, StreamExt};
-use nomad_api::exec::ExecHandshake;
+use nomad_api::exec::{ExecHandshake, HANDSHAKE_VERSION};
 use std::fmt::Display;
-
-/// The only handshake version Nomad supports.
-pub const HANDSHAKE_VERSION: u32 = 1;
 
 /// Reads the handshake frame and returns its auth token (empty when the frame has none, which
 /// is then the anonymous token). Errors close the socket with 1008, as Nomad's `readWsHandshake`.

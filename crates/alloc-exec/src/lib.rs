@@ -26,7 +26,8 @@ pub use error::{
     socket_end_after_error, socket_end_after_exit, CloseFrame, ExecError, SocketEnd, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL,
     CLOSE_POLICY_VIOLATION,
 };
-pub use handshake::{read_handshake, HANDSHAKE_VERSION};
+pub use handshake::read_handshake;
+pub use nomad_api::exec::HANDSHAKE_VERSION;
 pub use output::HEARTBEAT_INTERVAL;
 pub use params::{handshake_required, parse_command, parse_tty};
 

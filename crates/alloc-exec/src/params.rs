@@ -31,9 +31,7 @@ pub fn handshake_required(query_value: Option<&str>) -> Result<bool, ExecError> 
 fn parse_optional_bool(value: Option<&str>) -> Result<bool, String> {
     match value.unwrap_or_default() {
         "" => Ok(false),
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        other => Err(format!("strconv.ParseBool: parsing {other:?}: invalid syntax")),
+        other => nomad_api::query::parse_go_bool(other).ok_or_else(|| format!("strconv.ParseBool: parsing {other:?}: invalid syntax")),
     }
 }
 

@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The logs directory, relative to the allocation directory.
-pub const LOG_DIR: &str = "alloc/logs";
+pub use nomad_api::logs::LOG_DIR;
 
 /// How often to look for the next log file (Nomad's `nextLogCheckRate`) and poll a file.
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -189,12 +188,8 @@ impl LogWalk {
 
     /// The rotation index in `<task>.<type>.<N>`; `None` for another file (Nomad's `logIndexes`).
     fn index_of(&self, name: &str) -> Result<Option<i64>, FsError> {
-        let prefix = format!("{}.{}.", self.task, self.log_type.as_str());
-        let Some(index) = name.strip_prefix(&prefix) else { return Ok(None) };
-        index
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|reason| FsError::InvalidLogIndex { value: index.to_string(), reason })
+        let Some(index) = nomad_api::logs::log_index(name, &self.task, self.log_type.as_str()) else { return Ok(None) };
+        index.map(Some).map_err(|e| FsError::InvalidLogIndex { value: e.value, reason: e.reason })
     }
 }
 

@@ -23,29 +23,8 @@ impl Origin {
     }
 }
 
-/// Which of a task's log streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogType {
-    Stdout,
-    Stderr,
-}
-
-impl LogType {
-    pub fn parse(value: &str) -> Result<LogType, FsError> {
-        match value {
-            "stdout" => Ok(LogType::Stdout),
-            "stderr" => Ok(LogType::Stderr),
-            _ => Err(FsError::LogTypeNotPresent),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogType::Stdout => "stdout",
-            LogType::Stderr => "stderr",
-        }
-    }
-}
+/// Which of a task's log streams: the one rule in nomad-api.
+pub use nomad_api::logs::LogType;
 
 /// Query of `/fs/ls`: `path` defaults to the allocation directory's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,9 +87,7 @@ fn required_path(q: &Query) -> Result<String, FsError> {
 fn parse_bool(q: &Query, field: &'static str, default: bool, code: u16) -> Result<bool, FsError> {
     match get(q, field) {
         "" => Ok(default),
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        value => Err(FsError::InvalidBool { field, value: value.to_string(), code }),
+        value => nomad_api::query::parse_go_bool(value).ok_or_else(|| FsError::InvalidBool { field, value: value.to_string(), code }),
     }
 }
 
@@ -168,7 +145,7 @@ impl LogsRequest {
         };
         let follow = parse_bool(q, "follow", false, CODED)?;
         let plain = parse_bool(q, "plain", false, CODED)?;
-        let log_type = LogType::parse(get(q, "type"))?;
+        let log_type = LogType::parse(get(q, "type")).ok_or(FsError::LogTypeNotPresent)?;
         let offset = parse_int(q, "offset", Some(0), CODED)?;
         let origin = Origin::parse(get(q, "origin"))?;
         Ok(LogsRequest { task, log_type, follow, plain, offset, origin })

@@ -1,6 +1,7 @@
 //! Task log capture, as Nomad's logmon: each of a task's stdout and stderr goes to
 //! `alloc/logs/<task>.<stream>.<N>`, rotated by size, keeping at most `MaxFiles` files.
 
+use nomad_api::logs::{log_base_name, rotated_file_name, rotated_index, LogType};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -98,20 +99,19 @@ fn open_append(dir: &Path, base: &str, index: u64) -> io::Result<(File, u64)> {
         .create(true)
         .append(true)
         .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(dir.join(format!("{base}.{index}")))?;
+        .open(dir.join(rotated_file_name(base, index)))?;
     let written = file.metadata()?.len();
     Ok((file, written))
 }
 
 fn indexed_files(dir: &Path, base: &str) -> io::Result<Vec<(u64, PathBuf)>> {
-    let prefix = format!("{base}.");
     let mut out = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        let Some(index) = name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|i| i.parse().ok()) else {
-            continue;
-        };
+        // Another file, or one with our prefix but no index: not the rotator's.
+        let index = name.to_str().and_then(|n| rotated_index(n, base)).and_then(Result::ok);
+        let Some(index) = index.and_then(|i| u64::try_from(i).ok()) else { continue };
         out.push((index, entry.path()));
     }
     Ok(out)
@@ -130,11 +130,11 @@ pub(crate) struct LogMon {
 
 impl LogMon {
     pub(crate) fn new(logs_dir: &Path, task: &str, max_files: u64, file_size: u64) -> io::Result<Self> {
-        let open = |stream: &str| -> io::Result<Arc<Mutex<FileRotator>>> {
-            let rotator = FileRotator::new(logs_dir, &format!("{task}.{stream}"), max_files, file_size)?;
+        let open = |stream: LogType| -> io::Result<Arc<Mutex<FileRotator>>> {
+            let rotator = FileRotator::new(logs_dir, &log_base_name(task, stream.as_str()), max_files, file_size)?;
             Ok(Arc::new(Mutex::new(rotator)))
         };
-        Ok(LogMon { stdout: open("stdout")?, stderr: open("stderr")? })
+        Ok(LogMon { stdout: open(LogType::Stdout)?, stderr: open(LogType::Stderr)? })
     }
 }
 

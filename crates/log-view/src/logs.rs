@@ -1,9 +1,9 @@
-//! Naming of Nomad's rotated log files, `alloc/logs/<task>.<type>.<N>`.
+//! A task's rotated log files, `alloc/logs/<task>.<type>.<N>`, in a listing of `alloc/logs`
+//! (the naming rule itself is `nomad_api::logs`).
 
 use nomad_api::AllocFileInfo;
 
-/// The logs directory, relative to the allocation directory.
-pub const LOG_DIR: &str = "alloc/logs";
+pub use nomad_api::logs::LOG_DIR;
 
 /// One rotated log file of a task's stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,8 @@ pub struct LogFile {
 /// this task and type.
 pub fn log_index(path: &str, task: &str, log_type: &str) -> Option<i64> {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_prefix(task)?.strip_prefix('.')?.strip_prefix(log_type)?.strip_prefix('.')?.parse().ok()
+    // A name with the prefix but no number is no log to follow (the agent refuses to list it).
+    nomad_api::logs::log_index(name, task, log_type)?.ok()
 }
 
 /// This task's logs of this type in an `ls` of `alloc/logs`, oldest first.

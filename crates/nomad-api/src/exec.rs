@@ -6,6 +6,33 @@
 use crate::serde_util::base64_bytes;
 use serde::{Deserialize, Serialize};
 
+/// The `version` of the `ws_handshake` frame: the only one Nomad accepts (`readWsHandshake`,
+/// `supportedWSHandshakeVersion`, `command/agent/alloc_endpoint.go`, v1.4.0 to v1.11.3).
+pub const HANDSHAKE_VERSION: u32 = 1;
+
+/// WebSocket close code (RFC 6455, 7.4.1) of a session that ended because the command exited
+/// (gorilla's `CloseNormalClosure`).
+pub const CLOSE_NORMAL: u16 = 1000;
+/// What the browser reports for a connection that ended without a close frame (agent gone,
+/// network down, the upgrade refused, or a Nomad error that did not fit a close frame). No
+/// peer ever sends it.
+pub const CLOSE_ABNORMAL: u16 = 1006;
+/// Nomad's close code for every coded error other than 500 (`toWsCode`,
+/// `command/agent/alloc_endpoint.go`: gorilla's `ClosePolicyViolation`).
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
+/// Nomad's close code for 500 and for errors without a code (`toWsCode`:
+/// `CloseInternalServerErr`).
+pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
+
+/// `toWsCode`: the close code Nomad sends for an error with this HTTP-style code.
+pub fn close_code_for(http_code: u16) -> u16 {
+    if http_code == 500 {
+        CLOSE_INTERNAL_ERROR
+    } else {
+        CLOSE_POLICY_VIOLATION
+    }
+}
+
 /// How an error of the executor (the plugin process that runs an exec'd command for raw_exec
 /// and exec) reaches the agent and so the close frame's reason: grpc-go's status text, code
 /// `Unknown` (`drivers/shared/executor/grpc_client.go`), e.g. `rpc error: code = Unknown desc =

@@ -346,10 +346,9 @@ fn kind(v: &Value) -> &'static str {
 fn equal(found: &Value, raw: &str, selector: &[String]) -> Result<bool, String> {
     match found {
         Value::String(s) => Ok(s == raw),
-        Value::Bool(b) => match raw {
-            "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(*b),
-            "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(!*b),
-            _ => Err(format!("error getting match value in expression: strconv.ParseBool: parsing {raw:?}: invalid syntax")),
+        Value::Bool(b) => match crate::query::parse_go_bool(raw) {
+            Some(wanted) => Ok(*b == wanted),
+            None => Err(format!("error getting match value in expression: strconv.ParseBool: parsing {raw:?}: invalid syntax")),
         },
         Value::Number(n) => {
             let wanted: f64 = raw.parse().map_err(|_| {

@@ -16,6 +16,7 @@ pub mod filter;
 pub mod fs;
 pub mod gojson;
 pub mod job;
+pub mod logs;
 pub mod monitor;
 pub mod multierror;
 pub mod node;

@@ -1,14 +1,22 @@
-//! Building request URLs and reading response metadata, as Nomad's `api` package does.
+//! Query options and query metadata, both ways: the client's side (building request URLs
+//! and reading response headers, as Nomad's `api` package does) and the server's (parsing a
+//! request's query and token, and writing the headers, as `command/agent/http.go` does). One
+//! module for both, so that what the dashboard writes is what the agent reads.
 //!
 //! Every URL the dashboard requests is built here, so the pages never assemble one.
 
-use crate::duration::format_wait;
+use crate::duration::{format_wait, parse_go_duration};
 use std::time::Duration;
 
 pub const HEADER_INDEX: &str = "X-Nomad-Index";
 pub const HEADER_KNOWN_LEADER: &str = "X-Nomad-KnownLeader";
 pub const HEADER_LAST_CONTACT: &str = "X-Nomad-LastContact";
 pub const HEADER_TOKEN: &str = "X-Nomad-Token";
+
+/// `structs.DefaultNamespace`.
+pub const DEFAULT_NAMESPACE: &str = "default";
+/// `structs.AllNamespacesSentinel`.
+pub const ALL_NAMESPACES: &str = "*";
 
 /// Nomad caps a blocking query's `wait` at 5 minutes (the docs say 10; the code wins).
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
@@ -43,6 +51,18 @@ impl QueryMeta {
             known_leader: header(HEADER_KNOWN_LEADER).is_some_and(|v| v.trim() == "true"),
             last_contact_ms: num(HEADER_LAST_CONTACT),
         }
+    }
+}
+
+impl QueryMeta {
+    /// `setMeta` (`command/agent/http.go`): index, last contact in milliseconds, known
+    /// leader, in the order Nomad sets them. A write sends only the index (`setIndex`).
+    pub fn to_headers(&self) -> [(&'static str, String); 3] {
+        [
+            (HEADER_INDEX, self.last_index.to_string()),
+            (HEADER_LAST_CONTACT, self.last_contact_ms.to_string()),
+            (HEADER_KNOWN_LEADER, self.known_leader.to_string()),
+        ]
     }
 }
 
@@ -93,6 +113,11 @@ impl ApiUrl {
         &self.path
     }
 
+    /// The query's pairs, unencoded, in order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.query
+    }
+
     /// `/v1/...?k=v&...`, ready to join to an agent address.
     pub fn path_and_query(&self) -> String {
         let mut s = self.path.clone();
@@ -120,6 +145,147 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `url.ParseQuery` as `URL.Query()` uses it (net/url): pairs split on `&`; a pair with a
+/// `;` is dropped (Go 1.17 on), and so is one whose key or value is not valid
+/// percent-encoding; `+` is a space. The other pairs are kept, in order.
+pub fn parse_go_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.contains(';'))
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((go_query_unescape(key)?, go_query_unescape(value)?))
+        })
+        .collect()
+}
+
+/// `url.QueryUnescape`: `%XX` with two hex digits, `+` for a space; anything else after a `%`
+/// is an error (`None`). Bytes that are not UTF-8 are replaced, as Rust strings need.
+fn go_query_unescape(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let digits = std::str::from_utf8(hex).ok()?;
+                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(digits, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `parseToken`: `X-Nomad-Token` (trimmed) when present and not empty, else the first word of
+/// an `Authorization: Bearer` value. Never from the URL.
+pub fn parse_token(x_nomad_token: Option<&str>, authorization: Option<&str>) -> String {
+    if let Some(token) = x_nomad_token.filter(|t| !t.is_empty()) {
+        return token.trim().to_string();
+    }
+    let Some(authorization) = authorization else { return String::new() };
+    // `<Scheme> <Value>`: split on single spaces, as Go's `strings.Split(other, " ")`.
+    match authorization.split_once(' ') {
+        Some((scheme, value)) if scheme.eq_ignore_ascii_case("bearer") => {
+            value.trim().split(' ').next().unwrap_or_default().trim().to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// The read options of `structs.QueryOptions`, as the server's `parse` fills them from a
+/// request's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerQueryOptions {
+    pub region: String,
+    pub namespace: String,
+    pub prefix: String,
+    pub stale: bool,
+    pub min_index: u64,
+    /// As asked; the blocking query caps and defaults it.
+    pub max_wait: Duration,
+}
+
+/// What `parse` refuses, with its words (all 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryOptionsError {
+    #[error("Expect `true` or `false` for `stale` query string parameter")]
+    Stale,
+    #[error("Expect a number for `per_page` query string parameter")]
+    PerPage,
+    #[error("Invalid wait time")]
+    Wait,
+    #[error("Invalid index")]
+    Index,
+}
+
+impl ServerQueryOptions {
+    /// Nomad's `parse` (`command/agent/http.go`, v1.4.0 to v1.11.3): region, consistency,
+    /// prefix, namespace, pagination, then wait and index. `params` is the query as
+    /// [`parse_go_query`] reads it; a parameter's first value counts, as `Query().Get`.
+    pub fn parse(params: &[(String, String)], agent_region: &str) -> Result<Self, QueryOptionsError> {
+        let first = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let get = |key: &str| first(key).unwrap_or("");
+        let region = match get("region") {
+            "" => agent_region.to_string(),
+            r => r.to_string(),
+        };
+        let stale = match first("stale") {
+            None => false,
+            Some("") => true,
+            Some(v) => parse_go_bool(v).ok_or(QueryOptionsError::Stale)?,
+        };
+        let prefix = get("prefix").to_string();
+        let namespace = match get("namespace") {
+            "" => DEFAULT_NAMESPACE.to_string(),
+            ns => ns.to_string(),
+        };
+        let per_page = get("per_page");
+        if !per_page.is_empty() && per_page.parse::<i32>().is_err() {
+            return Err(QueryOptionsError::PerPage);
+        }
+        let max_wait = match get("wait") {
+            "" => Duration::ZERO,
+            text => parse_wait(text).ok_or(QueryOptionsError::Wait)?,
+        };
+        let min_index = match get("index") {
+            "" => 0,
+            text => text.parse::<u64>().map_err(|_| QueryOptionsError::Index)?,
+        };
+        Ok(ServerQueryOptions { region, namespace, prefix, stale, min_index, max_wait })
+    }
+}
+
+/// Go's `time.ParseDuration`, which also takes negative durations: those, like zero,
+/// leave the blocking query to its default wait.
+fn parse_wait(text: &str) -> Option<Duration> {
+    match text.strip_prefix('-') {
+        Some(rest) => parse_go_duration(rest).ok().map(|_| Duration::ZERO),
+        None => parse_go_duration(text).ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +308,53 @@ mod tests {
             _ => None,
         };
         assert_eq!(QueryMeta::from_headers(h), QueryMeta { last_index: 17, known_leader: true, last_contact_ms: 0 });
+    }
+
+    #[test]
+    fn parses_query_options_as_nomad() {
+        let parse = |q: &str| ServerQueryOptions::parse(&parse_go_query(q), "global");
+        let o = parse("namespace=*&index=12&wait=10s&stale&prefix=ab").unwrap();
+        assert_eq!(o.namespace, "*");
+        assert_eq!((o.min_index, o.max_wait, o.stale), (12, Duration::from_secs(10), true));
+        assert_eq!((o.region.as_str(), o.prefix.as_str()), ("global", "ab"));
+        let o = parse("wait=-5s&stale=false").unwrap();
+        assert_eq!((o.namespace.as_str(), o.max_wait, o.stale), ("default", Duration::ZERO, false));
+        assert_eq!(parse("wait=soon"), Err(QueryOptionsError::Wait));
+        assert_eq!(parse("index=-1"), Err(QueryOptionsError::Index));
+        assert_eq!(parse("stale=maybe").unwrap_err().to_string(), "Expect `true` or `false` for `stale` query string parameter");
+        assert_eq!(parse("per_page=x").unwrap_err().to_string(), "Expect a number for `per_page` query string parameter");
+        // Bad pairs are dropped before `parse` sees them.
+        let o = parse("index=1;2&wait=%zz").unwrap();
+        assert_eq!((o.min_index, o.max_wait), (0, Duration::ZERO));
+    }
+
+    /// net/url `parseQuery` (Go 1.24): `;` pairs and bad escapes dropped, the rest kept.
+    #[test]
+    fn reads_the_query_as_go_does() {
+        let pairs = parse_go_query("a=1&b=%zz&c=1;2&d=x+y%21&e&=f&&g=%4");
+        let expected = [("a", "1"), ("d", "x y!"), ("e", ""), ("", "f")];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.to_string())));
+    }
+
+    /// `parseToken` (`command/agent/http.go`, v1.11.3).
+    #[test]
+    fn reads_tokens_as_parse_token() {
+        assert_eq!(parse_token(Some(" abc "), Some("Bearer xyz")), "abc");
+        assert_eq!(parse_token(None, Some("Bearer xyz")), "xyz");
+        assert_eq!(parse_token(Some(""), Some("bearer  xyz more")), "xyz");
+        assert_eq!(parse_token(None, Some("Basic xyz")), "");
+        assert_eq!(parse_token(None, Some("Bearer")), "");
+        // A header of spaces is present: its trimmed value, empty, wins over Authorization.
+        assert_eq!(parse_token(Some("  "), Some("Bearer xyz")), "");
+        // Go does not trim Authorization before splitting: a leading space is an empty scheme.
+        assert_eq!(parse_token(None, Some(" Bearer xyz")), "");
+    }
+
+    #[test]
+    fn query_meta_headers_round_trip() {
+        let meta = QueryMeta { last_index: 9, known_leader: true, last_contact_ms: 0 };
+        let headers = meta.to_headers();
+        let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        assert_eq!(QueryMeta::from_headers(header), meta);
     }
 }

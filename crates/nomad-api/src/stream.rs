@@ -164,4 +164,87 @@ mod tests {
         let got = d.push(br#"{"Data":"not base64!"}"#);
         assert!(got[0].is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn frame() -> impl Strategy<Value = StreamFrame> {
+            (any::<i64>(), prop::collection::vec(any::<u8>(), 0..48), any::<String>(), prop_oneof![Just(String::new()), Just(FILE_TRUNCATED.to_string()), any::<String>()])
+                .prop_map(|(offset, data, file, file_event)| StreamFrame { offset, data, file, file_event })
+        }
+
+        /// Go's `json.Encoder` ends each frame with a newline; proxies and older agents may
+        /// send none or other whitespace.
+        fn separator() -> impl Strategy<Value = &'static str> {
+            prop_oneof![Just(""), Just("\n"), Just(" "), Just("\r\n\t")]
+        }
+
+        /// Cuts `bytes` at the given fractions of its length, in order.
+        fn chunks(bytes: &[u8], cuts: &[f64]) -> Vec<Vec<u8>> {
+            let mut at: Vec<usize> = cuts.iter().map(|c| ((bytes.len() as f64) * c) as usize).collect();
+            at.sort_unstable();
+            let mut out = Vec::new();
+            let mut from = 0;
+            for to in at.into_iter().chain([bytes.len()]) {
+                out.push(bytes[from..to].to_vec());
+                from = to;
+            }
+            out
+        }
+
+        proptest! {
+            /// Any frames, however the network splits them, come out whole and in order, with
+            /// nothing left over.
+            #[test]
+            fn any_frames_over_any_splits(
+                frames in prop::collection::vec((frame(), separator()), 0..8),
+                cuts in prop::collection::vec(0.0..=1.0f64, 0..12),
+            ) {
+                let mut bytes = Vec::new();
+                for (f, sep) in &frames {
+                    bytes.extend(serde_json::to_vec(f).unwrap());
+                    bytes.extend(sep.as_bytes());
+                }
+                let mut d = FrameDecoder::new();
+                let mut got = Vec::new();
+                for chunk in chunks(&bytes, &cuts) {
+                    got.extend(d.push(&chunk));
+                }
+                let got: Vec<StreamFrame> = got.into_iter().collect::<Result<_, _>>().unwrap();
+                let want: Vec<StreamFrame> = frames.into_iter().map(|(f, _)| f).collect();
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(d.buffered(), 0);
+            }
+
+            /// A malformed frame costs an error and never the good frames after it, wherever
+            /// the splits fall.
+            #[test]
+            fn good_frames_survive_a_bad_one_over_any_splits(
+                before in prop::collection::vec(frame(), 0..3),
+                bad in "[a-z0-9 ]{0,12}",
+                after in prop::collection::vec(frame(), 1..4),
+                cuts in prop::collection::vec(0.0..=1.0f64, 0..8),
+            ) {
+                let mut bytes = Vec::new();
+                for f in &before {
+                    bytes.extend(serde_json::to_vec(f).unwrap());
+                }
+                bytes.extend(format!("{{\"Offset\":\"{bad}\",\"File\":\"x\"}}\n").as_bytes());
+                for f in &after {
+                    bytes.extend(serde_json::to_vec(f).unwrap());
+                }
+                let mut d = FrameDecoder::new();
+                let mut got = Vec::new();
+                for chunk in chunks(&bytes, &cuts) {
+                    got.extend(d.push(&chunk));
+                }
+                let errors = got.iter().filter(|r| r.is_err()).count();
+                let good: Vec<StreamFrame> = got.into_iter().filter_map(Result::ok).collect();
+                prop_assert!(errors >= 1);
+                let want: Vec<StreamFrame> = before.into_iter().chain(after).collect();
+                prop_assert_eq!(good, want);
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Links from the allocation to its logs and files, for the whole allocation or one task.
 
 use crate::pages::files::files_href;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,7 +18,7 @@ pub fn LogLinks(#[prop(optional)] task: Option<String>) -> impl IntoView {
     let logs = {
         let task = task.clone();
         move |log_type: &str| {
-            let path = scoped_href(&scope.get(), &format!("/allocations/{}/logs", id()));
+            let path = scoped_href(&scope.get(), &Page::AllocationLogs(&id()).path());
             let query: Vec<(&str, &str)> = match &task {
                 Some(t) => vec![("task", t.as_str()), ("type", log_type)],
                 None => vec![("merged", "1"), ("type", log_type)],

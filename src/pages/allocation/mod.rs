@@ -15,6 +15,7 @@ use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::format::short_id;
 use crate::pages::exec::exec_href;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -70,8 +71,8 @@ fn Summary(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoView 
     move || {
         let a = alloc.get()?;
         let s = scope.get();
-        let job = crate::model::url::with_query(&scoped_href(&s, "/allocations"), &[("job", &a.job_id)]);
-        let node = scoped_href(&s, &format!("/nodes/{}", a.node_id));
+        let job = crate::model::url::with_query(&scoped_href(&s, &Page::Allocations.path()), &[("job", &a.job_id)]);
+        let node = scoped_href(&s, &Page::Node(&a.node_id).path());
         let version = a.job.as_ref().map(|j| j.version).unwrap_or_default();
         let job_id = a.job_id.clone();
         let node_name = if a.node_name.is_empty() { short_id(&a.node_id).to_string() } else { a.node_name.clone() };

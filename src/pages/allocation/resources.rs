@@ -5,6 +5,7 @@ use super::Current;
 use crate::api::endpoints::Scope;
 use crate::components::time::RelativeTime;
 use crate::model::format::{duration, short_id};
+use crate::model::route::Page;
 use crate::session::scope::scoped_href;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -86,7 +87,7 @@ pub fn Reschedule(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl In
         let a = alloc.get()?;
         let s = scope.get();
         let link = |id: &str| {
-            let href = scoped_href(&s, &format!("/allocations/{id}"));
+            let href = scoped_href(&s, &Page::Allocation(id).path());
             let text = short_id(id).to_string();
             view! { <A href=href>{text}</A> }
         };

@@ -17,6 +17,7 @@ use crate::model::exec_command::{self, Ending, BASH, SH};
 use crate::app::router_base;
 use crate::model::url::with_query;
 use crate::session::identity::Identity;
+use crate::model::route::{Page, EXEC_WINDOW_PREFIX};
 use crate::session::scope::{scoped_href, use_scope};
 use crate::session::{storage, use_session};
 use console::{Console, Ended, Signals, Status};
@@ -27,12 +28,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use nomad_api::{task_state, Allocation};
 
-/// Where the console's own window lives (under the router's base).
-const WINDOW_ROUTE: &str = "/exec/";
-
 /// The console of an allocation, on `task` when given (else its first running task).
 pub fn exec_href(scope: &Scope, alloc_id: &str, task: Option<&str>) -> String {
-    let path = scoped_href(scope, &format!("/allocations/{alloc_id}/exec"));
+    let path = scoped_href(scope, &Page::AllocationExec(alloc_id).path());
     match task {
         Some(task) => with_query(&path, &[("task", task)]),
         None => path,
@@ -58,7 +56,7 @@ pub fn NavUnlessExecWindow() -> impl IntoView {
     move || {
         let path = location.pathname.get();
         let path = path.strip_prefix(base).unwrap_or(&path);
-        (!path.starts_with(WINDOW_ROUTE)).then(|| view! { <Nav/> })
+        (!path.starts_with(EXEC_WINDOW_PREFIX)).then(|| view! { <Nav/> })
     }
 }
 
@@ -173,13 +171,13 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
     }
 
     let open_window = move |_| {
-        let path = scoped_href(&scope.get_untracked(), &format!("{WINDOW_ROUTE}{}", id.get_untracked()));
+        let path = scoped_href(&scope.get_untracked(), &Page::ExecWindow(&id.get_untracked()).path());
         let task = task.get_untracked().unwrap_or_default();
         let href = with_query(&path, &[("task", &task), ("command", &command_line.get_untracked())]);
         let name = format!("caravan-exec-{}-{task}", id.get_untracked());
         let _ = window().open_with_url_and_target_and_features(&href, &name, "popup,width=1000,height=650");
     };
-    let back = move || scoped_href(&scope.get(), &format!("/allocations/{}", id.get()));
+    let back = move || scoped_href(&scope.get(), &Page::Allocation(&id.get()).path());
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         signals.reconnect.update(|n| *n += 1);

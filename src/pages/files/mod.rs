@@ -10,6 +10,7 @@ use crate::api::endpoints;
 use crate::api::ApiError;
 use crate::components::error_panel::ErrorPanel;
 use crate::model::format::short_id;
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
@@ -20,7 +21,7 @@ use nomad_api::AllocFileInfo;
 
 /// The link to `path` (relative to the allocation directory) in the file browser.
 pub fn files_href(scope: &crate::api::endpoints::Scope, alloc: &str, path: &str) -> String {
-    crate::model::url::with_query(&scoped_href(scope, &format!("/allocations/{alloc}/files")), &[("path", path)])
+    crate::model::url::with_query(&scoped_href(scope, &Page::AllocationFiles(alloc).path()), &[("path", path)])
 }
 
 /// What is at the path.
@@ -76,8 +77,8 @@ pub fn FilesPage() -> impl IntoView {
             })
             .collect_view()
     };
-    let back = move || scoped_href(&scope.get(), &format!("/allocations/{}", id.get()));
-    let logs = move || scoped_href(&scope.get(), &format!("/allocations/{}/logs", id.get()));
+    let back = move || scoped_href(&scope.get(), &Page::Allocation(&id.get()).path());
+    let logs = move || scoped_href(&scope.get(), &Page::AllocationLogs(&id.get()).path());
 
     view! {
         <div class="page-header">

@@ -1,7 +1,8 @@
-//! Response metadata of reads: `setMeta` / `setIndex` of Nomad's HTTP server.
+//! Response metadata of reads: `setMeta` / `setIndex` of Nomad's HTTP server, onto axum's
+//! headers. The headers themselves are `nomad_api::query::QueryMeta`'s.
 
 use axum::http::{HeaderMap, HeaderValue};
-use nomad_api::query::{HEADER_INDEX, HEADER_KNOWN_LEADER, HEADER_LAST_CONTACT};
+use nomad_api::query::HEADER_INDEX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryMeta {
@@ -14,13 +15,19 @@ pub enum QueryMeta {
 
 impl QueryMeta {
     pub fn apply(self, headers: &mut HeaderMap) {
-        let index = match self {
-            QueryMeta::Query { index } | QueryMeta::Index(index) => index,
-        };
-        headers.insert(HEADER_INDEX, HeaderValue::from(index));
-        if let QueryMeta::Query { .. } = self {
-            headers.insert(HEADER_LAST_CONTACT, HeaderValue::from_static("0"));
-            headers.insert(HEADER_KNOWN_LEADER, HeaderValue::from_static("true"));
+        match self {
+            QueryMeta::Query { index } => {
+                let meta = nomad_api::query::QueryMeta { last_index: index, known_leader: true, last_contact_ms: 0 };
+                for (name, value) in meta.to_headers() {
+                    // Digits and `true`: always a valid header value.
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.insert(name, value);
+                    }
+                }
+            }
+            QueryMeta::Index(index) => {
+                headers.insert(HEADER_INDEX, HeaderValue::from(index));
+            }
         }
     }
 }

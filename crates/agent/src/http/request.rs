@@ -1,5 +1,6 @@
 //! What every handler reads from a request, parsed as Nomad's HTTP server parses it
 //! (`parse`, `parseWait`, `parseConsistency`, `parseRegion`, `parseNamespace`, `parseToken`).
+//! The rules themselves are `nomad_api::query`'s; this is their axum glue.
 
 use crate::error::ApiError;
 use crate::http::meta::QueryMeta;
@@ -7,16 +8,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
-use nomad_api::duration::parse_go_duration;
-use nomad_api::query::HEADER_TOKEN;
+use nomad_api::query::{parse_token, ServerQueryOptions, HEADER_TOKEN};
+pub use nomad_api::query::{parse_go_bool, parse_go_query, ALL_NAMESPACES, DEFAULT_NAMESPACE};
 use serde::Serialize;
 use std::convert::Infallible;
-use std::time::Duration;
 
-/// `structs.DefaultNamespace`.
-pub const DEFAULT_NAMESPACE: &str = "default";
-/// `structs.AllNamespacesSentinel`.
-pub const ALL_NAMESPACES: &str = "*";
+/// The read options of `structs.QueryOptions`.
+pub type QueryOptions = ServerQueryOptions;
 
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
@@ -35,75 +33,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiRequest {
     }
 }
 
-/// Go's `url.ParseQuery` as `URL.Query()` uses it (net/url): pairs split on `&`; a pair with a
-/// `;` is dropped (Go 1.17 on), and so is one whose key or value is not valid
-/// percent-encoding; `+` is a space. The other pairs are kept, in order.
-pub fn parse_go_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.contains(';'))
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((go_query_unescape(key)?, go_query_unescape(value)?))
-        })
-        .collect()
-}
-
-/// `url.QueryUnescape`: `%XX` with two hex digits, `+` for a space; anything else after a `%`
-/// is an error (`None`). Bytes that are not UTF-8 are replaced, as Rust strings need.
-fn go_query_unescape(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let digits = std::str::from_utf8(hex).ok()?;
-                if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return None;
-                }
-                out.push(u8::from_str_radix(digits, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
-}
-
 /// `X-Nomad-Token`, else an `Authorization: Bearer` value. Never from the URL.
 fn token_of(headers: &HeaderMap) -> String {
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
-    let token = text(HEADER_TOKEN);
-    if !token.is_empty() {
-        return token.to_string();
-    }
-    match text(header::AUTHORIZATION.as_str()).split_once(' ') {
-        Some((scheme, value)) if scheme.eq_ignore_ascii_case("bearer") => {
-            value.trim().split(' ').next().unwrap_or_default().to_string()
-        }
-        _ => String::new(),
-    }
-}
-
-/// The read options of `structs.QueryOptions`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryOptions {
-    pub region: String,
-    pub namespace: String,
-    pub prefix: String,
-    pub stale: bool,
-    pub min_index: u64,
-    /// As asked; the blocking query caps and defaults it.
-    pub max_wait: Duration,
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    parse_token(text(HEADER_TOKEN), text(header::AUTHORIZATION.as_str()))
 }
 
 impl ApiRequest {
@@ -156,35 +89,7 @@ impl ApiRequest {
 
     /// Nomad's `parse`: region, consistency, prefix, namespace, pagination, then wait and index.
     pub fn query_options(&self, agent_region: &str) -> Result<QueryOptions, ApiError> {
-        let region = match self.get("region") {
-            "" => agent_region.to_string(),
-            r => r.to_string(),
-        };
-        let stale = match self.params.iter().find(|(k, _)| k == "stale") {
-            None => false,
-            Some((_, v)) if v.is_empty() => true,
-            Some((_, v)) => parse_go_bool(v).ok_or_else(|| {
-                ApiError::bad_request("Expect `true` or `false` for `stale` query string parameter")
-            })?,
-        };
-        let prefix = self.get("prefix").to_string();
-        let namespace = match self.get("namespace") {
-            "" => DEFAULT_NAMESPACE.to_string(),
-            ns => ns.to_string(),
-        };
-        let per_page = self.get("per_page");
-        if !per_page.is_empty() && per_page.parse::<i32>().is_err() {
-            return Err(ApiError::bad_request("Expect a number for `per_page` query string parameter"));
-        }
-        let max_wait = match self.get("wait") {
-            "" => Duration::ZERO,
-            text => parse_wait(text).ok_or_else(|| ApiError::bad_request("Invalid wait time"))?,
-        };
-        let min_index = match self.get("index") {
-            "" => 0,
-            text => text.parse::<u64>().map_err(|_| ApiError::bad_request("Invalid index"))?,
-        };
-        Ok(QueryOptions { region, namespace, prefix, stale, min_index, max_wait })
+        ServerQueryOptions::parse(&self.params, agent_region).map_err(|e| ApiError::bad_request(e.to_string()))
     }
 
     /// `parse`'s error for a handler that calls it without checking its result (the fs and
@@ -297,27 +202,10 @@ pub fn body_field<'a>(fields: &'a serde_json::Map<String, serde_json::Value>, na
     fields.get(name).or_else(|| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
-/// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-/// Go's `time.ParseDuration`, which also takes negative durations: those, like zero,
-/// leave the blocking query to its default wait.
-fn parse_wait(text: &str) -> Option<Duration> {
-    match text.strip_prefix('-') {
-        Some(rest) => parse_go_duration(rest).ok().map(|_| Duration::ZERO),
-        None => parse_go_duration(text).ok(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn request(query: &str, headers: &[(&str, &str)]) -> ApiRequest {
         let mut builder = axum::http::Request::builder().uri(format!("/v1/allocations?{query}"));
@@ -354,16 +242,6 @@ mod tests {
         assert_eq!(err("index=-1"), "Invalid index");
         assert_eq!(err("stale=maybe"), "Expect `true` or `false` for `stale` query string parameter");
         assert_eq!(err("per_page=x"), "Expect a number for `per_page` query string parameter");
-    }
-
-    /// net/url `parseQuery` (Go 1.24): `;` pairs and bad escapes dropped, the rest kept.
-    #[test]
-    fn reads_the_query_as_go_does() {
-        let pairs = parse_go_query("a=1&b=%zz&c=1;2&d=x+y%21&e&=f&&g=%4");
-        let expected = [("a", "1"), ("d", "x y!"), ("e", ""), ("", "f")];
-        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.to_string())));
-        let o = request("index=1;2&wait=%zz", &[]).query_options("global").unwrap();
-        assert_eq!((o.min_index, o.max_wait), (0, Duration::ZERO));
     }
 
     #[test]
