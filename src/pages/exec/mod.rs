@@ -11,12 +11,11 @@ use crate::api::endpoints::{self, Scope};
 use crate::api::exec::socket_url;
 use crate::api::live::{live, LiveOptions};
 use crate::components::live_view::LiveHeader;
-use crate::components::nav::Nav;
 use crate::components::token_form::TokenForm;
 use crate::model::exec_command::{self, Ending, BASH, SH};
-use crate::app::router_base;
 use crate::model::url::with_query;
 use crate::session::identity::Identity;
+use crate::session::routes::EXEC_WINDOW;
 use crate::session::scope::{scoped_href, use_scope};
 use crate::session::{storage, use_session};
 use console::{Console, Ended, Signals, Status};
@@ -24,11 +23,8 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use nomad_api::{task_state, Allocation};
-
-/// Where the console's own window lives (under the router's base).
-const WINDOW_ROUTE: &str = "/exec/";
 
 /// The console of an allocation, on `task` when given (else its first running task).
 pub fn exec_href(scope: &Scope, alloc_id: &str, task: Option<&str>) -> String {
@@ -48,18 +44,6 @@ pub fn ExecPage() -> impl IntoView {
 #[component]
 pub fn ExecWindow() -> impl IntoView {
     view! { <ExecConsole standalone=true/> }
-}
-
-/// The navigation bar, except in a console's own window.
-#[component]
-pub fn NavUnlessExecWindow() -> impl IntoView {
-    let location = use_location();
-    let base = router_base();
-    move || {
-        let path = location.pathname.get();
-        let path = path.strip_prefix(base).unwrap_or(&path);
-        (!path.starts_with(WINDOW_ROUTE)).then(|| view! { <Nav/> })
-    }
 }
 
 #[component]
@@ -173,7 +157,7 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
     }
 
     let open_window = move |_| {
-        let path = scoped_href(&scope.get_untracked(), &format!("{WINDOW_ROUTE}{}", id.get_untracked()));
+        let path = scoped_href(&scope.get_untracked(), &format!("{EXEC_WINDOW}{}", id.get_untracked()));
         let task = task.get_untracked().unwrap_or_default();
         let href = with_query(&path, &[("task", &task), ("command", &command_line.get_untracked())]);
         let name = format!("caravan-exec-{}-{task}", id.get_untracked());
