@@ -2,7 +2,12 @@
 //! `/allocations/:id/exec?task=&command=` in the dashboard, and `/exec/:id?task=&command=`
 //! without the navigation bar for a window of its own.
 
-mod console;
+pub mod console;
+// xterm, unless built without it (the browser component tests: see terminal_absent.rs).
+#[cfg(feature = "terminal")]
+mod terminal;
+#[cfg(not(feature = "terminal"))]
+#[path = "terminal_absent.rs"]
 mod terminal;
 
 use crate::acl::{ns, Capability};
@@ -216,8 +221,9 @@ fn status_text(status: &Status) -> String {
     }
 }
 
+/// The console's state in words (public for the browser component tests).
 #[component]
-fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
+pub fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
     view! {
         <div class="exec-status" data-testid="exec-status" data-state=move || status.with(|s| s.state())>
             {move || match status.get() {
