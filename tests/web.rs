@@ -94,7 +94,7 @@ fn stub(i: usize) -> Arc<AllocationListStub> {
         task_group: "app".into(),
         node_id: "node-1".into(),
         node_name: "node-1".into(),
-        client_status: if i % 2 == 0 { "running".into() } else { "pending".into() },
+        client_status: ["running", "pending"][i % 2].into(),
         desired_status: "run".into(),
         create_index: i as u64 + 1,
         modify_index: i as u64 + 1,

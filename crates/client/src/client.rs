@@ -10,7 +10,7 @@ use crate::sync::lock;
 use crate::task_runner::TaskRunner;
 use crate::ClientError;
 use caravan_workload::{Containment, Workload};
-use nomad_api::{AllocResourceUsage, Allocation, HostStats, TaskState};
+use nomad_api::{AllocResourceUsage, Allocation, HostStats};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
