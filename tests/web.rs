@@ -64,6 +64,17 @@ async fn pause(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Waits (up to 5 s, under a loaded machine's timers) until `done` holds; the assertions that
+/// follow say what is wrong if it never does.
+async fn until(done: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if done() {
+            return;
+        }
+        pause(20).await;
+    }
+}
+
 fn all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).expect("a valid selector");
     (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
@@ -117,9 +128,9 @@ async fn alloc_table_renders_only_the_rows_in_view() {
         provide_session();
         view! { <Router><AllocTable live/></Router> }
     });
-    pause(100).await;
-
     let ids = |root: &Element| all(root, "[data-testid=alloc-row]").iter().filter_map(|r| r.get_attribute("data-id")).collect::<Vec<_>>();
+    // The viewport's height comes from a ResizeObserver, after layout.
+    until(|| ids(&root).len() == 19).await;
     assert_eq!(one(&root, "[data-testid=alloc-count]").text_content().as_deref(), Some("1000 of 1000 allocations"));
     // At the top: rows 0..19 (10 in view, one partly, 8 below), none of the other 981.
     assert_eq!(ids(&root), order[0..19].to_vec());
@@ -130,7 +141,7 @@ async fn alloc_table_renders_only_the_rows_in_view() {
     let viewport: HtmlElement = one(&root, "[data-testid=alloc-viewport]").unchecked_into();
     viewport.set_scroll_top((500 * ROW_HEIGHT) as i32);
     viewport.dispatch_event(&web_sys::Event::new("scroll").expect("an event")).expect("dispatched");
-    pause(50).await;
+    until(|| ids(&root).first() == order.get(492)).await;
     assert_eq!(ids(&root), order[492..519].to_vec());
     assert_eq!(
         one(&root, ".vwindow").get_attribute("style").as_deref(),
@@ -186,7 +197,8 @@ async fn log_viewer_draws_ansi_colours_and_a_character_split_across_chunks() {
         let streams = vec![Stream::Log { task: "web".into(), log_type: "stdout".into() }];
         view! { <Router><LogViewer alloc="5b3e8f8a-0000-4000-8000-000000000000".to_string() streams plain=true/></Router> }
     });
-    pause(300).await;
+    // Both chunks taken in (the second line is open until its newline arrives).
+    until(|| all(&root, "[data-testid=log-line]").iter().any(|l| l.text_content().unwrap_or_default().ends_with("each"))).await;
 
     let lines = all(&root, "[data-testid=log-line]");
     let texts: Vec<String> = lines.iter().map(|l| l.text_content().unwrap_or_default()).collect();
