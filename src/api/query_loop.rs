@@ -12,10 +12,11 @@
 //!   (`website/content/api-docs/index.mdx`, "Blocking Queries").
 //! - Index 0 never blocks (`nomad/rpc.go` `blockingRPC`: "Fast path non-blocking" when
 //!   `MinQueryIndex == 0`), so an answer with index 0 is waited past 1, never spun on
-//!   (Consul's blocking-query guidance: "sanity check index is greater than zero").
+//!   (Consul's API docs, "Blocking Queries", Implementation Details: sanity-check that the
+//!   index is greater than zero; Nomad's own docs share the rest of that page's text).
 //! - An index going backwards (agent restarted, snapshot restored) resets the index to 0:
-//!   the answer replaces what is shown and the next read is a fresh one (Consul's guidance:
-//!   "reset the index if it goes backwards").
+//!   the answer replaces what is shown and the next read is a fresh one (same page: reset the
+//!   index if it goes backwards).
 //!
 //! And the dashboard's own: after an error, retry with backoff (`backoff`) and read fresh; a
 //! 403 or 404 stops until the query, token or agent changes; while the tab is hidden nothing is
