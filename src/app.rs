@@ -1,26 +1,17 @@
 //! The application shell: session, router, navigation and routes.
 
-use crate::model::url::base_path;
+use crate::components::nav::NavUnlessExecWindow;
 use crate::pages::{
-    agent::AgentPage, allocation::AllocationPage, allocations::AllocationsPage, exec::{ExecPage, ExecWindow, NavUnlessExecWindow}, jobs::JobsPage, node::NodePage, nodes::NodesPage,
+    agent::AgentPage, allocation::AllocationPage, allocations::AllocationsPage, exec::{ExecPage, ExecWindow}, jobs::JobsPage, node::NodePage, nodes::NodesPage,
     not_found::NotFound, settings::SettingsPage, files::FilesPage, logs::LogsPage,
 };
+use crate::session::routes::router_base;
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::components::{FlatRoutes, Redirect, Route, Router};
 use leptos_router::{Lazy, LazyRoute};
 use leptos_router::path;
-
-/// Where the dashboard is mounted (`/ui` when Nomad or the local agent serves it), from the
-/// `<base>` trunk writes with its `public_url`. It never changes while the page lives.
-pub(crate) fn router_base() -> &'static str {
-    static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    BASE.get_or_init(|| {
-        let uri = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
-        base_path(&uri)
-    })
-}
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -11,14 +11,19 @@ pub mod model;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+// Public (not part of any API) so that the browser component tests in `tests/web.rs` can mount
+// the views.
 #[cfg(target_arch = "wasm32")]
-mod components;
+#[doc(hidden)]
+pub mod components;
 #[cfg(target_arch = "wasm32")]
 mod deployment;
 #[cfg(target_arch = "wasm32")]
-mod pages;
+#[doc(hidden)]
+pub mod pages;
 #[cfg(target_arch = "wasm32")]
-mod session;
+#[doc(hidden)]
+pub mod session;
 
 /// Reads the deployment's settings, then mounts the dashboard on the page's `<body>`.
 #[cfg(target_arch = "wasm32")]

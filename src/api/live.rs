@@ -1,8 +1,11 @@
 //! The blocking-query engine: one loop per live view, feeding two signals.
 //!
+//! What to read next and when is decided by `query_loop` (pure, tested natively); this loop
+//! performs its steps in the browser:
 //! - The first read has no index; each next one blocks with `index` = the last
 //!   `X-Nomad-Index` and an explicit `wait`. The view's data changes only when the body did.
-//! - An index going backwards (agent restarted) starts over: the new answer replaces the old.
+//! - An index going backwards (agent restarted) starts over: the new answer replaces the old,
+//!   and the next read is a fresh one.
 //! - Errors keep the data shown, mark it stale with the time of the last good read, and
 //!   retry with backoff (about 1 s growing to 30 s, jittered); after an error the next read is
 //!   a fresh one, without index.
@@ -12,13 +15,13 @@
 //! - Long polls wait for a slot of the page-wide budget (`slot`); visible views go first.
 //! - Endpoints without blocking queries are polled at an interval instead.
 
-use super::backoff::Backoff;
-use super::browser::{now_ms, random, sleep, until_visible, yield_now};
+use super::browser::{now_ms, random, sleep, until_visible, visible, yield_now};
 use super::budget::Priority;
 use super::client::{decode, use_client, Client};
 use super::decode::{decode_element, fingerprint, split_against, SplitBody};
 use super::endpoints::Read;
 use super::error::ApiError;
+use super::query_loop::{QueryLoop, Step, Verdict};
 use super::slot::Slot;
 use futures::{pin_mut, select, FutureExt};
 use leptos::prelude::*;
@@ -194,15 +197,28 @@ enum Outcome {
     Preempted,
 }
 
+/// Performs the steps `QueryLoop` decides, and reports back what happened.
 async fn run(client: Client, read: Read, options: LiveOptions, apply: Apply, state: RwSignal<LiveState>) {
-    let blocking = read.blocking && options.every.is_none();
-    // Block on this index; `None` asks for a fresh read.
-    let mut index: Option<u64> = None;
-    let mut last_index: Option<u64> = None;
-    let mut shown: Option<u64> = None;
-    let mut backoff = Backoff::default();
+    let mut machine = QueryLoop::new(read.blocking, options.every, visible().get_untracked());
     loop {
-        until_visible(true).await;
+        let index = match machine.next() {
+            Step::Stop => return,
+            Step::UntilVisible => {
+                until_visible(true).await;
+                machine.visible();
+                continue;
+            }
+            Step::Wait(delay) => {
+                sleep(delay).await;
+                machine.timer();
+                continue;
+            }
+            Step::Read { index } => index,
+        };
+        if !visible().get_untracked() {
+            machine.hidden();
+            continue;
+        }
         let mut slot = match index {
             Some(_) => Some(Slot::acquire(options.priority).await),
             None => None,
@@ -228,67 +244,45 @@ async fn run(client: Client, read: Read, options: LiveOptions, apply: Apply, sta
         drop(slot);
         let result = match outcome {
             Outcome::Answer(r) => r,
-            // Hidden: a fresh read when visible again. Preempted: queue again, same index.
             Outcome::Hidden => {
-                index = None;
+                machine.hidden();
                 continue;
             }
-            Outcome::Preempted => continue,
+            Outcome::Preempted => {
+                machine.preempted();
+                continue;
+            }
         };
         let result = match result {
             Ok(answer) => {
                 let meta = answer.meta;
-                let restarted = last_index.is_some_and(|i| meta.last_index < i);
-                let same_index = blocking && !restarted && last_index == Some(meta.last_index) && shown.is_some();
-                let print = if same_index { shown } else { Some(fingerprint(&answer.body)) };
-                if print != shown || restarted {
-                    apply(answer.body).await.map(|()| {
-                        shown = print;
-                        meta
-                    })
-                } else {
-                    Ok(meta)
+                match machine.answer(meta.last_index, || fingerprint(&answer.body)) {
+                    Verdict::Show { print } => apply(answer.body).await.map(|()| (meta, Some(print))),
+                    Verdict::Same => Ok((meta, None)),
                 }
             }
             Err(e) => Err(e),
         };
         match result {
-            Ok(meta) => {
-                backoff.reset();
-                last_index = Some(meta.last_index);
+            Ok((meta, shown)) => {
+                machine.succeeded(meta.last_index, shown);
                 state.update(|s| {
                     s.loading = false;
                     s.error = None;
                     s.last_ok_ms = Some(now_ms());
                     s.retry_at_ms = None;
-                    s.meta = blocking.then_some(meta);
+                    s.meta = machine.blocking().then_some(meta);
                     s.attempts += 1;
                 });
-                if blocking {
-                    // Index 0 would not block: never spin.
-                    index = Some(meta.last_index.max(1));
-                } else if let Some(every) = options.every {
-                    sleep(every).await;
-                } else {
-                    return;
-                }
             }
             Err(e) => {
-                let permanent = e.is_permanent();
-                let delay = backoff.next_delay(random());
+                let delay = machine.failed(e.is_permanent(), random());
                 state.update(|s| {
                     s.loading = false;
                     s.error = Some(e);
-                    s.retry_at_ms = (!permanent).then(|| now_ms() + delay.as_millis() as f64);
+                    s.retry_at_ms = delay.map(|d| now_ms() + d.as_millis() as f64);
                     s.attempts += 1;
                 });
-                if permanent {
-                    // A 403 or 404 stays so until the token or the query changes, which
-                    // restarts the loop.
-                    return;
-                }
-                index = None;
-                sleep(delay).await;
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Everything that talks to Nomad: endpoints, the HTTP client, and the blocking-query engine.
-//! The pure parts (endpoints, errors, backoff, budget, decoding) also build natively and are
+//! The pure parts (endpoints, errors, backoff, budget, the read loop's decisions, decoding) also build natively and are
 //! unit-tested there; the rest needs a browser.
 
 pub mod backoff;
@@ -8,6 +8,8 @@ pub mod decode;
 pub mod endpoints;
 pub mod error;
 pub mod exec;
+pub mod query_loop;
+pub mod token_self;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

@@ -4,6 +4,8 @@ use crate::api::client::use_client;
 use crate::api::endpoints;
 use crate::api::live::{live_list, LiveOptions};
 use crate::session::identity::Identity;
+use crate::model::route::EXEC_WINDOW_PREFIX;
+use crate::session::routes::{route_path, router_base};
 use crate::session::scope::{scoped_href, use_scope, NAMESPACE, REGION};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -11,6 +13,19 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use nomad_api::Namespace;
+
+/// The navigation bar, except in a console's own window (a terminal and nothing else).
+#[component]
+pub fn NavUnlessExecWindow() -> impl IntoView {
+    let location = use_location();
+    let base = router_base();
+    move || location.pathname.with(|path| shows_nav(route_path(path, base))).then(|| view! { <Nav/> })
+}
+
+/// Whether a route shows the navigation bar.
+fn shows_nav(route: &str) -> bool {
+    !route.starts_with(EXEC_WINDOW_PREFIX)
+}
 
 /// Nothing in embed mode: a portal around the dashboard is the navigation.
 #[component]

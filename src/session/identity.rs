@@ -1,9 +1,10 @@
 //! Who the token is: `/v1/acl/token/self` and the policies it names, looked up whenever the
-//! token or the agent changes. What an answer means is decided in `crate::acl::TokenSelf`;
+//! token or the agent changes. What an answer means is decided in `crate::api::token_self::TokenSelf`;
 //! this only drives the requests.
 
 use super::Session;
-use crate::acl::{Permissions, TokenSelf};
+use crate::acl::Permissions;
+use crate::api::token_self::TokenSelf;
 use crate::api::client::Client;
 use crate::api::endpoints;
 use crate::api::ApiError;

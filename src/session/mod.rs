@@ -2,6 +2,7 @@
 //! stale-reads setting, and what the token may do.
 
 pub mod identity;
+pub mod routes;
 pub mod scope;
 pub mod storage;
 

@@ -28,5 +28,5 @@ pub fn use_scope() -> Memo<Scope> {
 pub fn scoped_href(scope: &Scope, path: &str) -> String {
     let embed = if crate::deployment::embedded() { "1" } else { "" };
     let params = [(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or("")), (EMBED, embed)];
-    with_query(&format!("{}{path}", crate::app::router_base()), &params)
+    with_query(&format!("{}{path}", super::routes::router_base()), &params)
 }

@@ -7,8 +7,10 @@ use crate::driver::RawExecConfig;
 use crate::env::TaskEnv;
 use crate::events;
 use crate::restarts::default_policy;
-use crate::task_runner::{lock, TaskRunner, TaskSpec};
-use crate::{AllocUpdate, ClientConfig, ClientError};
+use crate::sync::{lock, state_changes};
+use crate::task_runner::{TaskRunner, TaskSpec};
+use crate::config::ClientConfig;
+use crate::ClientError;
 use caravan_workload::Containment;
 use nomad_api::{client_status, task_state, AllocResourceUsage, Allocation, DateTime, TaskState};
 use std::collections::BTreeMap;
@@ -16,6 +18,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::UnboundedSender;
+
+/// A change of an allocation's client-side state.
+#[derive(Debug, Clone)]
+pub struct AllocUpdate {
+    pub alloc_id: String,
+    pub client_status: String,
+    pub client_description: String,
+    pub task_states: BTreeMap<String, TaskState>,
+}
 
 pub(crate) struct AllocRunner {
     pub(crate) id: String,
@@ -76,18 +87,32 @@ impl AllocRunner {
                 containment: containment.clone(),
             });
         }
-        Ok(Arc::new_cyclic(|me| AllocRunner {
+        let (changed, mut changes) = state_changes();
+        let runner = Arc::new(AllocRunner {
             id: alloc.id.clone(),
             tasks: specs
                 .into_iter()
-                .map(|s| (s.task.name.clone(), Arc::new(TaskRunner::new(s, alloc_dir.clone(), me.clone()))))
+                .map(|s| (s.task.name.clone(), Arc::new(TaskRunner::new(s, alloc_dir.clone(), changed.clone()))))
                 .collect(),
             alloc_dir,
             updates,
             status: Mutex::new(String::new()),
             killing_siblings: AtomicBool::new(false),
             runtime,
-        }))
+        });
+        // The task runners report their changes here. The loop holds the allocation weakly:
+        // the task runners it owns hold the channel open, so a strong hold would keep both
+        // alive forever; once the allocation is dropped, its task runners and the channel go.
+        let me = Arc::downgrade(&runner);
+        runner.runtime.spawn(async move {
+            while changes.changed().await {
+                match me.upgrade() {
+                    Some(runner) => runner.task_state_updated(),
+                    None => break,
+                }
+            }
+        });
+        Ok(runner)
     }
 
     /// Builds the allocation directory and starts every task that is not dead; with

@@ -1,40 +1,21 @@
 //! The client: the allocations this node runs, and the lifecycle requests of
 //! `/v1/client/allocation/:id/*` and `/v1/client/*`.
 
-use crate::alloc_runner::AllocRunner;
+use crate::alloc_runner::{AllocRunner, AllocUpdate};
+use crate::config::ClientConfig;
 use crate::events;
 use crate::signals;
 use crate::stats::HostStatsSampler;
-use crate::task_runner::{lock, TaskRunner};
+use crate::sync::lock;
+use crate::task_runner::TaskRunner;
 use crate::ClientError;
 use caravan_workload::{Containment, Workload};
-use nomad_api::{AllocResourceUsage, Allocation, HostStats, NomadVersion, TaskState};
+use nomad_api::{AllocResourceUsage, Allocation, HostStats};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Allocation directories live at `<data_dir>/alloc/<alloc_id>`.
-    pub data_dir: PathBuf,
-    pub node_id: String,
-    pub node_name: String,
-    pub region: String,
-    pub datacenter: String,
-    /// The Nomad release the agent answers as: some task errors are worded by it.
-    pub nomad_version: NomadVersion,
-}
-
-/// A change of an allocation's client-side state.
-#[derive(Debug, Clone)]
-pub struct AllocUpdate {
-    pub alloc_id: String,
-    pub client_status: String,
-    pub client_description: String,
-    pub task_states: BTreeMap<String, TaskState>,
-}
 
 /// Runs allocations as local processes. Cheap to clone; clones share everything.
 #[derive(Clone)]

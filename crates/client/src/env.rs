@@ -3,7 +3,7 @@
 //! `${...}` references interpolated.
 
 use crate::allocdir::{AllocDir, TASK_LOCAL, TASK_SECRETS};
-use crate::ClientConfig;
+use crate::config::ClientConfig;
 use nomad_api::{Allocation, Job, Task, TaskGroup};
 use std::collections::BTreeMap;
 

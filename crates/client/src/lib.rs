@@ -8,6 +8,7 @@
 mod alloc_runner;
 mod allocdir;
 mod client;
+mod config;
 mod coordinator;
 mod driver;
 mod env;
@@ -17,8 +18,11 @@ mod logmon;
 mod restarts;
 mod signals;
 mod stats;
+mod sync;
 mod task_runner;
 
 pub use allocdir::{prepare_data_dir, private_dir};
-pub use client::{AllocUpdate, Client, ClientConfig};
+pub use alloc_runner::AllocUpdate;
+pub use client::Client;
+pub use config::ClientConfig;
 pub use error::ClientError;

@@ -1,7 +1,6 @@
 //! One task's life, as Nomad's `TaskRunner`: start, wait, restart by policy, kill, signal,
 //! restart in place; its `TaskState` and latest events.
 
-use crate::alloc_runner::AllocRunner;
 use crate::coordinator::Lifecycle;
 use crate::allocdir::AllocDir;
 use crate::driver::{self, DriverHandle, ExitResult, RawExecConfig, LOG_MAX_BYTES_KEY};
@@ -9,6 +8,7 @@ use crate::events;
 use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
 use crate::restarts::{is_batch, Decision, RestartTracker};
 use crate::stats::ProcessTreeSampler;
+use crate::sync::{lock, StateChanged};
 use crate::ClientError;
 use caravan_workload::users::{self, Credentials};
 use caravan_workload::{Containment, Workload};
@@ -16,7 +16,7 @@ use nix::sys::signal::Signal;
 use nomad_api::{task_state, DateTime, RestartPolicy, Task, TaskEvent, TaskResourceUsage, TaskState};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -25,11 +25,6 @@ const MAX_EVENTS: usize = 10;
 /// `structs.DefaultKillTimeout`, and the client's default `max_kill_timeout`.
 const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_KILL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Locks, carrying on with the data if another thread panicked while holding it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 pub(crate) struct TaskSpec {
     pub(crate) task: Task,
@@ -95,11 +90,12 @@ pub(crate) struct TaskRunner {
     may_start: watch::Sender<bool>,
     kill: watch::Sender<bool>,
     dead: watch::Sender<bool>,
-    alloc: Weak<AllocRunner>,
+    /// Tells the allocation (which owns this runner) that the task's state changed.
+    changed: StateChanged,
 }
 
 impl TaskRunner {
-    pub(crate) fn new(spec: TaskSpec, alloc_dir: AllocDir, alloc: Weak<AllocRunner>) -> TaskRunner {
+    pub(crate) fn new(spec: TaskSpec, alloc_dir: AllocDir, changed: StateChanged) -> TaskRunner {
         let task = &spec.task;
         // Nomad's default kill signal is SIGINT.
         let kill_signal = crate::signals::parse(&task.kill_signal).unwrap_or(Signal::SIGINT);
@@ -151,7 +147,7 @@ impl TaskRunner {
             may_start: watch::channel(false).0,
             kill: watch::channel(false).0,
             dead: watch::channel(false).0,
-            alloc,
+            changed,
         }
     }
 
@@ -169,9 +165,7 @@ impl TaskRunner {
     }
 
     fn notify(&self) {
-        if let Some(alloc) = self.alloc.upgrade() {
-            alloc.task_state_updated();
-        }
+        self.changed.notify();
     }
 
     pub(crate) fn emit_event(&self, event: TaskEvent) {

@@ -2,7 +2,12 @@
 //! `/allocations/:id/exec?task=&command=` in the dashboard, and `/exec/:id?task=&command=`
 //! without the navigation bar for a window of its own.
 
-mod console;
+pub mod console;
+// xterm, unless built without it (the browser component tests: see terminal_absent.rs).
+#[cfg(feature = "terminal")]
+mod terminal;
+#[cfg(not(feature = "terminal"))]
+#[path = "terminal_absent.rs"]
 mod terminal;
 
 use crate::acl::{ns, Capability};
@@ -11,13 +16,11 @@ use crate::api::endpoints::{self, Scope};
 use crate::api::exec::socket_url;
 use crate::api::live::{live, LiveOptions};
 use crate::components::live_view::LiveHeader;
-use crate::components::nav::Nav;
 use crate::components::token_form::TokenForm;
 use crate::model::exec_command::{self, Ending, BASH, SH};
-use crate::app::router_base;
 use crate::model::url::with_query;
 use crate::session::identity::Identity;
-use crate::model::route::{Page, EXEC_WINDOW_PREFIX};
+use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use crate::session::{storage, use_session};
 use console::{Console, Ended, Signals, Status};
@@ -25,7 +28,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use nomad_api::{task_state, Allocation};
 
 /// The console of an allocation, on `task` when given (else its first running task).
@@ -46,18 +49,6 @@ pub fn ExecPage() -> impl IntoView {
 #[component]
 pub fn ExecWindow() -> impl IntoView {
     view! { <ExecConsole standalone=true/> }
-}
-
-/// The navigation bar, except in a console's own window.
-#[component]
-pub fn NavUnlessExecWindow() -> impl IntoView {
-    let location = use_location();
-    let base = router_base();
-    move || {
-        let path = location.pathname.get();
-        let path = path.strip_prefix(base).unwrap_or(&path);
-        (!path.starts_with(EXEC_WINDOW_PREFIX)).then(|| view! { <Nav/> })
-    }
 }
 
 #[component]
@@ -230,8 +221,9 @@ fn status_text(status: &Status) -> String {
     }
 }
 
+/// The console's state in words (public for the browser component tests).
 #[component]
-fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
+pub fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
     view! {
         <div class="exec-status" data-testid="exec-status" data-state=move || status.with(|s| s.state())>
             {move || match status.get() {
