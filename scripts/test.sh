@@ -16,6 +16,8 @@ cargo test -p caravan --lib
 # Lints, natively and for the dashboard's wasm-only code: warnings fail the run.
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p caravan --target wasm32-unknown-unknown -- -D warnings
+# The dashboard's components mounted in headless Chromium (tests/web.rs).
+scripts/test-components.sh
 scripts/build.sh
 node --test --test-concurrency=1 e2e/
 # Again through each front a real agent would have before it (e2e/support/front.mjs): the
