@@ -457,6 +457,15 @@ impl NomadVersion {
         self.at_least(1, 11, 0)
     }
 
+    /// `Constraint.Validate` checks the constraint's attribute (`validateConstraintAttribute`,
+    /// `nomad/structs/constraint.go`, 1.11.2): an interpolated `LTarget` must be a node field
+    /// or an `attr.`, `device.` or `meta.` one, and a missing one reads `no attribute provided
+    /// but is required by operator` (before: `No LTarget provided but is required by
+    /// constraint`, and any attribute passed).
+    pub fn constraint_attribute_checked(self) -> bool {
+        self.at_least(1, 11, 2)
+    }
+
     /// `TaskGroup.PreventRescheduleOnLost` (1.7.2).
     pub fn group_prevent_reschedule_on_lost(self) -> bool {
         self.at_least(1, 7, 2)

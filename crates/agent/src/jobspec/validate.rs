@@ -11,9 +11,12 @@
 //!
 //! Validation sees the job as `api.Job.Canonicalize` (`api/jobs.go`, `api/tasks.go`) left it:
 //! a field the request leaves out gets its default, one it sends (even empty) is kept, which
-//! [`apply_api_defaults`] reproduces from the request's JSON. Rules on blocks this agent does
-//! not model (constraints, affinities, spreads, networks, services, volumes, templates,
-//! artifacts, restart and reschedule policies, periodic specs, resources) are not checked.
+//! [`apply_api_defaults`] reproduces from the request's JSON. The job's constraints, the
+//! groups' restart and reschedule policies and the periodic block are checked in `blocks.rs`.
+//! Rules on blocks this agent does not model (group and task constraints, affinities,
+//! spreads, networks, services, volumes, templates, artifacts, resources) are not checked.
+
+mod blocks;
 
 use crate::error::ApiError;
 use crate::http::request::body_field;
@@ -58,12 +61,14 @@ pub fn apply_api_defaults(job: &mut Job, raw: Option<&Value>) {
         job.priority = JOB_DEFAULT_PRIORITY;
     }
     let raw_groups = given(raw, "TaskGroups").and_then(Value::as_array);
+    let kind = job.kind.clone();
     for (i, group) in job.task_groups.iter_mut().enumerate() {
         let raw_group = raw_groups.and_then(|groups| groups.get(i));
         if given(raw_group, "Count").is_none() {
             let scaling_min = given(given(raw_group, "Scaling"), "Min").and_then(Value::as_i64);
             group.count = scaling_min.unwrap_or(1);
         }
+        blocks::merge_policies(group, &kind, raw_group);
     }
 }
 
@@ -104,6 +109,12 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     if job.task_groups.is_empty() {
         errors.push("Missing job task groups".to_string());
     }
+    for (idx, constraint) in job.constraints.iter().enumerate() {
+        let constraint_errors = blocks::constraint_errors(constraint, version);
+        if !constraint_errors.is_empty() {
+            errors.push(format!("Constraint {} validation failed: {}", idx + 1, multierror::format(&constraint_errors)));
+        }
+    }
     let mut group_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, group) in job.task_groups.iter().enumerate() {
         if group.name.is_empty() {
@@ -121,7 +132,7 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
         }
     }
     for group in &job.task_groups {
-        let group_errors = group_errors(group, version);
+        let group_errors = group_errors(group, &job.kind, version);
         if !group_errors.is_empty() {
             errors.push(format!("Task group {} validation failed: {}", group.name, multierror::format(&group_errors)));
         }
@@ -129,8 +140,15 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     let batch_like = job.kind == job_type::BATCH || job.kind == job_type::SYSBATCH;
     // `api.PeriodicConfig.Canonicalize` enables a periodic block that does not say.
     let periodic_enabled = job.periodic.as_ref().is_some_and(|p| given(Some(p), "Enabled").and_then(Value::as_bool) != Some(false));
-    if periodic_enabled && !batch_like {
-        errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
+    if let Some(periodic) = job.periodic.as_ref().filter(|_| periodic_enabled) {
+        if !batch_like {
+            errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
+        }
+        // `PeriodicConfig.Validate`'s multierror, one point of the job's.
+        let periodic_errors = blocks::periodic_errors(periodic);
+        if !periodic_errors.is_empty() {
+            errors.push(multierror::format(&periodic_errors));
+        }
     }
     if job.parameterized_job.is_some() && !batch_like {
         errors.push(r#"Parameterized job can only be used with "batch" or "sysbatch" scheduler"#.to_string());
@@ -145,8 +163,8 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     errors
 }
 
-/// `TaskGroup.Validate`'s errors for the blocks this agent models.
-fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
+/// `TaskGroup.Validate`'s errors for the blocks this agent models, in a job of type `kind`.
+fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
     if group.name.is_empty() {
         errors.push("Missing task group name".to_string());
@@ -158,6 +176,17 @@ fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
     }
     if group.tasks.is_empty() {
         errors.push("Missing tasks for task group".to_string());
+    }
+    // The policies' multierrors are appended point by point (go-multierror `Append` flattens).
+    match &group.restart_policy {
+        Some(policy) => errors.extend(blocks::restart_policy_errors(policy)),
+        None => errors.push(format!("Task Group {} should have a restart policy", group.name)),
+    }
+    match (&group.reschedule_policy, kind == job_type::SYSTEM || kind == job_type::SYSBATCH) {
+        (Some(_), true) => errors.push("System or sysbatch jobs should not have a reschedule policy".to_string()),
+        (Some(policy), false) => errors.extend(blocks::reschedule_policy_errors(policy)),
+        (None, true) => {}
+        (None, false) => errors.push(format!("Task Group {} should have a reschedule policy", group.name)),
     }
     let mut task_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, task) in group.tasks.iter().enumerate() {
@@ -230,6 +259,7 @@ mod tests {
     fn valid() -> Job {
         let mut j = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "true", 100, 64)])]);
         j.datacenters = vec!["dc1".into()];
+        crate::jobspec::fill_defaults(&mut j, "global", "dc1", LATEST);
         j
     }
 
