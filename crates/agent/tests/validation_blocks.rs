@@ -146,3 +146,44 @@ async fn periodic_blocks_are_checked() {
     let job = with("batch", |j| j["Periodic"] = json!({"Enabled": false}));
     assert_eq!(register(&t, &job).await.0, 200);
 }
+
+/// Affinities and spreads (`Affinity.Validate`, `Spread.Validate`), of the job, its groups
+/// and tasks, and constraints of groups and tasks (a task may not use `distinct_hosts` or
+/// `distinct_property`); a system job may have neither affinities nor spreads.
+#[tokio::test]
+async fn affinities_spreads_and_group_and_task_constraints_are_checked() {
+    let t = agent("1.11.3").await;
+    let job = with("service", |j| {
+        j["Affinities"] = json!([{"LTarget": "${node.class}", "RTarget": "x", "Operand": "=", "Weight": 0}]);
+        j["Spreads"] = json!([{"Attribute": "${node.datacenter}", "SpreadTarget": [{"Value": "a", "Percent": 60}, {"Value": "b", "Percent": 60}]}]);
+        j["TaskGroups"][0]["Constraints"] = json!([{"LTarget": "${attr.x}", "Operand": "<"}]);
+        j["TaskGroups"][0]["Spreads"] = json!([{"Attribute": ""}]);
+        j["TaskGroups"][0]["Tasks"][0]["Constraints"] = json!([{"Operand": "distinct_hosts"}]);
+        j["TaskGroups"][0]["Tasks"][0]["Affinities"] = json!([{"LTarget": "a", "RTarget": "b", "Operand": "~"}]);
+    });
+    let point = |kind: &str, n: usize, errors: &[&str]| format!("{kind} {n} validation failed: {}", list(&strings(errors)));
+    let task = format!(
+        "Task main validation failed: {}",
+        list(&[s("Constraint 1 has disallowed Operand at task level: distinct_hosts"), point("Affinity", 1, &[r#"Unknown affinity operator "~""#])])
+    );
+    let group = format!(
+        "Task group web validation failed: {}",
+        list(&[point("Constraint", 1, &[r#"Operator "<" requires an RTarget"#]), point("Spread", 1, &["Missing spread attribute"]), task])
+    );
+    let expected = list(&[
+        point("Affinity", 1, &["Affinity weight cannot be zero"]),
+        point("Spread", 1, &["Sum of spread target percentages must not be greater than 100%; got 120%"]),
+        group,
+    ]);
+    refused(&t, &job, &expected).await;
+
+    let job = with("system", |j| {
+        j["Affinities"] = json!([{"LTarget": "a", "RTarget": "b", "Operand": "="}]);
+        j["Spreads"] = json!([{"Attribute": "a"}]);
+    });
+    refused(&t, &job, &list(&strings(&["System jobs may not have an affinity block", "System jobs may not have a spread block"]))).await;
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}

@@ -11,10 +11,12 @@
 //!
 //! Validation sees the job as `api.Job.Canonicalize` (`api/jobs.go`, `api/tasks.go`) left it:
 //! a field the request leaves out gets its default, one it sends (even empty) is kept, which
-//! [`apply_api_defaults`] reproduces from the request's JSON. The job's constraints, the
-//! groups' restart and reschedule policies and the periodic block are checked in `blocks.rs`.
-//! Rules on blocks this agent does not model (group and task constraints, affinities,
-//! spreads, networks, services, volumes, templates, artifacts, resources) are not checked.
+//! [`apply_api_defaults`] reproduces from the request's JSON. Constraints, affinities and
+//! spreads (of the job, its groups and tasks), the groups' restart and reschedule policies and
+//! the periodic block are checked in `blocks.rs`. Rules on blocks this agent does not model
+//! (networks, services, volumes, templates, artifacts, resources) are not checked. Go tells
+//! an empty list from none (`System jobs may not have an affinity block` for `[]`); here an
+//! empty list is none.
 
 mod blocks;
 
@@ -109,12 +111,8 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     if job.task_groups.is_empty() {
         errors.push("Missing job task groups".to_string());
     }
-    for (idx, constraint) in job.constraints.iter().enumerate() {
-        let constraint_errors = blocks::constraint_errors(constraint, version);
-        if !constraint_errors.is_empty() {
-            errors.push(format!("Constraint {} validation failed: {}", idx + 1, multierror::format(&constraint_errors)));
-        }
-    }
+    errors.extend(blocks::numbered("Constraint", &job.constraints, |c| blocks::constraint_errors(c, version)));
+    errors.extend(placement_errors(&job.kind, &job.affinities, &job.spreads));
     let mut group_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, group) in job.task_groups.iter().enumerate() {
         if group.name.is_empty() {
@@ -163,6 +161,24 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     errors
 }
 
+/// The affinity and spread checks of `Job.Validate` and `TaskGroup.Validate` (whose spreads
+/// come after the restart policy: the group passes none here and checks them itself).
+fn placement_errors(kind: &str, affinities: &[Value], spreads: &[Value]) -> Vec<String> {
+    let mut errors = Vec::new();
+    if kind == job_type::SYSTEM {
+        if !affinities.is_empty() {
+            errors.push("System jobs may not have an affinity block".to_string());
+        }
+        if !spreads.is_empty() {
+            errors.push("System jobs may not have a spread block".to_string());
+        }
+    } else {
+        errors.extend(blocks::numbered("Affinity", affinities, blocks::affinity_errors));
+        errors.extend(blocks::numbered("Spread", spreads, blocks::spread_errors));
+    }
+    errors
+}
+
 /// `TaskGroup.Validate`'s errors for the blocks this agent models, in a job of type `kind`.
 fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
@@ -177,11 +193,14 @@ fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<Str
     if group.tasks.is_empty() {
         errors.push("Missing tasks for task group".to_string());
     }
+    errors.extend(blocks::numbered("Constraint", &group.constraints, |c| blocks::constraint_errors(c, version)));
+    errors.extend(placement_errors(kind, &group.affinities, &[]));
     // The policies' multierrors are appended point by point (go-multierror `Append` flattens).
     match &group.restart_policy {
         Some(policy) => errors.extend(blocks::restart_policy_errors(policy)),
         None => errors.push(format!("Task Group {} should have a restart policy", group.name)),
     }
+    errors.extend(placement_errors(kind, &[], &group.spreads));
     match (&group.reschedule_policy, kind == job_type::SYSTEM || kind == job_type::SYSBATCH) {
         (Some(_), true) => errors.push("System or sysbatch jobs should not have a reschedule policy".to_string()),
         (Some(policy), false) => errors.extend(blocks::reschedule_policy_errors(policy)),
@@ -202,7 +221,7 @@ fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<Str
         errors.push("Only one task may be marked as leader".to_string());
     }
     for task in &group.tasks {
-        let task_errors = task_errors(task, version);
+        let task_errors = task_errors(task, kind, version);
         if !task_errors.is_empty() {
             errors.push(format!("Task {} validation failed: {}", task.name, multierror::format(&task_errors)));
         }
@@ -212,7 +231,7 @@ fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<Str
 
 /// `Task.Validate`'s errors for the fields this agent models. The name becomes a directory
 /// of the allocation (`client/allocdir`): no slashes, no NUL, and from 1.11.0 not `alloc`.
-fn task_errors(task: &Task, version: NomadVersion) -> Vec<String> {
+fn task_errors(task: &Task, kind: &str, version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
     if task.name.is_empty() {
         errors.push("Missing task name".to_string());
@@ -231,6 +250,17 @@ fn task_errors(task: &Task, version: NomadVersion) -> Vec<String> {
     if task.kill_timeout.0 < 0 {
         errors.push("KillTimeout must be a positive value".to_string());
     }
+    for (idx, constraint) in task.constraints.iter().enumerate() {
+        let constraint_errors = blocks::constraint_errors(constraint, version);
+        if !constraint_errors.is_empty() {
+            errors.push(format!("Constraint {} validation failed: {}", idx + 1, multierror::format(&constraint_errors)));
+        }
+        let operand = given(Some(constraint), "Operand").and_then(Value::as_str).unwrap_or_default();
+        if matches!(operand, "distinct_hosts" | "distinct_property") {
+            errors.push(format!("Constraint {} has disallowed Operand at task level: {operand}", idx + 1));
+        }
+    }
+    errors.extend(placement_errors(kind, &task.affinities, &[]));
     errors
 }
 

@@ -325,6 +325,83 @@ pub fn constraint_errors(constraint: &Value, version: NomadVersion) -> Vec<Strin
     errors
 }
 
+/// `Affinity.Validate` of an affinity as `api.Affinity.Canonicalize` leaves it (`Weight` 50
+/// unless given).
+pub fn affinity_errors(affinity: &Value) -> Vec<String> {
+    let (l_target, r_target, operand) = (text(affinity, "LTarget"), text(affinity, "RTarget"), text(affinity, "Operand"));
+    let weight = given(Some(affinity), "Weight").and_then(Value::as_i64).unwrap_or(50);
+    let mut errors = Vec::new();
+    if operand.is_empty() {
+        errors.push("Missing affinity operand".to_string());
+    }
+    match operand {
+        "set_contains_all" | "set_contains_any" | "set_contains" => {
+            if r_target.is_empty() {
+                errors.push("Set contains operators require an RTarget".to_string());
+            }
+        }
+        // Checked by Go libraries whose error text this agent does not reproduce.
+        "regexp" | "version" | "semver" => {}
+        "=" | "==" | "is" | "!=" | "not" | "<" | "<=" | ">" | ">=" => {
+            if r_target.is_empty() {
+                errors.push(format!("Operator {operand:?} requires an RTarget"));
+            }
+        }
+        _ => errors.push(format!("Unknown affinity operator {operand:?}")),
+    }
+    if l_target.is_empty() {
+        errors.push("No LTarget provided but is required".to_string());
+    }
+    if weight == 0 {
+        errors.push("Affinity weight cannot be zero".to_string());
+    }
+    if !(-100..=100).contains(&weight) {
+        errors.push("Affinity weight must be within the range [-100,100]".to_string());
+    }
+    errors
+}
+
+/// `Spread.Validate` of a spread as `api.Spread.Canonicalize` leaves it (`Weight` 50 unless
+/// given).
+pub fn spread_errors(spread: &Value) -> Vec<String> {
+    let weight = given(Some(spread), "Weight").and_then(Value::as_i64).unwrap_or(50);
+    let mut errors = Vec::new();
+    if text(spread, "Attribute").is_empty() {
+        errors.push("Missing spread attribute".to_string());
+    }
+    if weight <= 0 || weight > 100 {
+        errors.push("Spread block must have a positive weight from 0 to 100".to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sum: u64 = 0;
+    let targets = given(Some(spread), "SpreadTarget").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for target in targets {
+        let value = text(target, "Value");
+        if !seen.insert(value) {
+            errors.push(format!("Spread target value {value:?} already defined"));
+        }
+        let percent = given(Some(target), "Percent").and_then(Value::as_u64).unwrap_or(0);
+        if percent > 100 {
+            errors.push(format!("Spread target percentage for value {value:?} must be between 0 and 100"));
+        }
+        sum += percent;
+    }
+    if sum > 100 {
+        errors.push(format!("Sum of spread target percentages must not be greater than 100%; got {sum}%"));
+    }
+    errors
+}
+
+/// Each block's errors as one point of its parent's list, `<Kind> <n> validation failed:
+/// <list>`, numbered from 1.
+pub fn numbered(kind: &str, blocks: &[Value], check: impl Fn(&Value) -> Vec<String>) -> Vec<String> {
+    let point = |(idx, block): (usize, &Value)| {
+        let errors = check(block);
+        (!errors.is_empty()).then(|| format!("{kind} {} validation failed: {}", idx + 1, nomad_api::multierror::format(&errors)))
+    };
+    blocks.iter().enumerate().filter_map(point).collect()
+}
+
 /// Go's `strconv.ParseUint(s, 10, 64)` error text.
 fn parse_uint_error(text: &str) -> String {
     let all_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
@@ -455,6 +532,31 @@ mod tests {
         assert_eq!(
             constraint_errors(&c("a", "0", "distinct_property"), LATEST),
             ["Distinct Property must have an allowed count of 1 or greater: 0 < 1"]
+        );
+    }
+
+    #[test]
+    fn affinities_and_spreads() {
+        assert!(affinity_errors(&json!({"LTarget": "${node.class}", "RTarget": "x", "Operand": "="})).is_empty());
+        assert_eq!(
+            affinity_errors(&json!({"Weight": 0})),
+            ["Missing affinity operand", r#"Unknown affinity operator """#, "No LTarget provided but is required", "Affinity weight cannot be zero"]
+        );
+        assert_eq!(
+            affinity_errors(&json!({"LTarget": "a", "Operand": "set_contains", "Weight": 101})),
+            ["Set contains operators require an RTarget", "Affinity weight must be within the range [-100,100]"]
+        );
+        assert!(spread_errors(&json!({"Attribute": "${node.datacenter}"})).is_empty());
+        let targets = json!([{"Value": "a", "Percent": 70}, {"Value": "a", "Percent": 101}]);
+        assert_eq!(
+            spread_errors(&json!({"Weight": 0, "SpreadTarget": targets})),
+            [
+                "Missing spread attribute",
+                "Spread block must have a positive weight from 0 to 100",
+                r#"Spread target value "a" already defined"#,
+                r#"Spread target percentage for value "a" must be between 0 and 100"#,
+                "Sum of spread target percentages must not be greater than 100%; got 171%",
+            ]
         );
     }
 
