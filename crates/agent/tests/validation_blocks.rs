@@ -187,3 +187,20 @@ async fn affinities_spreads_and_group_and_task_constraints_are_checked() {
 fn s(text: &str) -> String {
     text.to_string()
 }
+
+/// Before 1.8.0 a policy's errors were one nested point of the group's list (structs.go
+/// appended the `*multierror.Error` itself); before 1.11.0 only system jobs were refused a
+/// reschedule policy, in other words; before 1.5.0 messages said `stanza`.
+#[tokio::test]
+async fn older_releases_word_and_nest_them_as_they_did() {
+    let t = agent("1.7.7").await;
+    let job = with("batch", |j| j["TaskGroups"][0]["RestartPolicy"] = json!({"Mode": "nope"}));
+    let nested = list(&strings(&[r#"Unsupported restart mode: "nope""#]));
+    refused(&t, &job, &list(&[format!("Task group web validation failed: {}", list(&[nested]))])).await;
+    let job = with("system", |j| j["TaskGroups"][0]["ReschedulePolicy"] = json!({"Attempts": 1}));
+    refused(&t, &job, &in_group(&["System jobs should not have a reschedule policy"])).await;
+
+    let t = agent("1.4.14").await;
+    let job = with("system", |j| j["Spreads"] = json!([{"Attribute": "a"}]));
+    refused(&t, &job, &list(&strings(&["System jobs may not have a spread stanza"]))).await;
+}

@@ -112,7 +112,7 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
         errors.push("Missing job task groups".to_string());
     }
     errors.extend(blocks::numbered("Constraint", &job.constraints, |c| blocks::constraint_errors(c, version)));
-    errors.extend(placement_errors(&job.kind, &job.affinities, &job.spreads));
+    errors.extend(placement_errors(&job.kind, &job.affinities, &job.spreads, version));
     let mut group_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, group) in job.task_groups.iter().enumerate() {
         if group.name.is_empty() {
@@ -163,18 +163,19 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
 
 /// The affinity and spread checks of `Job.Validate` and `TaskGroup.Validate` (whose spreads
 /// come after the restart policy: the group passes none here and checks them itself).
-fn placement_errors(kind: &str, affinities: &[Value], spreads: &[Value]) -> Vec<String> {
+fn placement_errors(kind: &str, affinities: &[Value], spreads: &[Value], version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
+    let block = if version.validation_says_block() { "block" } else { "stanza" };
     if kind == job_type::SYSTEM {
         if !affinities.is_empty() {
-            errors.push("System jobs may not have an affinity block".to_string());
+            errors.push(format!("System jobs may not have an affinity {block}"));
         }
         if !spreads.is_empty() {
-            errors.push("System jobs may not have a spread block".to_string());
+            errors.push(format!("System jobs may not have a spread {block}"));
         }
     } else {
         errors.extend(blocks::numbered("Affinity", affinities, blocks::affinity_errors));
-        errors.extend(blocks::numbered("Spread", spreads, blocks::spread_errors));
+        errors.extend(blocks::numbered("Spread", spreads, |s| blocks::spread_errors(s, version)));
     }
     errors
 }
@@ -194,18 +195,29 @@ fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<Str
         errors.push("Missing tasks for task group".to_string());
     }
     errors.extend(blocks::numbered("Constraint", &group.constraints, |c| blocks::constraint_errors(c, version)));
-    errors.extend(placement_errors(kind, &group.affinities, &[]));
-    // The policies' multierrors are appended point by point (go-multierror `Append` flattens).
+    errors.extend(placement_errors(kind, &group.affinities, &[], version));
+    // A policy's multierror is appended point by point from 1.8.0 (go-multierror `Append`
+    // flattens it), as one nested point before.
+    let policy_errors = |policy_errors: Vec<String>| match policy_errors.is_empty() || version.group_policy_errors_flattened() {
+        true => policy_errors,
+        false => vec![multierror::format(&policy_errors)],
+    };
     match &group.restart_policy {
-        Some(policy) => errors.extend(blocks::restart_policy_errors(policy)),
+        Some(policy) => errors.extend(policy_errors(blocks::restart_policy_errors(policy))),
         None => errors.push(format!("Task Group {} should have a restart policy", group.name)),
     }
-    errors.extend(placement_errors(kind, &[], &group.spreads));
-    match (&group.reschedule_policy, kind == job_type::SYSTEM || kind == job_type::SYSBATCH) {
-        (Some(_), true) => errors.push("System or sysbatch jobs should not have a reschedule policy".to_string()),
-        (Some(policy), false) => errors.extend(blocks::reschedule_policy_errors(policy)),
-        (None, true) => {}
-        (None, false) => errors.push(format!("Task Group {} should have a reschedule policy", group.name)),
+    errors.extend(placement_errors(kind, &[], &group.spreads, version));
+    let no_reschedule = if version.sysbatch_reschedule_refused() {
+        (kind == job_type::SYSTEM || kind == job_type::SYSBATCH).then_some("System or sysbatch jobs should not have a reschedule policy")
+    } else {
+        (kind == job_type::SYSTEM).then_some("System jobs should not have a reschedule policy")
+    };
+    match (&group.reschedule_policy, no_reschedule) {
+        (Some(_), Some(refusal)) => errors.push(refusal.to_string()),
+        (Some(policy), None) => errors.extend(policy_errors(blocks::reschedule_policy_errors(policy))),
+        // System and sysbatch groups get none from `api.TaskGroup.Canonicalize`.
+        (None, _) if kind == job_type::SYSTEM || kind == job_type::SYSBATCH => {}
+        (None, _) => errors.push(format!("Task Group {} should have a reschedule policy", group.name)),
     }
     let mut task_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, task) in group.tasks.iter().enumerate() {
@@ -260,7 +272,7 @@ fn task_errors(task: &Task, kind: &str, version: NomadVersion) -> Vec<String> {
             errors.push(format!("Constraint {} has disallowed Operand at task level: {operand}", idx + 1));
         }
     }
-    errors.extend(placement_errors(kind, &task.affinities, &[]));
+    errors.extend(placement_errors(kind, &task.affinities, &[], version));
     errors
 }
 

@@ -363,14 +363,15 @@ pub fn affinity_errors(affinity: &Value) -> Vec<String> {
 
 /// `Spread.Validate` of a spread as `api.Spread.Canonicalize` leaves it (`Weight` 50 unless
 /// given).
-pub fn spread_errors(spread: &Value) -> Vec<String> {
+pub fn spread_errors(spread: &Value, version: NomadVersion) -> Vec<String> {
     let weight = given(Some(spread), "Weight").and_then(Value::as_i64).unwrap_or(50);
     let mut errors = Vec::new();
     if text(spread, "Attribute").is_empty() {
         errors.push("Missing spread attribute".to_string());
     }
     if weight <= 0 || weight > 100 {
-        errors.push("Spread block must have a positive weight from 0 to 100".to_string());
+        let block = if version.validation_says_block() { "block" } else { "stanza" };
+        errors.push(format!("Spread {block} must have a positive weight from 0 to 100"));
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut sum: u64 = 0;
@@ -546,10 +547,10 @@ mod tests {
             affinity_errors(&json!({"LTarget": "a", "Operand": "set_contains", "Weight": 101})),
             ["Set contains operators require an RTarget", "Affinity weight must be within the range [-100,100]"]
         );
-        assert!(spread_errors(&json!({"Attribute": "${node.datacenter}"})).is_empty());
+        assert!(spread_errors(&json!({"Attribute": "${node.datacenter}"}), LATEST).is_empty());
         let targets = json!([{"Value": "a", "Percent": 70}, {"Value": "a", "Percent": 101}]);
         assert_eq!(
-            spread_errors(&json!({"Weight": 0, "SpreadTarget": targets})),
+            spread_errors(&json!({"Weight": 0, "SpreadTarget": targets.clone()}), LATEST),
             [
                 "Missing spread attribute",
                 "Spread block must have a positive weight from 0 to 100",
@@ -558,6 +559,8 @@ mod tests {
                 "Sum of spread target percentages must not be greater than 100%; got 171%",
             ]
         );
+        let old: NomadVersion = "1.4.14".parse().unwrap();
+        assert_eq!(spread_errors(&json!({"Attribute": "a", "Weight": 0}), old), ["Spread stanza must have a positive weight from 0 to 100"]);
     }
 
     #[test]
