@@ -487,6 +487,12 @@ impl NomadVersion {
         self.at_least(1, 11, 0)
     }
 
+    /// `PeriodicConfig.Specs`, several cron specs (1.7.0; `Only cron or crons may be used`
+    /// when both are given, `nomad/structs/structs.go`). Before, `Specs` is no field.
+    pub fn periodic_specs(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
     /// `TaskGroup.PreventRescheduleOnLost` (1.7.2).
     pub fn group_prevent_reschedule_on_lost(self) -> bool {
         self.at_least(1, 7, 2)

@@ -143,7 +143,7 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
             errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
         }
         // `PeriodicConfig.Validate`'s multierror, one point of the job's.
-        let periodic_errors = blocks::periodic_errors(periodic);
+        let periodic_errors = blocks::periodic_errors(periodic, version);
         if !periodic_errors.is_empty() {
             errors.push(multierror::format(&periodic_errors));
         }

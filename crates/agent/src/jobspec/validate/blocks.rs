@@ -412,12 +412,17 @@ fn parse_uint_error(text: &str) -> String {
 
 /// `PeriodicConfig.Validate` of the periodic block as `api.PeriodicConfig.Canonicalize`
 /// leaves it (`Enabled` true and `SpecType` `cron` unless given). Nothing when disabled.
-pub fn periodic_errors(periodic: &Value) -> Vec<String> {
+/// Before 1.7.0 there is no `Specs`, and an empty spec also fails cronexpr's parse, whose
+/// error is not reproduced.
+pub fn periodic_errors(periodic: &Value, version: NomadVersion) -> Vec<String> {
     if given(Some(periodic), "Enabled").and_then(Value::as_bool) == Some(false) {
         return Vec::new();
     }
     let spec = text(periodic, "Spec");
-    let specs = given(Some(periodic), "Specs").and_then(Value::as_array).map_or(0, Vec::len);
+    let specs = match version.periodic_specs() {
+        true => given(Some(periodic), "Specs").and_then(Value::as_array).map_or(0, Vec::len),
+        false => 0,
+    };
     let mut errors = Vec::new();
     if !spec.is_empty() && specs != 0 {
         errors.push("Only cron or crons may be used".to_string());
@@ -565,11 +570,15 @@ mod tests {
 
     #[test]
     fn periodic_configs() {
-        assert!(periodic_errors(&json!({"Spec": "*/5 * * * *"})).is_empty());
-        assert!(periodic_errors(&json!({"Enabled": false})).is_empty());
-        assert_eq!(periodic_errors(&json!({})), ["Must specify a spec"]);
-        assert_eq!(periodic_errors(&json!({"Spec": "x", "Specs": ["y"]})), ["Only cron or crons may be used"]);
-        assert_eq!(periodic_errors(&json!({"Spec": "x", "SpecType": "weekly"})), [r#"Unknown periodic specification type "weekly""#]);
+        assert!(periodic_errors(&json!({"Spec": "*/5 * * * *"}), LATEST).is_empty());
+        assert!(periodic_errors(&json!({"Enabled": false}), LATEST).is_empty());
+        assert_eq!(periodic_errors(&json!({}), LATEST), ["Must specify a spec"]);
+        assert!(periodic_errors(&json!({"Specs": ["y"]}), LATEST).is_empty());
+        assert_eq!(periodic_errors(&json!({"Spec": "x", "Specs": ["y"]}), LATEST), ["Only cron or crons may be used"]);
+        let v1_6: NomadVersion = "1.6.0".parse().unwrap();
+        assert!(periodic_errors(&json!({"Spec": "x", "Specs": ["y"]}), v1_6).is_empty());
+        assert_eq!(periodic_errors(&json!({"Specs": ["y"]}), v1_6), ["Must specify a spec"]);
+        assert_eq!(periodic_errors(&json!({"Spec": "x", "SpecType": "weekly"}), LATEST), [r#"Unknown periodic specification type "weekly""#]);
     }
 
     /// `api.TaskGroup.Canonicalize`: what the request gave, over the type's defaults.
