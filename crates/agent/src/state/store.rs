@@ -38,9 +38,10 @@ impl Table {
     ];
 }
 
-/// Evaluations kept at most. Nomad's core scheduler collects terminal evaluations after an
-/// hour (`eval_gc_threshold`); this agent has no such clock, so past this many it drops the
-/// oldest, except those that an allocation still running points to.
+/// Evaluations kept at most. The garbage collector (`gc.rs`, Nomad's core scheduler) reaps
+/// terminal evaluations after `eval_gc_threshold`; a burst faster than that is bounded here:
+/// past this many the oldest are dropped, except those that an allocation still running
+/// points to.
 pub const MAX_EVALS: usize = 4096;
 
 /// Jobs are keyed by namespace and ID.
