@@ -142,9 +142,10 @@ async fn job_versions_and_a_collection_survive_a_sigkill() {
         assert!(Instant::now() < deadline, "the stopped allocation never finished: {alloc}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A service job that keeps running, so the collection leaves it and its versions.
     for n in 0..8 {
         let (status, answer) =
-            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("history", "batch", &format!("exit {n}")))).await;
+            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("history", "service", &format!("sleep {}", 300 + n)))).await;
         assert_eq!(status, 200, "{answer}");
     }
     let before = versions(&http, &agent.url, "history").await;
