@@ -84,6 +84,10 @@ pub struct Config {
     /// `1.10.0` that patch): every wire behaviour that changed between releases follows it.
     #[arg(long, env = "CARAVAN_NOMAD_VERSION", default_value_t = NomadVersion::LATEST)]
     pub nomad_version: NomadVersion,
+
+    // Garbage collection thresholds and intervals (hidden flags, Nomad's defaults; crate::gc).
+    #[command(flatten)]
+    pub gc: crate::gc::GcArgs,
 }
 
 impl Config {
@@ -103,6 +107,7 @@ impl Config {
             churn: 0.0,
             no_demo: true,
             nomad_version: NomadVersion::LATEST,
+            gc: crate::gc::GcArgs::default(),
         }
     }
 }

@@ -135,7 +135,10 @@ pub fn fill_defaults(job: &mut Job, region: &str, datacenter: &str, version: Nom
             group.migrate = Some(default_migrate());
         }
         let restart = group.restart_policy.get_or_insert_with(|| default_restart_policy(&kind)).clone();
-        group.reschedule_policy.get_or_insert_with(|| default_reschedule_policy(&kind));
+        // `api.TaskGroup.Canonicalize`: system and sysbatch groups reschedule nothing.
+        if kind != job_type::SYSTEM && kind != job_type::SYSBATCH {
+            group.reschedule_policy.get_or_insert_with(|| default_reschedule_policy(&kind));
+        }
         group.ephemeral_disk.get_or_insert_with(default_ephemeral_disk);
         for task in &mut group.tasks {
             task.resources.get_or_insert(Resources { cpu: 100, memory_mb: 300, ..Resources::default() });

@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod gc;
 pub mod host;
 pub mod http;
 pub mod jobspec;
@@ -64,6 +65,8 @@ pub struct AgentState {
     pub allowed_hosts: nomad_proxy::AllowedHosts,
     pub started: Instant,
     pub alloc_stubs: http::alloc_stub::StubCache,
+    /// Garbage collection thresholds and intervals (`crate::gc`).
+    pub gc: gc::GcArgs,
 }
 
 #[derive(Clone)]
@@ -232,12 +235,15 @@ impl Agent {
             allowed_hosts,
             started: Instant::now(),
             alloc_stubs: Default::default(),
+            gc: config.gc.clone(),
         }));
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(runner::apply_client_updates(state.clone(), updates, stopped.clone()))];
         runner::restore_local_allocs(&state).await;
         tasks.push(tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(gc::run_server_gc(state.clone(), config.gc.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(gc::run_client_gc(state.clone(), config.gc.clone(), stopped.clone())));
         if config.synthetic_allocs > 0 {
             if fresh {
                 synthetic::populate(&state, config.synthetic_allocs);

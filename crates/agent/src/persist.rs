@@ -551,6 +551,36 @@ mod tests {
         assert!(error.starts_with("cannot restore the state in "), "{error}");
     }
 
+    /// An agent killed while writing a record, restarted, then killed again before its first
+    /// snapshot removed the old segment: the record cut short at the end of the older segment
+    /// is dropped, and the newer segment's records are replayed after it.
+    #[tokio::test]
+    async fn a_record_cut_short_in_an_older_segment_is_dropped_and_later_ones_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = Cluster::default();
+        StateFile::new(dir.path()).start(&cluster, &[]).unwrap();
+        add_namespace(&cluster, "first");
+        cluster.synced().await.unwrap();
+        let torn = newest_segment(dir.path());
+        OpenOptions::new().append(true).open(&torn).unwrap().write_all(b"{\"Index\":").unwrap();
+
+        // The next agent: its log goes on in a new segment (no snapshot written yet).
+        let saved = StateFile::new(dir.path()).load().unwrap();
+        let restarted = Cluster::new(saved.store, None);
+        let journal_dir = dir.path().join("server/journal");
+        let segment = Segment::create(&journal_dir, restarted.read().index() + 1).unwrap();
+        let mark = OpenOptions::new().write(true).open(dir.path().join("server/index")).unwrap();
+        restarted.keep_in(WriteAheadLog::start(segment, mark, restarted.read().index()));
+        add_namespace(&restarted, "second");
+        restarted.synced().await.unwrap();
+        assert_eq!(Segment::existing(&journal_dir).unwrap().len(), 2);
+
+        let saved = StateFile::new(dir.path()).load().unwrap();
+        let names: Vec<&str> = saved.store.namespaces().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        assert_eq!(saved.store.index(), restarted.read().index());
+    }
+
     #[tokio::test]
     async fn a_snapshot_removes_the_segments_it_covers() {
         let dir = tempfile::tempdir().unwrap();

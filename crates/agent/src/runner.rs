@@ -74,6 +74,8 @@ fn refused(state: &AppState, alloc_id: &str, e: ClientError) {
 enum Action {
     Run(Box<Allocation>),
     Stop(String),
+    /// The server collected it (`Client.removeAlloc`).
+    Remove(String),
 }
 
 /// Watches the allocations of this node: runs the new ones, stops those the server stops.
@@ -85,7 +87,16 @@ pub async fn run_local_allocs(state: AppState, mut stopped: watch::Receiver<bool
         changes.borrow_and_update();
         let actions: Vec<Action> = {
             let store = state.cluster.read();
-            store
+            let mut actions: Vec<Action> = Vec::new();
+            // Those the server collected are destroyed on the client (`Client.removeAlloc`).
+            seen.retain(|id, _| {
+                let kept = store.alloc(id).is_some();
+                if !kept {
+                    actions.push(Action::Remove(id.clone()));
+                }
+                kept
+            });
+            actions.extend(store
                 .allocs_of_node(&state.node_id)
                 .filter_map(|a| {
                     let previous = seen.insert(a.id.clone(), a.alloc_modify_index);
@@ -98,8 +109,8 @@ pub async fn run_local_allocs(state: AppState, mut stopped: watch::Receiver<bool
                     } else {
                         (!first_time && a.desired_status != desired_status::RUN).then(|| Action::Stop(a.id.clone()))
                     }
-                })
-                .collect()
+                }));
+            actions
         };
         for action in actions {
             match action {
@@ -107,6 +118,14 @@ pub async fn run_local_allocs(state: AppState, mut stopped: watch::Receiver<bool
                     if let Err(e) = state.client.run(&alloc) {
                         refused(&state, &alloc.id, e);
                     }
+                }
+                Action::Remove(id) => {
+                    let client = state.client.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = client.remove(&id).await {
+                            tracing::debug!(alloc = %id, error = %e, "removing a collected allocation");
+                        }
+                    });
                 }
                 Action::Stop(id) => {
                     let client = state.client.clone();

@@ -109,3 +109,79 @@ async fn writes_stay_fast_and_durable_under_churn() {
     let (_, allocs) = send(&http, reqwest::Method::GET, format!("{}/v1/allocations?namespace=*&task_states=false", agent.url), None).await;
     assert!(allocs.as_array().unwrap().len() >= 10_000);
 }
+
+/// What `/v1/job/:id/versions` answers, reduced to what must survive: each version's number
+/// and `JobModifyIndex`, newest first.
+async fn versions(http: &reqwest::Client, url: &str, id: &str) -> Vec<(u64, u64)> {
+    let (status, answer) = send(http, reqwest::Method::GET, format!("{url}/v1/job/{id}/versions"), None).await;
+    assert_eq!(status, 200, "{answer}");
+    let list = answer["Versions"].as_array().unwrap();
+    list.iter().map(|j| (j["Version"].as_u64().unwrap(), j["JobModifyIndex"].as_u64().unwrap())).collect()
+}
+
+/// A job's versions (the last six, nomad/state/state_store.go `upsertJobVersion`) and what a
+/// forced garbage collection removed (nomad/core_sched.go `forceGC`) are in the log: an agent
+/// killed right after the answers has them as they were.
+#[tokio::test]
+async fn job_versions_and_a_collection_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let mut agent = AgentProcess::on_data_dir(dir.path(), &[]);
+    let (status, answer) = send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("gone", "service", "sleep 300"))).await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, allocs) = send(&http, reqwest::Method::GET, format!("{}/v1/job/gone/allocations", agent.url), None).await;
+    let gone_alloc = allocs[0]["ID"].as_str().unwrap().to_string();
+    let (status, answer) = send(&http, reqwest::Method::DELETE, format!("{}/v1/job/gone", agent.url), None).await;
+    assert_eq!(status, 200, "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, alloc) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
+        if alloc["ClientStatus"] == "complete" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the stopped allocation never finished: {alloc}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A service job that keeps running, so the collection leaves it and its versions.
+    for n in 0..8 {
+        let (status, answer) =
+            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("history", "service", &format!("sleep {}", 300 + n)))).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let before = versions(&http, &agent.url, "history").await;
+    assert_eq!(before.iter().map(|v| v.0).collect::<Vec<_>>(), [7, 6, 5, 4, 3, 2]);
+    let (status, answer) = send(&http, reqwest::Method::PUT, format!("{}/v1/system/gc", agent.url), None).await;
+    agent.kill();
+    assert_eq!(status, 200, "{answer}");
+
+    let agent = AgentProcess::on_data_dir(dir.path(), &[]);
+    assert_eq!(versions(&http, &agent.url, "history").await, before);
+    let (status, job) = send(&http, reqwest::Method::GET, format!("{}/v1/job/gone", agent.url), None).await;
+    assert_eq!(status, 404, "the purged job came back: {job}");
+    let (status, alloc) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
+    assert_eq!(status, 404, "the reaped allocation came back: {alloc}");
+}
+
+/// The agent has no ACL token or policy write endpoints (policy writes are refused past
+/// Nomad's checks as not modelled; token create, update and delete are not served), so its
+/// only token write is the bootstrap, which is in the state saved before the agent says where
+/// it listens: an agent killed at once comes back with the same tokens, bootstrapping nothing.
+#[tokio::test]
+async fn bootstrapped_acl_tokens_survive_a_sigkill_right_after_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let mut agent = AgentProcess::on_data_dir(dir.path(), &["--acl"]);
+    agent.kill();
+    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
+
+    let agent = AgentProcess::on_data_dir(dir.path(), &["--acl"]);
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
+    assert_eq!(again, secrets);
+    for (name, expected) in [("management", "Bootstrap Token"), ("operator", "Operator Token"), ("readonly", "Read-only Token")] {
+        let secret = secrets[name].as_str().unwrap();
+        let response = http.get(format!("{}/v1/acl/token/self", agent.url)).header("X-Nomad-Token", secret).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{name}");
+        let token: Value = response.json().await.unwrap();
+        assert_eq!(token["Name"], expected);
+    }
+}

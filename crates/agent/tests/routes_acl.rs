@@ -238,6 +238,8 @@ fn table(ids: &Ids) -> Vec<Row> {
             "nomad/alloc_endpoint.go Alloc.Stop"),
         row("/v1/client/gc", "/v1/client/gc", Methods::Any(Need::NodeWrite),
             "client/alloc_endpoint.go Allocations.GarbageCollectAll"),
+        row("/v1/system/gc", "/v1/system/gc", only(&[(PUT, Need::Management)]),
+            "nomad/system_endpoint.go System.GarbageCollect"),
         row("/v1/jobs", "/v1/jobs",
             only(&[(GET, Need::AnyOf(&[cap::LIST_JOBS])), (PUT, Need::AnyOf(REGISTER)), (POST, Need::AnyOf(REGISTER))]),
             "nomad/job_endpoint.go Job.List, Job.Register")

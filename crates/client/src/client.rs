@@ -175,6 +175,49 @@ impl Client {
         Ok(())
     }
 
+    /// `AllocGarbageCollector.keepUsageBelowThreshold` (client/gc.go) for its allocation
+    /// count: while the client holds more than `max_allocs` allocations (`gc_max_allocs`),
+    /// the directory of the allocation that finished first among those whose tasks are all
+    /// dead is removed and the allocation forgotten (the server keeps it until its own GC).
+    /// Running allocations are never collected, however many there are. Returns the
+    /// allocations collected.
+    pub async fn collect_beyond(&self, max_allocs: usize) -> Result<Vec<String>, ClientError> {
+        let (held, mut dead) = {
+            let allocs = lock(&self.inner.allocs);
+            if allocs.len() <= max_allocs {
+                return Ok(Vec::new());
+            }
+            let dead: Vec<(i64, String)> = allocs
+                .iter()
+                .filter(|(_, r)| r.all_dead())
+                .map(|(id, r)| {
+                    // When it was marked for collection: its last task's finish.
+                    let finished = r.snapshot().task_states.values().filter_map(|t| t.finished_at.map(|f| f.0)).max();
+                    (finished.unwrap_or(0), id.clone())
+                })
+                .collect();
+            (allocs.len(), dead)
+        };
+        dead.sort();
+        let mut collected = Vec::new();
+        for (_, id) in dead.into_iter().take(held.saturating_sub(max_allocs)) {
+            match self.gc(&id).await {
+                Ok(()) => collected.push(id),
+                // Collected or restarted meanwhile.
+                Err(ClientError::UnknownAllocation(_)) | Err(ClientError::NotEligibleForGc) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(collected)
+    }
+
+    /// `Client.removeAlloc`: the server collected the allocation, so the client destroys it
+    /// at once (its tasks killed if any still run, its directory removed).
+    pub async fn remove(&self, alloc_id: &str) -> Result<(), ClientError> {
+        self.stop(alloc_id).await?;
+        self.gc(alloc_id).await
+    }
+
     /// Resource usage of the allocation's tasks, or of `task` alone (a task it does not have
     /// leaves it empty); a finished task's last sample included, summed over the running tasks
     /// only when `running_only` (Nomad 1.11.2 and later).

@@ -1,7 +1,5 @@
 //! Errors of the client, worded exactly as Nomad's client words them.
 
-use std::fmt;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// `structs.NewErrUnknownAllocation`.
@@ -32,7 +30,7 @@ pub enum ClientError {
     #[error("{0}")]
     Driver(String),
     /// Several tasks failed the same request (Nomad's go-multierror list).
-    #[error("{}", MultiError(.0))]
+    #[error("{}", nomad_api::multierror::format(.0))]
     Multiple(Vec<String>),
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -53,21 +51,5 @@ impl ClientError {
     /// The allocation is not on this client: HTTP 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, ClientError::UnknownAllocation(_))
-    }
-}
-
-/// go-multierror's default `ListFormatFunc`.
-struct MultiError<'a>(&'a [String]);
-
-impl fmt::Display for MultiError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.len() == 1 {
-            return write!(f, "1 error occurred:\n\t* {}\n\n", self.0[0]);
-        }
-        write!(f, "{} errors occurred:", self.0.len())?;
-        for e in self.0 {
-            write!(f, "\n\t* {e}")?;
-        }
-        f.write_str("\n\n")
     }
 }

@@ -37,6 +37,10 @@ pub struct Job {
     #[serde(deserialize_with = "nullable")]
     pub constraints: Vec<Value>,
     #[serde(deserialize_with = "nullable")]
+    pub affinities: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub spreads: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
     pub task_groups: Vec<TaskGroup>,
     /// Only `Stagger` and `MaxParallel` are kept at the job level: the rest of the job's
     /// `update` block is merged into each group's.
@@ -67,6 +71,12 @@ pub struct TaskGroup {
     pub migrate: Option<MigrateStrategy>,
     pub restart_policy: Option<RestartPolicy>,
     #[serde(deserialize_with = "nullable")]
+    pub constraints: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub affinities: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub spreads: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
     pub tasks: Vec<Task>,
     pub reschedule_policy: Option<ReschedulePolicy>,
     pub ephemeral_disk: Option<EphemeralDisk>,
@@ -87,6 +97,10 @@ pub struct Task {
     pub env: BTreeMap<String, String>,
     #[serde(deserialize_with = "nullable")]
     pub services: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub constraints: Vec<Value>,
+    #[serde(deserialize_with = "nullable")]
+    pub affinities: Vec<Value>,
     pub resources: Option<Resources>,
     /// The group's restart policy unless the task has its own.
     pub restart_policy: Option<RestartPolicy>,

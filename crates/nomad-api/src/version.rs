@@ -484,6 +484,42 @@ impl NomadVersion {
         self.at_least(1, 11, 0)
     }
 
+    /// `Constraint.Validate` checks the constraint's attribute (`validateConstraintAttribute`,
+    /// `nomad/structs/constraint.go`, 1.11.2): an interpolated `LTarget` must be a node field
+    /// or an `attr.`, `device.` or `meta.` one, and a missing one reads `no attribute provided
+    /// but is required by operator` (before: `No LTarget provided but is required by
+    /// constraint`, and any attribute passed).
+    pub fn constraint_attribute_checked(self) -> bool {
+        self.at_least(1, 11, 2)
+    }
+
+    /// Validation messages say `block` where they said `stanza` (`System jobs may not have a
+    /// spread block`, `Spread block must have a positive weight from 0 to 100`; hashicorp/nomad
+    /// #15941, 1.5.0; `nomad/structs/structs.go`).
+    pub fn validation_says_block(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// `TaskGroup.Validate` appends a policy's errors with `multierror.Append`, which flattens
+    /// them into the group's list (1.8.0); before, each policy's list was one nested point
+    /// (`nomad/structs/structs.go`).
+    pub fn group_policy_errors_flattened(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `TaskGroup.Validate` refuses a reschedule policy in sysbatch jobs too, `System or
+    /// sysbatch jobs should not have a reschedule policy` (1.11.0); before, only in system
+    /// jobs, `System jobs should not have a reschedule policy` (`nomad/structs/structs.go`).
+    pub fn sysbatch_reschedule_refused(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// `PeriodicConfig.Specs`, several cron specs (1.7.0; `Only cron or crons may be used`
+    /// when both are given, `nomad/structs/structs.go`). Before, `Specs` is no field.
+    pub fn periodic_specs(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
     /// `TaskGroup.PreventRescheduleOnLost` (1.7.2).
     pub fn group_prevent_reschedule_on_lost(self) -> bool {
         self.at_least(1, 7, 2)

@@ -24,6 +24,7 @@ pub mod operator;
 pub mod request;
 pub mod search;
 pub mod status;
+pub mod system;
 pub mod variables;
 pub mod volumes;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/acl/roles", any(acl::roles))
         .route("/v1/acl/auth-methods", any(acl::auth_methods))
         .route("/v1/status/peers", any(status::peers))
+        .route("/v1/system/gc", any(system::gc))
         .route("/v1/evaluations", any(evaluations::list))
         .route("/v1/evaluation/", any(evaluations::specific_root))
         .route("/v1/evaluation/{*rest}", any(evaluations::specific))

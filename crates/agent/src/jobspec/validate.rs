@@ -11,9 +11,14 @@
 //!
 //! Validation sees the job as `api.Job.Canonicalize` (`api/jobs.go`, `api/tasks.go`) left it:
 //! a field the request leaves out gets its default, one it sends (even empty) is kept, which
-//! [`apply_api_defaults`] reproduces from the request's JSON. Rules on blocks this agent does
-//! not model (constraints, affinities, spreads, networks, services, volumes, templates,
-//! artifacts, restart and reschedule policies, periodic specs, resources) are not checked.
+//! [`apply_api_defaults`] reproduces from the request's JSON. Constraints, affinities and
+//! spreads (of the job, its groups and tasks), the groups' restart and reschedule policies and
+//! the periodic block are checked in `blocks.rs`. Rules on blocks this agent does not model
+//! (networks, services, volumes, templates, artifacts, resources) are not checked. Go tells
+//! an empty list from none (`System jobs may not have an affinity block` for `[]`); here an
+//! empty list is none.
+
+mod blocks;
 
 use crate::error::ApiError;
 use crate::http::request::body_field;
@@ -58,12 +63,14 @@ pub fn apply_api_defaults(job: &mut Job, raw: Option<&Value>) {
         job.priority = JOB_DEFAULT_PRIORITY;
     }
     let raw_groups = given(raw, "TaskGroups").and_then(Value::as_array);
+    let kind = job.kind.clone();
     for (i, group) in job.task_groups.iter_mut().enumerate() {
         let raw_group = raw_groups.and_then(|groups| groups.get(i));
         if given(raw_group, "Count").is_none() {
             let scaling_min = given(given(raw_group, "Scaling"), "Min").and_then(Value::as_i64);
             group.count = scaling_min.unwrap_or(1);
         }
+        blocks::merge_policies(group, &kind, raw_group);
     }
 }
 
@@ -104,6 +111,8 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     if job.task_groups.is_empty() {
         errors.push("Missing job task groups".to_string());
     }
+    errors.extend(blocks::numbered("Constraint", &job.constraints, |c| blocks::constraint_errors(c, version)));
+    errors.extend(placement_errors(&job.kind, &job.affinities, &job.spreads, version));
     let mut group_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, group) in job.task_groups.iter().enumerate() {
         if group.name.is_empty() {
@@ -121,7 +130,7 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
         }
     }
     for group in &job.task_groups {
-        let group_errors = group_errors(group, version);
+        let group_errors = group_errors(group, &job.kind, version);
         if !group_errors.is_empty() {
             errors.push(format!("Task group {} validation failed: {}", group.name, multierror::format(&group_errors)));
         }
@@ -129,8 +138,15 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     let batch_like = job.kind == job_type::BATCH || job.kind == job_type::SYSBATCH;
     // `api.PeriodicConfig.Canonicalize` enables a periodic block that does not say.
     let periodic_enabled = job.periodic.as_ref().is_some_and(|p| given(Some(p), "Enabled").and_then(Value::as_bool) != Some(false));
-    if periodic_enabled && !batch_like {
-        errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
+    if let Some(periodic) = job.periodic.as_ref().filter(|_| periodic_enabled) {
+        if !batch_like {
+            errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
+        }
+        // `PeriodicConfig.Validate`'s multierror, one point of the job's.
+        let periodic_errors = blocks::periodic_errors(periodic, version);
+        if !periodic_errors.is_empty() {
+            errors.push(multierror::format(&periodic_errors));
+        }
     }
     if job.parameterized_job.is_some() && !batch_like {
         errors.push(r#"Parameterized job can only be used with "batch" or "sysbatch" scheduler"#.to_string());
@@ -145,8 +161,27 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     errors
 }
 
-/// `TaskGroup.Validate`'s errors for the blocks this agent models.
-fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
+/// The affinity and spread checks of `Job.Validate` and `TaskGroup.Validate` (whose spreads
+/// come after the restart policy: the group passes none here and checks them itself).
+fn placement_errors(kind: &str, affinities: &[Value], spreads: &[Value], version: NomadVersion) -> Vec<String> {
+    let mut errors = Vec::new();
+    let block = if version.validation_says_block() { "block" } else { "stanza" };
+    if kind == job_type::SYSTEM {
+        if !affinities.is_empty() {
+            errors.push(format!("System jobs may not have an affinity {block}"));
+        }
+        if !spreads.is_empty() {
+            errors.push(format!("System jobs may not have a spread {block}"));
+        }
+    } else {
+        errors.extend(blocks::numbered("Affinity", affinities, blocks::affinity_errors));
+        errors.extend(blocks::numbered("Spread", spreads, |s| blocks::spread_errors(s, version)));
+    }
+    errors
+}
+
+/// `TaskGroup.Validate`'s errors for the blocks this agent models, in a job of type `kind`.
+fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
     if group.name.is_empty() {
         errors.push("Missing task group name".to_string());
@@ -158,6 +193,31 @@ fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
     }
     if group.tasks.is_empty() {
         errors.push("Missing tasks for task group".to_string());
+    }
+    errors.extend(blocks::numbered("Constraint", &group.constraints, |c| blocks::constraint_errors(c, version)));
+    errors.extend(placement_errors(kind, &group.affinities, &[], version));
+    // A policy's multierror is appended point by point from 1.8.0 (go-multierror `Append`
+    // flattens it), as one nested point before.
+    let policy_errors = |policy_errors: Vec<String>| match policy_errors.is_empty() || version.group_policy_errors_flattened() {
+        true => policy_errors,
+        false => vec![multierror::format(&policy_errors)],
+    };
+    match &group.restart_policy {
+        Some(policy) => errors.extend(policy_errors(blocks::restart_policy_errors(policy))),
+        None => errors.push(format!("Task Group {} should have a restart policy", group.name)),
+    }
+    errors.extend(placement_errors(kind, &[], &group.spreads, version));
+    let no_reschedule = if version.sysbatch_reschedule_refused() {
+        (kind == job_type::SYSTEM || kind == job_type::SYSBATCH).then_some("System or sysbatch jobs should not have a reschedule policy")
+    } else {
+        (kind == job_type::SYSTEM).then_some("System jobs should not have a reschedule policy")
+    };
+    match (&group.reschedule_policy, no_reschedule) {
+        (Some(_), Some(refusal)) => errors.push(refusal.to_string()),
+        (Some(policy), None) => errors.extend(policy_errors(blocks::reschedule_policy_errors(policy))),
+        // System and sysbatch groups get none from `api.TaskGroup.Canonicalize`.
+        (None, _) if kind == job_type::SYSTEM || kind == job_type::SYSBATCH => {}
+        (None, _) => errors.push(format!("Task Group {} should have a reschedule policy", group.name)),
     }
     let mut task_names: BTreeMap<&str, usize> = BTreeMap::new();
     for (idx, task) in group.tasks.iter().enumerate() {
@@ -173,7 +233,7 @@ fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
         errors.push("Only one task may be marked as leader".to_string());
     }
     for task in &group.tasks {
-        let task_errors = task_errors(task, version);
+        let task_errors = task_errors(task, kind, version);
         if !task_errors.is_empty() {
             errors.push(format!("Task {} validation failed: {}", task.name, multierror::format(&task_errors)));
         }
@@ -183,7 +243,7 @@ fn group_errors(group: &TaskGroup, version: NomadVersion) -> Vec<String> {
 
 /// `Task.Validate`'s errors for the fields this agent models. The name becomes a directory
 /// of the allocation (`client/allocdir`): no slashes, no NUL, and from 1.11.0 not `alloc`.
-fn task_errors(task: &Task, version: NomadVersion) -> Vec<String> {
+fn task_errors(task: &Task, kind: &str, version: NomadVersion) -> Vec<String> {
     let mut errors = Vec::new();
     if task.name.is_empty() {
         errors.push("Missing task name".to_string());
@@ -202,6 +262,17 @@ fn task_errors(task: &Task, version: NomadVersion) -> Vec<String> {
     if task.kill_timeout.0 < 0 {
         errors.push("KillTimeout must be a positive value".to_string());
     }
+    for (idx, constraint) in task.constraints.iter().enumerate() {
+        let constraint_errors = blocks::constraint_errors(constraint, version);
+        if !constraint_errors.is_empty() {
+            errors.push(format!("Constraint {} validation failed: {}", idx + 1, multierror::format(&constraint_errors)));
+        }
+        let operand = given(Some(constraint), "Operand").and_then(Value::as_str).unwrap_or_default();
+        if matches!(operand, "distinct_hosts" | "distinct_property") {
+            errors.push(format!("Constraint {} has disallowed Operand at task level: {operand}", idx + 1));
+        }
+    }
+    errors.extend(placement_errors(kind, &task.affinities, &[], version));
     errors
 }
 
@@ -230,6 +301,7 @@ mod tests {
     fn valid() -> Job {
         let mut j = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "true", 100, 64)])]);
         j.datacenters = vec!["dc1".into()];
+        crate::jobspec::fill_defaults(&mut j, "global", "dc1", LATEST);
         j
     }
 

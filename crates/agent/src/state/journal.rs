@@ -1,5 +1,7 @@
 //! One committed write as the write-ahead log keeps it: the index it ran at, the table
-//! indexes after it, and the objects it changed as they were after it (a purged job as absent).
+//! indexes after it, and the objects it changed as they were after it (a purged job as absent,
+//! allocations and evaluations the garbage collector reaped by ID), with the job versions it
+//! kept (`/v1/job/:id/versions`).
 //! Replaying the records above a snapshot's index, in order, gives the state as the agent
 //! last served it, as Nomad's Raft log does on top of its snapshots (persist.rs keeps the files).
 
@@ -31,10 +33,20 @@ pub struct Record<'a> {
     pub tables: Cow<'a, BTreeMap<Table, u64>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<JobAfter<'a>>,
+    /// The job versions the write kept; older ones beyond the number kept fall out on replay
+    /// as they did when the write ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_versions: Vec<Cow<'a, Job>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allocs: Vec<Cow<'a, Allocation>>,
+    /// Allocations the write removed (`Eval.Reap`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reaped_allocs: Vec<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evals: Vec<Cow<'a, Evaluation>>,
+    /// Evaluations the write removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reaped_evals: Vec<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<Cow<'a, Node>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -54,12 +66,20 @@ impl Store {
                 .and_then(|job| self.job_submission(namespace, id, job.version))
                 .map(Cow::Borrowed),
         };
+        let version = |((namespace, id), version): &(JobKey, u64)| {
+            self.versions.get(&(namespace.clone(), id.clone()))?.get(version).map(Cow::Borrowed)
+        };
+        let absent = |present: bool, id: &'a String| (!present).then_some(Cow::Borrowed(id.as_str()));
         Record {
             index: self.index,
             tables: Cow::Borrowed(&self.tables),
             jobs: changes.jobs.iter().map(job_after).collect(),
+            // A version dropped again in the same write (older than those kept) is left out.
+            job_versions: changes.job_versions.iter().filter_map(version).collect(),
             allocs: changes.allocs.iter().filter_map(|id| self.alloc(id)).map(Cow::Borrowed).collect(),
+            reaped_allocs: changes.allocs.iter().filter_map(|id| absent(self.alloc(id).is_some(), id)).collect(),
             evals: changes.evals.iter().filter_map(|id| self.eval(id)).map(Cow::Borrowed).collect(),
+            reaped_evals: changes.evals.iter().filter_map(|id| absent(self.eval(id).is_some(), id)).collect(),
             nodes: changes.nodes.iter().filter_map(|id| self.node(id)).map(Cow::Borrowed).collect(),
             namespaces: changes.namespaces.iter().filter_map(|n| self.namespace(n)).map(Cow::Borrowed).collect(),
         }
@@ -80,15 +100,28 @@ impl Store {
                 self.keep_submission(submission.into_owned());
             }
             match after.summary {
-                Some(summary) => self.summaries.insert(key, summary.into_owned()),
+                Some(summary) => self.summaries.insert(key.clone(), summary.into_owned()),
                 None => self.summaries.remove(&key),
             };
+            // A purge takes the job's versions with it (`deleteJobVersions`).
+            if !self.jobs.contains_key(&key) {
+                self.versions.remove(&key);
+            }
+        }
+        for job in record.job_versions {
+            self.keep_job_version(job.into_owned());
         }
         for alloc in record.allocs {
             self.add_alloc(alloc.into_owned());
         }
+        for id in record.reaped_allocs {
+            self.remove_alloc(&id);
+        }
         for eval in record.evals {
             self.evals.insert(eval.id.clone(), eval.into_owned());
+        }
+        for id in record.reaped_evals {
+            self.evals.remove(id.as_ref());
         }
         for node in record.nodes {
             self.nodes.insert(node.id.clone(), node.into_owned());
@@ -141,6 +174,27 @@ mod tests {
         write_and_replay(&mut store, &mut replica, |txn| {
             scheduler::deregister(txn, "default", "once", true);
         });
+        // More versions than are kept, then a collection that reaps the replaced allocations
+        // and their evaluations: the log carries versions and removals.
+        for n in 0..8 {
+            let web = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", &format!("sleep {n}"), 100, 64)])]);
+            write_and_replay(&mut store, &mut replica, |txn| {
+                scheduler::register(txn, web, std::slice::from_ref(&node));
+            });
+        }
+        let replaced: Vec<String> =
+            store.allocs().filter(|a| crate::state::is_terminal(a)).map(|a| a.id.clone()).collect();
+        write_and_replay(&mut store, &mut replica, |txn| {
+            for id in &replaced {
+                txn.update_alloc_client(id, |a| a.client_status = nomad_api::client_status::COMPLETE.into());
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut reaped = None;
+        write_and_replay(&mut store, &mut replica, |txn| reaped = Some(crate::state::gc::collect(txn, &crate::state::gc::Thresholds::FORCE)));
+        let reaped = reaped.unwrap();
+        assert!(reaped.allocs >= 8 && reaped.evals >= 8, "{reaped:?}");
+        assert_eq!(store.job_versions("default", "web").count(), nomad_api::JOB_TRACKED_VERSIONS);
 
         assert_eq!(replica.index(), store.index());
         assert_eq!(replica.tables, store.tables);
@@ -153,7 +207,8 @@ mod tests {
         assert_eq!(replica.evals, store.evals);
         assert_eq!(replica.nodes, store.nodes);
         assert_eq!(replica.namespaces, store.namespaces);
-        let stopped = replica.alloc(&first).unwrap();
-        assert_eq!((stopped.desired_status.as_str(), stopped.next_allocation.is_empty()), ("stop", false));
+        assert_eq!(replica.versions, store.versions);
+        assert!(!replica.versions.contains_key(&("default".to_string(), "once".to_string())));
+        assert!(replica.alloc(&first).is_none(), "reaped with its evaluation");
     }
 }

@@ -1,5 +1,6 @@
 //! Cluster state shared by the HTTP handlers, the client and the scale simulator.
 
+pub mod gc;
 pub mod journal;
 pub mod scheduler;
 pub mod snapshot;

@@ -38,9 +38,10 @@ impl Table {
     ];
 }
 
-/// Evaluations kept at most. Nomad's core scheduler collects terminal evaluations after an
-/// hour (`eval_gc_threshold`); this agent has no such clock, so past this many it drops the
-/// oldest, except those that an allocation still running points to.
+/// Evaluations kept at most. The garbage collector (`gc.rs`, Nomad's core scheduler) reaps
+/// terminal evaluations after `eval_gc_threshold`; a burst faster than that is bounded here:
+/// past this many the oldest are dropped, except those that an allocation still running
+/// points to.
 pub const MAX_EVALS: usize = 4096;
 
 /// Jobs are keyed by namespace and ID.
@@ -203,6 +204,36 @@ impl Store {
         key
     }
 
+    /// Removes an allocation and its secondary index entries (a reap by the garbage
+    /// collector); returns it.
+    pub(super) fn remove_alloc(&mut self, id: &str) -> Option<Arc<Allocation>> {
+        let alloc = self.allocs.remove(id)?;
+        let key = (alloc.namespace.clone(), alloc.job_id.clone());
+        if let Some(ids) = self.allocs_by_job.get_mut(&key) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.allocs_by_job.remove(&key);
+            }
+        }
+        if let Some(ids) = self.allocs_by_node.get_mut(&alloc.node_id) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.allocs_by_node.remove(&alloc.node_id);
+            }
+        }
+        Some(alloc)
+    }
+
+    /// `upsertJobVersion` as a replayed write does it: keeps `job` among its versions and
+    /// drops the oldest beyond [`JOB_TRACKED_VERSIONS`].
+    pub(super) fn keep_job_version(&mut self, job: Job) {
+        let versions = self.versions.entry((job.namespace.clone(), job.id.clone())).or_default();
+        versions.insert(job.version, job);
+        while versions.len() > JOB_TRACKED_VERSIONS {
+            versions.pop_first();
+        }
+    }
+
     /// Starts a write at the next index, which becomes the latest only if the write
     /// changes something.
     pub fn begin(&mut self) -> Txn<'_> {
@@ -218,10 +249,13 @@ impl Store {
 }
 
 /// The objects one write changed, by key: what the write-ahead log records of it
-/// (`journal.rs`). A job's key stands for the job and its summary.
+/// (`journal.rs`). A job's key stands for the job and its summary. An allocation or an
+/// evaluation named here that the store no longer has was reaped by the write.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Changes {
     pub jobs: BTreeSet<JobKey>,
+    /// The versions of jobs the write kept (`job_version`), by job and version.
+    pub job_versions: BTreeSet<(JobKey, u64)>,
     pub allocs: BTreeSet<String>,
     pub evals: BTreeSet<String>,
     pub nodes: BTreeSet<String>,
@@ -383,11 +417,8 @@ impl Txn<'_> {
     /// `upsertJobVersion`: keeps this version as the job now is, and drops the oldest beyond
     /// [`JOB_TRACKED_VERSIONS`].
     fn put_job_version(&mut self, job: &Job) {
-        let versions = self.store.versions.entry((job.namespace.clone(), job.id.clone())).or_default();
-        versions.insert(job.version, job.clone());
-        while versions.len() > JOB_TRACKED_VERSIONS {
-            versions.pop_first();
-        }
+        self.store.keep_job_version(job.clone());
+        self.changes.job_versions.insert(((job.namespace.clone(), job.id.clone()), job.version));
         self.touch(Table::JobVersion);
     }
 
@@ -404,6 +435,25 @@ impl Txn<'_> {
             self.touch(Table::JobSummary);
             self.touch(Table::JobVersion);
         }
+    }
+
+    /// `DeleteEval`'s allocation half (`Eval.Reap`): removes an allocation the garbage
+    /// collector found eligible.
+    pub fn delete_alloc(&mut self, id: &str) -> bool {
+        let Some(alloc) = self.store.remove_alloc(id) else { return false };
+        // As `DeleteEval`, only the evaluations' jobs have their status set again.
+        self.changes.allocs.insert(alloc.id.clone());
+        self.touch(Table::Allocs);
+        true
+    }
+
+    /// `DeleteEval`: removes an evaluation the garbage collector found eligible.
+    pub fn delete_eval(&mut self, id: &str) -> bool {
+        let Some(eval) = self.store.evals.remove(id) else { return false };
+        self.changes.evals.insert(eval.id.clone());
+        self.touched_jobs.insert((eval.namespace, eval.job_id));
+        self.touch(Table::Evals);
+        true
     }
 
     pub fn upsert_eval(&mut self, mut eval: Evaluation) {
@@ -436,7 +486,9 @@ impl Txn<'_> {
         let excess = self.store.evals.len().saturating_sub(MAX_EVALS * 3 / 4);
         let doomed: Vec<String> = oldest.into_iter().take(excess).map(|(_, id)| id.to_string()).collect();
         for id in doomed {
+            // Named in the write's changes, so the log records the removal.
             self.store.evals.remove(&id);
+            self.changes.evals.insert(id);
         }
         self.store.collect_evals_at = (self.store.evals.len() + MAX_EVALS / 4).max(MAX_EVALS);
     }
