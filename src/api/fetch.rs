@@ -51,16 +51,24 @@ pub(crate) fn network(e: JsValue) -> ApiError {
 }
 
 fn gloo(e: gloo_net::Error) -> ApiError {
-    match e {
+    ApiError::Network(match e {
         // The browser's words ("Failed to fetch"), without the error's name in front.
-        gloo_net::Error::JsError(e) => ApiError::Network(e.message),
-        e => ApiError::Network(e.to_string()),
-    }
+        gloo_net::Error::JsError(e) => e.message,
+        gloo_net::Error::GlooError(text) => text,
+        // Decoding JSON is `client::decode`'s; gloo's `json` is never used.
+        _ => "request failed".into(),
+    })
 }
 
 /// Sends a request; `token` goes only into the `X-Nomad-Token` header.
 async fn send(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> Result<(Response, AbortOnDrop), ApiError> {
-    let method = Method::from_bytes(method.as_bytes()).map_err(|e| ApiError::Network(e.to_string()))?;
+    let method = match method {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        other => return Err(ApiError::Network(format!("the dashboard does not send {other} requests"))),
+    };
     let abort = AbortOnDrop(AbortController::new().map_err(network)?);
     // Built on web-sys's `Headers`: gloo's `RequestBuilder::header` throws into JavaScript
     // (`unwrap_throw`) on a value the browser refuses, such as a pasted token with a line
@@ -69,6 +77,8 @@ async fn send(method: &str, url: &str, token: Option<&str>, body: Option<&str>) 
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         headers.set(HEADER_TOKEN, token).map_err(network)?;
     }
+    // gloo-net 0.6 sends a URL that has a query with a `&` appended (rustwasm/gloo#498): an
+    // empty pair, which Go's `url.ParseQuery` (Nomad) and the agent's `parse_go_query` skip.
     let request = RequestBuilder::new(url)
         .method(method)
         .headers(Headers::from_raw(headers))
