@@ -2,9 +2,10 @@
 //! set up (method, the token in the `X-Nomad-Token` header, the body, an abort signal). A
 //! request is aborted when its future, or the streaming body it opened, is dropped.
 //!
-//! Two pieces stay on web-sys because gloo-net 0.6 has no equivalent: the `AbortController`
-//! (gloo only takes its signal, `RequestBuilder::abort_signal`), and the reader that takes a
-//! streaming body chunk by chunk (gloo's `Response::body` hands over the `ReadableStream`).
+//! Three pieces stay on web-sys because gloo-net 0.6 has no equivalent: the `AbortController`
+//! (gloo only takes its signal, `RequestBuilder::abort_signal`), the reader that takes a
+//! streaming body chunk by chunk (gloo's `Response::body` hands over the `ReadableStream`), and
+//! a fallible `Headers::set` (see `send`).
 
 use super::error::ApiError;
 use gloo_net::http::{Headers, Method, RequestBuilder, Response};
