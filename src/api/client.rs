@@ -2,7 +2,7 @@
 
 use super::endpoints::{Read, Write};
 use super::error::ApiError;
-use super::fetch::{fetch, Answer};
+use super::fetch::{self, fetch, Answer, Body, Stream};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -39,6 +39,17 @@ impl Client {
             Ok(answer)
         } else {
             Err(ApiError::from_status(answer.status, &answer.text(), read.needs))
+        }
+    }
+
+    /// A read whose body is taken as it arrives (logs, files); a non-2xx answer is an error
+    /// with Nomad's text.
+    pub async fn stream(&self, read: &Read) -> Result<Body, ApiError> {
+        let url = self.url(&read.path_and_query(None, Duration::ZERO));
+        let token = self.token.get_untracked();
+        match fetch::stream(&url, token.as_deref()).await? {
+            Stream::Open(body) => Ok(body),
+            Stream::Refused { status, text } => Err(ApiError::from_status(status, &text, read.needs)),
         }
     }
 

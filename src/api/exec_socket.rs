@@ -1,109 +1,142 @@
-//! One exec session over a browser WebSocket: the handshake frame with the token once open, a
-//! `{}` heartbeat every 10 s as Nomad's UI sends, input frames, and the agent's frames and close
-//! as events. Dropping the socket closes it.
+//! One exec session over gloo-net's WebSocket: the handshake frame with the token once open, a
+//! `{}` heartbeat every 10 s as Nomad's UI sends, input frames while open, and the agent's frames
+//! and close as events. The socket lives in a task of its own; dropping the `ExecSocket` ends
+//! that task, which drops the socket (gloo closes it on drop) and its heartbeat.
+//!
+//! How gloo-net 0.6 (`websocket::futures`) reports things, which this follows:
+//! - it has no open event: its sink is ready once the socket has left CONNECTING, whether it
+//!   opened or failed, so the state says which;
+//! - the browser's `error` event is `Err(ConnectionError)`, without detail (browsers give none);
+//!   the `close` event that always follows it is `Err(ConnectionClose)` with the code and
+//!   reason, and then the stream ends. A connection that never opened is an error then a close
+//!   with 1006.
 
+use super::browser::sleep;
 use super::exec::{self, Closed, Received};
 use super::ApiError;
+use futures::channel::mpsc;
+use futures::future::poll_fn;
+use futures::{pin_mut, select_biased, FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, State, WebSocketError};
 use nomad_api::exec::ExecStreamingInput;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use std::time::Duration;
 
 /// How often the browser says it is still there.
-const HEARTBEAT_MS: i32 = 10_000;
+const HEARTBEAT: Duration = Duration::from_secs(10);
 
 pub enum SocketEvent {
     /// The handshake went out: input may follow.
     Open,
     Received(Received),
-    /// A frame the console cannot read; the socket is closed after it.
+    /// A frame the console cannot read. The socket is closed after it, and no `Closed` follows:
+    /// this is how the session ended.
     Malformed(ApiError),
     Closed(Closed),
 }
 
-/// The socket's open, message and close handlers, and the heartbeat's timer.
-type Handlers = (Closure<dyn FnMut()>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut()>);
-
 pub struct ExecSocket {
-    ws: WebSocket,
-    heartbeat: Option<i32>,
-    // The handlers live as long as the socket.
-    _handlers: Handlers,
+    /// Input frames, as JSON text, for the socket's task. Dropping it ends the task.
+    input: mpsc::UnboundedSender<String>,
+    /// The handshake went out and the socket has not closed since.
+    open: Rc<Cell<bool>>,
 }
 
 impl ExecSocket {
     /// Opens `url` (from `exec::socket_url`); `token` goes in the first frame only.
     pub fn connect(url: &str, token: Option<String>, on_event: impl FnMut(SocketEvent) + 'static) -> Result<Self, ApiError> {
-        let ws = WebSocket::new(url).map_err(|e| ApiError::Network(js_message(&e)))?;
-        let on_event = Rc::new(RefCell::new(on_event));
-        // The browser delivers events one at a time and handlers never await, so a handler is
-        // never re-entered; `try_borrow_mut` is there to be safe rather than panic.
-        let emit = move |event| {
-            if let Ok(mut f) = on_event.try_borrow_mut() {
-                f(event);
-            }
-        };
-
-        // Whether the upgrade went through: a close then ended a session, not an attempt.
-        let opened = Rc::new(std::cell::Cell::new(false));
-        let (ws1, emit1, opened1) = (ws.clone(), emit.clone(), opened.clone());
-        let on_open = Closure::<dyn FnMut()>::new(move || {
-            opened1.set(true);
-            let _ = ws1.send_with_str(&exec::handshake(token.as_deref()));
-            emit1(SocketEvent::Open);
-        });
-        let (ws2, emit2) = (ws.clone(), emit.clone());
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let Some(text) = e.data().as_string() else { return };
-            match exec::decode(&text) {
-                Ok(received) => emit2(SocketEvent::Received(received)),
-                Err(error) => {
-                    emit2(SocketEvent::Malformed(error));
-                    let _ = ws2.close();
-                }
-            }
-        });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            emit(SocketEvent::Closed(Closed { code: e.code(), reason: e.reason(), opened: opened.get() }));
-        });
-        let ws3 = ws.clone();
-        let beat = Closure::<dyn FnMut()>::new(move || {
-            if ws3.ready_state() == WebSocket::OPEN {
-                let _ = ws3.send_with_str(&exec::encode(&ExecStreamingInput::heartbeat()));
-            }
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        let heartbeat = web_sys::window().and_then(|w| {
-            w.set_interval_with_callback_and_timeout_and_arguments_0(beat.as_ref().unchecked_ref(), HEARTBEAT_MS).ok()
-        });
-        Ok(ExecSocket { ws, heartbeat, _handlers: (on_open, on_message, on_close, beat) })
+        let ws = WebSocket::open(url).map_err(|e| ApiError::Network(e.message))?;
+        let (input, inputs) = mpsc::unbounded();
+        let open = Rc::new(Cell::new(false));
+        wasm_bindgen_futures::spawn_local(run(ws, token, inputs, open.clone(), on_event));
+        Ok(ExecSocket { input, open })
     }
 
     /// Sends a frame while the session is open (before it opens or after it ends there is no
     /// command to receive it).
     pub fn send(&self, input: &ExecStreamingInput) {
-        if self.ws.ready_state() == WebSocket::OPEN {
-            let _ = self.ws.send_with_str(&exec::encode(input));
+        if self.open.get() {
+            let _ = self.input.unbounded_send(exec::encode(input));
         }
     }
 }
 
-impl Drop for ExecSocket {
-    fn drop(&mut self) {
-        if let (Some(id), Some(w)) = (self.heartbeat, web_sys::window()) {
-            w.clear_interval_with_handle(id);
-        }
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
+/// What woke the socket's task.
+enum Step {
+    Input(String),
+    Frame(Option<Result<Message, WebSocketError>>),
+    Heartbeat,
+}
+
+/// Sends a text frame if the socket is open (the browser would drop it anyway once closing).
+async fn send_text(ws: &mut WebSocket, text: String) {
+    if matches!(ws.state(), State::Open) {
+        // Sending on an open socket does not fail; there is nothing to do if it did.
+        let _ = ws.send(Message::Text(text)).await;
     }
 }
 
-fn js_message(e: &wasm_bindgen::JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+async fn run(mut ws: WebSocket, token: Option<String>, mut inputs: mpsc::UnboundedReceiver<String>, open: Rc<Cell<bool>>, mut on_event: impl FnMut(SocketEvent)) {
+    // Wait for the socket to open or fail; the `ExecSocket` going away first closes it. Inputs
+    // cannot come yet (`open` is false), so `inputs` only says when it went away.
+    let dropped = {
+        let ready = poll_fn(|cx| ws.poll_ready_unpin(cx)).fuse();
+        pin_mut!(ready);
+        select_biased! {
+            _ = inputs.next() => true,
+            _ = ready => false,
+        }
+    };
+    if dropped {
+        return;
+    }
+    // Whether the upgrade went through: a close then ended a session, not an attempt.
+    let opened = matches!(ws.state(), State::Open);
+    if opened {
+        send_text(&mut ws, exec::handshake(token.as_deref())).await;
+        open.set(true);
+        on_event(SocketEvent::Open);
+    }
+    let beat = sleep(HEARTBEAT).fuse();
+    pin_mut!(beat);
+    loop {
+        // Inputs first: once the `ExecSocket` is dropped, no event goes out.
+        let step = select_biased! {
+            input = inputs.next() => match input {
+                Some(frame) => Step::Input(frame),
+                None => return,
+            },
+            frame = ws.next().fuse() => Step::Frame(frame),
+            () = beat => Step::Heartbeat,
+        };
+        match step {
+            Step::Input(frame) => send_text(&mut ws, frame).await,
+            Step::Heartbeat => {
+                send_text(&mut ws, exec::encode(&ExecStreamingInput::heartbeat())).await;
+                beat.set(sleep(HEARTBEAT).fuse());
+            }
+            Step::Frame(Some(Ok(Message::Text(text)))) => match exec::decode(&text) {
+                Ok(received) => on_event(SocketEvent::Received(received)),
+                Err(error) => {
+                    open.set(false);
+                    on_event(SocketEvent::Malformed(error));
+                    // Returning drops the socket, which closes it.
+                    return;
+                }
+            },
+            // Nomad sends text frames only.
+            Step::Frame(Some(Ok(Message::Bytes(_)))) => {}
+            Step::Frame(Some(Err(WebSocketError::ConnectionClose(e)))) => {
+                open.set(false);
+                on_event(SocketEvent::Closed(Closed { code: e.code, reason: e.reason, opened }));
+                return;
+            }
+            // The close event that follows tells how it ended.
+            Step::Frame(Some(Err(_))) => {}
+            // gloo ends its stream only after the close event above.
+            Step::Frame(None) => return,
+        }
+    }
 }

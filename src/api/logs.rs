@@ -1,5 +1,5 @@
-//! Log and file streams: a fetch body read chunk by chunk (aborted when dropped), and the
-//! loops that follow a task's log or a file and resume after a drop. The resume logic
+//! Log and file streams: the loops that follow a task's log or a file, reading the body chunk by
+//! chunk (`Client::stream`, aborted when dropped), and resume after a drop. The resume logic
 //! itself is `log_view::follow` (framed) and `log_view::plain`; this is the I/O around it.
 
 use super::backoff::Backoff;
@@ -7,22 +7,17 @@ use super::browser::{now_ms, random, sleep};
 use super::client::Client;
 use super::endpoints::{self, Read, Scope};
 use super::error::ApiError;
-use super::fetch::network;
+use super::fetch::Body;
 use futures::{pin_mut, select, FutureExt};
-use leptos::prelude::GetUntracked;
 use log_view::follow::{Follower, Output, StreamQuery, Target};
 use log_view::logs::{log_files, LOG_DIR};
 use log_view::plain::PlainTracker;
 use log_view::store::Marker;
-use nomad_api::query::HEADER_TOKEN;
 use nomad_api::utf8::Utf8Decoder;
 use nomad_api::AllocFileInfo;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit, Response};
 
 /// How much recent output a view starts with.
 pub const TAIL: u64 = 64 << 10;
@@ -30,55 +25,6 @@ pub const TAIL: u64 = 64 << 10;
 /// A stream that sent nothing, not even a heartbeat (Nomad sends one every second while
 /// idle), for this long is taken as broken.
 const STALL: Duration = Duration::from_secs(15);
-
-/// A streaming body; dropping it aborts the request.
-pub struct Body {
-    reader: ReadableStreamDefaultReader,
-    controller: AbortController,
-}
-
-impl Drop for Body {
-    fn drop(&mut self) {
-        self.controller.abort();
-    }
-}
-
-impl Body {
-    /// The next chunk; `None` when the body ended.
-    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, ApiError> {
-        let result = JsFuture::from(self.reader.read()).await.map_err(network)?;
-        let field = |name: &str| js_sys::Reflect::get(&result, &name.into()).map_err(network);
-        if field("done")?.as_bool().unwrap_or(true) {
-            return Ok(None);
-        }
-        Ok(Some(js_sys::Uint8Array::new(&field("value")?).to_vec()))
-    }
-}
-
-/// Opens a streaming GET; a non-2xx answer is an error with Nomad's text.
-pub async fn open(client: &Client, read: &Read) -> Result<Body, ApiError> {
-    let controller = AbortController::new().map_err(network)?;
-    let headers = Headers::new().map_err(network)?;
-    if let Some(token) = client.token.get_untracked().filter(|t| !t.is_empty()) {
-        headers.set(HEADER_TOKEN, &token).map_err(network)?;
-    }
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    init.set_signal(Some(&controller.signal()));
-    let url = client.url(&read.path_and_query(None, Duration::ZERO));
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let response: Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(network)?.dyn_into().map_err(network)?;
-    if !response.ok() {
-        let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
-        controller.abort();
-        return Err(ApiError::from_status(response.status(), &text, read.needs));
-    }
-    let stream = response.body().ok_or_else(|| ApiError::Malformed("the answer has no body".into()))?;
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    Ok(Body { reader, controller })
-}
 
 /// The next chunk, or an error if none came for [`STALL`].
 async fn next_or_stall(body: &mut Body) -> Result<Option<Vec<u8>>, ApiError> {
@@ -179,7 +125,7 @@ pub async fn follow_framed(client: Client, scope: Scope, alloc: String, follower
     let mut state = StreamState::Connecting;
     loop {
         (sink.state)(state.clone());
-        let stop = match open(&client, &stream_read(&scope, &alloc, &target, query)).await {
+        let stop = match client.stream(&stream_read(&scope, &alloc, &target, query)).await {
             Err(e) if e.is_permanent() => return (sink.state)(StreamState::Failed(e)),
             Err(e) => Stop::Broke(e.to_string()),
             Ok(mut body) => {
@@ -245,7 +191,7 @@ pub async fn follow_plain(client: Client, scope: Scope, alloc: String, task: Str
     };
     loop {
         let read = endpoints::fs_logs(&scope, &alloc, &task, &log_type, true, query.origin.as_str(), query.offset);
-        let reason = match open(&client, &read).await {
+        let reason = match client.stream(&read).await {
             Err(e) if e.is_permanent() => return (sink.state)(StreamState::Failed(e)),
             Err(e) => e.to_string(),
             Ok(mut body) => {
