@@ -71,6 +71,15 @@ pub struct Config {
     #[arg(long, env = "CARAVAN_CHURN", default_value_t = 0.0)]
     pub churn: f64,
 
+    /// Batches (writes) the event stream keeps for readers resuming from an index
+    /// (`event_buffer_size`; 0 is the default).
+    #[arg(long, env = "CARAVAN_EVENT_BUFFER_SIZE", default_value_t = nomad_api::event::DEFAULT_BUFFER_SIZE)]
+    pub event_buffer_size: usize,
+
+    /// Serve no event stream (`enable_event_broker = false`).
+    #[arg(long, env = "CARAVAN_NO_EVENT_BROKER")]
+    pub no_event_broker: bool,
+
     /// Start without the demo jobs.
     #[arg(long, env = "CARAVAN_NO_DEMO")]
     pub no_demo: bool,
@@ -95,6 +104,8 @@ impl Config {
             ui_dir: None,
             synthetic_allocs: 0,
             churn: 0.0,
+            event_buffer_size: nomad_api::event::DEFAULT_BUFFER_SIZE,
+            no_event_broker: false,
             no_demo: true,
             nomad_version: NomadVersion::LATEST,
         }

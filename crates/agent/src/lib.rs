@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod host;
 pub mod http;
 pub mod jobspec;
@@ -65,6 +66,8 @@ pub struct AgentState {
     pub allowed_hosts: nomad_proxy::AllowedHosts,
     pub started: Instant,
     pub alloc_stubs: http::alloc_stub::StubCache,
+    /// The event stream's broker; `None` with `--no-event-broker` (`enable_event_broker = false`).
+    pub events: Option<Arc<events::EventBroker>>,
 }
 
 #[derive(Clone)]
@@ -167,6 +170,11 @@ impl Agent {
         let fresh = !saved.restored;
         let acl_tokens = saved.acl_tokens;
         let cluster = Cluster::new(saved.store, None);
+        let event_broker = (!config.no_event_broker)
+            .then(|| Arc::new(events::EventBroker::new(config.event_buffer_size, config.nomad_version)));
+        if let Some(broker) = &event_broker {
+            cluster.publish_to(broker.clone());
+        }
         let now = state::store::now_nanos();
         cluster.write(|txn| {
             if fresh {
@@ -219,6 +227,7 @@ impl Agent {
             allowed_hosts,
             started: Instant::now(),
             alloc_stubs: Default::default(),
+            events: event_broker,
         }));
 
         let (stop, stopped) = watch::channel(false);

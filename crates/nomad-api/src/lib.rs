@@ -11,6 +11,7 @@ pub mod client;
 pub mod deployment;
 pub mod duration;
 pub mod eval;
+pub mod event;
 pub mod exec;
 pub mod filter;
 pub mod fs;

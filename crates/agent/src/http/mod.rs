@@ -11,6 +11,7 @@ pub mod compression;
 pub mod cors;
 pub mod deployments;
 pub mod evaluations;
+pub mod events;
 pub mod exec;
 pub mod fs;
 pub mod job_subresources;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deployments", any(deployments::list))
         .route("/v1/deployment/", any(deployments::specific_root))
         .route("/v1/deployment/{*rest}", any(deployments::specific))
+        .route("/v1/event/stream", any(events::stream))
         .route("/v1/search", any(search::prefix))
         .route("/v1/search/fuzzy", any(search::fuzzy))
         .route("/v1/volumes", any(volumes::list))
