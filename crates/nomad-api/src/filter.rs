@@ -7,10 +7,15 @@
 //! names. A key the JSON leaves out (an empty field of an omitempty struct, a missing map
 //! key) counts as absent, which go-bexpr answers per operator (`NotPresentDisposition`: `==`
 //! is false, `!=` true, `is empty` true...). Supported: `==`, `!=`, `contains`,
-//! `not contains`, `in`, `not in`, `is empty`, `is not empty`, `matches`-free; `and`, `or`,
-//! `not`, parentheses; selectors `A.B`, `A["key"]`, `A.0`; values quoted, raw or bare.
-//! Collection expressions (`any`/`all`) and JSON-pointer selectors are refused as
-//! unsupported, and so is `matches` (no regular expression engine here).
+//! `not contains`, `in`, `not in`, `is empty`, `is not empty`, `matches`, `not matches`; `and`,
+//! `or`, `not`, parentheses; selectors `A.B`, `A["key"]`, `A.0`; values quoted, raw or bare.
+//! Collection expressions (`any`/`all`), JSON-pointer selectors and go-bexpr 0.1.16's `is nil`
+//! (Nomad 1.11.3) are refused as unsupported.
+//!
+//! `matches` is a regular expression search in a string (`doMatchMatches`, Go's `regexp`, RE2
+//! syntax); the `regex` crate reads the same syntax. It needs the `filter-regex` feature
+//! (the agent's); without it a `matches` evaluates to an error. As in go-bexpr, a pattern
+//! that does not compile fails the evaluation, not the parse.
 
 use serde_json::Value;
 
@@ -21,6 +26,50 @@ pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
     Match { selector: Vec<String>, op: MatchOp, value: Option<String> },
+    /// `matches` (`negated`: `not matches`), its pattern compiled once.
+    Regex { selector: Vec<String>, pattern: Pattern, negated: bool },
+}
+
+/// A `matches` pattern, compiled when parsed; compared by its text.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    #[cfg(feature = "filter-regex")]
+    compiled: Result<std::sync::Arc<regex::Regex>, String>,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Pattern {
+    fn new(text: String) -> Pattern {
+        Pattern {
+            #[cfg(feature = "filter-regex")]
+            compiled: regex::Regex::new(&text).map(std::sync::Arc::new).map_err(|e| {
+                // Go's words are `error parsing regexp: <code>: <expr>`; the reason here is the
+                // regex crate's.
+                let reason = e.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
+                format!("failed to compile regular expression {text:?}: error parsing regexp: {reason}")
+            }),
+            text,
+        }
+    }
+
+    /// `re.Match` on the string: a search anywhere in it.
+    fn is_match(&self, haystack: &str) -> Result<bool, String> {
+        #[cfg(feature = "filter-regex")]
+        {
+            self.compiled.as_ref().map(|re| re.is_match(haystack)).map_err(Clone::clone)
+        }
+        #[cfg(not(feature = "filter-regex"))]
+        {
+            let _ = haystack;
+            Err(format!("matches {:?} is not supported here (no regular expression engine)", self.text))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,9 +298,13 @@ impl<'a> Parser<'a> {
                 }
                 self.at = mark;
             }
-            if self.keyword("matches") || (self.keyword("not") && self.keyword("matches")) {
-                return self.error("matches is not supported by this agent");
+            let mark = self.at;
+            let negated = self.keyword("not");
+            if self.keyword("matches") {
+                let Some(value) = self.value()? else { return self.error("no match found, expected a value") };
+                return Ok(Filter::Regex { selector, pattern: Pattern::new(value), negated });
             }
+            self.at = mark;
             self.at = save;
         }
         // `<value> in <selector>`.
@@ -285,6 +338,18 @@ impl Filter {
         Ok(filter)
     }
 
+    /// Whether any selector of the expression starts with `field`: a lister may leave out of
+    /// the objects it filters a large field no selector reads (an allocation's `Job`).
+    pub fn selects(&self, field: &str) -> bool {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => a.selects(field) || b.selects(field),
+            Filter::Not(a) => a.selects(field),
+            Filter::Match { selector, .. } | Filter::Regex { selector, .. } => {
+                selector.first().is_some_and(|first| first == field)
+            }
+        }
+    }
+
     /// Whether `datum` (an object's JSON) passes; an error for a comparison go-bexpr
     /// cannot make (`==` on a list, `contains` on a number...).
     pub fn matches(&self, datum: &Value) -> Result<bool, String> {
@@ -292,16 +357,14 @@ impl Filter {
             Filter::And(a, b) => Ok(a.matches(datum)? && b.matches(datum)?),
             Filter::Or(a, b) => Ok(a.matches(datum)? || b.matches(datum)?),
             Filter::Not(a) => Ok(!a.matches(datum)?),
+            Filter::Regex { selector, pattern, negated } => match select(datum, selector) {
+                // `NotPresentDisposition`: nothing matches a missing key.
+                None | Some(Value::Null) => Ok(*negated),
+                Some(Value::String(s)) => Ok(pattern.is_match(s)? != *negated),
+                Some(other) => Err(format!("value of type {} is not convertible to []byte", kind(other))),
+            },
             Filter::Match { selector, op, value } => {
-                let mut found = Some(datum);
-                for part in selector {
-                    found = match found {
-                        Some(Value::Object(o)) => o.get(part),
-                        Some(Value::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
-                        _ => None,
-                    };
-                }
-                let found = match found {
+                let found = match select(datum, selector) {
                     None | Some(Value::Null) => return Ok(op.not_present()),
                     Some(v) => v,
                 };
@@ -329,6 +392,19 @@ impl Filter {
             }
         }
     }
+}
+
+/// The value a selector names, if any.
+fn select<'a>(datum: &'a Value, selector: &[String]) -> Option<&'a Value> {
+    let mut found = Some(datum);
+    for part in selector {
+        found = match found {
+            Some(Value::Object(o)) => o.get(part),
+            Some(Value::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+    }
+    found
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -413,13 +489,30 @@ mod tests {
         assert!(Filter::parse(r#"Datacenters == "dc1""#).unwrap().matches(&d).is_err());
     }
 
+    /// go-bexpr evaluate.go `doMatchMatches` (v0.1.16): a search anywhere in a string; a
+    /// missing key matches nothing; a pattern that does not compile fails the evaluation.
+    #[cfg(feature = "filter-regex")]
+    #[test]
+    fn matches_searches_with_a_regular_expression() {
+        let a = json!({"JobID": "billing-api", "ClientStatus": "failed", "Priority": 50});
+        assert!(eval(r#"JobID matches "^billing-" and ClientStatus == "failed""#, &a));
+        assert!(eval(r#"JobID matches "api$""#, &a));
+        assert!(!eval(r#"JobID not matches "bill""#, &a));
+        assert!(eval(r#"JobID matches `^[a-z]+-\w+$`"#, &a));
+        assert!(!eval(r#"NodeID matches ".*""#, &a));
+        assert!(eval(r#"NodeID not matches ".*""#, &a));
+        let bad = Filter::parse(r#"JobID matches "(""#).unwrap();
+        assert!(bad.matches(&a).unwrap_err().starts_with("failed to compile regular expression \"(\": error parsing regexp: "));
+        assert!(Filter::parse(r#"Priority matches "5""#).unwrap().matches(&a).is_err());
+    }
+
     #[test]
     fn malformed_and_unsupported_expressions_are_refused() {
         let deep = format!("{}Status == \"a\"{}", "(".repeat(100_000), ")".repeat(100_000));
         assert!(Filter::parse(&deep).unwrap_err().contains("nested too deeply"));
         let long = vec![r#"Status == "a""#; 100_000].join(" or ");
         assert!(Filter::parse(&long).is_err());
-        for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches "a.*""#, r#"any TaskGroups as g { g.Name == "a" }"#, r#"Status == "open"#] {
+        for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches"#, r#"any TaskGroups as g { g.Name == "a" }"#, r#"Status == "open"#] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,84 @@
+//! `GET /v1/allocations` through Nomad's paginator on a real listener: `per_page`,
+//! `next_token`, `reverse`, `filter` (go-bexpr, `matches` included) and `X-Nomad-NextToken`,
+//! as `nomad/alloc_endpoint.go` `List` and `nomad/state/paginator/paginator.go` (v1.11.3, the
+//! same from v1.4.0) answer them.
+
+mod common;
+
+use common::TestAgent;
+use serde_json::Value;
+
+fn ids(r: &common::Resp) -> Vec<String> {
+    r.json::<Vec<Value>>().iter().map(|a| a["ID"].as_str().unwrap().to_string()).collect()
+}
+
+/// Allocations in create-index order (ties by ID), then pages of `per_page`, each naming the
+/// next one's first as `<CreateIndex>.<ID>` (`CreateIndexAndIDTokenizer`); `reverse` walks
+/// back; with a prefix, ID order and the ID as token.
+#[tokio::test]
+async fn pages_in_create_index_order() {
+    let t = TestAgent::start().await;
+    let mut web = t.run_job("web", "default", "service", 3, &[("s", "sleep 60")]);
+    web.sort();
+    let api = t.run_job("api", "default", "batch", 1, &[("s", "sleep 60")]);
+    let mut expected = web.clone();
+    expected.extend(api.iter().cloned());
+
+    let all = t.get("/v1/allocations").await;
+    assert_eq!(ids(&all), expected);
+    assert!(all.header("X-Nomad-NextToken").is_none());
+
+    let first = t.get("/v1/allocations?per_page=2").await;
+    assert_eq!(ids(&first), expected[..2]);
+    let create_index = |id: &str| {
+        all.json::<Vec<Value>>().iter().find(|a| a["ID"] == id).unwrap()["CreateIndex"].as_u64().unwrap()
+    };
+    let token = format!("{}.{}", create_index(&expected[2]), expected[2]);
+    assert_eq!(first.header("X-Nomad-NextToken"), Some(token.as_str()));
+    let second = t.get(&format!("/v1/allocations?per_page=2&next_token={token}")).await;
+    assert_eq!(ids(&second), expected[2..]);
+    assert!(second.header("X-Nomad-NextToken").is_none());
+
+    let back = t.get("/v1/allocations?reverse=true&per_page=3").await;
+    let mut reversed = expected.clone();
+    reversed.reverse();
+    assert_eq!(ids(&back), reversed[..3]);
+
+    let prefix = &expected[0][..2];
+    let by_prefix = t.get(&format!("/v1/allocations?prefix={prefix}&per_page=1")).await;
+    let mut matching: Vec<String> = expected.iter().filter(|id| id.starts_with(prefix)).cloned().collect();
+    matching.sort();
+    assert_eq!(ids(&by_prefix), matching[..1]);
+    assert_eq!(by_prefix.header("X-Nomad-NextToken"), matching.get(1).map(String::as_str));
+}
+
+/// `filter` reads the allocation itself (its `Job` too), before the page is counted; a bad
+/// expression is the paginator's 400, a pattern that does not compile the page's 400.
+#[tokio::test]
+async fn filters_with_go_bexpr() {
+    let t = TestAgent::start().await;
+    let web = t.run_job("web", "default", "service", 2, &[("s", "sleep 60")]);
+    let billing = t.run_job("billing-api", "default", "batch", 1, &[("s", "sleep 60")]);
+
+    let r = t.get("/v1/allocations?filter=JobID%20matches%20%22%5Ebilling-%22").await;
+    assert_eq!((r.status, ids(&r)), (200, billing.clone()));
+    let r = t.get("/v1/allocations?filter=Job.Type%20%3D%3D%20%22service%22&per_page=1").await;
+    assert_eq!(ids(&r).len(), 1);
+    assert!(web.contains(&ids(&r)[0]));
+    let mut sorted_web = web.clone();
+    sorted_web.sort();
+    assert!(r.header("X-Nomad-NextToken").unwrap().ends_with(&sorted_web[1]));
+    let r = t.get("/v1/allocations?filter=JobID%20not%20matches%20%22billing%22").await;
+    assert_eq!(ids(&r).len(), 2);
+
+    let r = t.get("/v1/allocations?filter=JobID%20%3D%3D").await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().starts_with("failed to create result paginator: failed to read filter expression: 1:"), "{}", r.text());
+    let r = t.get("/v1/allocations?filter=JobID%20matches%20%22(%22").await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().starts_with("failed to read result page: failed to compile regular expression \"(\": error parsing regexp: "),
+        "{}",
+        r.text()
+    );
+}
