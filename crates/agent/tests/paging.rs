@@ -82,3 +82,37 @@ async fn filters_with_go_bexpr() {
         r.text()
     );
 }
+
+/// `/v1/jobs` pages in (namespace, ID) order with `<namespace>.<id>` tokens
+/// (`NamespaceIDTokenizer`, `nomad/job_endpoint.go` `List`); `/v1/nodes` in ID order with the
+/// ID as token (`nomad/node_endpoint.go` `List`); both filter the object itself.
+#[tokio::test]
+async fn jobs_and_nodes_page_too() {
+    let t = TestAgent::start_with(|c| c.synthetic_allocs = 400).await;
+    for id in ["b", "a", "c"] {
+        t.run_job(id, caravan_agent::OPS_NAMESPACE, "batch", 0, &[("s", "true")]);
+    }
+    let r = t.get("/v1/jobs?namespace=ops&prefix=&per_page=2&filter=ID%20matches%20%22%5E%5Babc%5D%24%22").await;
+    let page: Vec<String> = r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect();
+    assert_eq!((page, r.header("X-Nomad-NextToken")), (vec!["a".to_string(), "b".to_string()], Some("ops.c")));
+    let r = t.get("/v1/jobs?namespace=ops&next_token=ops.c&filter=ID%20matches%20%22%5E%5Babc%5D%24%22").await;
+    assert_eq!(r.json::<Vec<Value>>().len(), 1);
+    let r = t.get("/v1/jobs?namespace=ops&reverse=true&per_page=1&filter=ID%20in%20%5B%5D").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
+    let all = t.get("/v1/nodes").await;
+    let mut node_ids: Vec<String> = all.json::<Vec<Value>>().iter().map(|n| n["ID"].as_str().unwrap().to_string()).collect();
+    assert!(node_ids.len() >= 3, "{node_ids:?}");
+    let sorted = {
+        let mut s = node_ids.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(node_ids, sorted);
+    let r = t.get("/v1/nodes?per_page=1&reverse=true").await;
+    node_ids.reverse();
+    assert_eq!(r.json::<Vec<Value>>()[0]["ID"], node_ids[0].as_str());
+    assert_eq!(r.header("X-Nomad-NextToken"), Some(node_ids[1].as_str()));
+    let r = t.get("/v1/nodes?filter=Status%20%3D%3D%20%22ready%22%20and%20Name%20is%20not%20empty&per_page=2").await;
+    assert_eq!(r.json::<Vec<Value>>().len(), 2);
+}
