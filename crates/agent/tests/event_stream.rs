@@ -222,3 +222,28 @@ async fn without_a_broker() {
     assert!(lines.res.headers().get("connection").is_none());
     assert_eq!(lines.next().await.as_deref(), Some("{}"));
 }
+
+/// Scale mode's churn is client reports like any other: each batch of changes reaches the
+/// stream as `AllocationUpdated` events (issue 18: every change flows through the stream).
+#[tokio::test]
+async fn churn_flows_through_the_stream() {
+    let t = TestAgent::start_with(|c| {
+        c.synthetic_allocs = 400;
+        c.churn = 50.0;
+    })
+    .await;
+    let from = t.get("/v1/allocations?namespace=*&per_page=1").await.index() + 1;
+    let mut lines = Lines::open(&t, &format!("/v1/event/stream?topic=Allocation&namespace=*&index={from}"), None).await;
+    // An index past the newest batch gets the newest again (`StartAtClosest`): skip it.
+    let batch = loop {
+        let batch = lines.batch().await;
+        if batch["Index"].as_u64().unwrap() >= from {
+            break batch;
+        }
+    };
+    let events = batch["Events"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["Type"] == "AllocationUpdated" && e["Topic"] == "Allocation"), "{batch}");
+    let index = batch["Index"].as_u64().unwrap();
+    assert!(events.iter().all(|e| e["Index"] == index));
+}
