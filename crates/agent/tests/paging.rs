@@ -116,3 +116,53 @@ async fn jobs_and_nodes_page_too() {
     let r = t.get("/v1/nodes?filter=Status%20%3D%3D%20%22ready%22%20and%20Name%20is%20not%20empty&per_page=2").await;
     assert_eq!(r.json::<Vec<Value>>().len(), 2);
 }
+
+/// `/v1/jobs/statuses` (1.8.0+, `nomad/job_endpoint_statuses.go` `Job.Statuses`): newest
+/// modify index first, `ModifyIndexTokenizer` tokens, `reverse` oldest first, a body's jobs
+/// as the page (its size their number), the page's highest index as `X-Nomad-Index`, the
+/// paginator's errors 500; each job with its allocations' few fields.
+#[tokio::test]
+async fn job_statuses_page_by_modify_index() {
+    let t = TestAgent::start().await;
+    for id in ["a", "b", "c"] {
+        t.run_job(id, "default", "batch", 0, &[("s", "true")]);
+    }
+    let modify = |r: &common::Resp, id: &str| {
+        r.json::<Vec<Value>>().iter().find(|j| j["ID"] == id).unwrap()["ModifyIndex"].as_u64().unwrap()
+    };
+    let all = t.get("/v1/jobs/statuses").await;
+    assert_eq!(all.status, 200, "{}", all.text());
+    let names = |r: &common::Resp| r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&all), ["c", "b", "a"]);
+    assert_eq!(all.index(), modify(&all, "c"));
+    let first = t.get("/v1/jobs/statuses?per_page=2").await;
+    assert_eq!(names(&first), ["c", "b"]);
+    let token = modify(&all, "a").to_string();
+    assert_eq!(first.header("X-Nomad-NextToken"), Some(token.as_str()));
+    let rest = t.get(&format!("/v1/jobs/statuses?per_page=2&next_token={token}")).await;
+    assert_eq!((names(&rest), rest.index()), (vec!["a".to_string()], modify(&all, "a")));
+    assert_eq!(names(&t.get("/v1/jobs/statuses?reverse=true").await), ["a", "b", "c"]);
+    let job = &all.json::<Vec<Value>>()[0];
+    assert_eq!((job["Allocs"].clone(), job["ChildStatuses"].clone(), job["LatestDeployment"].clone()), (Value::Null, Value::Null, Value::Null));
+    assert_eq!((job["Stop"].as_bool(), job["IsPack"].as_bool(), job["Type"].as_str()), (Some(false), Some(false), Some("batch")));
+
+    let picked = t.post("/v1/jobs/statuses", r#"{"Jobs":[{"ID":"b"}]}"#).await;
+    assert_eq!(names(&picked), ["b"]);
+    let r = t.post("/v1/jobs/statuses", r#"{"Jobs":[]}"#).await;
+    assert_eq!((r.status, r.text().as_str()), (400, "no jobs in request"));
+    let r = t.get("/v1/jobs/statuses?filter=ID%20%3D%3D").await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().starts_with("failed to create result paginator: failed to read filter expression: "), "{}", r.text());
+
+    let web = t.run_job("web", "default", "service", 2, &[("s", "sleep 60")]);
+    let r = t.post("/v1/jobs/statuses", r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#).await;
+    let allocs = r.json::<Vec<Value>>()[0]["Allocs"].as_array().unwrap().clone();
+    assert_eq!(allocs.len(), 2);
+    assert!(allocs.iter().all(|a| web.contains(&a["ID"].as_str().unwrap().to_string()) && a["Group"] == "web"));
+    assert_eq!(allocs[0]["DeploymentStatus"], serde_json::json!({"Canary": false, "Healthy": null}));
+    assert_eq!(r.json::<Vec<Value>>()[0]["GroupCountSum"], 2);
+
+    let old = TestAgent::start_with(|c| c.nomad_version = nomad_api::NomadVersion::new(1, 7, 7)).await;
+    let r = old.get("/v1/jobs/statuses").await;
+    assert_eq!((r.status, r.text().as_str()), (404, ""));
+}

@@ -386,6 +386,9 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/v1/agent/monitor", "/v1/agent/monitor?log_level=debug", Methods::Any(Need::AgentRead),
             "command/agent/agent_endpoint.go AgentMonitor; nomad/client_agent_endpoint.go monitor")
             .stream(),
+        row("/v1/jobs/statuses", "/v1/jobs/statuses", only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint_statuses.go Job.Statuses")
+            .body(r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#.into()),
         // Nomad 1.11.2+ writes the stream's 200 head before the RPC refuses: an empty 200.
         row("/v1/event/stream", "/v1/event/stream?topic=Allocation&topic=Job:web",
             only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),

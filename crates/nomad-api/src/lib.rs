@@ -17,6 +17,7 @@ pub mod filter;
 pub mod fs;
 pub mod gojson;
 pub mod job;
+pub mod job_statuses;
 pub mod monitor;
 pub mod multierror;
 pub mod node;

@@ -285,6 +285,23 @@ impl NomadVersion {
         self.at_least(1, 10, 0)
     }
 
+    /// `GET /v1/jobs/statuses`, the web UI's paginated job index (1.8.0,
+    /// `command/agent/job_endpoint_statuses.go`, `nomad/job_endpoint_statuses.go`); before, the
+    /// path falls to the root handler: 404.
+    pub fn job_statuses(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `JobStatusesJob.Stop` and `.Status` (1.8.1, `nomad/structs/job.go`).
+    pub fn job_statuses_status(self) -> bool {
+        self.at_least(1, 8, 1)
+    }
+
+    /// `JobStatusesJob.IsPack` (1.8.3, `nomad/structs/job.go`).
+    pub fn job_statuses_is_pack(self) -> bool {
+        self.at_least(1, 8, 3)
+    }
+
     /// The event stream's `Operator` topic, subscribed with operator read (1.11.0,
     /// `validateNsOp` in `nomad/event_endpoint.go`); before it needs a management token.
     pub fn event_stream_operator_topic(self) -> bool {

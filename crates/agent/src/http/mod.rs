@@ -15,6 +15,7 @@ pub mod events;
 pub mod exec;
 pub mod fs;
 pub mod job_subresources;
+pub mod job_statuses;
 pub mod jobs;
 pub mod listing;
 pub mod meta;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/allocation/{*rest}", any(allocations::specific))
         .route("/v1/client/gc", any(client::gc_all))
         .route("/v1/jobs", any(jobs::jobs))
+        .route("/v1/jobs/statuses", any(job_statuses::statuses))
         .route("/v1/job/", any(jobs::specific_root))
         .route("/v1/job/{*rest}", any(jobs::specific))
         .route("/v1/nodes", any(nodes::list))
