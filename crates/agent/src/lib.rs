@@ -234,9 +234,10 @@ impl Agent {
         let mut tasks = vec![tokio::spawn(runner::apply_client_updates(state.clone(), updates, stopped.clone()))];
         runner::restore_local_allocs(&state).await;
         tasks.push(tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())));
-        if config.synthetic_allocs > 0 {
+        let scale = synthetic::Scale { allocs: config.synthetic_allocs, jobs: config.synthetic_jobs, nodes: config.synthetic_nodes };
+        if scale.allocs > 0 || scale.jobs > 0 || scale.nodes > 0 {
             if fresh {
-                synthetic::populate(&state, config.synthetic_allocs);
+                synthetic::populate(&state, scale);
             }
             if config.churn > 0.0 {
                 let ids = synthetic::alloc_ids(&state);

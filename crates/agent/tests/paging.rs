@@ -166,3 +166,26 @@ async fn job_statuses_page_by_modify_index() {
     let r = old.get("/v1/jobs/statuses").await;
     assert_eq!((r.status, r.text().as_str()), (404, ""));
 }
+
+/// Scale mode's `--synthetic-jobs` and `--synthetic-nodes`: the allocations shared evenly
+/// among that many jobs and nodes.
+#[tokio::test]
+async fn scale_mode_takes_jobs_and_nodes() {
+    let t = TestAgent::start_with(|c| {
+        c.synthetic_allocs = 1_000;
+        c.synthetic_jobs = 50;
+        c.synthetic_nodes = 20;
+    })
+    .await;
+    let jobs = t.get("/v1/jobs?namespace=*").await.json::<Vec<Value>>();
+    assert_eq!(jobs.len(), 50);
+    let allocs = t.get("/v1/allocations?namespace=*&task_states=false").await.json::<Vec<Value>>();
+    assert_eq!(allocs.len(), 1_000);
+    let nodes = t.get("/v1/nodes").await.json::<Vec<Value>>();
+    let synthetic: Vec<&Value> = nodes.iter().filter(|n| n["Name"].as_str().unwrap().starts_with("synthetic-")).collect();
+    assert_eq!(synthetic.len(), 20);
+    for node in synthetic {
+        let id = node["ID"].as_str().unwrap();
+        assert_eq!(allocs.iter().filter(|a| a["NodeID"] == id).count(), 50, "{id}");
+    }
+}
