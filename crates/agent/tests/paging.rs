@@ -71,6 +71,10 @@ async fn filters_with_go_bexpr() {
     let r = t.get("/v1/allocations?filter=JobID%20not%20matches%20%22billing%22").await;
     assert_eq!(ids(&r).len(), 2);
 
+    // A collection expression over the job's groups (go-bexpr `any`).
+    let r = t.get("/v1/jobs?filter=any%20TaskGroups%20as%20g%20%7B%20g.Name%20%3D%3D%20%22web%22%20%7D").await;
+    let listed: Vec<String> = r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect();
+    assert_eq!((r.status, listed), (200, vec!["web".to_string()]));
     let r = t.get("/v1/allocations?filter=JobID%20%3D%3D").await;
     assert_eq!(r.status, 400);
     assert!(r.text().starts_with("failed to create result paginator: failed to read filter expression: 1:"), "{}", r.text());
