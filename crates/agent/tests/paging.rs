@@ -193,3 +193,23 @@ async fn scale_mode_takes_jobs_and_nodes() {
         assert_eq!(allocs.iter().filter(|a| a["NodeID"] == id).count(), 50, "{id}");
     }
 }
+
+/// `/v1/jobs/statuses` blocks until the page changes: a new job on it answers with the jobs
+/// table's index (`prevJobs` in `Job.Statuses`).
+#[tokio::test]
+async fn job_statuses_block() {
+    let t = TestAgent::start().await;
+    t.run_job("a", "default", "batch", 0, &[("s", "true")]);
+    let first = t.get("/v1/jobs/statuses").await;
+    let index = first.index();
+    let path = format!("/v1/jobs/statuses?index={index}&wait=10s");
+    let waiting = t.get(&path);
+    let register = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        t.run_job("b", "default", "batch", 0, &[("s", "true")]);
+    };
+    let (r, ()) = tokio::join!(waiting, register);
+    assert!(r.index() > index, "{} {}", r.index(), index);
+    let listed: Vec<String> = r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, ["b", "a"]);
+}
