@@ -72,9 +72,26 @@ pub struct Config {
     #[arg(long, env = "CARAVAN_SYNTHETIC_ALLOCS", default_value_t = 0)]
     pub synthetic_allocs: usize,
 
+    /// Spread the synthetic allocations evenly over this many synthetic jobs (0: varied sizes).
+    #[arg(long, env = "CARAVAN_SYNTHETIC_JOBS", default_value_t = 0)]
+    pub synthetic_jobs: usize,
+
+    /// Place the synthetic allocations on this many synthetic nodes (0: one per 200).
+    #[arg(long, env = "CARAVAN_SYNTHETIC_NODES", default_value_t = 0)]
+    pub synthetic_nodes: usize,
+
     /// Synthetic allocation state changes per second.
     #[arg(long, env = "CARAVAN_CHURN", default_value_t = 0.0)]
     pub churn: f64,
+
+    /// Batches (writes) the event stream keeps for readers resuming from an index
+    /// (`event_buffer_size`; 0 is the default).
+    #[arg(long, env = "CARAVAN_EVENT_BUFFER_SIZE", default_value_t = nomad_api::event::DEFAULT_BUFFER_SIZE)]
+    pub event_buffer_size: usize,
+
+    /// Serve no event stream (`enable_event_broker = false`).
+    #[arg(long, env = "CARAVAN_NO_EVENT_BROKER")]
+    pub no_event_broker: bool,
 
     /// Start without the demo jobs.
     #[arg(long, env = "CARAVAN_NO_DEMO")]
@@ -104,7 +121,11 @@ impl Config {
             acl: false,
             ui_dir: None,
             synthetic_allocs: 0,
+            synthetic_jobs: 0,
+            synthetic_nodes: 0,
             churn: 0.0,
+            event_buffer_size: nomad_api::event::DEFAULT_BUFFER_SIZE,
+            no_event_broker: false,
             no_demo: true,
             nomad_version: NomadVersion::LATEST,
             gc: crate::gc::GcArgs::default(),

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod gc;
+pub mod events;
 pub mod host;
 pub mod http;
 pub mod jobspec;
@@ -67,6 +68,8 @@ pub struct AgentState {
     pub alloc_stubs: http::alloc_stub::StubCache,
     /// Garbage collection thresholds and intervals (`crate::gc`).
     pub gc: gc::GcArgs,
+    /// The event stream's broker; `None` with `--no-event-broker` (`enable_event_broker = false`).
+    pub events: Option<Arc<events::EventBroker>>,
 }
 
 #[derive(Clone)]
@@ -183,6 +186,11 @@ impl Agent {
         let fresh = !saved.restored;
         let acl_tokens = saved.acl_tokens;
         let cluster = Cluster::new(saved.store, None);
+        let event_broker = (!config.no_event_broker)
+            .then(|| Arc::new(events::EventBroker::new(config.event_buffer_size, config.nomad_version)));
+        if let Some(broker) = &event_broker {
+            cluster.publish_to(broker.clone());
+        }
         let now = state::store::now_nanos();
         cluster.write(|txn| {
             if fresh {
@@ -236,6 +244,7 @@ impl Agent {
             started: Instant::now(),
             alloc_stubs: Default::default(),
             gc: config.gc.clone(),
+            events: event_broker,
         }));
 
         let (stop, stopped) = watch::channel(false);
@@ -244,9 +253,10 @@ impl Agent {
         tasks.push(tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())));
         tasks.push(tokio::spawn(gc::run_server_gc(state.clone(), config.gc.clone(), stopped.clone())));
         tasks.push(tokio::spawn(gc::run_client_gc(state.clone(), config.gc.clone(), stopped.clone())));
-        if config.synthetic_allocs > 0 {
+        let scale = synthetic::Scale { allocs: config.synthetic_allocs, jobs: config.synthetic_jobs, nodes: config.synthetic_nodes };
+        if scale.allocs > 0 || scale.jobs > 0 || scale.nodes > 0 {
             if fresh {
-                synthetic::populate(&state, config.synthetic_allocs);
+                synthetic::populate(&state, scale);
             }
             if config.churn > 0.0 {
                 let ids = synthetic::alloc_ids(&state);

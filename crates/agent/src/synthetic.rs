@@ -73,22 +73,48 @@ fn started_task(now: i64, age: i64) -> TaskState {
     state
 }
 
+/// How much synthetic state to make (`--synthetic-allocs`, `--synthetic-jobs`,
+/// `--synthetic-nodes`); a count of 0 jobs or nodes is derived from the allocations.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scale {
+    pub allocs: usize,
+    pub jobs: usize,
+    pub nodes: usize,
+}
+
 /// Registers synthetic nodes and jobs until they hold `count` allocations, in varied states.
-pub fn populate(state: &AppState, count: usize) {
+/// With a number of jobs, the allocations are shared evenly among them; with a number of
+/// nodes (or jobs), each job's allocations go to the nodes after the last job's, so that
+/// every node holds its share.
+pub fn populate(state: &AppState, scale: Scale) {
+    let count = scale.allocs;
     let mut rng = Rng::with_seed(count as u64);
     let now = crate::state::store::now_nanos();
+    let node_count = if scale.nodes > 0 { scale.nodes } else { count.div_ceil(ALLOCS_PER_NODE).max(1) };
     let nodes: Vec<_> =
-        (0..count.div_ceil(ALLOCS_PER_NODE)).map(|i| crate::node::synthetic_node(i, &state.datacenter, state.version, now)).collect();
+        (0..node_count).map(|i| crate::node::synthetic_node(i, &state.datacenter, state.version, now)).collect();
     state.cluster.write(|txn| nodes.iter().for_each(|n| txn.upsert_node(n.clone())));
+    let spread = scale.nodes > 0 || scale.jobs > 0;
     let mut placed_count = 0;
     let mut n = 0;
-    while placed_count < count {
+    while placed_count < count || n < scale.jobs {
         let mut job = synthetic_job(n, &mut rng, &state.datacenter, state.version);
-        n += 1;
         for g in &mut job.task_groups {
-            g.count = g.count.min((count - placed_count) as i64);
+            g.count = match scale.jobs {
+                0 => g.count.min((count - placed_count) as i64),
+                jobs => (count / jobs + usize::from(n < count % jobs)) as i64,
+            };
         }
-        let placed = state.cluster.write(|txn| scheduler::register(txn, job.clone(), &nodes));
+        n += 1;
+        // The window of nodes this job's allocations take in turn.
+        let wanted: usize = job.task_groups.iter().map(|g| g.count.max(0) as usize).sum::<usize>().clamp(1, nodes.len());
+        let window = if spread {
+            let start = (placed_count % nodes.len()).min(nodes.len() - wanted);
+            &nodes[start..start + wanted]
+        } else {
+            &nodes[..]
+        };
+        let placed = state.cluster.write(|txn| scheduler::register(txn, job.clone(), window));
         state.cluster.write(|txn| {
             for id in &placed.alloc_ids {
                 let age = rng.i64(60..7 * 86400) * 1_000_000_000;

@@ -388,6 +388,21 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/v1/agent/monitor", "/v1/agent/monitor?log_level=debug", Methods::Any(Need::AgentRead),
             "command/agent/agent_endpoint.go AgentMonitor; nomad/client_agent_endpoint.go monitor")
             .stream(),
+        row("/v1/jobs/statuses", "/v1/jobs/statuses", only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint_statuses.go Job.Statuses")
+            .body(r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#.into()),
+        // Nomad 1.11.2+ writes the stream's 200 head before the RPC refuses: an empty 200.
+        row("/v1/event/stream", "/v1/event/stream?topic=Allocation&topic=Job:web",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/event_endpoint.go validateNsOp; command/agent/event_endpoint.go EventStream")
+            .denied(Denied::As(200, String::new())).stream(),
+        row("/v1/event/stream", "/v1/event/stream?topic=Node", only(&[(GET, Need::NodeRead)]),
+            "nomad/event_endpoint.go validateNsOp (TopicNode: AllowNodeRead)")
+            .denied(Denied::As(200, String::new())).stream(),
+        // No topic is every topic, `*`: a management token's.
+        row("/v1/event/stream", "/v1/event/stream", only(&[(GET, Need::Management)]),
+            "nomad/event_endpoint.go validateNsOp (TopicAll: IsManagement)")
+            .denied(Denied::As(200, String::new())).stream(),
         // `GET` is 204 and `PUT` 501 for anyone.
         row("/v1/operator/license", "/v1/operator/license", only(&[(GET, Need::Nothing), (PUT, Need::Nothing)]),
             "command/agent/operator_endpoint_ce.go LicenseRequest"),
@@ -535,7 +550,15 @@ async fn stream_status(f: &Fixture, method: &Method, path: &str, token: Option<&
     }
     let res = tokio::time::timeout(Duration::from_secs(10), req.send()).await.expect("the headers come").unwrap();
     let (status, headers) = (res.status().as_u16(), res.headers().clone());
-    let body = if status == 200 { Vec::new() } else { res.bytes().await.unwrap().to_vec() };
+    // A stream's first piece: a refusal written as an empty 200 (the event stream from Nomad
+    // 1.11.2) ends at once, a served stream starts with a heartbeat.
+    let body = if status == 200 {
+        let mut res = res;
+        let first = tokio::time::timeout(Duration::from_secs(10), res.chunk()).await.expect("a first piece or the end");
+        first.unwrap().map(|b| b.to_vec()).unwrap_or_default()
+    } else {
+        res.bytes().await.unwrap().to_vec()
+    };
     common::Resp { status, headers, body }
 }
 

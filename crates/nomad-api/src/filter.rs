@@ -7,12 +7,21 @@
 //! names. A key the JSON leaves out (an empty field of an omitempty struct, a missing map
 //! key) counts as absent, which go-bexpr answers per operator (`NotPresentDisposition`: `==`
 //! is false, `!=` true, `is empty` true...). Supported: `==`, `!=`, `contains`,
-//! `not contains`, `in`, `not in`, `is empty`, `is not empty`, `matches`-free; `and`, `or`,
-//! `not`, parentheses; selectors `A.B`, `A["key"]`, `A.0`; values quoted, raw or bare.
-//! Collection expressions (`any`/`all`) and JSON-pointer selectors are refused as
-//! unsupported, and so is `matches` (no regular expression engine here).
+//! `not contains`, `in`, `not in`, `is empty`, `is not empty`, `matches`, `not matches`; `and`,
+//! `or`, `not`, parentheses; selectors `A.B`, `A["key"]`, `A.0`; values quoted, raw or bare.
+//! Collection expressions `any`/`all <selector> as <binding> { <expression> }` (go-bexpr
+//! `evaluateCollectionExpression`: `v`, `i, v`, `i, _` or `_, v` bound to each element's
+//! index or key and value) stand alone or in parentheses, as the grammar has them.
+//! JSON-pointer selectors and go-bexpr 0.1.16's `is nil` (Nomad 1.11.3) are refused as
+//! unsupported.
+//!
+//! `matches` is a regular expression search in a string (`doMatchMatches`, Go's `regexp`, RE2
+//! syntax); the `regex` crate reads the same syntax. It needs the `filter-regex` feature
+//! (the agent's); without it a `matches` evaluates to an error. As in go-bexpr, a pattern
+//! that does not compile fails the evaluation, not the parse.
 
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +30,70 @@ pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
     Match { selector: Vec<String>, op: MatchOp, value: Option<String> },
+    /// `matches` (`negated`: `not matches`), its pattern compiled once.
+    Regex { selector: Vec<String>, pattern: Pattern, negated: bool },
+    /// `any` (or with `all`, `all`) element of the collection passes `inner`.
+    Collection { all: bool, selector: Vec<String>, binding: Binding, inner: Box<Filter> },
+}
+
+/// `CollectionNameBinding`: the names an element's index (or key) and value go by.
+/// `default` alone is the value of a list's element, the key of a map's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Binding {
+    pub default: Option<String>,
+    pub index: Option<String>,
+    pub value: Option<String>,
+}
+
+/// What a bound name stands for while an element is evaluated.
+#[derive(Debug, Clone)]
+enum Local {
+    /// An index or a key, known.
+    Value(Value),
+    /// The element, reached by this path from the datum.
+    Path(Vec<String>),
+}
+
+/// A `matches` pattern, compiled when parsed; compared by its text.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    #[cfg(feature = "filter-regex")]
+    compiled: Result<std::sync::Arc<regex::Regex>, String>,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Pattern {
+    fn new(text: String) -> Pattern {
+        Pattern {
+            #[cfg(feature = "filter-regex")]
+            compiled: regex::Regex::new(&text).map(std::sync::Arc::new).map_err(|e| {
+                // Go's words are `error parsing regexp: <code>: <expr>`; the reason here is the
+                // regex crate's.
+                let reason = e.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
+                format!("failed to compile regular expression {text:?}: error parsing regexp: {reason}")
+            }),
+            text,
+        }
+    }
+
+    /// `re.Match` on the string: a search anywhere in it.
+    fn is_match(&self, haystack: &str) -> Result<bool, String> {
+        #[cfg(feature = "filter-regex")]
+        {
+            self.compiled.as_ref().map(|re| re.is_match(haystack)).map_err(Clone::clone)
+        }
+        #[cfg(not(feature = "filter-regex"))]
+        {
+            let _ = haystack;
+            Err(format!("matches {:?} is not supported here (no regular expression engine)", self.text))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +166,18 @@ impl<'a> Parser<'a> {
     }
 
     fn or(&mut self) -> Parsed<Filter> {
-        let left = self.nested(Self::and)?;
+        let start = self.at;
+        let left = match self.nested(Self::and) {
+            Ok(left) => left,
+            // `OrExpression`'s last choice: a collection expression alone.
+            Err(e) => {
+                self.at = start;
+                if !(self.rest().starts_with("any") || self.rest().starts_with("all")) {
+                    return Err(e);
+                }
+                return self.nested(Self::collection);
+            }
+        };
         let save = self.at;
         if self.skip_space() && self.keyword("or") {
             return Ok(Filter::Or(Box::new(left), Box::new(self.nested(Self::or)?)));
@@ -119,9 +203,6 @@ impl<'a> Parser<'a> {
                 other => Filter::Not(Box::new(other)),
             });
         }
-        if self.rest().starts_with("any ") || self.rest().starts_with("all ") {
-            return self.error("collection expressions are not supported by this agent");
-        }
         if let Some(rest) = self.rest().strip_prefix('(') {
             self.at = self.text.len() - rest.len();
             self.skip_space();
@@ -134,6 +215,60 @@ impl<'a> Parser<'a> {
             return Ok(inner);
         }
         self.matching()
+    }
+
+    /// `CollectionExpression`.
+    fn collection(&mut self) -> Parsed<Filter> {
+        let all = if self.keyword("any") {
+            false
+        } else if self.keyword("all") {
+            true
+        } else {
+            return self.error("no match found");
+        };
+        let Some(selector) = self.selector()? else { return self.error("no match found, expected a selector") };
+        self.skip_space();
+        if !self.keyword("as") {
+            return self.error("no match found, expected \"as\"");
+        }
+        let name = |p: &mut Self| -> Option<Option<String>> {
+            if let Some(rest) = p.rest().strip_prefix('_') {
+                if !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '/') {
+                    p.at += 1;
+                    return Some(None);
+                }
+            }
+            p.identifier().map(Some)
+        };
+        let Some(first) = name(self) else { return self.error("no match found, expected collection-identifiers") };
+        let mark = self.at;
+        self.skip_space();
+        let binding = if let Some(rest) = self.rest().strip_prefix(',') {
+            self.at = self.text.len() - rest.len();
+            self.skip_space();
+            let Some(second) = name(self) else { return self.error("no match found, expected collection-identifiers") };
+            match (first, second) {
+                (Some(index), Some(value)) => Binding { index: Some(index), value: Some(value), default: None },
+                (Some(index), None) => Binding { index: Some(index), ..Binding::default() },
+                (None, Some(value)) => Binding { value: Some(value), ..Binding::default() },
+                (None, None) => return self.error("no match found, expected collection-identifiers"),
+            }
+        } else {
+            self.at = mark;
+            match first {
+                Some(default) => Binding { default: Some(default), ..Binding::default() },
+                None => return self.error("no match found, expected collection-identifiers"),
+            }
+        };
+        self.skip_space();
+        let Some(rest) = self.rest().strip_prefix('{') else { return self.error("no match found, expected \"{\"") };
+        self.at = self.text.len() - rest.len();
+        self.skip_space();
+        let inner = self.nested(Self::or)?;
+        self.skip_space();
+        let Some(rest) = self.rest().strip_prefix('}') else { return self.error("no match found, expected \"}\"") };
+        self.at = self.text.len() - rest.len();
+        Ok(Filter::Collection { all, selector, binding, inner: Box::new(inner) })
     }
 
     fn identifier(&mut self) -> Option<String> {
@@ -249,9 +384,13 @@ impl<'a> Parser<'a> {
                 }
                 self.at = mark;
             }
-            if self.keyword("matches") || (self.keyword("not") && self.keyword("matches")) {
-                return self.error("matches is not supported by this agent");
+            let mark = self.at;
+            let negated = self.keyword("not");
+            if self.keyword("matches") {
+                let Some(value) = self.value()? else { return self.error("no match found, expected a value") };
+                return Ok(Filter::Regex { selector, pattern: Pattern::new(value), negated });
             }
+            self.at = mark;
             self.at = save;
         }
         // `<value> in <selector>`.
@@ -285,23 +424,83 @@ impl Filter {
         Ok(filter)
     }
 
+    /// Whether any selector of the expression starts with `field`: a lister may leave out of
+    /// the objects it filters a large field no selector reads (an allocation's `Job`).
+    pub fn selects(&self, field: &str) -> bool {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => a.selects(field) || b.selects(field),
+            Filter::Not(a) => a.selects(field),
+            Filter::Match { selector, .. } | Filter::Regex { selector, .. } => {
+                selector.first().is_some_and(|first| first == field)
+            }
+            Filter::Collection { selector, inner, .. } => {
+                selector.first().is_some_and(|first| first == field) || inner.selects(field)
+            }
+        }
+    }
+
     /// Whether `datum` (an object's JSON) passes; an error for a comparison go-bexpr
     /// cannot make (`==` on a list, `contains` on a number...).
     pub fn matches(&self, datum: &Value) -> Result<bool, String> {
+        self.matches_with(datum, &[])
+    }
+
+    fn matches_with(&self, datum: &Value, locals: &[(String, Local)]) -> Result<bool, String> {
         match self {
-            Filter::And(a, b) => Ok(a.matches(datum)? && b.matches(datum)?),
-            Filter::Or(a, b) => Ok(a.matches(datum)? || b.matches(datum)?),
-            Filter::Not(a) => Ok(!a.matches(datum)?),
-            Filter::Match { selector, op, value } => {
-                let mut found = Some(datum);
-                for part in selector {
-                    found = match found {
-                        Some(Value::Object(o)) => o.get(part),
-                        Some(Value::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
-                        _ => None,
-                    };
+            Filter::And(a, b) => Ok(a.matches_with(datum, locals)? && b.matches_with(datum, locals)?),
+            Filter::Or(a, b) => Ok(a.matches_with(datum, locals)? || b.matches_with(datum, locals)?),
+            Filter::Not(a) => Ok(!a.matches_with(datum, locals)?),
+            Filter::Collection { all, selector, binding, inner } => {
+                let path = path_of(selector, locals);
+                let found = match resolve(datum, selector, locals)? {
+                    None | Some(Cow::Borrowed(Value::Null)) | Some(Cow::Owned(Value::Null)) => return Ok(*all),
+                    Some(found) => found.into_owned(),
+                };
+                if let (Some(index), Some(value)) = (&binding.index, &binding.value) {
+                    if index == value {
+                        return Err(format!("{index:?} cannot be used as a placeholder for both the index and the value"));
+                    }
                 }
-                let found = match found {
+                let elements: Vec<(Value, String)> = match &found {
+                    Value::Array(items) => (0..items.len()).map(|i| (Value::from(i), i.to_string())).collect(),
+                    Value::Object(map) => map.keys().map(|k| (Value::from(k.clone()), k.clone())).collect(),
+                    _ => return Err(format!("{} is not a list or a map", selector.join("."))),
+                };
+                let is_map = found.is_object();
+                for (key, step) in elements {
+                    let mut inner_locals = locals.to_vec();
+                    let mut element = path.clone();
+                    element.push(step);
+                    let mut bind = |name: &Option<String>, local: Local| {
+                        if let Some(name) = name {
+                            inner_locals.push((name.clone(), local));
+                        }
+                    };
+                    if is_map {
+                        bind(&binding.default, Local::Value(key.clone()));
+                        bind(&binding.index, Local::Value(key));
+                        bind(&binding.value, Local::Path(element));
+                    } else {
+                        bind(&binding.index, Local::Value(key));
+                        bind(&binding.default, Local::Path(element.clone()));
+                        bind(&binding.value, Local::Path(element));
+                    }
+                    let passed = inner.matches_with(datum, &inner_locals)?;
+                    if passed != *all {
+                        return Ok(passed);
+                    }
+                }
+                Ok(*all)
+            }
+            Filter::Regex { selector, pattern, negated } => match resolve(datum, selector, locals)?.as_deref() {
+                // `NotPresentDisposition`: nothing matches a missing key.
+                None | Some(Value::Null) => Ok(*negated),
+                Some(Value::String(s)) => Ok(pattern.is_match(s)? != *negated),
+                Some(other) => Err(format!("value of type {} is not convertible to []byte", kind(other))),
+            },
+            Filter::Match { selector, op, value } => {
+                let found = resolve(datum, selector, locals)?;
+                let found = match found.as_deref() {
                     None | Some(Value::Null) => return Ok(op.not_present()),
                     Some(v) => v,
                 };
@@ -329,6 +528,44 @@ impl Filter {
             }
         }
     }
+}
+
+/// A selector's path from the datum, its first name replaced by the element it is bound to.
+fn path_of(selector: &[String], locals: &[(String, Local)]) -> Vec<String> {
+    let Some(first) = selector.first() else { return Vec::new() };
+    match locals.iter().rev().find(|(name, _)| name == first) {
+        Some((_, Local::Path(path))) => path.iter().chain(&selector[1..]).cloned().collect(),
+        _ => selector.to_vec(),
+    }
+}
+
+/// The value a selector names with the bound names in scope (`getValue`): an index or key
+/// itself, or the element's path from the datum.
+fn resolve<'a>(datum: &'a Value, selector: &[String], locals: &[(String, Local)]) -> Result<Option<Cow<'a, Value>>, String> {
+    if let Some(first) = selector.first() {
+        match locals.iter().rev().find(|(name, _)| name == first) {
+            Some((_, Local::Value(v))) if selector.len() > 1 => {
+                return Err(format!("/{first} references a {} so /{} is invalid", kind(v), selector.join("/")))
+            }
+            Some((_, Local::Value(v))) => return Ok(Some(Cow::Owned(v.clone()))),
+            Some((_, Local::Path(_))) => return Ok(select(datum, &path_of(selector, locals)).map(Cow::Borrowed)),
+            None => {}
+        }
+    }
+    Ok(select(datum, selector).map(Cow::Borrowed))
+}
+
+/// The value a selector names, if any.
+fn select<'a>(datum: &'a Value, selector: &[String]) -> Option<&'a Value> {
+    let mut found = Some(datum);
+    for part in selector {
+        found = match found {
+            Some(Value::Object(o)) => o.get(part),
+            Some(Value::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+    }
+    found
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -412,13 +649,48 @@ mod tests {
         assert!(Filter::parse(r#"Datacenters == "dc1""#).unwrap().matches(&d).is_err());
     }
 
+    /// go-bexpr evaluate.go `evaluateCollectionExpression` (v0.1.16): each element bound by
+    /// value (a list's) or key (a map's), `i, v` both; a missing collection makes `any` false
+    /// and `all` true; anything else than a list or map is an error.
+    #[test]
+    fn collection_expressions() {
+        let j = json!({"TaskGroups": [{"Name": "web", "Count": 2}, {"Name": "db", "Count": 1}], "Meta": {"team": "ops", "tier": "1"}, "Priority": 50});
+        assert!(eval(r#"any TaskGroups as g { g.Name == "db" }"#, &j));
+        assert!(!eval(r#"all TaskGroups as g { g.Name == "db" }"#, &j));
+        assert!(eval(r#"all TaskGroups as g { g.Count != 0 and Priority == 50 }"#, &j));
+        assert!(eval(r#"any TaskGroups as i, g { i == 1 and g.Name == "db" }"#, &j));
+        assert!(eval(r#"any Meta as k { k == "team" }"#, &j));
+        assert!(eval(r#"any Meta as _, v { v == "ops" }"#, &j));
+        assert!(eval(r#"(any Missing as m { m == "x" }) or (all Missing as m { m == "x" })"#, &j));
+        assert!(eval(r#"not (any TaskGroups as g { g.Name == "cache" })"#, &j));
+        assert!(Filter::parse(r#"any Priority as p { p == 1 }"#).unwrap().matches(&j).unwrap_err().contains("is not a list or a map"));
+        assert!(Filter::parse(r#"any TaskGroups as g, g { g == 1 }"#).unwrap().matches(&j).is_err());
+    }
+
+    /// go-bexpr evaluate.go `doMatchMatches` (v0.1.16): a search anywhere in a string; a
+    /// missing key matches nothing; a pattern that does not compile fails the evaluation.
+    #[cfg(feature = "filter-regex")]
+    #[test]
+    fn matches_searches_with_a_regular_expression() {
+        let a = json!({"JobID": "billing-api", "ClientStatus": "failed", "Priority": 50});
+        assert!(eval(r#"JobID matches "^billing-" and ClientStatus == "failed""#, &a));
+        assert!(eval(r#"JobID matches "api$""#, &a));
+        assert!(!eval(r#"JobID not matches "bill""#, &a));
+        assert!(eval(r#"JobID matches `^[a-z]+-\w+$`"#, &a));
+        assert!(!eval(r#"NodeID matches ".*""#, &a));
+        assert!(eval(r#"NodeID not matches ".*""#, &a));
+        let bad = Filter::parse(r#"JobID matches "(""#).unwrap();
+        assert!(bad.matches(&a).unwrap_err().starts_with("failed to compile regular expression \"(\": error parsing regexp: "));
+        assert!(Filter::parse(r#"Priority matches "5""#).unwrap().matches(&a).is_err());
+    }
+
     #[test]
     fn malformed_and_unsupported_expressions_are_refused() {
         let deep = format!("{}Status == \"a\"{}", "(".repeat(100_000), ")".repeat(100_000));
         assert!(Filter::parse(&deep).unwrap_err().contains("nested too deeply"));
         let long = vec![r#"Status == "a""#; 100_000].join(" or ");
         assert!(Filter::parse(&long).is_err());
-        for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches "a.*""#, r#"any TaskGroups as g { g.Name == "a" }"#, r#"Status == "open"#] {
+        for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches"#, r#"any TaskGroups as g { g.Name == "a" } and ID == "x""#, r#"Status == "open"#] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
     }

@@ -299,6 +299,52 @@ impl NomadVersion {
     pub fn variables_list_checks_prefix(self) -> bool {
         !self.at_least(1, 4, 3)
     }
+
+    /// The event stream checks the token against every namespace it covers, `*` standing for
+    /// each namespace existing when the stream opens, and sends only those namespaces' events
+    /// (hashicorp/nomad#25089, c4f232f23e, first released in 1.10.0; `validateACL` in
+    /// `nomad/event_endpoint.go`, `filter` in `nomad/stream/subscription.go`). Before, it
+    /// checked the namespace as asked (`*` passing when any namespace allows `read-job`) and
+    /// only with ACLs on (`SubscribeWithACLCheck`), and `*` let every namespace's events
+    /// through. The host and CSI volume and CSI plugin topics have their own rules from the
+    /// same release.
+    pub fn event_stream_checks_each_namespace(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// `GET /v1/jobs/statuses`, the web UI's paginated job index (1.8.0,
+    /// `command/agent/job_endpoint_statuses.go`, `nomad/job_endpoint_statuses.go`); before, the
+    /// path falls to the root handler: 404.
+    pub fn job_statuses(self) -> bool {
+        self.at_least(1, 8, 0)
+    }
+
+    /// `JobStatusesJob.Stop` and `.Status` (1.8.1, `nomad/structs/job.go`).
+    pub fn job_statuses_status(self) -> bool {
+        self.at_least(1, 8, 1)
+    }
+
+    /// `JobStatusesJob.IsPack` (1.8.3, `nomad/structs/job.go`).
+    pub fn job_statuses_is_pack(self) -> bool {
+        self.at_least(1, 8, 3)
+    }
+
+    /// The event stream's `Operator` topic, subscribed with operator read (1.11.0,
+    /// `validateNsOp` in `nomad/event_endpoint.go`); before it needs a management token.
+    pub fn event_stream_operator_topic(self) -> bool {
+        self.at_least(1, 11, 0)
+    }
+
+    /// The event stream writes its `200` head on the hijacked connection before the stream
+    /// RPC answers (1.11.2, `EventStream` in `command/agent/event_endpoint.go`, hashicorp/nomad
+    /// 9d2aef07f6 and 5e4a8d9e25): an error the RPC gives (`Permission denied`, a region it
+    /// cannot reach, `EventBroker not configured`) ends a `200` with no body, and one in the
+    /// middle of the stream just closes it, never gzipped. Before, such an error before the
+    /// first line is its own status (403, 500) with the message as body, and one after it is
+    /// written after the last line.
+    pub fn event_stream_hijacked(self) -> bool {
+        self.at_least(1, 11, 2)
+    }
 }
 
 impl Default for NomadVersion {

@@ -13,6 +13,11 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 #[derive(Clone, Copy)]
 struct UpgradeRequested;
 
+/// Marks an answer never to compress: the event stream, which Nomad writes on the bare
+/// connection (1.11.2+) and whose lines must reach the reader as they are written.
+#[derive(Clone, Copy)]
+pub struct Uncompressed;
+
 /// Must be inside `layer()`: the mark is on the response the compression sees.
 pub async fn mark_upgrades(request: Request, next: Next) -> Response {
     let upgrade = request.headers().contains_key(UPGRADE);
@@ -26,6 +31,6 @@ pub async fn mark_upgrades(request: Request, next: Next) -> Response {
 /// Fastest gzip: a 10,000-allocation list is tens of megabytes of JSON, and the default level
 /// would spend seconds on it for every browser request.
 pub fn layer() -> CompressionLayer<impl Predicate> {
-    let not_upgrade = |_, _, _: &_, extensions: &axum::http::Extensions| extensions.get::<UpgradeRequested>().is_none();
+    let not_upgrade = |_, _, _: &_, extensions: &axum::http::Extensions| extensions.get::<UpgradeRequested>().is_none() && extensions.get::<Uncompressed>().is_none();
     CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(DefaultPredicate::new().and(not_upgrade))
 }

@@ -2,6 +2,7 @@
 
 use super::alloc_stub::StubFields;
 use super::allocations::namespace_filter;
+use super::listing::{namespace_id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest};
 use crate::acl::{cap, Realm};
@@ -50,6 +51,8 @@ pub async fn jobs(State(state): State<AppState>, req: ApiRequest, body: Bytes) -
     }
 }
 
+/// `Job.List` (`nomad/job_endpoint.go`, paginated from 1.4.0): jobs in (namespace, ID)
+/// order, `NamespaceIDTokenizer` tokens (`<namespace>.<id>`), the filter reading the job.
 async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> {
     let opts = req.query_options(&state.region)?;
     // `meta` is read since 1.4.3 (`jobListRequest`); 1.4.0 ignores it.
@@ -59,16 +62,22 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     if !authority.allow_ns_op(&opts.namespace, cap::LIST_JOBS) {
         return Err(ApiError::permission_denied());
     }
+    let paging = Paging::of(req)?;
     let tables = [Table::Jobs, Table::JobSummary];
     wait_past_index(&state.cluster, &opts, |s| s.max_index(&tables)).await;
     let store = state.cluster.read();
     let in_namespace = namespace_filter(&authority, &opts.namespace, cap::LIST_JOBS);
-    let stubs: Vec<JobListStub> = store
-        .jobs()
-        .filter(|j| in_namespace(&j.namespace) && j.id.starts_with(&opts.prefix))
-        .map(|j| stub(&store, j, meta))
-        .collect();
-    req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))
+    let all = opts.namespace == super::request::ALL_NAMESPACES;
+    let mut jobs: Vec<&Job> =
+        store.jobs().filter(|j| (all || j.namespace == opts.namespace) && j.id.starts_with(&opts.prefix)).collect();
+    if paging.reverse {
+        jobs.reverse();
+    }
+    let (page, next_token) =
+        paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), |j| in_namespace(&j.namespace))?;
+    let stubs: Vec<JobListStub> = page.into_iter().map(|j| stub(&store, j, meta)).collect();
+    let response = req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))?;
+    Ok(with_next_token(response, &next_token))
 }
 
 /// `Job.Register` (namespace:submit-job). `path_id` is the ID in `/v1/job/:id`, which must

@@ -11,9 +11,11 @@ pub mod compression;
 pub mod cors;
 pub mod deployments;
 pub mod evaluations;
+pub mod events;
 pub mod exec;
 pub mod fs;
 pub mod job_subresources;
+pub mod job_statuses;
 pub mod jobs;
 pub mod listing;
 pub mod meta;
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/allocation/{*rest}", any(allocations::specific))
         .route("/v1/client/gc", any(client::gc_all))
         .route("/v1/jobs", any(jobs::jobs))
+        .route("/v1/jobs/statuses", any(job_statuses::statuses))
         .route("/v1/job/", any(jobs::specific_root))
         .route("/v1/job/{*rest}", any(jobs::specific))
         .route("/v1/nodes", any(nodes::list))
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deployments", any(deployments::list))
         .route("/v1/deployment/", any(deployments::specific_root))
         .route("/v1/deployment/{*rest}", any(deployments::specific))
+        .route("/v1/event/stream", any(events::stream))
         .route("/v1/search", any(search::prefix))
         .route("/v1/search/fuzzy", any(search::fuzzy))
         .route("/v1/volumes", any(volumes::list))

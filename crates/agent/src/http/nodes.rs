@@ -1,6 +1,7 @@
 //! `/v1/nodes`, `/v1/node/:id` and `/v1/node/:id/allocations`.
 
 use super::allocations::{check_uuid, check_uuid_prefix};
+use super::listing::{id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
 use super::request::{json_response, ApiRequest};
 use crate::acl::{cap, Realm};
@@ -23,7 +24,9 @@ fn authorize_node_read(state: &AppState, req: &ApiRequest) -> Result<crate::acl:
     Ok(authority)
 }
 
-/// `GET /v1/nodes` (node:read), blocking on the nodes table.
+/// `GET /v1/nodes` (node:read), blocking on the nodes table; paginated in ID order
+/// (`Node.List` in `nomad/node_endpoint.go` from 1.4.0, `IDTokenizer`, the filter reading the
+/// node).
 pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
@@ -38,11 +41,18 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     state.check_region(&opts.region)?;
     authorize_node_read(&state, &req)?;
     check_uuid_prefix(&opts.prefix, "node")?;
+    let paging = Paging::of(&req)?;
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Nodes)).await;
     let store = state.cluster.read();
-    let stubs: Vec<NodeListStub> =
-        store.nodes().filter(|n| n.id.starts_with(&opts.prefix)).map(|n| stub(n, fields)).collect();
-    req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &Wire::new(&stubs, state.version))
+    let mut nodes: Vec<&nomad_api::Node> = store.nodes().filter(|n| n.id.starts_with(&opts.prefix)).collect();
+    if paging.reverse {
+        nodes.reverse();
+    }
+    let (page, next_token) = paging.page(nodes, |n, t| id_token(&n.id, t), |_| true)?;
+    let stubs: Vec<NodeListStub> = page.into_iter().map(|n| stub(n, fields)).collect();
+    let response =
+        req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &Wire::new(&stubs, state.version))?;
+    Ok(with_next_token(response, &next_token))
 }
 
 pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {

@@ -25,12 +25,20 @@ pub trait Journal: Send + Sync {
     fn synced(&self, index: u64) -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
 }
 
+/// Where committed writes are announced (`crate::events`: the event stream's buffer).
+pub trait Publisher: Send + Sync {
+    /// Called with each write as it commits, under the write lock, before any reader can see
+    /// it; `purged` holds the jobs it deleted, as they were.
+    fn committed(&self, store: &Store, changes: &Changes, purged: Vec<nomad_api::Job>);
+}
+
 /// The state store behind a lock, with a watch that carries the latest index so blocking
 /// queries wake on every write instead of polling.
 pub struct Cluster {
     store: RwLock<Store>,
     changes: watch::Sender<u64>,
     journal: OnceLock<Arc<dyn Journal>>,
+    publisher: OnceLock<Arc<dyn Publisher>>,
 }
 
 impl Default for Cluster {
@@ -44,7 +52,7 @@ impl Cluster {
     /// its writes kept in `journal`.
     pub fn new(store: Store, journal: Option<Arc<dyn Journal>>) -> Self {
         let index = store.index();
-        let cluster = Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), journal: OnceLock::new() };
+        let cluster = Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), journal: OnceLock::new(), publisher: OnceLock::new() };
         if let Some(journal) = journal {
             cluster.keep_in(journal);
         }
@@ -55,6 +63,11 @@ impl Cluster {
     /// with a read guard held, nothing commits meanwhile.
     pub fn keep_in(&self, journal: Arc<dyn Journal>) {
         let _ = self.journal.set(journal);
+    }
+
+    /// Announces every write from now on to `publisher` (once; a second is ignored).
+    pub fn publish_to(&self, publisher: Arc<dyn Publisher>) {
+        let _ = self.publisher.set(publisher);
     }
 
     /// A consistent view. Never held across an `.await`.
@@ -68,10 +81,14 @@ impl Cluster {
         let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
         let mut txn = store.begin();
         let result = change(&mut txn);
+        let purged = txn.take_purged();
         if let Some(changes) = txn.commit_changes() {
             let index = store.index();
             if let Some(journal) = self.journal.get() {
                 journal.committed(&store, &changes);
+            }
+            if let Some(publisher) = self.publisher.get() {
+                publisher.committed(&store, &changes, purged);
             }
             drop(store);
             self.changes.send_replace(index);

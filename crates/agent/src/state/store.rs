@@ -109,6 +109,11 @@ impl Store {
         self.allocs.get(id).map(Arc::as_ref)
     }
 
+    /// The allocation as the store shares it (the event stream keeps it without a copy).
+    pub fn alloc_arc(&self, id: &str) -> Option<&Arc<Allocation>> {
+        self.allocs.get(id)
+    }
+
     pub fn alloc_count(&self) -> usize {
         self.allocs.len()
     }
@@ -244,6 +249,7 @@ impl Store {
             touched_jobs: BTreeSet::new(),
             changed: false,
             changes: Changes::default(),
+            purged: Vec::new(),
         }
     }
 }
@@ -272,6 +278,8 @@ pub struct Txn<'a> {
     touched_jobs: BTreeSet<JobKey>,
     changed: bool,
     changes: Changes,
+    /// The jobs this write purged, as they were: the event stream sends them (`events.rs`).
+    purged: Vec<Job>,
 }
 
 impl Txn<'_> {
@@ -425,7 +433,8 @@ impl Txn<'_> {
     /// Removes a job and its summary (a purge); its allocations stay until collected.
     pub fn delete_job(&mut self, namespace: &str, id: &str) {
         let key = (namespace.to_string(), id.to_string());
-        if self.store.jobs.remove(&key).is_some() {
+        if let Some(job) = self.store.jobs.remove(&key) {
+            self.purged.push(job);
             self.store.summaries.remove(&key);
             self.store.versions.remove(&key);
             self.store.submissions.remove(&key);
@@ -526,6 +535,11 @@ impl Txn<'_> {
     /// Returns whether the write changed anything.
     pub fn commit(self) -> bool {
         self.commit_changes().is_some()
+    }
+
+    /// The jobs purged so far, as they were before (taken: a second call has none).
+    pub fn take_purged(&mut self) -> Vec<Job> {
+        std::mem::take(&mut self.purged)
     }
 
     /// As [`Txn::commit`], returning what the write changed (`None` if nothing).
