@@ -8,6 +8,9 @@
 //!
 //! Run: `scripts/test-components.sh` (wasm-bindgen-test-runner drives Chromium through
 //! chromedriver; `.cargo/config.toml` names the runner).
+// A test target: a failed unwrap, expect or panic is the failure it reports (clippy.toml
+// allows them in #[test] functions; this covers the target's helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(target_arch = "wasm32")]
 
 use caravan::api::client::Client;

@@ -8,6 +8,9 @@
 //! (`drivers/shared/executor/executor_universal_linux.go` `setSubCmdCgroup`). Where a root
 //! agent can use cgroups v2 these tests require that it does (see `cgroups_expected`); elsewhere
 //! each unit is a session of its own.
+// A test target: a failed unwrap, expect or panic is the failure it reports (clippy.toml
+// allows them in #[test] functions; this covers the target's helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 mod exec_client;

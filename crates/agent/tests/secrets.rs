@@ -8,6 +8,9 @@
 //! executor's `setCmdUser` does (`drivers/shared/executor/executor_unix.go`, v1.11.3), and an
 //! unknown user fails the task with its error. Exec sessions run as their task's user. These
 //! tests need the agent to be root (as CI runs them); otherwise they only say so.
+// A test target: a failed unwrap, expect or panic is the failure it reports (clippy.toml
+// allows them in #[test] functions; this covers the target's helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 mod exec_client;

@@ -3,6 +3,9 @@
 //! arriving steadily is not cut, Nomad's per-client limit answers 429 (and stops counting a
 //! connection upgraded to a WebSocket, as `go-connlimit` does), idle connections and half-sent
 //! heads are closed, and a response or WebSocket older than the idle timeout is not.
+// A test target: a failed unwrap, expect or panic is the failure it reports (clippy.toml
+// allows them in #[test] functions; this covers the target's helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
