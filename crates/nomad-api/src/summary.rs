@@ -18,8 +18,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobChildrenSummary {
+    /// Child jobs whose status is `pending`.
     pub pending: i64,
+    /// Child jobs whose status is `running`.
     pub running: i64,
+    /// Child jobs whose status is `dead`.
     pub dead: i64,
 }
 
@@ -66,12 +69,18 @@ impl TaskGroupSummary {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobScaleStatus {
+    /// ID of the job.
     #[serde(rename = "JobID")]
     pub job_id: String,
+    /// Namespace of the job.
     pub namespace: String,
+    /// The job's create index.
     pub job_create_index: u64,
+    /// The job's modify index.
     pub job_modify_index: u64,
+    /// Whether the job is stopped.
     pub job_stopped: bool,
+    /// Per task group, its scale status.
     #[serde(deserialize_with = "nullable")]
     pub task_groups: BTreeMap<String, TaskGroupScaleStatus>,
 }
@@ -80,10 +89,15 @@ pub struct JobScaleStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskGroupScaleStatus {
+    /// The group's `count`.
     pub desired: i64,
+    /// The group's allocations that are not terminal, canaries left out.
     pub placed: i64,
+    /// Of those, the running ones.
     pub running: i64,
+    /// Of those, the ones their deployment found healthy.
     pub healthy: i64,
+    /// Of those, the ones their deployment found unhealthy.
     pub unhealthy: i64,
     /// `ScalingEvent`s of the group; `null` when it has none.
     pub events: Option<Vec<Value>>,
@@ -94,14 +108,18 @@ pub struct TaskGroupScaleStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobVersionsResponse {
+    /// The job's tracked versions, newest first.
     #[serde(deserialize_with = "nullable")]
     pub versions: Vec<Job>,
     /// Only with `diffs=true`; `null` otherwise.
     pub diffs: Option<Vec<Value>>,
+    /// Raft index of the response (the `X-Nomad-Index` value).
     pub index: u64,
     /// Nanoseconds.
     pub last_contact: i64,
+    /// Whether the answering server knew the cluster leader.
     pub known_leader: bool,
+    /// Pagination token; empty: versions are not paged.
     pub next_token: String,
 }
 
