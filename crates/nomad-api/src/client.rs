@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 pub struct HostStats {
     /// Always present: Nomad writes zeros when it cannot read the memory.
     pub memory: Option<HostMemoryStats>,
+    /// One entry per core, busy share over the last collection interval.
     #[serde(rename = "CPU", deserialize_with = "nullable")]
     pub cpu: Vec<HostCpuStats>,
     /// Every physical partition Nomad could read (`disk.Partitions(false)`).
@@ -29,6 +30,7 @@ pub struct HostStats {
     pub device_stats: Option<Vec<serde_json::Value>>,
     /// Seconds since boot.
     pub uptime: u64,
+    /// When the sample was taken, Unix nanoseconds.
     pub timestamp: NanoTime,
     /// MHz in use over all cores, the unit Nomad schedules CPU in.
     #[serde(rename = "CPUTicksConsumed")]
@@ -55,12 +57,17 @@ impl HostStats {
     }
 }
 
+/// The host's memory (`MemoryStats`), bytes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostMemoryStats {
+    /// Total physical memory, bytes.
     pub total: u64,
+    /// Memory available to new processes without swapping, bytes.
     pub available: u64,
+    /// Memory in use, bytes.
     pub used: u64,
+    /// Memory entirely unused, bytes.
     pub free: u64,
 }
 
@@ -70,10 +77,14 @@ pub struct HostMemoryStats {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostCpuStats {
+    /// The core's name, e.g. `cpu0`.
     #[serde(rename = "CPU")]
     pub cpu: String,
+    /// Percent of the core spent in user mode.
     pub user: f64,
+    /// Percent of the core spent in kernel mode.
     pub system: f64,
+    /// Percent of the core idle.
     pub idle: f64,
     /// Up to 1.5.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,15 +104,23 @@ impl HostCpuStats {
     }
 }
 
+/// One filesystem's usage (`DiskStats`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostDiskStats {
+    /// Device of the filesystem, e.g. `/dev/sda1`; empty for the allocation directory's.
     pub device: String,
+    /// Where it is mounted; empty for the allocation directory's.
     pub mountpoint: String,
+    /// Size of the filesystem, bytes.
     pub size: u64,
+    /// Space used, bytes.
     pub used: u64,
+    /// Space available, bytes.
     pub available: u64,
+    /// Percent of the space used.
     pub used_percent: f64,
+    /// Percent of the inodes used.
     pub inodes_used_percent: f64,
 }
 
@@ -136,22 +155,28 @@ impl AllocResourceUsage {
     }
 }
 
+/// One task's usage (`TaskResourceUsage`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskResourceUsage {
+    /// The task's usage, all its processes together.
     #[serde(deserialize_with = "nullable")]
     pub resource_usage: ResourceUsage,
+    /// When the sample was taken, Unix nanoseconds.
     pub timestamp: NanoTime,
     /// Per-process usage keyed by pid: filled by executor-based drivers (raw_exec, exec),
     /// `null` for drivers that report none (docker).
     pub pids: Option<BTreeMap<String, ResourceUsage>>,
 }
 
+/// Memory, CPU and device usage of a task, a process or an allocation (`ResourceUsage`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ResourceUsage {
+    /// Memory usage.
     #[serde(deserialize_with = "nullable")]
     pub memory_stats: MemoryStats,
+    /// CPU usage.
     #[serde(deserialize_with = "nullable")]
     pub cpu_stats: CpuStats,
     /// `null` for a task or a process without devices; the allocation's sum is a list.
@@ -198,16 +223,24 @@ fn join_string_set(into: &mut Vec<String>, from: &[String]) {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MemoryStats {
+    /// Resident set size, bytes.
     #[serde(rename = "RSS")]
     pub rss: u64,
+    /// Page cache, bytes.
     pub cache: u64,
+    /// Swap in use, bytes.
     pub swap: u64,
     /// Never filled by executor-based drivers: the plugin protocol does not carry it.
     pub mapped_file: u64,
+    /// Memory usage as the cgroup counts it, bytes.
     pub usage: u64,
+    /// Peak of `Usage`, bytes.
     pub max_usage: u64,
+    /// Kernel memory usage, bytes (cgroups v1).
     pub kernel_usage: u64,
+    /// Peak of `KernelUsage`, bytes (cgroups v1).
     pub kernel_max_usage: u64,
+    /// The fields the driver actually sampled (`RSS`, `Cache`, `Swap`, `Usage`...); the others are 0.
     #[serde(deserialize_with = "nullable", serialize_with = "empty_as_null")]
     pub measured: Vec<String>,
 }
@@ -229,12 +262,19 @@ impl MemoryStats {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CpuStats {
+    /// Percent of a core spent in kernel mode.
     pub system_mode: f64,
+    /// Percent of a core spent in user mode.
     pub user_mode: f64,
+    /// CPU used, MHz (the unit Nomad schedules CPU in).
     pub total_ticks: f64,
+    /// How many cgroup periods the task was throttled in.
     pub throttled_periods: u64,
+    /// Total time the task was throttled, nanoseconds.
     pub throttled_time: u64,
+    /// CPU used, percent of one core (over 100 when using several).
     pub percent: f64,
+    /// The fields the driver actually sampled (`System Mode`, `User Mode`, `Percent`...); the others are 0.
     #[serde(deserialize_with = "nullable", serialize_with = "empty_as_null")]
     pub measured: Vec<String>,
 }
@@ -254,11 +294,13 @@ fn empty_as_null<S: Serializer>(list: &[String], s: S) -> Result<S::Ok, S::Error
 /// tree: `ExecutorBasicMeasuredCpuStats` / `ExecutorBasicMeasuredMemStats`
 /// (`drivers/shared/executor/executor.go` at 1.4.0, `procstats/procstats.go` at 1.11.3).
 pub const EXECUTOR_MEASURED_CPU: [&str; 3] = ["System Mode", "User Mode", "Percent"];
+/// The memory fields such an executor measures.
 pub const EXECUTOR_MEASURED_MEMORY: [&str; 2] = ["RSS", "Swap"];
 
 /// What the docker driver measures on cgroups v2 (`drivers/docker/util/stats_posix.go`): CPU
 /// throttling and percent; memory without RSS before 1.10.1 (hashicorp/nomad#25751).
 pub const DOCKER_MEASURED_CPU: [&str; 3] = ["Throttled Periods", "Throttled Time", "Percent"];
+/// The memory fields the docker driver measures on cgroups v2 for a client of `version`.
 pub fn docker_measured_memory(version: NomadVersion) -> &'static [&'static str] {
     if version.docker_cgroup_v2_measures_rss() {
         &["RSS", "Cache", "Swap", "Usage"]

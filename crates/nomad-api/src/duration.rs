@@ -10,9 +10,11 @@ use std::time::Duration;
 pub struct GoDuration(pub i64);
 
 impl GoDuration {
+    /// From a `std` duration; saturates at `i64::MAX` nanoseconds (about 292 years).
     pub fn from_std(d: Duration) -> Self {
         GoDuration(d.as_nanos().min(i64::MAX as u128) as i64)
     }
+    /// As a `std` duration; a negative Go duration becomes zero.
     pub fn as_std(self) -> Duration {
         Duration::from_nanos(self.0.max(0) as u64)
     }

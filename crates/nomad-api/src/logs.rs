@@ -15,7 +15,9 @@ pub const LOG_DIR: &str = "alloc/logs";
 /// Which of a task's two log streams (the `type` of `/v1/client/fs/logs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogType {
+    /// The task's standard output, `<task>.stdout.<N>`.
     Stdout,
+    /// The task's standard error, `<task>.stderr.<N>`.
     Stderr,
 }
 
@@ -29,6 +31,7 @@ impl LogType {
         }
     }
 
+    /// `stdout` or `stderr`: the `type` parameter and the middle of the file names.
     pub fn as_str(self) -> &'static str {
         match self {
             LogType::Stdout => "stdout",
@@ -53,6 +56,7 @@ pub fn rotated_file_name(base: &str, index: u64) -> String {
 pub struct InvalidLogIndex {
     /// What follows the prefix.
     pub value: String,
+    /// Why `strconv.Atoi` (here `str::parse`) refused it.
     pub reason: ParseIntError,
 }
 

@@ -13,10 +13,15 @@ pub const LOG_FRAME_EVENT: &str = "log";
 /// hclog levels, least severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
+    /// `trace`: the most detailed.
     Trace,
+    /// `debug`.
     Debug,
+    /// `info`: the agent's default.
     Info,
+    /// `warn`.
     Warn,
+    /// `error`: only errors.
     Error,
     /// Nothing is logged.
     Off,
@@ -65,11 +70,15 @@ impl LogLevel {
 /// One log entry: when, how severe, which part of the agent, what, and its key/value pairs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {
+    /// When it was logged, Unix nanoseconds.
     pub unix_nanos: i64,
+    /// How severe it is.
     pub level: LogLevel,
     /// hclog's logger name (`nomad.client`...); empty for none.
     pub module: String,
+    /// The message text.
     pub message: String,
+    /// The key/value pairs logged with it, in order.
     pub fields: Vec<(String, serde_json::Value)>,
     /// `file:line` where it was logged, written only when asked for (`IncludeLocation`).
     pub caller: Option<String>,

@@ -7,19 +7,25 @@
 use crate::serde_util::{base64_bytes, nullable};
 use serde::{Deserialize, Serialize};
 
-/// `FileEvent` values.
+/// `FileEvent` of a frame saying the file was truncated; Nomad reads it again from offset 0.
 pub const FILE_TRUNCATED: &str = "file truncated";
+/// `FileEvent` of a frame saying the file was deleted; Nomad stops streaming it.
 pub const FILE_DELETED: &str = "file deleted";
 
+/// One frame of the stream (`StreamFrame`); `{}` is a heartbeat.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct StreamFrame {
+    /// Byte offset within `File` of the end of `Data`; 0 is left out.
     #[serde(skip_serializing_if = "is_zero")]
     pub offset: i64,
+    /// The bytes read, base64 in JSON; left out when empty.
     #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
+    /// Path of the file the data is from, relative to the allocation directory.
     #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub file: String,
+    /// An event about the file instead of data: [`FILE_TRUNCATED`], [`FILE_DELETED`], or `log` for the agent monitor.
     #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub file_event: String,
 }
@@ -35,10 +41,13 @@ impl StreamFrame {
     }
 }
 
+/// A frame that is not valid JSON (or not a frame); the decoder skips it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed stream frame at byte {at}: {reason}")]
 pub struct FrameError {
+    /// Byte offset in the whole stream where the bad frame starts.
     pub at: u64,
+    /// What `serde_json` reported.
     pub reason: String,
 }
 
@@ -50,6 +59,7 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
+    /// An empty decoder, at byte 0 of the stream.
     pub fn new() -> Self {
         Self::default()
     }

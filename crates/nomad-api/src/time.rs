@@ -25,21 +25,26 @@ pub struct DateTime(pub i64);
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 impl NanoTime {
+    /// The value, Unix nanoseconds.
     pub fn as_unix_nanos(self) -> i64 {
         self.0
     }
+    /// Unix milliseconds, as JavaScript's `Date` counts them.
     pub fn as_unix_millis(self) -> f64 {
         self.0 as f64 / 1e6
     }
 }
 
 impl DateTime {
+    /// From Unix nanoseconds.
     pub fn from_unix_nanos(nanos: i64) -> Self {
         DateTime(nanos)
     }
+    /// The value, Unix nanoseconds.
     pub fn as_unix_nanos(self) -> i64 {
         self.0
     }
+    /// Unix milliseconds, as JavaScript's `Date` counts them.
     pub fn as_unix_millis(self) -> f64 {
         self.0 as f64 / 1e6
     }
@@ -129,10 +134,12 @@ impl Serialize for DateTime {
 pub mod optional {
     use super::*;
 
+    /// Reads RFC 3339 text, Unix nanoseconds, `null` or Go's zero time; the last two as `None`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime>, D::Error> {
         Ok(any_time(d)?.map(DateTime))
     }
 
+    /// Writes RFC 3339 text, or `null` for `None`.
     pub fn serialize<S: Serializer>(t: &Option<DateTime>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => t.serialize(s),

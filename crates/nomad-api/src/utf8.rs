@@ -8,10 +8,13 @@ pub struct Utf8Decoder {
 }
 
 impl Utf8Decoder {
+    /// A decoder with nothing held back.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Decodes `bytes` after what was held back; returns the complete characters, invalid bytes as
+    /// U+FFFD, and keeps an incomplete trailing character for the next call.
     pub fn push(&mut self, bytes: &[u8]) -> String {
         let mut input = std::mem::take(&mut self.carry);
         input.extend_from_slice(bytes);
