@@ -19,7 +19,8 @@ pub mod client_status {
     pub const FAILED: &str = "failed";
     /// `lost`: its node went down (or was disconnected too long); terminal.
     pub const LOST: &str = "lost";
-    /// `unknown`: its node is disconnected and it may still be running (`disconnect` / `max_client_disconnect`).
+    /// `unknown`: its node is disconnected and it may still be running (`disconnect` /
+    /// `max_client_disconnect`).
     pub const UNKNOWN: &str = "unknown";
 }
 
@@ -27,7 +28,8 @@ pub mod client_status {
 pub mod desired_status {
     /// `run`: the scheduler wants the allocation running.
     pub const RUN: &str = "run";
-    /// `stop`: the scheduler wants it stopped (job stopped or updated, group scaled down, alloc stopped).
+    /// `stop`: the scheduler wants it stopped (job stopped or updated, group scaled down, alloc
+    /// stopped).
     pub const STOP: &str = "stop";
     /// `evict`: stopped to make room for another allocation (preemption).
     pub const EVICT: &str = "evict";
@@ -66,13 +68,15 @@ pub struct AllocationListStub {
     pub allocated_resources: Option<AllocatedResources>,
     /// What the scheduler wants: see [`desired_status`].
     pub desired_status: String,
-    /// Why the scheduler wants that status (e.g. `alloc is being updated due to job update`); often empty.
+    /// Why the scheduler wants that status (e.g. `alloc is being updated due to job update`);
+    /// often empty.
     pub desired_description: String,
     /// What the client reports: see [`client_status`].
     pub client_status: String,
     /// The client's explanation of its status (e.g. `Tasks are running`); often empty.
     pub client_description: String,
-    /// Transitions the servers have marked for the allocation (migrate, reschedule...); all unset by default.
+    /// Transitions the servers have marked for the allocation (migrate, reschedule...); all
+    /// unset by default.
     #[serde(deserialize_with = "nullable")]
     pub desired_transition: DesiredTransition,
     /// `null` when listed with `task_states=false` and before the client reports.
@@ -80,7 +84,8 @@ pub struct AllocationListStub {
     pub task_states: Option<BTreeMap<String, TaskState>>,
     /// Health within the deployment that placed it; `null` outside a deployment.
     pub deployment_status: Option<AllocDeploymentStatus>,
-    /// The evaluation that will reschedule this failed allocation once its delay passes; empty otherwise.
+    /// The evaluation that will reschedule this failed allocation once its delay passes; empty
+    /// otherwise.
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
     /// Since 1.6.0; before, read the full allocation.
@@ -144,7 +149,8 @@ pub struct Allocation {
     pub desired_status: String,
     /// Why the scheduler wants that status (e.g. `alloc is being updated due to job update`).
     pub desired_description: String,
-    /// Transitions the servers have marked for the allocation (migrate, reschedule...); all unset by default.
+    /// Transitions the servers have marked for the allocation (migrate, reschedule...); all
+    /// unset by default.
     #[serde(deserialize_with = "nullable")]
     pub desired_transition: DesiredTransition,
     /// What the client reports: see [`client_status`].
@@ -165,7 +171,8 @@ pub struct Allocation {
     pub next_allocation: String,
     /// The reschedules that led to this allocation; `None` when it replaces none.
     pub reschedule_tracker: Option<RescheduleTracker>,
-    /// The evaluation that will reschedule this failed allocation once its delay passes; empty otherwise.
+    /// The evaluation that will reschedule this failed allocation once its delay passes; empty
+    /// otherwise.
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
     /// IDs of the allocations this one preempted.
@@ -278,7 +285,8 @@ pub struct TaskEvent {
     pub message: String,
     /// The human-friendly description Nomad builds from the type and details, as its UI shows it.
     pub display_message: String,
-    /// The event's annotations as strings (`exit_code`, `signal`, `kill_timeout`, `restart_reason`...).
+    /// The event's annotations as strings (`exit_code`, `signal`, `kill_timeout`,
+    /// `restart_reason`...).
     #[serde(deserialize_with = "nullable")]
     pub details: BTreeMap<String, String>,
     /// Whether this event fails the task (deprecated: `Details["fails_task"]`).
@@ -352,7 +360,8 @@ pub struct RescheduleEvent {
 pub struct DesiredTransition {
     /// The allocation should move off its node (its node is draining).
     pub migrate: Option<bool>,
-    /// The allocation may be rescheduled although not automatically eligible (e.g. in a deployment).
+    /// The allocation may be rescheduled although not automatically eligible (e.g. in a
+    /// deployment).
     pub reschedule: Option<bool>,
     /// The allocation must be rescheduled even if its reschedule policy would not allow it.
     pub force_reschedule: Option<bool>,
@@ -490,9 +499,9 @@ pub struct NetworkResource {
 pub struct Port {
     /// The port's label in the job (`port "http"`).
     pub label: String,
-    /// The port number on the host.
+    /// The port number on the host; for a dynamic port, 0 in the job until the scheduler picks it.
     pub value: i64,
-    /// The port inside the task's network namespace it maps to; 0 when not mapped.
+    /// The port inside the network namespace it is forwarded to; 0 or -1 means the same as `Value`.
     pub to: i64,
     /// The `host_network` the port is bound on; empty for the default.
     #[serde(rename = "HostNetwork")]
@@ -572,7 +581,8 @@ pub struct AllocatedPortMapping {
     pub label: String,
     /// The port number on the host.
     pub value: i64,
-    /// The port inside the allocation's network namespace it maps to; 0 when not mapped.
+    /// The port inside the allocation's network namespace it is forwarded to; 0 or -1 means the
+    /// same as `Value`.
     pub to: i64,
     /// The host address the port is bound on.
     #[serde(rename = "HostIP")]

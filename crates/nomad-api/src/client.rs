@@ -240,7 +240,8 @@ pub struct MemoryStats {
     pub kernel_usage: u64,
     /// Peak of `KernelUsage`, bytes (cgroups v1).
     pub kernel_max_usage: u64,
-    /// The fields the driver actually sampled (`RSS`, `Cache`, `Swap`, `Usage`...); the others are 0.
+    /// The fields the driver actually sampled (`RSS`, `Cache`, `Swap`, `Usage`...); the others
+    /// are 0.
     #[serde(deserialize_with = "nullable", serialize_with = "empty_as_null")]
     pub measured: Vec<String>,
 }
@@ -274,7 +275,8 @@ pub struct CpuStats {
     pub throttled_time: u64,
     /// CPU used, percent of one core (over 100 when using several).
     pub percent: f64,
-    /// The fields the driver actually sampled (`System Mode`, `User Mode`, `Percent`...); the others are 0.
+    /// The fields the driver actually sampled (`System Mode`, `User Mode`, `Percent`...); the
+    /// others are 0.
     #[serde(deserialize_with = "nullable", serialize_with = "empty_as_null")]
     pub measured: Vec<String>,
 }

@@ -22,7 +22,8 @@ pub mod eval_status {
     pub const PENDING: &str = "pending";
     /// `complete`: the scheduler processed it; terminal.
     pub const COMPLETE: &str = "complete";
-    /// `failed`: the scheduler gave up on it (e.g. too many plan attempts); terminal.
+    /// `failed`: processing failed too often (the broker's delivery limit); terminal, a
+    /// `failed-follow-up` evaluation retries later.
     pub const FAILED: &str = "failed";
     /// `canceled`: superseded by a newer evaluation of the same job before it ran; terminal.
     pub const CANCELED: &str = "canceled";
@@ -42,7 +43,7 @@ pub mod eval_trigger {
     pub const NODE_UPDATE: &str = "node-update";
     /// An allocation was stopped (`nomad alloc stop`).
     pub const ALLOC_STOP: &str = "alloc-stop";
-    /// Scheduled for later, e.g. a delayed reschedule (`WaitUntil`).
+    /// A core job the servers run themselves (garbage collection), of type `_core`.
     pub const SCHEDULED: &str = "scheduled";
     /// A rolling update continues with its next batch.
     pub const ROLLING_UPDATE: &str = "rolling-update";
@@ -50,11 +51,11 @@ pub mod eval_trigger {
     pub const DEPLOYMENT_WATCHER: &str = "deployment-watcher";
     /// Follow-up of an evaluation that failed, retried after a delay.
     pub const FAILED_FOLLOW_UP: &str = "failed-follow-up";
-    /// The scheduler hit its limit of plan attempts.
+    /// The blocked evaluation created when the scheduler hit its limit of plan attempts.
     pub const MAX_PLANS: &str = "max-plan-attempts";
-    /// An allocation failed and is being rescheduled.
+    /// An allocation failed and is to be rescheduled (maybe later, with `WaitUntil`).
     pub const RETRY_FAILED_ALLOC: &str = "alloc-failure";
-    /// Allocations left queued are being retried.
+    /// The blocked evaluation created for allocations that could not be placed.
     pub const QUEUED_ALLOCS: &str = "queued-allocs";
     /// Allocations were preempted by a higher-priority job.
     pub const PREEMPTION: &str = "preemption";
@@ -91,7 +92,8 @@ pub struct Evaluation {
     /// Scheduling priority, from the job's (1 to 100, default 50); higher can preempt lower.
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub priority: i64,
-    /// Which scheduler handles it: the job type (`service`, `batch`, `system`, `sysbatch`) or `_core` for the servers' own GC.
+    /// Which scheduler handles it: the job type (`service`, `batch`, `system`, `sysbatch`) or
+    /// `_core` for the servers' own GC.
     #[serde(rename = "Type", skip_serializing_if = "String::is_empty")]
     pub kind: String,
     /// Why it was created: one of [`eval_trigger`].
@@ -115,13 +117,15 @@ pub struct Evaluation {
     /// One of [`eval_status`].
     #[serde(skip_serializing_if = "String::is_empty")]
     pub status: String,
-    /// A human-readable explanation of the status (e.g. `created due to placement conflicts`); often empty.
+    /// A human-readable explanation of the status (e.g. `created due to placement conflicts`);
+    /// often empty.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub status_description: String,
     /// `time.Duration`, nanoseconds.
     #[serde(skip_serializing_if = "is_zero_i64")]
     pub wait: i64,
-    /// When the evaluation should run: delayed reschedules and disconnect timeouts; `None` to run now.
+    /// When the evaluation should run: delayed reschedules and disconnect timeouts; `None` to
+    /// run now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_until: Option<DateTime>,
     /// ID of the follow-up evaluation this one created; empty when none.

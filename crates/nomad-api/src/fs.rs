@@ -3,7 +3,8 @@
 use crate::time::DateTime;
 use serde::{Deserialize, Serialize};
 
-/// A file or directory of an allocation's filesystem (`AllocFileInfo`), as `ls` lists it and `stat` reports it.
+/// A file or directory of an allocation's filesystem (`AllocFileInfo`), as `ls` lists it and
+/// `stat` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AllocFileInfo {
@@ -17,7 +18,8 @@ pub struct AllocFileInfo {
     pub file_mode: String,
     /// When the file was last modified.
     pub mod_time: DateTime,
-    /// MIME type sniffed from the first 512 bytes (`stat` only; `application/octet-stream` for a directory or an unreadable file).
+    /// MIME type sniffed from the first 512 bytes (`stat` only; `application/octet-stream` for
+    /// a directory or an unreadable file).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub content_type: String,
 }

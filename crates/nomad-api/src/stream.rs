@@ -25,7 +25,8 @@ pub struct StreamFrame {
     /// Path of the file the data is from, relative to the allocation directory.
     #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub file: String,
-    /// An event about the file instead of data: [`FILE_TRUNCATED`], [`FILE_DELETED`], or `log` for the agent monitor.
+    /// An event about the file instead of data: [`FILE_TRUNCATED`], [`FILE_DELETED`], or `log`
+    /// for the agent monitor.
     #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub file_event: String,
 }
