@@ -38,7 +38,7 @@ pub struct AgentConfig {
     pub revision: Option<String>,
     /// Whether the agent runs with `-dev` (server and client in one, state in memory).
     pub dev_mode: bool,
-    /// The agent's `data_dir`, where it keeps its state; empty in dev mode.
+    /// The agent's `data_dir`: the directory where it keeps its state.
     pub data_dir: String,
     /// `ACL`: the agent's `acl` block; absent when the agent does not send one.
     #[serde(rename = "ACL", skip_serializing_if = "Option::is_none")]
