@@ -12,29 +12,48 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobStatusesJob {
+    /// `ID`: the job's ID.
     #[serde(rename = "ID")]
     pub id: String,
+    /// The job's namespace.
     pub namespace: String,
+    /// The job's display name.
     pub name: String,
+    /// `Type`: `service`, `batch`, `system` or `sysbatch`.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The job's node pool.
     pub node_pool: String,
+    /// The job's datacenters; `null` when it names none.
     pub datacenters: Option<Vec<String>>,
+    /// The job's scheduling priority.
     pub priority: i64,
+    /// The job's current version.
     pub version: u64,
+    /// When the current version was submitted, in Unix nanoseconds.
     pub submit_time: i64,
+    /// The job's `ModifyIndex`.
     pub modify_index: u64,
+    /// A few fields of each of the job's allocations; `null` when it has none, and for a periodic
+    /// or parameterized parent.
     pub allocs: Option<Vec<JobStatusesAlloc>>,
+    /// The groups' `Count`s summed: how many allocations a healthy service job runs.
     pub group_count_sum: i64,
+    /// `Status` of each child of a periodic or parameterized job (`[]` if none); `null` for other
+    /// jobs.
     pub child_statuses: Option<Vec<String>>,
+    /// `ParentID`: set on a child job, to its periodic or parameterized parent.
     #[serde(rename = "ParentID")]
     pub parent_id: String,
     /// `JobStatusesLatestDeployment`, kept as JSON: the agent has no deployments.
     pub latest_deployment: Option<serde_json::Value>,
+    /// Whether the job was stopped (1.8.1+).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<bool>,
+    /// Whether the job carries `pack.name` meta, i.e. came from Nomad Pack (1.8.3+).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_pack: Option<bool>,
+    /// The job's `Status`: `pending`, `running` or `dead` (1.8.1+).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
@@ -43,16 +62,24 @@ pub struct JobStatusesJob {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobStatusesAlloc {
+    /// `ID`: the allocation's UUID.
     #[serde(rename = "ID")]
     pub id: String,
+    /// The task group the allocation runs.
     pub group: String,
+    /// `pending`, `running`, `complete`, `failed`, `lost` or `unknown`.
     pub client_status: String,
+    /// `NodeID`: the node it is placed on.
     #[serde(rename = "NodeID")]
     pub node_id: String,
+    /// Whether it is a canary and its health in its deployment; zero values outside a deployment.
     pub deployment_status: JobStatusesDeployment,
+    /// The job version the allocation runs.
     pub job_version: u64,
+    /// `FollowupEvalID`: the delayed evaluation that will reschedule it; empty if none.
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
+    /// Whether any of its tasks is paused (Enterprise); always false in the community edition.
     pub has_paused_task: bool,
 }
 
@@ -60,7 +87,9 @@ pub struct JobStatusesAlloc {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobStatusesDeployment {
+    /// Whether the allocation is a canary of its deployment.
     pub canary: bool,
+    /// Health as the deployment judged it; `null` until decided.
     pub healthy: Option<bool>,
 }
 
@@ -129,7 +158,9 @@ impl JobStatusesJob {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobStatusesRequest {
+    /// Only these jobs; `null` for every job the query selects.
     pub jobs: Option<Vec<NamespacedId>>,
+    /// Whether to list the children of periodic and parameterized jobs too (left out by default).
     pub include_children: bool,
 }
 
@@ -137,7 +168,9 @@ pub struct JobStatusesRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct NamespacedId {
+    /// `ID`: the object's ID.
     #[serde(rename = "ID")]
     pub id: String,
+    /// The namespace the ID is unique in.
     pub namespace: String,
 }

@@ -23,16 +23,23 @@ pub const DEFAULT_NODE_IDENTITY_TTL: i64 = 24 * 3600 * 1_000_000_000;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct NodePool {
+    /// The pool's name, unique in the cluster (and across federated regions).
     pub name: String,
+    /// Human-readable description; empty if none.
     pub description: String,
+    /// User metadata; `null` when none is set.
     pub meta: Option<BTreeMap<String, String>>,
+    /// Pool-specific scheduler settings (scheduler algorithm, memory oversubscription), as JSON;
+    /// `null` unless set.
     pub scheduler_configuration: Option<Value>,
     /// `time.Duration` in nanoseconds; the field exists from 1.11.0 on.
     #[serde(rename = "NodeIdentityTTL", skip_serializing_if = "Option::is_none")]
     pub node_identity_ttl: Option<i64>,
     /// `[]byte`, base64 in JSON; the built-in pools have none (`null`).
     pub hash: Option<String>,
+    /// Raft index at which the pool was created (1 for the built-in pools).
     pub create_index: u64,
+    /// Raft index of the pool's last change.
     pub modify_index: u64,
 }
 

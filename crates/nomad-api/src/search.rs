@@ -18,26 +18,48 @@ use std::collections::BTreeMap;
 
 /// `structs.Context` values.
 pub mod context {
+    /// Allocations: by ID prefix; fuzzy, by allocation name.
     pub const ALLOCS: &str = "allocs";
+    /// Deployments, by ID prefix (in a fuzzy search too).
     pub const DEPLOYMENTS: &str = "deployment";
+    /// Evaluations, by ID prefix (in a fuzzy search too).
     pub const EVALS: &str = "evals";
+    /// Jobs: by job ID prefix; fuzzy, by job name.
     pub const JOBS: &str = "jobs";
+    /// Client nodes: by ID prefix; fuzzy, by node name.
     pub const NODES: &str = "nodes";
+    /// Node pools (1.6.0+), by name.
     pub const NODE_POOLS: &str = "node_pools";
+    /// Namespaces, by name.
     pub const NAMESPACES: &str = "namespaces";
+    /// Quota specifications (Enterprise only).
     pub const QUOTAS: &str = "quotas";
+    /// Dynamic application sizing recommendations (Enterprise only).
     pub const RECOMMENDATIONS: &str = "recommendations";
+    /// Scaling policies, by ID prefix.
     pub const SCALING_POLICIES: &str = "scaling_policy";
+    /// CSI plugins, by plugin ID.
     pub const PLUGINS: &str = "plugins";
+    /// Variables, by path.
     pub const VARIABLES: &str = "vars";
+    /// CSI volumes, by ID prefix.
     pub const VOLUMES: &str = "volumes";
+    /// Dynamic host volumes (1.10.0+), by ID prefix.
     pub const HOST_VOLUMES: &str = "host_volumes";
     // What a job's fuzzy matches are filed under.
+    /// Fuzzy only: task group names, scoped `[namespace, job]`.
     pub const GROUPS: &str = "groups";
+    /// Fuzzy only: service names, scoped `[namespace, job, group]`, plus the task for a task's
+    /// service.
     pub const SERVICES: &str = "services";
+    /// Fuzzy only: task names, scoped `[namespace, job, group]`.
     pub const TASKS: &str = "tasks";
+    /// Fuzzy only: the `image` of `docker` tasks, scoped `[namespace, job, group, task]`.
     pub const IMAGES: &str = "images";
+    /// Fuzzy only: the `command` of `exec` and `raw_exec` tasks, scoped `[namespace, job, group,
+    /// task]`.
     pub const COMMANDS: &str = "commands";
+    /// Fuzzy only: the `class` of `java` tasks, scoped `[namespace, job, group, task]`.
     pub const CLASSES: &str = "classes";
     /// Every context of [`super::search_contexts`].
     pub const ALL: &str = "all";
@@ -49,9 +71,13 @@ pub const TRUNCATE_LIMIT: usize = 20;
 /// The server's `search` block defaults (`command/agent/config.go` `DefaultConfig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchConfig {
+    /// `fuzzy_enabled`: whether `/v1/search/fuzzy` is served (404 when not); true by default.
     pub fuzzy_enabled: bool,
+    /// `limit_query`: how many objects a fuzzy search reads per context (20).
     pub limit_query: usize,
+    /// `limit_results`: how many matches a fuzzy search keeps per context (100).
     pub limit_results: usize,
+    /// `min_term_length`: the shortest `Text` a fuzzy search answers (2 characters).
     pub min_term_length: usize,
 }
 
@@ -144,8 +170,11 @@ pub fn prefix_matches<'a>(mut ids: impl Iterator<Item = &'a str>, prefix: &str) 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct FuzzyMatch {
+    /// `ID`: the matched name (or UUID) itself.
     #[serde(rename = "ID")]
     pub id: String,
+    /// IDs of the parent objects, namespace first (`[namespace, job, group, task]` for a task's
+    /// service).
     #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub scope: Vec<String>,
 }
@@ -153,8 +182,11 @@ pub struct FuzzyMatch {
 /// A fuzzy match and its score: where in the name the text starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoredMatch {
+    /// The matched name, the `ID` of the resulting [`FuzzyMatch`].
     pub id: String,
+    /// IDs of the parent objects, namespace first.
     pub scope: Vec<String>,
+    /// Byte offset in the lower-cased name where the text starts; lower ranks first.
     pub score: usize,
 }
 
@@ -267,10 +299,15 @@ pub fn collect_fuzzy<T>(
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct SearchRequest {
+    /// Start of the IDs to find (names for node pools and namespaces, paths for variables); empty
+    /// matches every object.
     pub prefix: String,
+    /// One [`context`] value, or `all`.
     pub context: String,
+    /// Namespace to search; `*` for all; empty for `default`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
+    /// Region to search; empty for the agent's own.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub region: String,
 }
@@ -279,10 +316,14 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct FuzzySearchRequest {
+    /// Text to find within names, case-insensitively; at least `min_term_length` long.
     pub text: String,
+    /// One [`context`] value, or `all`.
     pub context: String,
+    /// Namespace to search; `*` for all; empty for `default`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
+    /// Region to search; empty for the agent's own.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub region: String,
 }
@@ -291,14 +332,19 @@ pub struct FuzzySearchRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct SearchResponse {
+    /// Matching IDs by context, at most [`TRUNCATE_LIMIT`] each.
     #[serde(deserialize_with = "nullable")]
     pub matches: BTreeMap<String, Option<Vec<String>>>,
+    /// By context: whether more objects lay beyond those read.
     #[serde(deserialize_with = "nullable")]
     pub truncations: BTreeMap<String, bool>,
+    /// Raft index of the answer, for blocking queries.
     pub index: u64,
     /// Nanoseconds.
     pub last_contact: i64,
+    /// Whether the answering server knew of a cluster leader.
     pub known_leader: bool,
+    /// Pagination token; search does not paginate, so empty.
     pub next_token: String,
 }
 
@@ -306,13 +352,19 @@ pub struct SearchResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct FuzzySearchResponse {
+    /// Matches by context, best first.
     #[serde(deserialize_with = "nullable")]
     pub matches: BTreeMap<String, Vec<FuzzyMatch>>,
+    /// By context: whether matches were left out for a limit.
     #[serde(deserialize_with = "nullable")]
     pub truncations: BTreeMap<String, bool>,
+    /// Raft index of the answer, for blocking queries.
     pub index: u64,
+    /// Time since the answering server last heard from the leader, in nanoseconds.
     pub last_contact: i64,
+    /// Whether the answering server knew of a cluster leader.
     pub known_leader: bool,
+    /// Pagination token; search does not paginate, so empty.
     pub next_token: String,
 }
 

@@ -14,16 +14,23 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobSubmission {
+    /// The job's original definition, as written (HCL or JSON text).
     pub source: String,
     /// `hcl1`, `hcl2` or `json`; Nomad keeps whatever it is sent.
     pub format: String,
     /// The `-var` flags; `null` when none (`api.JobSubmission.Canonicalize` drops an empty map).
     pub variable_flags: Option<BTreeMap<String, String>>,
+    /// The variables file content sent with the job (from the web UI or `-var-file`), kept opaque;
+    /// HCL2 only.
     pub variables: String,
+    /// Set by the servers: the namespace of the job the source belongs to.
     pub namespace: String,
+    /// `JobID`, set by the servers: the job the source belongs to.
     #[serde(rename = "JobID")]
     pub job_id: String,
+    /// Set by the servers: the job version this source registered.
     pub version: u64,
+    /// Set by the servers: the `JobModifyIndex` of that job version.
     pub job_modify_index: u64,
 }
 
