@@ -68,17 +68,17 @@ pub mod event_type {
     pub const NODE_REGISTRATION: &str = "NodeRegistration";
     /// A client node was deregistered (purged).
     pub const NODE_DEREGISTRATION: &str = "NodeDeregistration";
-    /// A node's scheduling eligibility was changed.
+    /// Declared for eligibility changes, which Nomad in fact writes as `NodeDrain` (`MsgTypeEvents`).
     pub const NODE_ELIGIBILITY: &str = "NodeEligibility";
-    /// A node's drain was started, changed or finished.
+    /// A node's drain or scheduling eligibility was changed.
     pub const NODE_DRAIN: &str = "NodeDrain";
-    /// A node's own events (`Node.Events`) were updated.
+    /// A node's status or its own events (`Node.Events`) were updated.
     pub const NODE_EVENT: &str = "NodeStreamEvent";
     /// A deployment's status was changed.
     pub const DEPLOYMENT_STATUS_UPDATE: &str = "DeploymentStatusUpdate";
     /// An allocation was written by a client's status update.
     pub const ALLOCATION_UPDATED: &str = "AllocationUpdated";
-    /// An allocation's desired status or transition was changed (stop, migrate, reschedule).
+    /// An allocation's desired transition was changed: `alloc stop`, a drain's migrate, a reschedule.
     pub const ALLOCATION_UPDATE_DESIRED_STATUS: &str = "AllocationUpdateDesiredStatus";
     /// An evaluation was created or updated.
     pub const EVALUATION_UPDATED: &str = "EvaluationUpdated";

@@ -44,7 +44,7 @@ pub mod cap {
     pub const CSI_WRITE_VOLUME: &str = "csi-write-volume";
     /// Read CSI volumes.
     pub const CSI_READ_VOLUME: &str = "csi-read-volume";
-    /// List CSI volumes and plugins.
+    /// List CSI volumes.
     pub const CSI_LIST_VOLUME: &str = "csi-list-volume";
     /// Mount CSI volumes into allocations.
     pub const CSI_MOUNT_VOLUME: &str = "csi-mount-volume";
