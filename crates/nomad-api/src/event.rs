@@ -34,16 +34,27 @@ pub const BROKER_NOT_CONFIGURED: &str = "EventBroker not configured";
 
 /// `structs.Topic*`.
 pub mod topic {
+    /// Deployments; keyed by deployment ID, filter keys the job ID.
     pub const DEPLOYMENT: &str = "Deployment";
+    /// Evaluations; keyed by evaluation ID, filter keys the job and deployment IDs.
     pub const EVALUATION: &str = "Evaluation";
+    /// Allocations; keyed by allocation ID, filter keys the job and deployment IDs.
     pub const ALLOCATION: &str = "Allocation";
+    /// Jobs; keyed by job ID.
     pub const JOB: &str = "Job";
+    /// Client nodes; keyed by node ID, with no namespace.
     pub const NODE: &str = "Node";
+    /// Node pools (1.6.0+); keyed by pool name.
     pub const NODE_POOL: &str = "NodePool";
+    /// Service registrations; keyed by registration ID.
     pub const SERVICE: &str = "Service";
+    /// Dynamic host volumes (1.10.0+).
     pub const HOST_VOLUME: &str = "HostVolume";
+    /// CSI volumes.
     pub const CSI_VOLUME: &str = "CSIVolume";
+    /// CSI plugins.
     pub const CSI_PLUGIN: &str = "CSIPlugin";
+    /// Operator events (1.11.0+); subscribing needs operator read.
     pub const OPERATOR: &str = "Operator";
     /// `TopicAll`, also the wildcard key.
     pub const ALL: &str = "*";
@@ -53,17 +64,29 @@ pub mod topic {
 /// (`nomad/state/events.go` `MsgTypeEvents`), not of the object: a job whose status moves
 /// because a client reported its allocation is an `AllocationUpdated` Job event.
 pub mod event_type {
+    /// A client node registered with the servers.
     pub const NODE_REGISTRATION: &str = "NodeRegistration";
+    /// A client node was deregistered (purged).
     pub const NODE_DEREGISTRATION: &str = "NodeDeregistration";
+    /// Declared for eligibility changes, which Nomad in fact writes as `NodeDrain` (`MsgTypeEvents`).
     pub const NODE_ELIGIBILITY: &str = "NodeEligibility";
+    /// A node's drain or scheduling eligibility was changed.
     pub const NODE_DRAIN: &str = "NodeDrain";
+    /// A node's status or its own events (`Node.Events`) were updated.
     pub const NODE_EVENT: &str = "NodeStreamEvent";
+    /// A deployment's status was changed.
     pub const DEPLOYMENT_STATUS_UPDATE: &str = "DeploymentStatusUpdate";
+    /// An allocation was written by a client's status update.
     pub const ALLOCATION_UPDATED: &str = "AllocationUpdated";
+    /// An allocation's desired transition was changed: `alloc stop`, a drain's migrate, a reschedule.
     pub const ALLOCATION_UPDATE_DESIRED_STATUS: &str = "AllocationUpdateDesiredStatus";
+    /// An evaluation was created or updated.
     pub const EVALUATION_UPDATED: &str = "EvaluationUpdated";
+    /// A job was registered (submitted or updated).
     pub const JOB_REGISTERED: &str = "JobRegistered";
+    /// A job was deregistered (stopped, or purged with `Deleted`).
     pub const JOB_DEREGISTERED: &str = "JobDeregistered";
+    /// The scheduler's plan was applied: its allocations and deployment changes.
     pub const PLAN_RESULT: &str = "PlanResult";
 }
 
@@ -139,11 +162,14 @@ pub fn allows_topics(acl: &Acl, namespace: &str, topics: &Topics, version: Nomad
 /// every event through (`nomad/stream/subscription.go` `filter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamespaceScope {
+    /// Every namespace passes.
     All,
+    /// Only events in these namespaces (and those of no namespace) pass.
     Only(Vec<String>),
 }
 
 impl NamespaceScope {
+    /// Whether an event in `namespace` passes; an empty namespace always does.
     pub fn admits(&self, namespace: &str) -> bool {
         namespace.is_empty()
             || match self {
@@ -156,9 +182,13 @@ impl NamespaceScope {
 /// What the subscription filter reads of an event.
 #[derive(Debug, Clone, Copy)]
 pub struct EventKeys<'a> {
+    /// The event's `Topic`, one of [`topic`].
     pub topic: &'a str,
+    /// The event's `Key`, usually its object's ID.
     pub key: &'a str,
+    /// The event's `Namespace`; empty for objects outside namespaces.
     pub namespace: &'a str,
+    /// The event's `FilterKeys`: other IDs it can be subscribed by, such as its job's.
     pub filter_keys: &'a [String],
 }
 
@@ -193,13 +223,20 @@ pub fn times_sent(topics: &Topics, scope: &NamespaceScope, event: EventKeys<'_>)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Event<P = serde_json::Value> {
+    /// The topic, one of [`topic`].
     pub topic: String,
+    /// `Type`: the Raft message that wrote it, one of [`event_type`] (and others).
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The object's key: its ID (a node pool's or ACL policy's name).
     pub key: String,
+    /// The object's namespace; `""` for objects outside namespaces (nodes).
     pub namespace: String,
+    /// Other keys the event matches a subscription by, such as its job and deployment IDs; `null` when none.
     pub filter_keys: Option<Vec<String>>,
+    /// The Raft index of the write that produced the event.
     pub index: u64,
+    /// The object, under its name: `{"Allocation": {...}}`.
     pub payload: P,
 }
 
@@ -207,7 +244,9 @@ pub struct Event<P = serde_json::Value> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Events<P = serde_json::Value> {
+    /// The Raft index of the write that produced these events; 0 for a heartbeat.
     pub index: u64,
+    /// The events of that write the subscription wants; empty for a heartbeat.
     pub events: Vec<Event<P>>,
 }
 
@@ -215,7 +254,9 @@ pub struct Events<P = serde_json::Value> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct JobPayload<J> {
+    /// The job as of this event.
     pub job: J,
+    /// `true` once the job was purged; left out otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
 }

@@ -48,23 +48,31 @@ pub fn executor_words(reason: &str) -> &str {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecHandshake {
+    /// `version`: must be [`HANDSHAKE_VERSION`].
     pub version: u32,
+    /// `auth_token`: the ACL secret the session runs as; empty without ACLs.
     pub auth_token: String,
 }
 
+/// `ExecStreamingIOOperation` (`api/allocations.go`): one stream's data, or its close.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecStreamingIoOperation {
+    /// `data`: raw bytes, base64 in JSON; left out when empty.
     #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<u8>,
+    /// `close`: the stream has ended (stdin closed, or the task's output done); left out when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub close: bool,
 }
 
+/// The terminal's size in character cells, for a `tty` session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TerminalSize {
+    /// `height`: rows.
     pub height: u16,
+    /// `width`: columns.
     pub width: u16,
 }
 
@@ -72,30 +80,38 @@ pub struct TerminalSize {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecStreamingInput {
+    /// `stdin`: bytes typed, or stdin's close; left out otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stdin: Option<ExecStreamingIoOperation>,
+    /// `tty_size`: the terminal's new size after a resize; left out otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tty_size: Option<TerminalSize>,
 }
 
 impl ExecStreamingInput {
+    /// A frame of stdin bytes.
     pub fn stdin(data: impl Into<Vec<u8>>) -> Self {
         Self { stdin: Some(ExecStreamingIoOperation { data: data.into(), close: false }), tty_size: None }
     }
+    /// The frame that closes stdin (end of input).
     pub fn stdin_close() -> Self {
         Self { stdin: Some(ExecStreamingIoOperation { data: Vec::new(), close: true }), tty_size: None }
     }
+    /// The frame reporting a terminal resized to `width` columns by `height` rows.
     pub fn resize(width: u16, height: u16) -> Self {
         Self { stdin: None, tty_size: Some(TerminalSize { height, width }) }
     }
+    /// The `{}` frame that keeps the connection alive.
     pub fn heartbeat() -> Self {
         Self::default()
     }
 }
 
+/// `result` of the last frame: how the command exited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecStreamingExitResult {
+    /// `exit_code`: the command's exit status; left out when 0, so `{}` means 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub exit_code: i32,
 }
@@ -108,23 +124,30 @@ fn is_zero(n: &i32) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExecStreamingOutput {
+    /// `stdout`: standard output bytes, or its close.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout: Option<ExecStreamingIoOperation>,
+    /// `stderr`: standard error bytes, or its close (a `tty` session writes everything to stdout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stderr: Option<ExecStreamingIoOperation>,
+    /// `exited`: the command has ended; the last frame, with `result`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub exited: bool,
+    /// `result`: the exit code, in the frame with `exited`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<ExecStreamingExitResult>,
 }
 
 impl ExecStreamingOutput {
+    /// A frame of stdout bytes.
     pub fn stdout(data: impl Into<Vec<u8>>) -> Self {
         Self { stdout: Some(ExecStreamingIoOperation { data: data.into(), close: false }), ..Default::default() }
     }
+    /// A frame of stderr bytes.
     pub fn stderr(data: impl Into<Vec<u8>>) -> Self {
         Self { stderr: Some(ExecStreamingIoOperation { data: data.into(), close: false }), ..Default::default() }
     }
+    /// The last frame: the command exited with `exit_code`.
     pub fn exited(exit_code: i32) -> Self {
         Self { exited: true, result: Some(ExecStreamingExitResult { exit_code }), ..Default::default() }
     }

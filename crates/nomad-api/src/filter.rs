@@ -26,22 +26,52 @@ use std::borrow::Cow;
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
+    /// `a and b`: both pass.
     And(Box<Filter>, Box<Filter>),
+    /// `a or b`: either passes.
     Or(Box<Filter>, Box<Filter>),
+    /// `not a`: the expression fails.
     Not(Box<Filter>),
-    Match { selector: Vec<String>, op: MatchOp, value: Option<String> },
+    /// A match expression: `selector op value`, or `value op selector` for `in`/`not in`.
+    Match {
+        /// The selector's path, one field name, map key or index a step (`Meta["a"]` is `Meta`, `a`).
+        selector: Vec<String>,
+        /// The operator.
+        op: MatchOp,
+        /// The value compared with; `None` for `is empty` and `is not empty`.
+        value: Option<String>,
+    },
     /// `matches` (`negated`: `not matches`), its pattern compiled once.
-    Regex { selector: Vec<String>, pattern: Pattern, negated: bool },
+    Regex {
+        /// The selector's path, one field name, map key or index a step.
+        selector: Vec<String>,
+        /// The regular expression, RE2 syntax.
+        pattern: Pattern,
+        /// `not matches`: true when the pattern finds nothing.
+        negated: bool,
+    },
     /// `any` (or with `all`, `all`) element of the collection passes `inner`.
-    Collection { all: bool, selector: Vec<String>, binding: Binding, inner: Box<Filter> },
+    Collection {
+        /// `all` rather than `any`: every element must pass (an empty or missing collection passes).
+        all: bool,
+        /// The path of the list or map whose elements are tried.
+        selector: Vec<String>,
+        /// The names bound to each element's index (or key) and value.
+        binding: Binding,
+        /// The expression each element is tried against.
+        inner: Box<Filter>,
+    },
 }
 
 /// `CollectionNameBinding`: the names an element's index (or key) and value go by.
 /// `default` alone is the value of a list's element, the key of a map's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Binding {
+    /// A lone name (`as v`): a list element's value, or a map's key.
     pub default: Option<String>,
+    /// The first of two names (`as i, v`): the index or key; `None` for `_`.
     pub index: Option<String>,
+    /// The second of two names (`as i, v`): the element's value; `None` for `_`.
     pub value: Option<String>,
 }
 
@@ -96,14 +126,20 @@ impl Pattern {
     }
 }
 
+/// The operator of a match expression (go-bexpr `MatchOperator`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchOp {
+    /// `==`: the value equals the selected one.
     Equal,
+    /// `!=`: the value differs from the selected one.
     NotEqual,
     /// `contains` and `in` are the same test, operands swapped.
     In,
+    /// `not contains` and `not in`.
     NotIn,
+    /// `is empty`: an empty string, list or map, or nothing selected.
     IsEmpty,
+    /// `is not empty`.
     IsNotEmpty,
 }
 

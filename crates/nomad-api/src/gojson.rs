@@ -13,7 +13,9 @@ use serde_json::Value;
 /// (`decodeBody`) reads the first value and leaves the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reader {
+    /// `json.Unmarshal`: anything after the first value but whitespace is a syntax error.
     Unmarshal,
+    /// `json.NewDecoder(..).Decode`, as `decodeBody` uses: only the first value is read.
     Decoder,
 }
 

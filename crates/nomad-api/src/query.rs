@@ -8,9 +8,13 @@
 use crate::duration::{format_wait, parse_go_duration};
 use std::time::Duration;
 
+/// The Raft index of the data answered: the `index` to block on next.
 pub const HEADER_INDEX: &str = "X-Nomad-Index";
+/// `true` or `false`: whether the answering server knew of a cluster leader.
 pub const HEADER_KNOWN_LEADER: &str = "X-Nomad-KnownLeader";
+/// Milliseconds since the answering server last heard from the leader; 0 on the leader.
 pub const HEADER_LAST_CONTACT: &str = "X-Nomad-LastContact";
+/// The header carrying a request's ACL secret (`Authorization: Bearer` is read too).
 pub const HEADER_TOKEN: &str = "X-Nomad-Token";
 
 /// `structs.DefaultNamespace`.
@@ -20,24 +24,32 @@ pub const ALL_NAMESPACES: &str = "*";
 
 /// Nomad caps a blocking query's `wait` at 5 minutes (the docs say 10; the code wins).
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
+/// The wait of a blocking query that names none: 5 minutes, `structs.DefaultBlockingRPCQueryTime`.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// Options of every read (`api.QueryOptions`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryOptions {
+    /// `region`: the region to ask; `None` for the agent's own.
     pub region: Option<String>,
+    /// `namespace`: a namespace, or `*` for all; `None` for `default`.
     pub namespace: Option<String>,
+    /// `stale`: let any server answer, not only the leader (possibly out of date).
     pub stale: bool,
     /// Block until the data's index passes this one.
     pub index: Option<u64>,
+    /// `wait`: how long a blocking query may wait; capped at [`MAX_WAIT`], [`DEFAULT_WAIT`] when `None`.
     pub wait: Option<Duration>,
 }
 
 /// Metadata of a read (`api.QueryMeta`), from the response headers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueryMeta {
+    /// `X-Nomad-Index`: the Raft index of the data; 0 when the header is missing.
     pub last_index: u64,
+    /// `X-Nomad-KnownLeader`: whether the answering server knew of a leader.
     pub known_leader: bool,
+    /// `X-Nomad-LastContact`: milliseconds since the server last heard from the leader.
     pub last_contact_ms: u64,
 }
 
@@ -84,11 +96,13 @@ impl ApiUrl {
         ApiUrl { path, query: Vec::new() }
     }
 
+    /// Appends `key=value` to the query; an empty value writes the key alone (`stale`).
     pub fn param(mut self, key: &str, value: impl ToString) -> Self {
         self.query.push((key.to_string(), value.to_string()));
         self
     }
 
+    /// Appends `key=value` when `value` is `Some`; nothing for `None`.
     pub fn param_opt(self, key: &str, value: Option<impl ToString>) -> Self {
         match value {
             Some(v) => self.param(key, v),
@@ -109,6 +123,7 @@ impl ApiUrl {
         u
     }
 
+    /// The path, `/v1/...`, percent-encoded, without the query.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -218,10 +233,15 @@ pub fn parse_token(x_nomad_token: Option<&str>, authorization: Option<&str>) -> 
 /// request's query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerQueryOptions {
+    /// `region`: as asked, else the agent's own region.
     pub region: String,
+    /// `namespace`: as asked (`*` for all), else `default`.
     pub namespace: String,
+    /// `prefix`: the ID prefix a list is narrowed to; empty for none.
     pub prefix: String,
+    /// `stale`: any server may answer (`?stale` alone, or a Go bool true).
     pub stale: bool,
+    /// `index`: block until the data's index passes this one; 0 for no blocking.
     pub min_index: u64,
     /// As asked; the blocking query caps and defaults it.
     pub max_wait: Duration,
@@ -230,12 +250,16 @@ pub struct ServerQueryOptions {
 /// What `parse` refuses, with its words (all 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryOptionsError {
+    /// `stale` is neither empty nor a Go bool (`strconv.ParseBool`).
     #[error("Expect `true` or `false` for `stale` query string parameter")]
     Stale,
+    /// `per_page` is not an `int32`.
     #[error("Expect a number for `per_page` query string parameter")]
     PerPage,
+    /// `wait` is not a Go duration (`time.ParseDuration`).
     #[error("Invalid wait time")]
     Wait,
+    /// `index` is not a `uint64`.
     #[error("Invalid index")]
     Index,
 }

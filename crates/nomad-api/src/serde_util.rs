@@ -38,10 +38,12 @@ pub mod base64_bytes {
     use base64::{engine::general_purpose::STANDARD, Engine};
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes the bytes as one standard base64 string, padded, as Go's `[]byte`.
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&STANDARD.encode(bytes))
     }
 
+    /// Reads a standard base64 string; `null` or a missing value is empty bytes, as Go leaves a nil slice.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = Option::<String>::deserialize(d)?.unwrap_or_default();
         STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)

@@ -14,8 +14,11 @@ use std::str::FromStr;
 /// A Nomad release, `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NomadVersion {
+    /// The major release: 1 for every release Caravan supports.
     pub major: u16,
+    /// The minor release: 4 to 11 for the supported lines.
     pub minor: u16,
+    /// The patch release within the minor line.
     pub patch: u16,
 }
 
@@ -33,6 +36,7 @@ const MODELLED: &[NomadVersion] = &[
 ];
 
 impl NomadVersion {
+    /// The release `major.minor.patch`; usable in `const`s.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
         NomadVersion { major, minor, patch }
     }
@@ -50,6 +54,7 @@ impl NomadVersion {
         MODELLED
     }
 
+    /// Whether this release is `major.minor.patch` or later, in release order.
     pub fn at_least(self, major: u16, minor: u16, patch: u16) -> bool {
         self >= NomadVersion::new(major, minor, patch)
     }
@@ -359,10 +364,15 @@ impl fmt::Display for NomadVersion {
     }
 }
 
+/// Why a `--nomad-version` (or other version text) was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VersionError {
+    /// The text is not a version such as `1.11` or `1.6.3` (a `v` prefix and a `-`/`+` suffix
+    /// are allowed); holds the text.
     #[error("{0:?} is not a Nomad version: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.11 or 1.6.3")]
     Malformed(String),
+    /// A well-formed release Caravan does not support: outside [`NomadVersion::OLDEST`] to
+    /// [`NomadVersion::LATEST`], or a bare minor line with no modelled patch.
     #[error("Nomad {0} is not supported: Caravan supports {oldest} to {latest}", oldest = NomadVersion::OLDEST, latest = NomadVersion::LATEST)]
     Unsupported(NomadVersion),
 }

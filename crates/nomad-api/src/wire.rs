@@ -33,6 +33,7 @@ pub enum Kind {
     Str,
     /// An integer, float or `time.Duration`: `0`.
     Num,
+    /// A `bool`: `false`.
     Bool,
     /// A pointer, interface or `time.Time`: `null` when nil or zero.
     Null,
@@ -52,7 +53,9 @@ type Since = fn(NomadVersion) -> bool;
 /// One exported field of a Go struct.
 #[derive(Clone, Copy)]
 pub struct Field {
+    /// The field's Go name, the key it is written under.
     pub name: &'static str,
+    /// What the field holds, which decides how its zero value is written.
     pub kind: Kind,
     /// `json:",omitempty"` on the field.
     pub omitempty: bool,
@@ -61,6 +64,7 @@ pub struct Field {
 }
 
 impl Field {
+    /// Whether release `version` has the field (always, when `present` is `None`).
     pub fn in_release(&self, version: NomadVersion) -> bool {
         self.present.is_none_or(|p| p(version))
     }
@@ -94,6 +98,7 @@ pub struct GoStruct {
     pub source: &'static str,
     /// Whether the struct has `_struct bool \`codec:",omitempty"\`` in a release.
     pub omitempty: Since,
+    /// The struct's exported fields, in Go's declaration order.
     pub fields: &'static [Field],
 }
 
@@ -1043,6 +1048,7 @@ pub struct Wire<'a, T: ?Sized> {
 }
 
 impl<'a, T: ?Sized> Wire<'a, T> {
+    /// Writes `value` as Nomad release `version` would.
     pub fn new(value: &'a T, version: NomadVersion) -> Self {
         Wire { value, version }
     }

@@ -156,26 +156,32 @@ impl Acl {
         self.matching_namespace(namespace).is_some_and(grants_any)
     }
 
+    /// `AllowAgentRead`: a management token, or an `agent` rule of `read` or `write`.
     pub fn allow_agent_read(&self) -> bool {
         self.is_management() || matches!(self.agent, Privilege::Read | Privilege::Write)
     }
 
+    /// `AllowAgentWrite`: a management token, or an `agent` rule of `write`.
     pub fn allow_agent_write(&self) -> bool {
         self.is_management() || self.agent == Privilege::Write
     }
 
+    /// `AllowNodeRead`: a management token, or a `node` rule of `read` or `write`.
     pub fn allow_node_read(&self) -> bool {
         self.is_management() || matches!(self.node, Privilege::Read | Privilege::Write)
     }
 
+    /// `AllowNodeWrite`: a management token, or a `node` rule of `write`.
     pub fn allow_node_write(&self) -> bool {
         self.is_management() || self.node == Privilege::Write
     }
 
+    /// `AllowOperatorRead`: a management token, or an `operator` rule of `read` or `write`.
     pub fn allow_operator_read(&self) -> bool {
         self.is_management() || matches!(self.operator, Privilege::Read | Privilege::Write)
     }
 
+    /// `AllowOperatorWrite`: a management token, or an `operator` rule of `write`.
     pub fn allow_operator_write(&self) -> bool {
         self.is_management() || self.operator == Privilege::Write
     }

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize, Serializer};
 
 /// `Type` values.
 pub mod token_type {
+    /// `client`: a token whose rights are its policies and roles.
     pub const CLIENT: &str = "client";
+    /// `management`: a token allowed everything, whatever its policies.
     pub const MANAGEMENT: &str = "management";
 }
 
@@ -51,29 +53,40 @@ pub const ANONYMOUS_POLICY: &str = "anonymous";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclToken {
+    /// The token's public ID, a UUID; what the token endpoints and lists name it by.
     #[serde(rename = "AccessorID")]
     pub accessor_id: String,
+    /// The secret, a UUID, sent as `X-Nomad-Token`; empty in list stubs and made-up tokens.
     #[serde(rename = "SecretID")]
     pub secret_id: String,
+    /// A human-readable name; may be empty.
     pub name: String,
+    /// `Type`: `client` or `management` (see [`token_type`]).
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The names of the ACL policies a `client` token carries; empty for `management`.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub policies: Vec<String>,
+    /// The ACL roles linked to the token, each by ID or name (1.4.0+).
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub roles: Vec<AclTokenRoleLink>,
+    /// Whether the token is replicated to every region from the authoritative one, not local.
     pub global: bool,
+    /// `SetHash`'s blake2b-256 digest of the token, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
     /// Go's zero time (the tokens Nomad makes up) is written `null`.
     #[serde(with = "time::optional")]
     pub create_time: Option<DateTime>,
+    /// When the token expires; `null` for a token that never does.
     #[serde(with = "time::optional")]
     pub expiration_time: Option<DateTime>,
     /// Nanoseconds (a Go `time.Duration`); only set when creating a token.
     #[serde(rename = "ExpirationTTL")]
     pub expiration_ttl: i64,
+    /// The Raft index at which the token was created.
     pub create_index: u64,
+    /// The Raft index at which the token was last modified.
     pub modify_index: u64,
 }
 
@@ -81,8 +94,10 @@ pub struct AclToken {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclTokenRoleLink {
+    /// The role's ID, a UUID.
     #[serde(rename = "ID")]
     pub id: String,
+    /// The role's name.
     pub name: String,
 }
 
@@ -114,14 +129,17 @@ impl AclToken {
         }
     }
 
+    /// Whether this is Nomad's made-up `acls-disabled` token.
     pub fn is_acls_disabled(&self) -> bool {
         self.accessor_id == ACLS_DISABLED_ACCESSOR_ID
     }
 
+    /// Whether this is Nomad's made-up `anonymous` token.
     pub fn is_anonymous(&self) -> bool {
         self.accessor_id == ANONYMOUS_ACCESSOR_ID
     }
 
+    /// Whether the token is of type `management`, allowed everything.
     pub fn is_management(&self) -> bool {
         self.kind == token_type::MANAGEMENT
     }
@@ -148,35 +166,51 @@ impl AclToken {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclTokenListStub {
+    /// The token's public ID, a UUID.
     #[serde(rename = "AccessorID")]
     pub accessor_id: String,
+    /// A human-readable name; may be empty.
     pub name: String,
+    /// `Type`: `client` or `management` (see [`token_type`]).
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The names of the ACL policies the token carries.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub policies: Vec<String>,
+    /// The ACL roles linked to the token.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub roles: Vec<AclTokenRoleLink>,
+    /// Whether the token is replicated to every region.
     pub global: bool,
+    /// The token's digest, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// When the token was created; `null` for Go's zero time.
     #[serde(with = "time::optional")]
     pub create_time: Option<DateTime>,
+    /// When the token expires; `null` for a token that never does.
     #[serde(with = "time::optional")]
     pub expiration_time: Option<DateTime>,
+    /// The Raft index at which the token was created.
     pub create_index: u64,
+    /// The Raft index at which the token was last modified.
     pub modify_index: u64,
 }
 
+/// A namespace (`structs.Namespace`), an entry of `/v1/namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Namespace {
+    /// The namespace's name, such as `default`.
     pub name: String,
+    /// A human-readable description; may be empty.
     pub description: String,
     /// `SetHash`'s digest (`hash.rs`), base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// The Raft index at which the namespace was created.
     pub create_index: u64,
+    /// The Raft index at which the namespace was last modified.
     pub modify_index: u64,
 }
 
@@ -185,17 +219,24 @@ pub struct Namespace {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclPolicy {
+    /// The policy's name, unique in the cluster.
     pub name: String,
+    /// A human-readable description; may be empty.
     pub description: String,
+    /// The policy as written, in HCL (or JSON).
     pub rules: String,
+    /// The server's parse of `Rules`; `None` when the release or answer has no `RulesJSON`.
     #[serde(rename = "RulesJSON")]
     pub rules_json: Option<PolicyRules>,
     /// The job a workload-attached policy belongs to.
     #[serde(rename = "JobACL")]
     pub job_acl: Option<JobAcl>,
+    /// `SetHash`'s digest of the policy, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// The Raft index at which the policy was created.
     pub create_index: u64,
+    /// The Raft index at which the policy was last modified.
     pub modify_index: u64,
 }
 
@@ -203,10 +244,14 @@ pub struct AclPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobAcl {
+    /// The job's namespace.
     pub namespace: String,
+    /// The job's ID.
     #[serde(rename = "JobID")]
     pub job_id: String,
+    /// The task group within the job; empty for the whole job.
     pub group: String,
+    /// The task within the group; empty for the whole group.
     pub task: String,
 }
 
@@ -214,14 +259,19 @@ pub struct JobAcl {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclPolicyListStub {
+    /// The policy's name.
     pub name: String,
+    /// A human-readable description; may be empty.
     pub description: String,
     /// `None`: the release has no such field (before 1.10.2); `Some(None)` is `null`.
     #[serde(rename = "JobACL", skip_serializing_if = "Option::is_none")]
     pub job_acl: Option<Option<JobAcl>>,
+    /// The policy's digest, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// The Raft index at which the policy was created.
     pub create_index: u64,
+    /// The Raft index at which the policy was last modified.
     pub modify_index: u64,
 }
 
@@ -243,15 +293,22 @@ impl AclPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclRoleListStub {
+    /// The role's ID, a UUID.
     #[serde(rename = "ID")]
     pub id: String,
+    /// The role's name, unique in the cluster.
     pub name: String,
+    /// A human-readable description; may be empty.
     pub description: String,
+    /// The ACL policies the role grants, by name.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub policies: Vec<AclRolePolicyLink>,
+    /// The role's digest, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// The Raft index at which the role was created.
     pub create_index: u64,
+    /// The Raft index at which the role was last modified.
     pub modify_index: u64,
 }
 
@@ -259,6 +316,7 @@ pub struct AclRoleListStub {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclRolePolicyLink {
+    /// The name of the ACL policy.
     pub name: String,
 }
 
@@ -266,13 +324,19 @@ pub struct AclRolePolicyLink {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AclAuthMethodStub {
+    /// The auth method's name.
     pub name: String,
+    /// `Type`: `OIDC` or `JWT`.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// Whether this is the method `nomad login` uses when none is named.
     pub default: bool,
+    /// The method's digest, base64 in JSON; `null` when unset.
     #[serde(deserialize_with = "base64_bytes::deserialize", serialize_with = "bytes_or_null")]
     pub hash: Vec<u8>,
+    /// The Raft index at which the method was created.
     pub create_index: u64,
+    /// The Raft index at which the method was last modified.
     pub modify_index: u64,
 }
 

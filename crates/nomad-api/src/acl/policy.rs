@@ -14,49 +14,84 @@ use serde::{Deserialize, Serialize, Serializer};
 
 /// Namespace capabilities (`NamespaceCapability*` in `acl/policy.go`).
 pub mod cap {
+    /// Denies everything in the namespace, overriding any other capability.
     pub const DENY: &str = "deny";
+    /// List the namespace's jobs.
     pub const LIST_JOBS: &str = "list-jobs";
+    /// Parse a job specification into JSON (`/v1/jobs/parse`).
     pub const PARSE_JOB: &str = "parse-job";
+    /// Read a job, its allocations, evaluations, deployments and versions.
     pub const READ_JOB: &str = "read-job";
+    /// Register, update, stop and revert jobs, and most other job writes.
     pub const SUBMIT_JOB: &str = "submit-job";
+    /// Dispatch a parameterized job.
     pub const DISPATCH_JOB: &str = "dispatch-job";
+    /// Read a task's logs.
     pub const READ_LOGS: &str = "read-logs";
+    /// Read an allocation's files.
     pub const READ_FS: &str = "read-fs";
+    /// Run a command inside an allocation's task (`alloc exec`).
     pub const ALLOC_EXEC: &str = "alloc-exec";
+    /// Exec into tasks without filesystem isolation (such as `raw_exec`), with the node's rights.
     pub const ALLOC_NODE_EXEC: &str = "alloc-node-exec";
+    /// Restart, stop and signal allocations.
     pub const ALLOC_LIFECYCLE: &str = "alloc-lifecycle";
+    /// Override soft-mandatory Sentinel policies (Enterprise).
     pub const SENTINEL_OVERRIDE: &str = "sentinel-override";
+    /// Register CSI plugins.
     pub const CSI_REGISTER_PLUGIN: &str = "csi-register-plugin";
+    /// Register, create and delete CSI volumes.
     pub const CSI_WRITE_VOLUME: &str = "csi-write-volume";
+    /// Read CSI volumes.
     pub const CSI_READ_VOLUME: &str = "csi-read-volume";
+    /// List CSI volumes.
     pub const CSI_LIST_VOLUME: &str = "csi-list-volume";
+    /// Mount CSI volumes into allocations.
     pub const CSI_MOUNT_VOLUME: &str = "csi-mount-volume";
+    /// List scaling policies.
     pub const LIST_SCALING_POLICIES: &str = "list-scaling-policies";
+    /// Read a scaling policy.
     pub const READ_SCALING_POLICY: &str = "read-scaling-policy";
+    /// Read a job's scaling status.
     pub const READ_JOB_SCALING: &str = "read-job-scaling";
+    /// Scale a job's task groups.
     pub const SCALE_JOB: &str = "scale-job";
+    /// Submit and apply recommendations (Enterprise).
     pub const SUBMIT_RECOMMENDATION: &str = "submit-recommendation";
     /// Dynamic host volumes, from 1.10.0.
     pub const HOST_VOLUME_CREATE: &str = "host-volume-create";
+    /// Register existing dynamic host volumes (implies create and read).
     pub const HOST_VOLUME_REGISTER: &str = "host-volume-register";
+    /// Read dynamic host volumes.
     pub const HOST_VOLUME_READ: &str = "host-volume-read";
+    /// Register, create, delete and read dynamic host volumes.
     pub const HOST_VOLUME_WRITE: &str = "host-volume-write";
+    /// Delete dynamic host volumes.
     pub const HOST_VOLUME_DELETE: &str = "host-volume-delete";
     /// Fine-grained alternatives to `submit-job`, from 1.11.2: endpoints accept either
     /// (`AllowNsOpAnyOf` in `nomad/job_endpoint.go`, `client/alloc_endpoint.go`).
     pub const REGISTER_JOB: &str = "register-job";
+    /// Deregister (stop) a job.
     pub const DEREGISTER_JOB: &str = "deregister-job";
+    /// Purge a job, removing it from state.
     pub const PURGE_JOB: &str = "purge-job";
+    /// Garbage-collect an allocation.
     pub const GC_ALLOCATION: &str = "gc-allocation";
+    /// Pause and resume an allocation's tasks.
     pub const PAUSE_ALLOCATION: &str = "pause-allocation";
 }
 
 /// The coarse policy words (`Policy*` in `acl/policy.go`).
 pub mod word {
+    /// Nothing allowed, overriding every other rule.
     pub const DENY: &str = "deny";
+    /// Read access: for a namespace, its jobs, volumes and scaling policies.
     pub const READ: &str = "read";
+    /// List only; valid for the non-namespace rules (`isPolicyValid`).
     pub const LIST: &str = "list";
+    /// Read plus every write: for a namespace, submitting, exec, logs, lifecycle.
     pub const WRITE: &str = "write";
+    /// A namespace's scaling: read and scale jobs' task groups.
     pub const SCALE: &str = "scale";
 }
 
@@ -147,6 +182,7 @@ pub struct RulesShape {
 }
 
 impl RulesShape {
+    /// The fields release `version` writes.
     pub fn of(version: NomadVersion) -> RulesShape {
         RulesShape {
             node_pools: version.node_pools(),
@@ -168,10 +204,14 @@ impl Default for RulesShape {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct PolicyRules {
+    /// The `namespace` blocks, each for a name or glob pattern.
     #[serde(deserialize_with = "nullable")]
     pub namespaces: Vec<NamespaceRules>,
+    /// The `agent` rule; `None` when the policy has none.
     pub agent: Option<CoarsePolicy>,
+    /// The `node` rule; `None` when the policy has none.
     pub node: Option<CoarsePolicy>,
+    /// The `operator` rule; `None` when the policy has none.
     pub operator: Option<OperatorRules>,
     /// The rules text this was parsed from.
     pub raw: String,
@@ -180,14 +220,18 @@ pub struct PolicyRules {
     pub shape: RulesShape,
 }
 
+/// A `namespace "name" { ... }` block of a policy (`acl.NamespacePolicy`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct NamespaceRules {
+    /// The namespace's name, or a glob pattern such as `prod-*`; `*` for all.
     pub name: String,
+    /// The coarse `policy`: `read`, `write`, `scale` or `deny`; empty when absent.
     pub policy: String,
     /// The explicit capabilities, then the expansion of `policy` (Nomad's parse).
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub capabilities: Vec<String>,
+    /// The `variables` block; `None` when absent.
     pub variables: Option<VariablesRules>,
 }
 
@@ -195,14 +239,18 @@ pub struct NamespaceRules {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct VariablesRules {
+    /// The `path` blocks, one per path pattern.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub paths: Vec<VariablesPathRules>,
 }
 
+/// A `variables { path "spec" { ... } }` block (`acl.VariablesPathPolicy`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct VariablesPathRules {
+    /// The variable path, or a glob pattern such as `nomad/jobs/*`.
     pub path_spec: String,
+    /// Any of `read`, `write`, `list`, `destroy` and `deny`.
     #[serde(deserialize_with = "nullable", serialize_with = "null_if_empty")]
     pub capabilities: Vec<String>,
 }
@@ -211,6 +259,7 @@ pub struct VariablesPathRules {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CoarsePolicy {
+    /// `read`, `write` or `deny`; `list` is accepted too and allows neither read nor write.
     pub policy: String,
 }
 
@@ -218,7 +267,9 @@ pub struct CoarsePolicy {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct OperatorRules {
+    /// `read`, `write` or `deny`.
     pub policy: String,
+    /// `snapshot-save`, `license-read`, `keyring-rotate`, `keyring-read`, `keyring-delete` or `deny`.
     #[serde(deserialize_with = "nullable")]
     pub capabilities: Vec<String>,
 }
