@@ -3,6 +3,11 @@
 //! Shared by the Caravan dashboard (wasm) and the local agent (native), so both sides
 //! agree on every field name. Decoding is lenient the way real Nomad responses demand:
 //! unknown fields are ignored, `null` and a missing field both mean "default".
+//!
+//! Every public item is documented (the lint below): this crate is where both sides learn
+//! what a Nomad field means, so the meaning is written here once.
+
+#![deny(missing_docs)]
 
 pub mod acl;
 pub mod agent;
