@@ -154,7 +154,10 @@ mod tests {
         let p = client(&[policy("p", &[("default", "read", &[])], Some("read"))]);
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "default").is_ok());
         let err = p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "default").unwrap_err();
-        assert_eq!(err, "Requires namespace:alloc-lifecycle in namespace \"default\", which token \"ops\" does not have");
+        assert_eq!(
+            err,
+            "Requires namespace:alloc-lifecycle in namespace \"default\", which token \"ops\" does not have"
+        );
         assert!(p.check(Capability::AgentRead, "default").is_ok());
         assert!(p.check(Capability::AgentWrite, "default").is_err());
         assert!(p.check(Capability::NodeRead, "default").is_err());
@@ -181,7 +184,8 @@ mod tests {
         assert!(p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "prod-web").is_ok());
         assert!(p.check(Capability::Namespace(ns::ALLOC_LIFECYCLE), "dev").is_err());
         // A deny in a second policy overrides the grant of the first.
-        let p = client(&[policy("a", &[("prod-*", "write", &[])], None), policy("b", &[("prod-web", "deny", &[])], None)]);
+        let p =
+            client(&[policy("a", &[("prod-*", "write", &[])], None), policy("b", &[("prod-web", "deny", &[])], None)]);
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "prod-api").is_ok());
         assert!(p.check(Capability::Namespace(ns::READ_JOB), "prod-web").is_err());
         // Viewing all namespaces: a grant in any of them enables the action.

@@ -2,37 +2,46 @@
 
 use crate::components::nav::NavUnlessExecWindow;
 use crate::pages::{
-    agent::AgentPage, allocation::AllocationPage, allocations::AllocationsPage, exec::{ExecPage, ExecWindow}, jobs::JobsPage, node::NodePage, nodes::NodesPage,
-    not_found::NotFound, settings::SettingsPage, files::FilesPage, logs::LogsPage,
+    agent::AgentPage,
+    allocation::AllocationPage,
+    allocations::AllocationsPage,
+    exec::{ExecPage, ExecWindow},
+    files::FilesPage,
+    jobs::JobsPage,
+    logs::LogsPage,
+    node::NodePage,
+    nodes::NodesPage,
+    not_found::NotFound,
+    settings::SettingsPage,
 };
 use crate::session::routes::router_base;
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::components::{FlatRoutes, Redirect, Route, Router};
-use leptos_router::{Lazy, LazyRoute};
 use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute};
 
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
     view! {
         <Router base=router_base()>
-            <NavUnlessExecWindow/>
+            <NavUnlessExecWindow />
             <main class="page">
-                <FlatRoutes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/allocations"/> }/>
-                    <Route path=path!("/allocations") view=AllocationsPage/>
-                    <Route path=path!("/allocations/:id") view={Lazy::<AllocationRoute>::new()}/>
-                    <Route path=path!("/allocations/:id/exec") view={Lazy::<ExecRoute>::new()}/>
-                    <Route path=path!("/allocations/:id/logs") view={Lazy::<LogsRoute>::new()}/>
-                    <Route path=path!("/allocations/:id/files") view={Lazy::<FilesRoute>::new()}/>
-                    <Route path=path!("/exec/:id") view={Lazy::<ExecWindowRoute>::new()}/>
-                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()}/>
-                    <Route path=path!("/nodes") view={Lazy::<NodesRoute>::new()}/>
-                    <Route path=path!("/nodes/:id") view={Lazy::<NodeRoute>::new()}/>
-                    <Route path=path!("/agent") view={Lazy::<AgentRoute>::new()}/>
-                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+                <FlatRoutes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/allocations" /> } />
+                    <Route path=path!("/allocations") view=AllocationsPage />
+                    <Route path=path!("/allocations/:id") view={Lazy::<AllocationRoute>::new()} />
+                    <Route path=path!("/allocations/:id/exec") view={Lazy::<ExecRoute>::new()} />
+                    <Route path=path!("/allocations/:id/logs") view={Lazy::<LogsRoute>::new()} />
+                    <Route path=path!("/allocations/:id/files") view={Lazy::<FilesRoute>::new()} />
+                    <Route path=path!("/exec/:id") view={Lazy::<ExecWindowRoute>::new()} />
+                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()} />
+                    <Route path=path!("/nodes") view={Lazy::<NodesRoute>::new()} />
+                    <Route path=path!("/nodes/:id") view={Lazy::<NodeRoute>::new()} />
+                    <Route path=path!("/agent") view={Lazy::<AgentRoute>::new()} />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} />
                 </FlatRoutes>
             </main>
         </Router>
@@ -46,11 +55,7 @@ macro_rules! chunked_route {
     ($route:ident, $chunk:ident, $render:ident, $page:ident) => {
         struct $route;
 
-        #[wasm_split(
-            $chunk,
-            fallible,
-            wasm_split_path = ::leptos::wasm_split
-        )]
+        #[wasm_split($chunk, fallible, wasm_split_path = ::leptos::wasm_split)]
         fn $render() -> Result<AnyView, SplitLoaderError> {
             Ok(view! { <$page/> }.into_any())
         }
@@ -90,8 +95,12 @@ fn ChunkFailed(error: SplitLoaderError) -> impl IntoView {
     view! {
         <section class="error-panel" data-testid="chunk-failed" role="alert">
             <h3>"This page could not be loaded"</h3>
-            <p class="error-help">{format!("Its code did not arrive from the server ({error}); the browser console has the details.")}</p>
-            <button type="button" on:click=reload>"Try again"</button>
+            <p class="error-help">
+                {format!("Its code did not arrive from the server ({error}); the browser console has the details.")}
+            </p>
+            <button type="button" on:click=reload>
+                "Try again"
+            </button>
         </section>
     }
 }

@@ -62,7 +62,8 @@ fn style(css: &str) {
 /// Lets the browser run timers, observers and layout for `ms`.
 async fn pause(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = web_sys::window().expect("a window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let _ =
+            web_sys::window().expect("a window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -84,7 +85,9 @@ fn all(root: &Element, selector: &str) -> Vec<Element> {
 }
 
 fn one(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).expect("a valid selector").unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
 }
 
 /// The session and client the views read from context, without a token or an agent.
@@ -122,16 +125,23 @@ async fn alloc_table_renders_only_the_rows_in_view() {
     style(".vviewport { height: 340px; overflow-y: auto; } .vrow { display: flex; height: 34px; overflow: hidden; }");
     let rows: Vec<Arc<AllocationListStub>> = (0..1000).map(stub).collect();
     // The order the table shows with no sort chosen in the URL.
-    let order: Vec<String> = AllocFilter::from_query(|_| Vec::new()).apply(&rows).into_iter().map(|i| rows[i].id.clone()).collect();
+    let order: Vec<String> =
+        AllocFilter::from_query(|_| Vec::new()).apply(&rows).into_iter().map(|i| rows[i].id.clone()).collect();
     let (data, _) = signal(Some(Arc::new(rows)));
     let (state, _) = signal(LiveState::default());
     let live = Live { data, state };
     let root = container();
     let _mounted = mount_to(root.clone(), move || {
         provide_session();
-        view! { <Router><AllocTable live/></Router> }
+        view! {
+            <Router>
+                <AllocTable live />
+            </Router>
+        }
     });
-    let ids = |root: &Element| all(root, "[data-testid=alloc-row]").iter().filter_map(|r| r.get_attribute("data-id")).collect::<Vec<_>>();
+    let ids = |root: &Element| {
+        all(root, "[data-testid=alloc-row]").iter().filter_map(|r| r.get_attribute("data-id")).collect::<Vec<_>>()
+    };
     // The viewport's height comes from a ResizeObserver, after layout.
     until(|| ids(&root).len() == 19).await;
     assert_eq!(one(&root, "[data-testid=alloc-count]").text_content().as_deref(), Some("1000 of 1000 allocations"));
@@ -198,14 +208,26 @@ async fn log_viewer_draws_ansi_colours_and_a_character_split_across_chunks() {
     let _mounted = mount_to(root.clone(), move || {
         provide_session();
         let streams = vec![Stream::Log { task: "web".into(), log_type: "stdout".into() }];
-        view! { <Router><LogViewer alloc="5b3e8f8a-0000-4000-8000-000000000000".to_string() streams plain=true/></Router> }
+        view! {
+            <Router>
+                <LogViewer alloc="5b3e8f8a-0000-4000-8000-000000000000".to_string() streams plain=true />
+            </Router>
+        }
     });
     // Both chunks taken in (the second line is open until its newline arrives).
-    until(|| all(&root, "[data-testid=log-line]").iter().any(|l| l.text_content().unwrap_or_default().ends_with("each"))).await;
+    until(|| {
+        all(&root, "[data-testid=log-line]").iter().any(|l| l.text_content().unwrap_or_default().ends_with("each"))
+    })
+    .await;
 
     let lines = all(&root, "[data-testid=log-line]");
     let texts: Vec<String> = lines.iter().map(|l| l.text_content().unwrap_or_default()).collect();
-    assert_eq!(texts, ["plain red done", "price: 5 € each"], "status: {:?}", one(&root, "[data-testid=log-status]").text_content());
+    assert_eq!(
+        texts,
+        ["plain red done", "price: 5 € each"],
+        "status: {:?}",
+        one(&root, "[data-testid=log-status]").text_content()
+    );
     // The escape codes are gone; the coloured text is a span of its own, classed by colour.
     let red = all(&lines[0], "span.ansi-fg-1");
     assert_eq!(red.len(), 1);
@@ -218,11 +240,12 @@ async fn log_viewer_draws_ansi_colours_and_a_character_split_across_chunks() {
 #[wasm_bindgen_test]
 async fn exec_console_status_follows_the_session() {
     let root = container();
-    let signals = Signals { status: RwSignal::new(Status::Idle), reconnect: RwSignal::new(0), ended: RwSignal::new(None) };
+    let signals =
+        Signals { status: RwSignal::new(Status::Idle), reconnect: RwSignal::new(0), ended: RwSignal::new(None) };
     let status = signals.status;
     let _mounted = mount_to(root.clone(), move || {
         provide_session();
-        view! { <StatusLine status/> }
+        view! { <StatusLine status /> }
     });
     let line = || one(&root, "[data-testid=exec-status]");
     let state = || line().get_attribute("data-state").unwrap_or_default();
@@ -234,14 +257,23 @@ async fn exec_console_status_follows_the_session() {
     // of it can arrive (events come as tasks, the view updates in microtasks).
     Console::connect(&console, "ws://127.0.0.1:65530/v1/client/allocation/x/exec", None, vec!["/bin/sh".into()]);
     leptos::task::tick().await;
-    assert_eq!((state(), line().text_content().unwrap_or_default()), ("connecting".to_string(), "Connecting…".to_string()));
+    assert_eq!(
+        (state(), line().text_content().unwrap_or_default()),
+        ("connecting".to_string(), "Connecting…".to_string())
+    );
 
     Console::on_event(&console, SocketEvent::Open);
     leptos::task::tick().await;
-    assert_eq!((state(), line().text_content().unwrap_or_default()), ("connected".to_string(), "Connected".to_string()));
+    assert_eq!(
+        (state(), line().text_content().unwrap_or_default()),
+        ("connected".to_string(), "Connected".to_string())
+    );
 
     // Nomad closes with its error as the reason: shown with the code.
-    Console::on_event(&console, SocketEvent::Closed(Closed { code: 1011, reason: "task not running".into(), opened: true }));
+    Console::on_event(
+        &console,
+        SocketEvent::Closed(Closed { code: 1011, reason: "task not running".into(), opened: true }),
+    );
     leptos::task::tick().await;
     assert_eq!(state(), "closed");
     assert_eq!(one(&line(), "[data-testid=exec-close-reason]").text_content().as_deref(), Some("task not running"));

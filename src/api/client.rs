@@ -35,7 +35,8 @@ impl Client {
         let url = self.url(&read.path_and_query(index, wait));
         let token = self.token.get_untracked();
         let answer = fetch("GET", &url, token.as_deref(), None).await?;
-        if answer.ok() || (read.json_on_error && serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body).is_ok()) {
+        if answer.ok() || (read.json_on_error && serde_json::from_slice::<serde::de::IgnoredAny>(&answer.body).is_ok())
+        {
             Ok(answer)
         } else {
             Err(ApiError::from_status(answer.status, &answer.text(), read.needs))

@@ -65,7 +65,8 @@ pub fn split_against(previous: Option<&SplitBody>, bytes: &[u8]) -> Result<Vec<E
             (next.saturating_sub(LOOK_AROUND).max(floor)..(next + LOOK_AROUND).min(p.ranges.len())).find(|&k| {
                 let old = &p.bytes[p.ranges[k].clone()];
                 // Equal bytes followed by a delimiter: the same value (a number could go on).
-                bytes[i..].starts_with(old) && matches!(bytes.get(i + old.len()), Some(b',' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                bytes[i..].starts_with(old)
+                    && matches!(bytes.get(i + old.len()), Some(b',' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
             })
         });
         let end = match (same, previous) {
@@ -173,7 +174,10 @@ mod tests {
 
     #[test]
     fn splits_top_level_elements() {
-        assert_eq!(parts(r#" [ {"a":[1,2],"b":"x,]}"} , 3,"q\"]" ,null ] "#).unwrap(), vec![r#"{"a":[1,2],"b":"x,]}"}"#, "3", r#""q\"]""#, "null"]);
+        assert_eq!(
+            parts(r#" [ {"a":[1,2],"b":"x,]}"} , 3,"q\"]" ,null ] "#).unwrap(),
+            vec![r#"{"a":[1,2],"b":"x,]}"}"#, "3", r#""q\"]""#, "null"]
+        );
         assert_eq!(parts("[]").unwrap(), Vec::<&str>::new());
         assert_eq!(parts(" null\n").unwrap(), Vec::<&str>::new());
         assert_eq!(parts("[[1,[2]],{}]").unwrap(), vec!["[1,[2]]", "{}"]);
@@ -197,8 +201,18 @@ mod tests {
         let previous = split_body(r#"[{"ID":"a","V":1}, 1, {"ID":"b","V":2},{"ID":"c","V":3}]"#);
         // `b` changed, `1` became `12` (a prefix is not the same value), `d` added before `c`.
         let next = r#"[{"ID":"a","V":1},12,{"ID":"b","V":20},{"ID":"d"},{"ID":"c","V":3}]"#;
-        let found: Vec<(&str, Option<usize>)> = split_against(Some(&previous), next.as_bytes()).unwrap().into_iter().map(|(r, k)| (&next[r], k)).collect();
-        assert_eq!(found, vec![(r#"{"ID":"a","V":1}"#, Some(0)), ("12", None), (r#"{"ID":"b","V":20}"#, None), (r#"{"ID":"d"}"#, None), (r#"{"ID":"c","V":3}"#, Some(3))]);
+        let found: Vec<(&str, Option<usize>)> =
+            split_against(Some(&previous), next.as_bytes()).unwrap().into_iter().map(|(r, k)| (&next[r], k)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (r#"{"ID":"a","V":1}"#, Some(0)),
+                ("12", None),
+                (r#"{"ID":"b","V":20}"#, None),
+                (r#"{"ID":"d"}"#, None),
+                (r#"{"ID":"c","V":3}"#, Some(3))
+            ]
+        );
     }
 
     /// Against any last body, the split is the one `split_array` makes, every match has the
@@ -244,7 +258,11 @@ mod tests {
             let previous = split_body(&join(&before, &mut random));
             let next = join(&after, &mut random);
             let split = split_against(Some(&previous), next.as_bytes()).unwrap();
-            assert_eq!(split.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(), split_array(next.as_bytes()).unwrap(), "{next}");
+            assert_eq!(
+                split.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>(),
+                split_array(next.as_bytes()).unwrap(),
+                "{next}"
+            );
             for (range, k) in &split {
                 if let Some(k) = k {
                     assert_eq!(&next.as_bytes()[range.clone()], &previous.bytes[previous.ranges[*k].clone()]);
@@ -263,7 +281,8 @@ mod tests {
         let json = include_str!("../../crates/nomad-api/tests/samples/allocations.json");
         let whole: Vec<AllocationListStub> = serde_json::from_str(json).unwrap();
         let ranges = split_array(json.as_bytes()).unwrap();
-        let each: Vec<AllocationListStub> = ranges.into_iter().map(|r| decode_element(json.as_bytes(), r).unwrap()).collect();
+        let each: Vec<AllocationListStub> =
+            ranges.into_iter().map(|r| decode_element(json.as_bytes(), r).unwrap()).collect();
         assert_eq!(whole, each);
         assert!(!whole.is_empty());
     }
@@ -294,7 +313,8 @@ mod tests {
             leaf.prop_recursive(4, 48, 6, |inner| {
                 prop_oneof![
                     prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                    prop::collection::btree_map("[\\[\\]\",a-z]{0,4}", inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+                    prop::collection::btree_map("[\\[\\]\",a-z]{0,4}", inner, 0..5)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
                 ]
             })
         }

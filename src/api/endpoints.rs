@@ -115,11 +115,23 @@ pub fn agent_servers_update(addresses: &[String]) -> Write {
 }
 
 pub fn agent_join(address: &str) -> Write {
-    Write::new("POST", ApiUrl::new(&["agent", "join"]).param("address", address), &Scope::default(), false, Capability::AgentWrite)
+    Write::new(
+        "POST",
+        ApiUrl::new(&["agent", "join"]).param("address", address),
+        &Scope::default(),
+        false,
+        Capability::AgentWrite,
+    )
 }
 
 pub fn agent_force_leave(node: &str) -> Write {
-    Write::new("POST", ApiUrl::new(&["agent", "force-leave"]).param("node", node), &Scope::default(), false, Capability::AgentWrite)
+    Write::new(
+        "POST",
+        ApiUrl::new(&["agent", "force-leave"]).param("node", node),
+        &Scope::default(),
+        false,
+        Capability::AgentWrite,
+    )
 }
 
 pub fn regions() -> Read {
@@ -154,27 +166,51 @@ pub fn allocation_stats(scope: &Scope, id: &str) -> Read {
 }
 
 pub fn allocation_stop(scope: &Scope, id: &str) -> Write {
-    Write::new("POST", ApiUrl::new(&["allocation", id, "stop"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
+    Write::new(
+        "POST",
+        ApiUrl::new(&["allocation", id, "stop"]),
+        scope,
+        true,
+        Capability::Namespace(ns::ALLOC_LIFECYCLE),
+    )
 }
 
 /// `task: None` signals every task.
 pub fn allocation_signal(scope: &Scope, id: &str, task: Option<&str>, signal: &str) -> Write {
     let body = AllocSignalRequest { signal: signal.to_string(), task: task.unwrap_or_default().to_string() };
-    Write::new("POST", ApiUrl::new(&["client", "allocation", id, "signal"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
-        .json(&body)
+    Write::new(
+        "POST",
+        ApiUrl::new(&["client", "allocation", id, "signal"]),
+        scope,
+        true,
+        Capability::Namespace(ns::ALLOC_LIFECYCLE),
+    )
+    .json(&body)
 }
 
 /// `task: None` restarts every task.
 pub fn allocation_restart(scope: &Scope, id: &str, task: Option<&str>) -> Write {
     let body = AllocRestartRequest { task_name: task.unwrap_or_default().to_string(), all_tasks: task.is_none() };
-    Write::new("POST", ApiUrl::new(&["client", "allocation", id, "restart"]), scope, true, Capability::Namespace(ns::ALLOC_LIFECYCLE))
-        .json(&body)
+    Write::new(
+        "POST",
+        ApiUrl::new(&["client", "allocation", id, "restart"]),
+        scope,
+        true,
+        Capability::Namespace(ns::ALLOC_LIFECYCLE),
+    )
+    .json(&body)
 }
 
 /// Nomad documents GC as a GET. From 1.11.2 `gc-allocation` also allows it
 /// (`client/alloc_endpoint.go` `GarbageCollect`).
 pub fn allocation_gc(scope: &Scope, id: &str) -> Write {
-    Write::new("GET", ApiUrl::new(&["client", "allocation", id, "gc"]), scope, true, Capability::NamespaceAnyOf(&[ns::SUBMIT_JOB, ns::GC_ALLOCATION]))
+    Write::new(
+        "GET",
+        ApiUrl::new(&["client", "allocation", id, "gc"]),
+        scope,
+        true,
+        Capability::NamespaceAnyOf(&[ns::SUBMIT_JOB, ns::GC_ALLOCATION]),
+    )
 }
 
 /// The exec WebSocket's path (`exec::socket_url` makes it a `ws(s)://` URL): the command as a
@@ -190,7 +226,12 @@ pub fn allocation_exec(scope: &Scope, id: &str, task: &str, command: &[String]) 
         .param("ws_handshake", true)
         .param("command", command)
         .param_opt("region", scope.region.as_deref());
-    Write { method: "GET", path_and_query: url.path_and_query(), body: None, needs: Capability::Namespace(ns::ALLOC_EXEC) }
+    Write {
+        method: "GET",
+        path_and_query: url.path_and_query(),
+        body: None,
+        needs: Capability::Namespace(ns::ALLOC_EXEC),
+    }
 }
 
 pub fn jobs(scope: &Scope) -> Read {
@@ -244,14 +285,23 @@ pub fn fs_readat(scope: &Scope, alloc: &str, path: &str, offset: u64, limit: u64
 /// start (`origin` `start`) or before the end (`end`) of its rotated files.
 pub fn fs_logs(scope: &Scope, alloc: &str, task: &str, log_type: &str, plain: bool, origin: &str, offset: u64) -> Read {
     let (url, options, needs) = fs(scope, "logs", alloc, ns::READ_LOGS);
-    let url = url.param("task", task).param("type", log_type).param("follow", true).param("origin", origin).param("offset", offset);
+    let url = url
+        .param("task", task)
+        .param("type", log_type)
+        .param("follow", true)
+        .param("origin", origin)
+        .param("offset", offset);
     Read::new(if plain { url.param("plain", true) } else { url }, options, needs)
 }
 
 /// One file, followed, framed.
 pub fn fs_stream(scope: &Scope, alloc: &str, path: &str, origin: &str, offset: u64) -> Read {
     let (url, options, needs) = fs(scope, "stream", alloc, ns::READ_FS);
-    Read::new(url.param("path", path).param("follow", true).param("origin", origin).param("offset", offset), options, needs)
+    Read::new(
+        url.param("path", path).param("follow", true).param("origin", origin).param("offset", offset),
+        options,
+        needs,
+    )
 }
 
 #[cfg(test)]
@@ -266,14 +316,20 @@ mod tests {
     fn reads_carry_scope_and_block_only_with_an_index() {
         let r = allocations(&scope());
         assert!(r.blocking);
-        assert_eq!(r.path_and_query(None, Duration::from_secs(60)), "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale");
+        assert_eq!(
+            r.path_and_query(None, Duration::from_secs(60)),
+            "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale"
+        );
         assert_eq!(
             r.path_and_query(Some(7), Duration::from_secs(60)),
             "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale&index=7&wait=60s"
         );
         // Nodes are not namespaced.
         assert_eq!(nodes(&scope()).path_and_query(None, Duration::ZERO), "/v1/nodes?region=eu&stale");
-        assert_eq!(client_stats(&Scope::default(), "n 1").path_and_query(None, Duration::ZERO), "/v1/client/stats?node_id=n%201");
+        assert_eq!(
+            client_stats(&Scope::default(), "n 1").path_and_query(None, Duration::ZERO),
+            "/v1/client/stats?node_id=n%201"
+        );
     }
 
     #[test]
@@ -312,9 +368,15 @@ mod tests {
         );
         assert_eq!(r.needs.to_string(), "namespace:read-logs");
         let r = fs_readat(&Scope::default(), "a1", "alloc/logs/x y", 10, 20);
-        assert_eq!(r.path_and_query(None, Duration::ZERO), "/v1/client/fs/readat/a1?path=alloc%2Flogs%2Fx%20y&offset=10&limit=20");
+        assert_eq!(
+            r.path_and_query(None, Duration::ZERO),
+            "/v1/client/fs/readat/a1?path=alloc%2Flogs%2Fx%20y&offset=10&limit=20"
+        );
         assert_eq!(r.needs.to_string(), "namespace:read-fs");
-        assert_eq!(fs_stream(&Scope::default(), "a1", "f", "start", 3).path_and_query(None, Duration::ZERO), "/v1/client/fs/stream/a1?path=f&follow=true&origin=start&offset=3");
+        assert_eq!(
+            fs_stream(&Scope::default(), "a1", "f", "start", 3).path_and_query(None, Duration::ZERO),
+            "/v1/client/fs/stream/a1?path=f&follow=true&origin=start&offset=3"
+        );
     }
 
     /// Every URL the dashboard builds, read back as the agent reads it (`nomad_api::query`'s
@@ -333,19 +395,39 @@ mod tests {
         let (id, path) = ("a/b c%", "alloc/logs/web.stdout.0 +&=");
         for s in &scopes {
             let reads = [
-                agent_health(), agent_self(), agent_members(), agent_servers(), regions(), namespaces(s), token_self(),
-                acl_policy(id), allocations(s), allocation(s, id), allocation_stats(s, id), jobs(s), nodes(s), node(s, id),
-                client_stats(s, id), fs_ls(s, id, path), fs_stat(s, id, path), fs_cat(s, id, path),
-                fs_readat(s, id, path, 1, 2), fs_logs(s, id, "web", "stderr", true, "end", 3), fs_stream(s, id, path, "start", 4),
+                agent_health(),
+                agent_self(),
+                agent_members(),
+                agent_servers(),
+                regions(),
+                namespaces(s),
+                token_self(),
+                acl_policy(id),
+                allocations(s),
+                allocation(s, id),
+                allocation_stats(s, id),
+                jobs(s),
+                nodes(s),
+                node(s, id),
+                client_stats(s, id),
+                fs_ls(s, id, path),
+                fs_stat(s, id, path),
+                fs_cat(s, id, path),
+                fs_readat(s, id, path, 1, 2),
+                fs_logs(s, id, "web", "stderr", true, "end", 3),
+                fs_stream(s, id, path, "start", 4),
             ];
             for read in &reads {
-                for (index, wait) in [(None, Duration::ZERO), (Some(42), Duration::from_secs(90)), (Some(1), Duration::from_secs(3600))] {
+                for (index, wait) in
+                    [(None, Duration::ZERO), (Some(42), Duration::from_secs(90)), (Some(1), Duration::from_secs(3600))]
+                {
                     let url = read.url(index, wait);
                     let text = url.path_and_query();
                     let query = text.split_once('?').map_or("", |(_, q)| q);
                     let pairs = parse_go_query(query);
                     assert_eq!(pairs, url.params(), "{text}");
-                    let parsed = ServerQueryOptions::parse(&pairs, AGENT_REGION).unwrap_or_else(|e| panic!("{text}: {e}"));
+                    let parsed =
+                        ServerQueryOptions::parse(&pairs, AGENT_REGION).unwrap_or_else(|e| panic!("{text}: {e}"));
                     let o = &read.options;
                     assert_eq!(parsed.region, o.region.as_deref().unwrap_or(AGENT_REGION), "{text}");
                     assert_eq!(parsed.namespace, o.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), "{text}");
@@ -358,9 +440,14 @@ mod tests {
             let exec = allocation_exec(s, id, "web", &["/bin/sh".into(), "-c".into(), "echo a&b=c%".into()]);
             // The agent's own writes carry no scope; the others the page's region.
             let writes = [
-                (agent_servers_update(&["1.2.3.4:4647".into()]), false), (agent_join("x y"), false), (agent_force_leave("n&1"), false),
-                (allocation_stop(s, id), true), (allocation_signal(s, id, Some("web"), "SIGHUP"), true), (allocation_restart(s, id, None), true),
-                (allocation_gc(s, id), true), (exec, true),
+                (agent_servers_update(&["1.2.3.4:4647".into()]), false),
+                (agent_join("x y"), false),
+                (agent_force_leave("n&1"), false),
+                (allocation_stop(s, id), true),
+                (allocation_signal(s, id, Some("web"), "SIGHUP"), true),
+                (allocation_restart(s, id, None), true),
+                (allocation_gc(s, id), true),
+                (exec, true),
             ];
             for (write, scoped) in &writes {
                 let text = &write.path_and_query;
@@ -380,7 +467,10 @@ mod tests {
             let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).unwrap_or_default();
             let command: Vec<String> = serde_json::from_str(get("command")).unwrap();
             assert_eq!(command, ["/bin/sh", "-c", "echo a&b=c%"]);
-            assert_eq!((nomad_api::query::parse_go_bool(get("tty")), nomad_api::query::parse_go_bool(get("ws_handshake"))), (Some(true), Some(true)));
+            assert_eq!(
+                (nomad_api::query::parse_go_bool(get("tty")), nomad_api::query::parse_go_bool(get("ws_handshake"))),
+                (Some(true), Some(true))
+            );
             assert_eq!(get("task"), "web");
         }
         // Path segments arrive whole: one segment each, decoded back to the name.

@@ -52,10 +52,7 @@ mod tests {
             ApiError::Forbidden { needs, message: "Permission denied".into() }
         );
         assert_eq!(ApiError::from_status(404, "alloc not found", needs), ApiError::NotFound("alloc not found".into()));
-        assert_eq!(
-            ApiError::from_status(500, "rpc error", needs).to_string(),
-            "HTTP 500: rpc error"
-        );
+        assert_eq!(ApiError::from_status(500, "rpc error", needs).to_string(), "HTTP 500: rpc error");
         assert_eq!(
             ApiError::from_status(403, "Permission denied", needs).to_string(),
             "Permission denied: requires namespace:read-job"

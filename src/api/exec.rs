@@ -105,10 +105,21 @@ mod tests {
     #[test]
     fn socket_urls_follow_the_agent_address() {
         let path = "/v1/client/allocation/a/exec?task=t";
-        assert_eq!(socket_url("", "http://127.0.0.1:4646", path).unwrap(), "ws://127.0.0.1:4646/v1/client/allocation/a/exec?task=t");
-        assert_eq!(socket_url(" https://nomad.example/proxy/ ", "http://x", path).unwrap(), format!("wss://nomad.example/proxy{path}"));
-        assert_eq!(socket_url("http://10.0.0.1:4646", "https://ui", path).unwrap(), format!("ws://10.0.0.1:4646{path}"));
-        assert!(matches!(socket_url("nomad:4646", "http://x", path), Err(ApiError::Network(m)) if m.contains("nomad:4646")));
+        assert_eq!(
+            socket_url("", "http://127.0.0.1:4646", path).unwrap(),
+            "ws://127.0.0.1:4646/v1/client/allocation/a/exec?task=t"
+        );
+        assert_eq!(
+            socket_url(" https://nomad.example/proxy/ ", "http://x", path).unwrap(),
+            format!("wss://nomad.example/proxy{path}")
+        );
+        assert_eq!(
+            socket_url("http://10.0.0.1:4646", "https://ui", path).unwrap(),
+            format!("ws://10.0.0.1:4646{path}")
+        );
+        assert!(
+            matches!(socket_url("nomad:4646", "http://x", path), Err(ApiError::Network(m)) if m.contains("nomad:4646"))
+        );
     }
 
     #[test]
@@ -142,7 +153,10 @@ mod tests {
             assert_eq!(ending_after_close(Some(Ending::Exited(3)), closed), Ending::Exited(3));
         }
         let denied = ending_after_close(None, close(CLOSE_INTERNAL_ERROR, "Permission denied"));
-        assert_eq!(denied, Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: "Permission denied".into(), opened: true });
+        assert_eq!(
+            denied,
+            Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: "Permission denied".into(), opened: true }
+        );
     }
 
     /// The ways Nomad ends a session without an exit frame (`command/agent/alloc_endpoint.go`
@@ -157,10 +171,15 @@ mod tests {
         assert_eq!(closed(CLOSE_INTERNAL_ERROR, "ACL token not found"), "ACL token not found");
         // A command that does not start: the executor's words, without grpc's.
         let start = r#"rpc error: code = Unknown desc = failed to start command: exec: "nope": executable file not found in $PATH"#;
-        assert_eq!(closed(CLOSE_INTERNAL_ERROR, start), r#"failed to start command: exec: "nope": executable file not found in $PATH"#);
+        assert_eq!(
+            closed(CLOSE_INTERNAL_ERROR, start),
+            r#"failed to start command: exec: "nope": executable file not found in $PATH"#
+        );
         // No close frame at all: before the upgrade, or after it (an error too long for a close
         // frame, or the agent gone).
-        assert!(Closed { code: CLOSE_ABNORMAL, reason: String::new(), opened: false }.message().starts_with("Connection lost: "));
+        assert!(Closed { code: CLOSE_ABNORMAL, reason: String::new(), opened: false }
+            .message()
+            .starts_with("Connection lost: "));
         let after_open = closed(CLOSE_ABNORMAL, "");
         assert!(after_open.starts_with("Connection lost before the command reported an exit code"), "{after_open}");
         assert_eq!(closed(CLOSE_NORMAL, ""), "The agent ended the session without an exit code");

@@ -46,7 +46,11 @@ pub struct ExecSocket {
 
 impl ExecSocket {
     /// Opens `url` (from `exec::socket_url`); `token` goes in the first frame only.
-    pub fn connect(url: &str, token: Option<String>, on_event: impl FnMut(SocketEvent) + 'static) -> Result<Self, ApiError> {
+    pub fn connect(
+        url: &str,
+        token: Option<String>,
+        on_event: impl FnMut(SocketEvent) + 'static,
+    ) -> Result<Self, ApiError> {
         let ws = WebSocket::open(url).map_err(|e| ApiError::Network(e.message))?;
         let (input, inputs) = mpsc::unbounded();
         let open = Rc::new(Cell::new(false));
@@ -78,7 +82,13 @@ async fn send_text(ws: &mut WebSocket, text: String) {
     }
 }
 
-async fn run(mut ws: WebSocket, token: Option<String>, mut inputs: mpsc::UnboundedReceiver<String>, open: Rc<Cell<bool>>, mut on_event: impl FnMut(SocketEvent)) {
+async fn run(
+    mut ws: WebSocket,
+    token: Option<String>,
+    mut inputs: mpsc::UnboundedReceiver<String>,
+    open: Rc<Cell<bool>>,
+    mut on_event: impl FnMut(SocketEvent),
+) {
     // Wait for the socket to open or fail; the `ExecSocket` going away first closes it. Inputs
     // cannot come yet (`open` is false), so `inputs` only says when it went away.
     let dropped = {

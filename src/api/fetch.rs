@@ -62,7 +62,12 @@ fn gloo(e: gloo_net::Error) -> ApiError {
 }
 
 /// Sends a request; `token` goes only into the `X-Nomad-Token` header.
-async fn send(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> Result<(Response, AbortOnDrop), ApiError> {
+async fn send(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(Response, AbortOnDrop), ApiError> {
     let method = match method {
         "GET" => Method::GET,
         "POST" => Method::POST,

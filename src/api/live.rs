@@ -132,7 +132,10 @@ impl<E> Default for LastList<E> {
 }
 
 /// Decodes in batches of about 8 ms, yielding to the browser in between.
-async fn decode_list<E: DeserializeOwned>(body: Vec<u8>, last: Rc<RefCell<LastList<E>>>) -> Result<Vec<Arc<E>>, ApiError> {
+async fn decode_list<E: DeserializeOwned>(
+    body: Vec<u8>,
+    last: Rc<RefCell<LastList<E>>>,
+) -> Result<Vec<Arc<E>>, ApiError> {
     let previous = last.take();
     let split = split_against(Some(&previous.body), &body).map_err(ApiError::Malformed)?;
     let mut out = Vec::with_capacity(split.len());

@@ -43,7 +43,10 @@ pub enum StreamState {
     Connecting,
     Live,
     /// It broke; the next attempt is at `retry_at_ms`.
-    Broken { reason: String, retry_at_ms: f64 },
+    Broken {
+        reason: String,
+        retry_at_ms: f64,
+    },
     /// Reconnecting from the last byte shown.
     Resuming,
     /// It cannot work (403, 404): no retry.
@@ -67,7 +70,13 @@ pub async fn read_raw(client: &Client, read: &Read) -> Result<Vec<u8>, ApiError>
 }
 
 /// Every rotated file of a task's stdout or stderr, oldest first, concatenated.
-pub async fn whole_log(client: &Client, scope: &Scope, alloc: &str, task: &str, log_type: &str) -> Result<Vec<u8>, ApiError> {
+pub async fn whole_log(
+    client: &Client,
+    scope: &Scope,
+    alloc: &str,
+    task: &str,
+    log_type: &str,
+) -> Result<Vec<u8>, ApiError> {
     let listing = list_logs(client, scope, alloc).await?;
     let mut all = Vec::new();
     for file in log_files(&listing, task, log_type) {
@@ -83,7 +92,15 @@ pub async fn whole_log(client: &Client, scope: &Scope, alloc: &str, task: &str, 
 
 /// Waits `delay`, telling the view why; then lists the logs, waiting longer while that
 /// fails. `Err` only for a failure retrying cannot fix.
-async fn pause_then_list(client: &Client, scope: &Scope, alloc: &str, reason: String, backoff: &mut Backoff, sink: &Sink, logs: bool) -> Result<Vec<AllocFileInfo>, ApiError> {
+async fn pause_then_list(
+    client: &Client,
+    scope: &Scope,
+    alloc: &str,
+    reason: String,
+    backoff: &mut Backoff,
+    sink: &Sink,
+    logs: bool,
+) -> Result<Vec<AllocFileInfo>, ApiError> {
     let mut reason = reason;
     loop {
         let delay = backoff.next_delay(random());
@@ -103,7 +120,9 @@ async fn pause_then_list(client: &Client, scope: &Scope, alloc: &str, reason: St
 
 fn stream_read(scope: &Scope, alloc: &str, target: &Target, q: StreamQuery) -> Read {
     match target {
-        Target::Logs { task, log_type } => endpoints::fs_logs(scope, alloc, task, log_type, false, q.origin.as_str(), q.offset),
+        Target::Logs { task, log_type } => {
+            endpoints::fs_logs(scope, alloc, task, log_type, false, q.origin.as_str(), q.offset)
+        }
         Target::File { path } => endpoints::fs_stream(scope, alloc, path, q.origin.as_str(), q.offset),
     }
 }
@@ -136,10 +155,12 @@ pub async fn follow_framed(client: Client, scope: Scope, alloc: String, follower
         follower.borrow_mut().broke();
         let listing = match stop {
             Stop::Relist(listing) => listing,
-            Stop::Broke(reason) => match pause_then_list(&client, &scope, &alloc, reason, &mut backoff, &sink, logs).await {
-                Ok(listing) => listing,
-                Err(e) => return (sink.state)(StreamState::Failed(e)),
-            },
+            Stop::Broke(reason) => {
+                match pause_then_list(&client, &scope, &alloc, reason, &mut backoff, &sink, logs).await {
+                    Ok(listing) => listing,
+                    Err(e) => return (sink.state)(StreamState::Failed(e)),
+                }
+            }
         };
         let (q, out) = follower.borrow_mut().resume(&listing);
         if !out.is_empty() {
@@ -150,7 +171,15 @@ pub async fn follow_framed(client: Client, scope: Scope, alloc: String, follower
     }
 }
 
-async fn read_framed(client: &Client, scope: &Scope, alloc: &str, follower: &Rc<RefCell<Follower>>, body: &mut Body, sink: &Sink, backoff: &mut Backoff) -> Stop {
+async fn read_framed(
+    client: &Client,
+    scope: &Scope,
+    alloc: &str,
+    follower: &Rc<RefCell<Follower>>,
+    body: &mut Body,
+    sink: &Sink,
+    backoff: &mut Backoff,
+) -> Stop {
     loop {
         let chunk = match next_or_stall(body).await {
             Ok(Some(chunk)) => chunk,

@@ -33,13 +33,17 @@ impl TokenSelf {
             Err(e) => e,
         };
         let refuses_token = match &error {
-            ApiError::Status { status: 400, message } if message.contains(ACL_DISABLED) => return TokenSelf::AclDisabled,
+            ApiError::Status { status: 400, message } if message.contains(ACL_DISABLED) => {
+                return TokenSelf::AclDisabled
+            }
             ApiError::NotFound(message) => message.contains(TOKEN_NOT_FOUND),
             ApiError::Forbidden { .. } => true,
             // Before 1.10.1 the state store's lookup fails without a secret or with one that
             // is not a UUID; from 1.10.1 the claim parser and the expiry check do.
             ApiError::Status { status: 500, message } => {
-                message.starts_with(TOKEN_LOOKUP_FAILED) || message.starts_with(NOT_A_SIGNED_TOKEN) || message.ends_with(TOKEN_EXPIRED)
+                message.starts_with(TOKEN_LOOKUP_FAILED)
+                    || message.starts_with(NOT_A_SIGNED_TOKEN)
+                    || message.ends_with(TOKEN_EXPIRED)
             }
             _ => false,
         };
@@ -66,7 +70,10 @@ mod tests {
         assert_eq!(TokenSelf::of(Err(status(400, "ACL support disabled")), false), TokenSelf::AclDisabled);
         assert_eq!(TokenSelf::of(Ok(AclToken::acls_disabled()), true), TokenSelf::AclDisabled);
         // No token.
-        assert_eq!(TokenSelf::of(Err(status(500, "acl token lookup failed: missing secret id")), false), TokenSelf::Anonymous);
+        assert_eq!(
+            TokenSelf::of(Err(status(500, "acl token lookup failed: missing secret id")), false),
+            TokenSelf::Anonymous
+        );
         assert_eq!(TokenSelf::of(Ok(AclToken::anonymous()), false), TokenSelf::Anonymous);
         // A token the cluster does not take.
         for refused in [

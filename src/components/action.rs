@@ -65,15 +65,37 @@ where
             >
                 {label}
             </button>
-            {move || denied.get().map(|reason| view! { <span class="denied" data-testid=format!("{testid}-denied")>{reason}</span> })}
-            {move || outcome.get().map(|o| {
-                let (state, text) = match o {
-                    Outcome::Running => ("running", "Sending…".to_string()),
-                    Outcome::Done(t) => ("ok", t),
-                    Outcome::Failed(t) => ("failed", t),
-                };
-                view! { <span class=format!("outcome outcome-{state}") data-testid=format!("{testid}-outcome") data-state=state>{text}</span> }
-            })}
+            {move || {
+                denied
+                    .get()
+                    .map(|reason| {
+                        view! {
+                            <span class="denied" data-testid=format!("{testid}-denied")>
+                                {reason}
+                            </span>
+                        }
+                    })
+            }}
+            {move || {
+                outcome
+                    .get()
+                    .map(|o| {
+                        let (state, text) = match o {
+                            Outcome::Running => ("running", "Sending…".to_string()),
+                            Outcome::Done(t) => ("ok", t),
+                            Outcome::Failed(t) => ("failed", t),
+                        };
+                        view! {
+                            <span
+                                class=format!("outcome outcome-{state}")
+                                data-testid=format!("{testid}-outcome")
+                                data-state=state
+                            >
+                                {text}
+                            </span>
+                        }
+                    })
+            }}
             <ConfirmDialog open testid title=label question confirm_label=label on_confirm=run danger>
                 {children.map(|c| c())}
             </ConfirmDialog>

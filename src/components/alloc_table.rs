@@ -8,9 +8,9 @@ use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::alloc_list::{restarts, AllocFilter, Column, Facet};
 use crate::model::format::short_id;
+use crate::model::route::Page;
 use crate::model::url::with_query;
 use crate::model::virtual_rows::visible_rows;
-use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
@@ -50,7 +50,9 @@ pub fn AllocTable(
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(600.0f64);
     let viewport_ref = NodeRef::<leptos::html::Div>::new();
-    let window = Memo::new(move |_| visible_rows(scroll_top.get(), viewport.get(), ROW_HEIGHT, shown.with(|s| s.len()), OVERSCAN));
+    let window = Memo::new(move |_| {
+        visible_rows(scroll_top.get(), viewport.get(), ROW_HEIGHT, shown.with(|s| s.len()), OVERSCAN)
+    });
     let on_scroll = move |_| {
         if let Some(el) = viewport_ref.get_untracked() {
             scroll_top.set(el.scroll_top() as f64);
@@ -78,7 +80,13 @@ pub fn AllocTable(
     let visible = move || {
         let rows = rows();
         let range = window.get();
-        shown.with(|s| s.get(range.clone()).unwrap_or_default().iter().map(|&i| (range.start, Arc::clone(&rows), i)).collect::<Vec<_>>())
+        shown.with(|s| {
+            s.get(range.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|&i| (range.start, Arc::clone(&rows), i))
+                .collect::<Vec<_>>()
+        })
     };
 
     view! {
@@ -98,50 +106,86 @@ pub fn AllocTable(
                         }
                     }
                 />
-                {Facet::ALL.into_iter().filter(|f| Some(*f) != hide).map(|facet| view! {
-                    <FacetMenu facet filter rows=live set_filter=set_filter.clone()/>
-                }).collect_view()}
+                {Facet::ALL
+                    .into_iter()
+                    .filter(|f| Some(*f) != hide)
+                    .map(|facet| view! { <FacetMenu facet filter rows=live set_filter=set_filter.clone() /> })
+                    .collect_view()}
                 <span class="muted" data-testid="alloc-count">
-                    {move || format!("{} of {} allocations", shown.with(|s| s.len()), live.data.with(|d| d.as_ref().map_or(0, |d| d.len())))}
+                    {move || {
+                        format!(
+                            "{} of {} allocations",
+                            shown.with(|s| s.len()),
+                            live.data.with(|d| d.as_ref().map_or(0, |d| d.len())),
+                        )
+                    }}
                 </span>
             </div>
             <div class="vtable">
                 <div class="vrow vhead" role="row">
-                    {Column::ALL.into_iter().map(|column| {
-                        let set_filter = set_filter.clone();
-                        let sorted = move || filter.with(|f| (f.sort == column).then_some(f.descending));
-                        view! {
-                            <button
-                                type="button"
-                                class="vcell sort"
-                                data-testid=format!("sort-{}", column.key())
-                                aria-sort=move || match sorted() { Some(true) => "descending", Some(false) => "ascending", None => "none" }
-                                on:click=move |_| {
-                                    let mut f = filter.get_untracked();
-                                    f.sort_by(column);
-                                    set_filter(f);
-                                }
-                            >
-                                {column.title()}
-                                {move || match sorted() { Some(true) => " ▼", Some(false) => " ▲", None => "" }}
-                            </button>
-                        }
-                    }).collect_view()}
+                    {Column::ALL
+                        .into_iter()
+                        .map(|column| {
+                            let set_filter = set_filter.clone();
+                            let sorted = move || filter.with(|f| (f.sort == column).then_some(f.descending));
+                            view! {
+                                <button
+                                    type="button"
+                                    class="vcell sort"
+                                    data-testid=format!("sort-{}", column.key())
+                                    aria-sort=move || match sorted() {
+                                        Some(true) => "descending",
+                                        Some(false) => "ascending",
+                                        None => "none",
+                                    }
+                                    on:click=move |_| {
+                                        let mut f = filter.get_untracked();
+                                        f.sort_by(column);
+                                        set_filter(f);
+                                    }
+                                >
+                                    {column.title()}
+                                    {move || match sorted() {
+                                        Some(true) => " ▼",
+                                        Some(false) => " ▲",
+                                        None => "",
+                                    }}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
                 </div>
                 <div class="vviewport" node_ref=viewport_ref on:scroll=on_scroll data-testid="alloc-viewport">
-                    <div class="vspacer" style=move || format!("height: {}px", shown.with(|s| s.len()) as f64 * ROW_HEIGHT)>
-                        <div class="vwindow" style=move || format!("transform: translateY({}px)", window.get().start as f64 * ROW_HEIGHT)>
+                    <div
+                        class="vspacer"
+                        style=move || format!("height: {}px", shown.with(|s| s.len()) as f64 * ROW_HEIGHT)
+                    >
+                        <div
+                            class="vwindow"
+                            style=move || format!("transform: translateY({}px)", window.get().start as f64 * ROW_HEIGHT)
+                        >
                             <For
                                 each=visible
-                                key=|(_, rows, i)| (rows[*i].id.clone(), rows[*i].modify_index, rows[*i].client_status.clone())
-                                children=move |(_, rows, i)| view! { <AllocRow alloc=Arc::clone(&rows[i])/> }
+                                key=|(_, rows, i)| (
+                                    rows[*i].id.clone(),
+                                    rows[*i].modify_index,
+                                    rows[*i].client_status.clone(),
+                                )
+                                children=move |(_, rows, i)| view! { <AllocRow alloc=Arc::clone(&rows[i]) /> }
                             />
                         </div>
                     </div>
                 </div>
-                {move || (live.data.with(Option::is_some) && shown.with(|s| s.is_empty())).then(|| view! {
-                    <p class="muted empty" data-testid="alloc-empty">"No allocations match."</p>
-                })}
+                {move || {
+                    (live.data.with(Option::is_some) && shown.with(|s| s.is_empty()))
+                        .then(|| {
+                            view! {
+                                <p class="muted empty" data-testid="alloc-empty">
+                                    "No allocations match."
+                                </p>
+                            }
+                        })
+                }}
             </div>
         </div>
     }
@@ -158,7 +202,10 @@ fn use_set_filter(fixed: Option<Facet>) -> impl Fn(AllocFilter) + Clone + Send +
         }
         let own: Vec<&str> = Facet::ALL.iter().map(|f| f.key()).chain(["q", "sort", "order"]).collect();
         let kept: Vec<(String, String)> = query.with_untracked(|q| {
-            q.latest_values().filter(|(k, _)| !own.contains(&k.as_ref())).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            q.latest_values()
+                .filter(|(k, _)| !own.contains(&k.as_ref()))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         });
         let mut params: Vec<(String, String)> = kept;
         params.extend(f.to_query().into_iter().map(|(k, v)| (k.to_string(), v)));
@@ -169,7 +216,12 @@ fn use_set_filter(fixed: Option<Facet>) -> impl Fn(AllocFilter) + Clone + Send +
 }
 
 #[component]
-fn FacetMenu<S>(facet: Facet, filter: Memo<AllocFilter>, rows: Live<Vec<Arc<AllocationListStub>>>, set_filter: S) -> impl IntoView
+fn FacetMenu<S>(
+    facet: Facet,
+    filter: Memo<AllocFilter>,
+    rows: Live<Vec<Arc<AllocationListStub>>>,
+    set_filter: S,
+) -> impl IntoView
 where
     S: Fn(AllocFilter) + Clone + Send + Sync + 'static,
 {
@@ -186,30 +238,50 @@ where
     };
     let selected = move || filter.with(|f| f.selected(facet).len());
     view! {
-        <details class="facet" data-testid=format!("facet-{}", facet.key()) on:toggle=move |ev| {
-            let el: web_sys::HtmlDetailsElement = event_target(&ev);
-            open.set(el.open());
-        }>
+        <details
+            class="facet"
+            data-testid=format!("facet-{}", facet.key())
+            on:toggle=move |ev| {
+                let el: web_sys::HtmlDetailsElement = event_target(&ev);
+                open.set(el.open());
+            }
+        >
             <summary>
                 {facet.title()}
-                {move || match selected() { 0 => String::new(), n => format!(" ({n})") }}
+                {move || match selected() {
+                    0 => String::new(),
+                    n => format!(" ({n})"),
+                }}
             </summary>
             <div class="facet-menu">
-                {move || values().into_iter().map(|v| {
-                    let set_filter = set_filter.clone();
-                    let value = v.value.clone();
-                    view! {
-                        <label class="inline facet-option" data-testid="facet-option" data-value=v.value.clone()>
-                            <input type="checkbox" prop:checked=v.selected on:change=move |_| {
-                                let mut f = filter.get_untracked();
-                                f.toggle(facet, &value);
-                                set_filter(f);
-                            }/>
-                            <span>{v.label}</span>
-                            <span class="muted">{v.count}</span>
-                        </label>
-                    }
-                }).collect_view()}
+                {move || {
+                    values()
+                        .into_iter()
+                        .map(|v| {
+                            let set_filter = set_filter.clone();
+                            let value = v.value.clone();
+                            view! {
+                                <label
+                                    class="inline facet-option"
+                                    data-testid="facet-option"
+                                    data-value=v.value.clone()
+                                >
+                                    <input
+                                        type="checkbox"
+                                        prop:checked=v.selected
+                                        on:change=move |_| {
+                                            let mut f = filter.get_untracked();
+                                            f.toggle(facet, &value);
+                                            set_filter(f);
+                                        }
+                                    />
+                                    <span>{v.label}</span>
+                                    <span class="muted">{v.count}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
             </div>
         </details>
     }
@@ -239,17 +311,33 @@ fn AllocRow(alloc: Arc<AllocationListStub>) -> impl IntoView {
     let node_name = if a.node_name.is_empty() { short_id(&a.node_id).to_string() } else { a.node_name.clone() };
     view! {
         <div class="vrow" role="row" data-testid="alloc-row" data-id=a.id.clone() data-status=a.client_status.clone()>
-            <span class="vcell mono"><a href=detail>{short}</a></span>
-            <span class="vcell" title=a.name.clone()>{a.name.clone()}</span>
-            <span class="vcell"><a href=job>{job_id}</a></span>
+            <span class="vcell mono">
+                <a href=detail>{short}</a>
+            </span>
+            <span class="vcell" title=a.name.clone()>
+                {a.name.clone()}
+            </span>
+            <span class="vcell">
+                <a href=job>{job_id}</a>
+            </span>
             <span class="vcell">{a.task_group.clone()}</span>
-            <span class="vcell"><a href=node>{node_name}</a></span>
-            <span class="vcell"><StatusBadge status=a.client_status.clone() testid="alloc-status"/></span>
+            <span class="vcell">
+                <a href=node>{node_name}</a>
+            </span>
+            <span class="vcell">
+                <StatusBadge status=a.client_status.clone() testid="alloc-status" />
+            </span>
             <span class="vcell">{a.desired_status.clone()}</span>
             <span class="vcell num">{a.job_version}</span>
-            <span class="vcell num" title=restarts_title>{restarts}</span>
-            <span class="vcell"><RelativeTime ms=a.create_time.as_unix_millis()/></span>
-            <span class="vcell"><RelativeTime ms=a.modify_time.as_unix_millis()/></span>
+            <span class="vcell num" title=restarts_title>
+                {restarts}
+            </span>
+            <span class="vcell">
+                <RelativeTime ms=a.create_time.as_unix_millis() />
+            </span>
+            <span class="vcell">
+                <RelativeTime ms=a.modify_time.as_unix_millis() />
+            </span>
         </div>
     }
 }

@@ -42,24 +42,41 @@ pub fn Chart(
         <figure class="chart" data-testid=testid data-samples=samples data-gaps=gaps data-peak=peak>
             <figcaption>
                 <strong>{title}</strong>
-                {move || lines.get().into_iter().map(|l| {
-                    let value = l.series.last().map_or_else(|| "–".to_string(), format);
-                    view! { <span class=format!("legend {}", l.class)>{l.label}": "{value}</span> }
-                }).collect_view()}
+                {move || {
+                    lines
+                        .get()
+                        .into_iter()
+                        .map(|l| {
+                            let value = l.series.last().map_or_else(|| "–".to_string(), format);
+                            view! { <span class=format!("legend {}", l.class)>{l.label}": "{value}</span> }
+                        })
+                        .collect_view()
+                }}
                 {move || limit.get().map(|l| view! { <span class="legend limit">"allocated: "{format(l)}</span> })}
             </figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img">
-                <line class="grid" x1="0" x2=WIDTH y1=HEIGHT / 2.0 y2=HEIGHT / 2.0/>
-                {move || limit.get().map(|l| {
-                    let y = HEIGHT - l / top.get() * HEIGHT;
-                    view! { <line class="limit" x1="0" x2=WIDTH y1=y y2=y/> }
-                })}
+                <line class="grid" x1="0" x2=WIDTH y1=HEIGHT / 2.0 y2=HEIGHT / 2.0 />
+                {move || {
+                    limit
+                        .get()
+                        .map(|l| {
+                            let y = HEIGHT - l / top.get() * HEIGHT;
+                            view! { <line class="limit" x1="0" x2=WIDTH y1=y y2=y /> }
+                        })
+                }}
                 {move || {
                     let (now, top) = (now.get(), top.get());
-                    lines.get().into_iter().map(|l| view! { <path class=l.class d=l.series.path(now, WIDTH, HEIGHT, top)/> }).collect_view()
+                    lines
+                        .get()
+                        .into_iter()
+                        .map(|l| view! { <path class=l.class d=l.series.path(now, WIDTH, HEIGHT, top) /> })
+                        .collect_view()
                 }}
             </svg>
-            <div class="chart-axis muted"><span>{move || format(top.get())}</span><span>"5 min"</span></div>
+            <div class="chart-axis muted">
+                <span>{move || format(top.get())}</span>
+                <span>"5 min"</span>
+            </div>
         </figure>
     }
 }

@@ -16,12 +16,20 @@ pub fn ConfirmDialog(
     let close = move |_| open.set(false);
     view! {
         <div class="modal-backdrop" hidden=move || !open.get() on:click=close></div>
-        <div class="modal" role="dialog" aria-modal="true" hidden=move || !open.get() data-testid=format!("{testid}-dialog")>
+        <div
+            class="modal"
+            role="dialog"
+            aria-modal="true"
+            hidden=move || !open.get()
+            data-testid=format!("{testid}-dialog")
+        >
             <h3>{title}</h3>
             <p>{question}</p>
             {children()}
             <div class="modal-buttons">
-                <button type="button" data-testid=format!("{testid}-cancel") on:click=close>"Cancel"</button>
+                <button type="button" data-testid=format!("{testid}-cancel") on:click=close>
+                    "Cancel"
+                </button>
                 <button
                     type="button"
                     class=if danger { "primary danger" } else { "primary" }

@@ -22,7 +22,7 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
         <section class="error-panel" data-testid="error-panel" data-kind=kind role="alert">
             <h3 data-testid=format!("error-{kind}")>{title}</h3>
             <p class="error-help">{help}</p>
-            {forbidden.then(|| view! { <TokenForm/> })}
+            {forbidden.then(|| view! { <TokenForm /> })}
         </section>
     }
 }

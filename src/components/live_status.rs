@@ -24,10 +24,19 @@ pub fn LiveStatus(state: ReadSignal<LiveState>) -> impl IntoView {
             "loading" => "Loading…".to_string(),
             "live" => "Live".to_string(),
             name => {
-                let since = s.last_ok_ms.map(|t| format!(" Last good read {} ({}).", relative(t, now), absolute(t))).unwrap_or_default();
+                let since = s
+                    .last_ok_ms
+                    .map(|t| format!(" Last good read {} ({}).", relative(t, now), absolute(t)))
+                    .unwrap_or_default();
                 let retry = s
                     .retry_at_ms
-                    .map(|t| if t > now { format!(" Retrying in {}s.", ((t - now) / 1000.0).ceil()) } else { " Retrying…".into() })
+                    .map(|t| {
+                        if t > now {
+                            format!(" Retrying in {}s.", ((t - now) / 1000.0).ceil())
+                        } else {
+                            " Retrying…".into()
+                        }
+                    })
                     .unwrap_or_default();
                 let error = s.error.as_ref().map(ToString::to_string).unwrap_or_default();
                 let label = if name == "stale" { "Stale" } else { "Error" };
@@ -51,7 +60,16 @@ pub fn LiveStatus(state: ReadSignal<LiveState>) -> impl IntoView {
         <div class="live-status" data-testid="live-status" data-state=move || state.with(state_name)>
             <span class="live-dot"></span>
             <span class="live-text">{text}</span>
-            {move || leader().map(|l| view! { <span class="leader-warning" data-testid="leader-warning">{l}</span> })}
+            {move || {
+                leader()
+                    .map(|l| {
+                        view! {
+                            <span class="leader-warning" data-testid="leader-warning">
+                                {l}
+                            </span>
+                        }
+                    })
+            }}
         </div>
     }
 }

@@ -12,9 +12,12 @@ use std::sync::Arc;
 pub fn LiveHeader<T: Send + Sync + 'static>(live: Live<T>) -> impl IntoView {
     let error = Memo::new(move |_| live.state.with(|s| s.error.clone()));
     view! {
-        <LiveStatus state=live.state/>
+        <LiveStatus state=live.state />
         {move || {
-            error.get().filter(|e| e.is_permanent() || live.data.with(Option::is_none)).map(|e| view! { <ErrorPanel error=e/> })
+            error
+                .get()
+                .filter(|e| e.is_permanent() || live.data.with(Option::is_none))
+                .map(|e| view! { <ErrorPanel error=e /> })
         }}
     }
 }
@@ -31,11 +34,18 @@ where
     let permanent = Memo::new(move |_| live.state.with(|s| s.error.as_ref().is_some_and(|e| e.is_permanent())));
     let loading = Memo::new(move |_| live.state.with(|s| s.loading));
     view! {
-        <LiveHeader live/>
+        <LiveHeader live />
         {move || match live.data.get() {
             Some(d) if !permanent.get() => children(d).into_any(),
             Some(_) => ().into_any(),
-            None if loading.get() => view! { <p class="loading" data-testid="loading">"Loading…"</p> }.into_any(),
+            None if loading.get() => {
+                view! {
+                    <p class="loading" data-testid="loading">
+                        "Loading…"
+                    </p>
+                }
+                    .into_any()
+            }
             None => ().into_any(),
         }}
     }

@@ -13,7 +13,10 @@ pub fn use_set_query() -> impl Fn(&[(&str, &str)]) + Clone + Send + Sync + 'stat
     let query = use_query_map();
     move |changes: &[(&str, &str)]| {
         let mut params: Vec<(String, String)> = query.with_untracked(|q| {
-            q.latest_values().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            q.latest_values()
+                .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         });
         params.extend(changes.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -8,7 +8,14 @@ use leptos::prelude::*;
 fn pretty(text: &str) -> String {
     js_sys::JSON::parse(text)
         .ok()
-        .and_then(|v| js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from(2)).ok())
+        .and_then(|v| {
+            js_sys::JSON::stringify_with_replacer_and_space(
+                &v,
+                &wasm_bindgen::JsValue::NULL,
+                &wasm_bindgen::JsValue::from(2),
+            )
+            .ok()
+        })
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| text.to_string())
 }
@@ -28,14 +35,18 @@ pub fn RawJson(#[prop(into)] read: Signal<Option<Read>>) -> impl IntoView {
         }
     });
     view! {
-        <details class="panel raw-json" data-testid="raw-json" on:toggle=move |ev| {
-            let el: web_sys::HtmlDetailsElement = event_target(&ev);
-            open.set(el.open());
-        }>
+        <details
+            class="panel raw-json"
+            data-testid="raw-json"
+            on:toggle=move |ev| {
+                let el: web_sys::HtmlDetailsElement = event_target(&ev);
+                open.set(el.open());
+            }
+        >
             <summary>"Raw JSON"</summary>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || text.get().flatten().map(|t| view! { <pre data-testid="raw-json-text">{t}</pre> })}
-            </Transition>
+            <Transition fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>{move || text.get().flatten().map(|t| view! { <pre data-testid="raw-json-text">{t}</pre> })}</Transition>
         </details>
     }
 }

@@ -8,5 +8,9 @@ pub fn StatusBadge(#[prop(into)] status: String, #[prop(optional)] testid: &'sta
     let class = format!("badge badge-{}", status.replace(' ', "-").to_ascii_lowercase());
     let testid = (!testid.is_empty()).then_some(testid);
     let label = status.clone();
-    view! { <span class=class data-testid=testid data-status=status>{label}</span> }
+    view! {
+        <span class=class data-testid=testid data-status=status>
+            {label}
+        </span>
+    }
 }

@@ -31,11 +31,17 @@ pub fn TokenForm() -> impl IntoView {
                 />
             </label>
             <label class="inline">
-                <input type="checkbox" data-testid="token-session-only" prop:checked=session_only
-                    on:change=move |ev| session_only.set(event_target_checked(&ev))/>
+                <input
+                    type="checkbox"
+                    data-testid="token-session-only"
+                    prop:checked=session_only
+                    on:change=move |ev| session_only.set(event_target_checked(&ev))
+                />
                 "Only for this browser session"
             </label>
-            <button type="submit" data-testid="token-submit">"Sign in"</button>
+            <button type="submit" data-testid="token-submit">
+                "Sign in"
+            </button>
         </form>
     }
 }

@@ -221,9 +221,11 @@ impl AllocFilter {
     }
 
     fn matches_except(&self, a: &AllocationListStub, skip: Option<Facet>) -> bool {
-        Facet::ALL.iter().zip(&self.facets).all(|(f, values)| {
-            Some(*f) == skip || values.is_empty() || values.iter().any(|v| v == f.value(a))
-        }) && self.matches_search(a)
+        Facet::ALL
+            .iter()
+            .zip(&self.facets)
+            .all(|(f, values)| Some(*f) == skip || values.is_empty() || values.iter().any(|v| v == f.value(a)))
+            && self.matches_search(a)
     }
 
     pub fn matches(&self, a: &AllocationListStub) -> bool {
@@ -244,7 +246,8 @@ impl AllocFilter {
     /// A facet's values with counts under every other active filter (selecting a value
     /// shows exactly that many rows), most frequent first; selected values are always listed.
     pub fn facet_values(&self, rows: &[Arc<AllocationListStub>], facet: Facet) -> Vec<FacetValue> {
-        let mut counts: std::collections::HashMap<&str, (usize, &AllocationListStub)> = std::collections::HashMap::new();
+        let mut counts: std::collections::HashMap<&str, (usize, &AllocationListStub)> =
+            std::collections::HashMap::new();
         for a in rows.iter().map(Arc::as_ref).filter(|a| self.matches_except(a, Some(facet))) {
             counts.entry(facet.value(a)).or_insert((0, a)).0 += 1;
         }
@@ -424,7 +427,10 @@ mod tests {
         let mut f = AllocFilter::from_query(|_| vec![]);
         f.toggle(Facet::Status, "running");
         let status = f.facet_values(&rows, Facet::Status);
-        assert_eq!(status[0], FacetValue { value: "running".into(), label: "running".into(), count: 2, selected: true });
+        assert_eq!(
+            status[0],
+            FacetValue { value: "running".into(), label: "running".into(), count: 2, selected: true }
+        );
         assert_eq!(status.len(), 3);
         let nodes = f.facet_values(&rows, Facet::Node);
         assert_eq!(nodes.iter().map(|v| (v.label.as_str(), v.count)).collect::<Vec<_>>(), [("alpha", 1), ("beta", 1)]);

@@ -31,7 +31,11 @@ pub fn storage_key(namespace: &str, job: &str) -> String {
 pub enum Ending {
     Exited(i32),
     /// The connection closed first, with the close frame's reason; `opened`: after the upgrade.
-    Closed { code: u16, reason: String, opened: bool },
+    Closed {
+        code: u16,
+        reason: String,
+        opened: bool,
+    },
 }
 
 /// `/bin/sh` when a session of `/bin/bash` ended, before anything was typed, because there is no
@@ -45,7 +49,9 @@ pub fn shell_fallback(command: &[String], typed: bool, ending: &Ending) -> Optio
         Ending::Exited(code) => matches!(code, 126 | 127),
         Ending::Closed { reason, .. } => {
             let reason = reason.to_ascii_lowercase();
-            ["failed to start command", "no such file or directory", "executable file not found"].iter().any(|m| reason.contains(m))
+            ["failed to start command", "no such file or directory", "executable file not found"]
+                .iter()
+                .any(|m| reason.contains(m))
         }
     };
     missing.then(|| vec![SH.to_string()])

@@ -75,7 +75,9 @@ mod tests {
     #[test]
     fn keeps_a_rolling_window_with_gaps() {
         let mut s = Series::new(10_000.0);
-        for (t, v) in [(0.0, Some(1.0)), (2_000.0, Some(2.0)), (4_000.0, None), (6_000.0, Some(4.0)), (8_000.0, Some(3.0))] {
+        for (t, v) in
+            [(0.0, Some(1.0)), (2_000.0, Some(2.0)), (4_000.0, None), (6_000.0, Some(4.0)), (8_000.0, Some(3.0))]
+        {
             s.push(t, v);
         }
         assert_eq!((s.samples(), s.gaps(), s.max(), s.last()), (4, 1, 4.0, Some(3.0)));

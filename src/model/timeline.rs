@@ -28,7 +28,15 @@ pub fn severity(e: &TaskEvent) -> Severity {
     let kind = e.kind.as_str();
     let failed_exit = kind == TERMINATED && (e.exit_code != 0 || e.signal != 0);
     if e.fails_task
-        || matches!(kind, SETUP_FAILURE | DRIVER_FAILURE | FAILED_VALIDATION | ARTIFACT_DOWNLOAD_FAILED | NOT_RESTARTING | SIBLING_FAILED)
+        || matches!(
+            kind,
+            SETUP_FAILURE
+                | DRIVER_FAILURE
+                | FAILED_VALIDATION
+                | ARTIFACT_DOWNLOAD_FAILED
+                | NOT_RESTARTING
+                | SIBLING_FAILED
+        )
         || !e.driver_error.is_empty()
         || !e.setup_error.is_empty()
         || !e.validation_error.is_empty()
@@ -45,11 +53,19 @@ pub fn severity(e: &TaskEvent) -> Severity {
 
 /// The event's own words: `DisplayMessage`, or for old servers the most telling field.
 pub fn message(e: &TaskEvent) -> String {
-    [&e.display_message, &e.message, &e.driver_error, &e.setup_error, &e.restart_reason, &e.kill_reason, &e.driver_message]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .cloned()
-        .unwrap_or_default()
+    [
+        &e.display_message,
+        &e.message,
+        &e.driver_error,
+        &e.setup_error,
+        &e.restart_reason,
+        &e.kill_reason,
+        &e.driver_message,
+    ]
+    .into_iter()
+    .find(|s| !s.is_empty())
+    .cloned()
+    .unwrap_or_default()
 }
 
 /// The facts worth showing besides the message: exit code, signal, reasons, errors, and the
@@ -154,14 +170,20 @@ mod tests {
 
     #[test]
     fn facts_name_exit_codes_signals_and_details() {
-        let mut e = TaskEvent { exit_code: 137, signal: 9, display_message: "Exit Code: 137, Signal: 9".into(), ..event("Terminated") };
+        let mut e = TaskEvent {
+            exit_code: 137,
+            signal: 9,
+            display_message: "Exit Code: 137, Signal: 9".into(),
+            ..event("Terminated")
+        };
         e.details.insert("exit_code".into(), "137".into());
         e.details.insert("oom_killed".into(), "false".into());
         e.details.insert("message".into(), "Exit Code: 137, Signal: 9".into());
         let f = facts(&e);
         assert_eq!(
             f,
-            [("exit code", "137"), ("signal", "9"), ("oom killed", "false")].map(|(k, v)| (k.to_string(), v.to_string()))
+            [("exit code", "137"), ("signal", "9"), ("oom killed", "false")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
         );
         assert_eq!(message(&e), "Exit Code: 137, Signal: 9");
         let old = TaskEvent { restart_reason: "Restart within policy".into(), ..event("Restarting") };
@@ -201,9 +223,14 @@ mod tests {
         assert_eq!(start_note(&pending), Some("not started yet"));
         let failed = TaskState { state: task_state::DEAD.into(), failed: true, ..Default::default() };
         assert_eq!(start_note(&failed), Some("never started"));
-        let running = TaskState { state: task_state::RUNNING.into(), started_at: Some(nomad_api::DateTime(1)), ..Default::default() };
+        let running = TaskState {
+            state: task_state::RUNNING.into(),
+            started_at: Some(nomad_api::DateTime(1)),
+            ..Default::default()
+        };
         assert_eq!(start_note(&running), None);
-        let decoded: TaskState = serde_json::from_str(r#"{"State":"pending","StartedAt":"0001-01-01T00:00:00Z","Events":null}"#).unwrap();
+        let decoded: TaskState =
+            serde_json::from_str(r#"{"State":"pending","StartedAt":"0001-01-01T00:00:00Z","Events":null}"#).unwrap();
         assert_eq!(start_note(&decoded), Some("not started yet"));
     }
 }

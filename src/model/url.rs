@@ -37,7 +37,10 @@ mod tests {
 
     #[test]
     fn queries() {
-        assert_eq!(with_query("/allocations", &[("namespace", "*"), ("region", ""), ("job", "a b")]), "/allocations?namespace=%2A&job=a%20b");
+        assert_eq!(
+            with_query("/allocations", &[("namespace", "*"), ("region", ""), ("job", "a b")]),
+            "/allocations?namespace=%2A&job=a%20b"
+        );
         assert_eq!(with_query("/x?a=1", &[("b", "2")]), "/x?a=1&b=2");
     }
 }

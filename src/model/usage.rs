@@ -19,7 +19,12 @@ pub struct UsageSeries {
 
 impl Default for UsageSeries {
     fn default() -> Self {
-        UsageSeries { cpu: Series::new(WINDOW_MS), used: Series::new(WINDOW_MS), cache: Series::new(WINDOW_MS), swap: Series::new(WINDOW_MS) }
+        UsageSeries {
+            cpu: Series::new(WINDOW_MS),
+            used: Series::new(WINDOW_MS),
+            cache: Series::new(WINDOW_MS),
+            swap: Series::new(WINDOW_MS),
+        }
     }
 }
 
@@ -73,7 +78,9 @@ impl Default for HostUsage {
 impl HostUsage {
     pub fn record(&mut self, t: f64, sample: Option<&HostStats>) {
         self.now = t;
-        let cpu = sample.filter(|s| !s.cpu.is_empty()).map(|s| s.cpu.iter().map(HostCpuStats::percent).sum::<f64>() / s.cpu.len() as f64);
+        let cpu = sample
+            .filter(|s| !s.cpu.is_empty())
+            .map(|s| s.cpu.iter().map(HostCpuStats::percent).sum::<f64>() / s.cpu.len() as f64);
         self.cpu.push(t, cpu);
         self.memory.push(t, sample.and_then(|s| s.memory.as_ref()).map(|m| m.used as f64));
     }
@@ -99,7 +106,8 @@ mod tests {
         s.tasks.insert("web".into(), TaskResourceUsage { resource_usage: usage(60.0, 1 << 19), ..Default::default() });
         a.record(1_000.0, Some(&s));
         a.record(3_000.0, None);
-        s.tasks.insert("sidecar".into(), TaskResourceUsage { resource_usage: usage(40.0, 1 << 18), ..Default::default() });
+        s.tasks
+            .insert("sidecar".into(), TaskResourceUsage { resource_usage: usage(40.0, 1 << 18), ..Default::default() });
         a.record(5_000.0, Some(&s));
         assert_eq!((a.alloc.cpu.samples(), a.alloc.cpu.gaps(), a.now), (2, 1, 5_000.0));
         assert_eq!(a.tasks["web"].used.last(), Some((1 << 19) as f64));
@@ -110,7 +118,12 @@ mod tests {
     fn memory_in_use_is_usage_where_the_driver_measures_no_rss() {
         // docker on cgroups v2 before Nomad 1.10.1 (`drivers/docker/util/stats_posix.go`).
         let u = ResourceUsage {
-            memory_stats: MemoryStats { usage: 5 << 20, cache: 1 << 20, measured: vec!["Cache".into(), "Swap".into(), "Usage".into()], ..MemoryStats::default() },
+            memory_stats: MemoryStats {
+                usage: 5 << 20,
+                cache: 1 << 20,
+                measured: vec!["Cache".into(), "Swap".into(), "Usage".into()],
+                ..MemoryStats::default()
+            },
             ..Default::default()
         };
         let mut series = UsageSeries::default();

@@ -11,10 +11,13 @@ use nomad_api::AllocationListStub;
 #[component]
 pub fn AllocationsPage() -> impl IntoView {
     let scope = use_scope();
-    let allocs = live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::FOREGROUND);
+    let allocs =
+        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::FOREGROUND);
     view! {
-        <div class="page-header"><h1>"Allocations"</h1></div>
-        <LiveHeader live=allocs/>
-        <AllocTable live=allocs/>
+        <div class="page-header">
+            <h1>"Allocations"</h1>
+        </div>
+        <LiveHeader live=allocs />
+        <AllocTable live=allocs />
     }
 }

@@ -5,8 +5,8 @@ use crate::api::live::{live_list, LiveOptions};
 use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
-use crate::model::url::with_query;
 use crate::model::route::Page;
+use crate::model::url::with_query;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,41 +17,75 @@ pub fn JobsPage() -> impl IntoView {
     let scope = use_scope();
     let jobs = live_list::<JobListStub>(move || Some(endpoints::jobs(&scope.get())), LiveOptions::FOREGROUND);
     view! {
-        <div class="page-header"><h1>"Jobs"</h1></div>
-        <LiveView live=jobs children=move |jobs| {
-            let s = scope.get_untracked();
-            let rows = jobs.iter().map(|j| {
-                            let mut scope = s.clone();
-                            scope.namespace = Some(j.namespace.clone()).filter(|n| !n.is_empty()).or(scope.namespace);
-                            let href = with_query(&scoped_href(&scope, &Page::Allocations.path()), &[("job", &j.id)]);
-                            let total = j.job_summary.as_ref().map(|s| s.summary.values().fold(TaskGroupSummary::default(), add)).unwrap_or_default();
-                            let name = j.name.clone();
-                            view! {
-                                <tr data-testid="job-row" data-id=j.id.clone()>
-                                    <td><A href=href>{name}</A></td>
-                                    <td>{j.namespace.clone()}</td>
-                                    <td>{j.kind.clone()}</td>
-                                    <td><StatusBadge status=j.status.clone()/></td>
-                                    <td class="num">{j.priority}</td>
-                                    <td class="summary">
-                                        <span class="badge badge-running" title="running">{total.running}</span>
-                                        <span class="badge badge-pending" title="starting and queued">{total.starting + total.queued}</span>
-                                        <span class="badge badge-complete" title="complete">{total.complete}</span>
-                                        <span class="badge badge-failed" title="failed and lost">{total.failed + total.lost}</span>
-                                    </td>
-                                    <td><RelativeTime ms=j.submit_time.as_unix_millis()/></td>
-                                </tr>
-                            }
-                        }).collect_view();
-            view! {
-                <table class="table" data-testid="job-list">
-                    <thead><tr><th>"Job"</th><th>"Namespace"</th><th>"Type"</th><th>"Status"</th><th>"Priority"</th><th>"Allocations"</th><th>"Submitted"</th></tr></thead>
-                    <tbody>
-                        {rows}
-                    </tbody>
-                </table>
+        <div class="page-header">
+            <h1>"Jobs"</h1>
+        </div>
+        <LiveView
+            live=jobs
+            children=move |jobs| {
+                let s = scope.get_untracked();
+                let rows = jobs
+                    .iter()
+                    .map(|j| {
+                        let mut scope = s.clone();
+                        scope.namespace = Some(j.namespace.clone()).filter(|n| !n.is_empty()).or(scope.namespace);
+                        let href = with_query(&scoped_href(&scope, &Page::Allocations.path()), &[("job", &j.id)]);
+                        let total = j
+                            .job_summary
+                            .as_ref()
+                            .map(|s| s.summary.values().fold(TaskGroupSummary::default(), add))
+                            .unwrap_or_default();
+                        let name = j.name.clone();
+                        view! {
+                            <tr data-testid="job-row" data-id=j.id.clone()>
+                                <td>
+                                    <A href=href>{name}</A>
+                                </td>
+                                <td>{j.namespace.clone()}</td>
+                                <td>{j.kind.clone()}</td>
+                                <td>
+                                    <StatusBadge status=j.status.clone() />
+                                </td>
+                                <td class="num">{j.priority}</td>
+                                <td class="summary">
+                                    <span class="badge badge-running" title="running">
+                                        {total.running}
+                                    </span>
+                                    <span class="badge badge-pending" title="starting and queued">
+                                        {total.starting + total.queued}
+                                    </span>
+                                    <span class="badge badge-complete" title="complete">
+                                        {total.complete}
+                                    </span>
+                                    <span class="badge badge-failed" title="failed and lost">
+                                        {total.failed + total.lost}
+                                    </span>
+                                </td>
+                                <td>
+                                    <RelativeTime ms=j.submit_time.as_unix_millis() />
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <table class="table" data-testid="job-list">
+                        <thead>
+                            <tr>
+                                <th>"Job"</th>
+                                <th>"Namespace"</th>
+                                <th>"Type"</th>
+                                <th>"Status"</th>
+                                <th>"Priority"</th>
+                                <th>"Allocations"</th>
+                                <th>"Submitted"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
             }
-        }/>
+        />
     }
 }
 

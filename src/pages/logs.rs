@@ -33,9 +33,16 @@ pub fn LogsPage() -> impl IntoView {
     let set_query = use_set_query();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     // Only the task names and the title: no need to hold a foreground long poll.
-    let live = live::<Allocation>(move || Some(endpoints::allocation(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
-    let tasks = Memo::new(move |_| live.data.with(|a| a.as_ref().map(|a| a.task_states.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()));
-    let title = Memo::new(move |_| live.data.with(|a| a.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| format!("Allocation {}", short_id(&id.get()))));
+    let live =
+        live::<Allocation>(move || Some(endpoints::allocation(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
+    let tasks = Memo::new(move |_| {
+        live.data.with(|a| a.as_ref().map(|a| a.task_states.keys().cloned().collect::<Vec<_>>()).unwrap_or_default())
+    });
+    let title = Memo::new(move |_| {
+        live.data
+            .with(|a| a.as_ref().map(|a| a.name.clone()))
+            .unwrap_or_else(|| format!("Allocation {}", short_id(&id.get())))
+    });
     let get = move |k: &str| query.with(|q| q.get(k).filter(|v| !v.is_empty()));
     let merged = Memo::new(move |_| get("merged").is_some());
     let log_type = Memo::new(move |_| if get("type").as_deref() == Some(STDERR) { STDERR } else { STDOUT });
@@ -45,7 +52,11 @@ pub fn LogsPage() -> impl IntoView {
     let spec = Memo::new(move |_| {
         let log_type = log_type.get().to_string();
         let stream = |task: String| Stream::Log { task, log_type: log_type.clone() };
-        let streams = if merged.get() { tasks.get().into_iter().map(stream).collect() } else { task.get().map(stream).into_iter().collect::<Vec<_>>() };
+        let streams = if merged.get() {
+            tasks.get().into_iter().map(stream).collect()
+        } else {
+            task.get().map(stream).into_iter().collect::<Vec<_>>()
+        };
         (!streams.is_empty()).then(|| Spec { alloc: id.get(), streams, plain: plain.get() })
     });
 
@@ -65,8 +76,15 @@ pub fn LogsPage() -> impl IntoView {
     let type_button = |t: &'static str| {
         let set_query = set_query.clone();
         view! {
-            <button type="button" data-testid=format!("log-type-{t}") aria-pressed=move || (log_type.get() == t).to_string()
-                class:primary=move || log_type.get() == t on:click=move |_| set_query(&[("type", t)])>{t}</button>
+            <button
+                type="button"
+                data-testid=format!("log-type-{t}")
+                aria-pressed=move || (log_type.get() == t).to_string()
+                class:primary=move || log_type.get() == t
+                on:click=move |_| set_query(&[("type", t)])
+            >
+                {t}
+            </button>
         }
     };
     let set_plain = {
@@ -78,33 +96,48 @@ pub fn LogsPage() -> impl IntoView {
     view! {
         <div class="page-header">
             <h1>"Logs"</h1>
-            <A href=back attr:data-testid="logs-allocation">{title}</A>
-            <A href=files attr:data-testid="logs-files">"Files"</A>
+            <A href=back attr:data-testid="logs-allocation">
+                {title}
+            </A>
+            <A href=files attr:data-testid="logs-files">
+                "Files"
+            </A>
         </div>
         <div class="toolbar log-select">
             <label class="inline">
-                "Task"
-                <select data-testid="log-task" on:change=pick_task>
+                "Task" <select data-testid="log-task" on:change=pick_task>
                     {move || {
                         let current = if merged.get() { None } else { task.get() };
                         let mut names = tasks.get();
                         if let Some(t) = current.clone().filter(|t| !names.contains(t)) {
                             names.push(t);
                         }
-                        names.into_iter().map(|name| {
-                            let selected = current.as_deref() == Some(name.as_str());
-                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
-                        }).collect_view()
+                        names
+                            .into_iter()
+                            .map(|name| {
+                                let selected = current.as_deref() == Some(name.as_str());
+                                view! {
+                                    <option value=name.clone() selected=selected>
+                                        {name.clone()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
                     }}
-                    <option value="" selected=move || merged.get()>"All tasks (merged)"</option>
+                    <option value="" selected=move || merged.get()>
+                        "All tasks (merged)"
+                    </option>
                 </select>
             </label>
-            <span class="log-types" role="group" aria-label="Stream">{type_buttons}</span>
+            <span class="log-types" role="group" aria-label="Stream">
+                {type_buttons}
+            </span>
             <label class="inline" title="Raw bytes (plain=true) instead of framed JSON">
-                <input type="checkbox" data-testid="log-plain" prop:checked=plain on:change=set_plain/>"Plain"
+                <input type="checkbox" data-testid="log-plain" prop:checked=plain on:change=set_plain />
+                "Plain"
             </label>
         </div>
-        <LiveHeader live/>
-        {move || spec.get().map(|s| view! { <LogViewer alloc=s.alloc streams=s.streams plain=s.plain/> })}
+        <LiveHeader live />
+        {move || spec.get().map(|s| view! { <LogViewer alloc=s.alloc streams=s.streams plain=s.plain /> })}
     }
 }

@@ -23,18 +23,25 @@ pub fn NodePage() -> impl IntoView {
     let scope = use_scope();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let node = live::<Node>(move || Some(endpoints::node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
-    let allocs = live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::BACKGROUND);
+    let allocs =
+        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::BACKGROUND);
     view! {
         <div class="page-header">
-            <h1 data-testid="node-title">{move || node.data.with(|n| n.as_ref().map(|n| n.name.clone())).unwrap_or_else(|| format!("Node {}", short_id(&id.get())))}</h1>
+            <h1 data-testid="node-title">
+                {move || {
+                    node.data
+                        .with(|n| n.as_ref().map(|n| n.name.clone()))
+                        .unwrap_or_else(|| format!("Node {}", short_id(&id.get())))
+                }}
+            </h1>
             <span class="mono muted">{id}</span>
         </div>
-        <LiveView live=node children=|n| view! { <NodeSummary node=n/> }/>
-        <HostUsageView id/>
+        <LiveView live=node children=|n| view! { <NodeSummary node=n /> } />
+        <HostUsageView id />
         <section class="panel" data-testid="node-allocations">
             <h2>"Allocations"</h2>
-            <LiveHeader live=allocs/>
-            <AllocTable live=allocs only=(Facet::Node, Signal::from(id))/>
+            <LiveHeader live=allocs />
+            <AllocTable live=allocs only=(Facet::Node, Signal::from(id)) />
         </section>
     }
 }
@@ -46,25 +53,38 @@ fn NodeSummary(node: std::sync::Arc<Node>) -> impl IntoView {
     view! {
         <section class="panel" data-testid="node-summary">
             <div class="toolbar">
-                <StatusBadge status=n.status.clone() testid="node-status"/>
+                <StatusBadge status=n.status.clone() testid="node-status" />
                 <span>{n.scheduling_eligibility.clone()}</span>
                 {n.drain.then_some(view! { <span class="badge badge-draining">"draining"</span> })}
             </div>
             <dl class="kv">
-                <dt>"Datacenter"</dt><dd>{n.datacenter.clone()}</dd>
-                <dt>"Node pool"</dt><dd>{or_none(&n.node_pool).to_string()}</dd>
-                <dt>"Class"</dt><dd>{or_none(&n.node_class).to_string()}</dd>
-                <dt>"HTTP address"</dt><dd>{n.http_addr.clone()}</dd>
-                <dt>"CPU"</dt><dd>{resources.cpu.cpu_shares}" MHz, "{resources.cpu.total_cpu_cores}" cores"</dd>
-                <dt>"Memory"</dt><dd>{resources.memory.memory_mb}" MiB"</dd>
-                <dt>"Disk"</dt><dd>{resources.disk.disk_mb}" MiB"</dd>
+                <dt>"Datacenter"</dt>
+                <dd>{n.datacenter.clone()}</dd>
+                <dt>"Node pool"</dt>
+                <dd>{or_none(&n.node_pool).to_string()}</dd>
+                <dt>"Class"</dt>
+                <dd>{or_none(&n.node_class).to_string()}</dd>
+                <dt>"HTTP address"</dt>
+                <dd>{n.http_addr.clone()}</dd>
+                <dt>"CPU"</dt>
+                <dd>{resources.cpu.cpu_shares}" MHz, "{resources.cpu.total_cpu_cores}" cores"</dd>
+                <dt>"Memory"</dt>
+                <dd>{resources.memory.memory_mb}" MiB"</dd>
+                <dt>"Disk"</dt>
+                <dd>{resources.disk.disk_mb}" MiB"</dd>
                 <dt>"Drivers"</dt>
-                <dd>{n.drivers.iter().map(|(name, d)| format!("{name} ({})", if d.healthy { "healthy" } else { "unhealthy" })).collect::<Vec<_>>().join(", ")}</dd>
+                <dd>
+                    {n
+                        .drivers
+                        .iter()
+                        .map(|(name, d)| format!("{name} ({})", if d.healthy { "healthy" } else { "unhealthy" }))
+                        .collect::<Vec<_>>()
+                        .join(", ")}
+                </dd>
             </dl>
         </section>
     }
 }
-
 
 fn mem(v: f64) -> String {
     bytes(v.max(0.0) as u64)
@@ -74,49 +94,131 @@ fn mem(v: f64) -> String {
 #[component]
 fn HostUsageView(id: Memo<String>) -> impl IntoView {
     let scope = use_scope();
-    let stats = live::<HostStats>(move || Some(endpoints::client_stats(&scope.get(), &id.get())), LiveOptions::every(Duration::from_secs(2)));
+    let stats = live::<HostStats>(
+        move || Some(endpoints::client_stats(&scope.get(), &id.get())),
+        LiveOptions::every(Duration::from_secs(2)),
+    );
     let history = record_polls(stats, HostUsage::record);
     let now = Signal::derive(move || history.with(|h| h.now));
-    let cpu = Signal::derive(move || history.with(|h| vec![Line { label: "CPU", class: "line-cpu", series: h.cpu.clone() }]));
-    let memory = Signal::derive(move || history.with(|h| vec![Line { label: "used", class: "line-rss", series: h.memory.clone() }]));
-    let total_memory = Signal::derive(move || stats.data.with(|s| s.as_ref().and_then(|s| s.memory.as_ref()).map(|m| m.total as f64)));
+    let cpu =
+        Signal::derive(move || history.with(|h| vec![Line { label: "CPU", class: "line-cpu", series: h.cpu.clone() }]));
+    let memory = Signal::derive(move || {
+        history.with(|h| vec![Line { label: "used", class: "line-rss", series: h.memory.clone() }])
+    });
+    let total_memory =
+        Signal::derive(move || stats.data.with(|s| s.as_ref().and_then(|s| s.memory.as_ref()).map(|m| m.total as f64)));
     view! {
         <section class="panel" data-testid="host-stats">
             <h2>"Host"</h2>
-            <LiveStatus state=stats.state/>
+            <LiveStatus state=stats.state />
             <div class="chart-pair">
-                <Chart title="CPU (all cores)".to_string() testid="chart-host-cpu".to_string() lines=cpu limit=Signal::derive(|| Some(100.0)) now format=percent/>
-                <Chart title="Memory".to_string() testid="chart-host-memory".to_string() lines=memory limit=total_memory now format=mem/>
+                <Chart
+                    title="CPU (all cores)".to_string()
+                    testid="chart-host-cpu".to_string()
+                    lines=cpu
+                    limit=Signal::derive(|| Some(100.0))
+                    now
+                    format=percent
+                />
+                <Chart
+                    title="Memory".to_string()
+                    testid="chart-host-memory".to_string()
+                    lines=memory
+                    limit=total_memory
+                    now
+                    format=mem
+                />
             </div>
-            {move || stats.data.get().map(|s| view! {
-                <p data-testid="host-uptime">"Up "{uptime(s.uptime)}</p>
-                <h3>"CPU per core"</h3>
-                <div class="cores" data-testid="host-cores">
-                    {s.cpu.iter().map(|c| view! {
-                        <div class="core" data-testid="host-core" data-percent=format!("{:.2}", c.percent()) title=format!("{}: user {} system {} idle {}", c.cpu, percent(c.user), percent(c.system), percent(c.idle))>
-                            <span class="muted">{c.cpu.clone()}</span>
-                            // `Total` up to Nomad 1.5, `TotalPercent` from 1.6.
-                            <div class="bar"><div class="fill" style=format!("width: {:.1}%", c.percent().clamp(0.0, 100.0))></div></div>
-                            <span>{percent(c.percent())}</span>
-                        </div>
-                    }).collect_view()}
-                </div>
-                <h3>"Disks"</h3>
-                <table class="table" data-testid="host-disks">
-                    <thead><tr><th>"Device"</th><th>"Mount point"</th><th>"Used"</th><th>"Size"</th><th>"Use"</th></tr></thead>
-                    <tbody>
-                        {s.disk_stats.iter().chain(s.alloc_dir_stats.iter()).map(|d| view! {
-                            <tr>
-                                <td>{if d.device.is_empty() { "(allocation dir)".to_string() } else { d.device.clone() }}</td>
-                                <td>{d.mountpoint.clone()}</td>
-                                <td>{bytes(d.used)}</td>
-                                <td>{bytes(d.size)}</td>
-                                <td><div class="bar"><div class="fill" style=format!("width: {:.1}%", d.used_percent.clamp(0.0, 100.0))></div></div>{percent(d.used_percent)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+            {move || {
+                stats
+                    .data
+                    .get()
+                    .map(|s| {
+                        view! {
+                            <p data-testid="host-uptime">"Up "{uptime(s.uptime)}</p>
+                            <h3>"CPU per core"</h3>
+                            <div class="cores" data-testid="host-cores">
+                                {s
+                                    .cpu
+                                    .iter()
+                                    .map(|c| {
+                                        view! {
+                                            <div
+                                                class="core"
+                                                data-testid="host-core"
+                                                data-percent=format!("{:.2}", c.percent())
+                                                title=format!(
+                                                    "{}: user {} system {} idle {}",
+                                                    c.cpu,
+                                                    percent(c.user),
+                                                    percent(c.system),
+                                                    percent(c.idle),
+                                                )
+                                            >
+                                                <span class="muted">{c.cpu.clone()}</span>
+                                                // `Total` up to Nomad 1.5, `TotalPercent` from 1.6.
+                                                <div class="bar">
+                                                    <div
+                                                        class="fill"
+                                                        style=format!("width: {:.1}%", c.percent().clamp(0.0, 100.0))
+                                                    ></div>
+                                                </div>
+                                                <span>{percent(c.percent())}</span>
+                                            </div>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                            <h3>"Disks"</h3>
+                            <table class="table" data-testid="host-disks">
+                                <thead>
+                                    <tr>
+                                        <th>"Device"</th>
+                                        <th>"Mount point"</th>
+                                        <th>"Used"</th>
+                                        <th>"Size"</th>
+                                        <th>"Use"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {s
+                                        .disk_stats
+                                        .iter()
+                                        .chain(s.alloc_dir_stats.iter())
+                                        .map(|d| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        {if d.device.is_empty() {
+                                                            "(allocation dir)".to_string()
+                                                        } else {
+                                                            d.device.clone()
+                                                        }}
+                                                    </td>
+                                                    <td>{d.mountpoint.clone()}</td>
+                                                    <td>{bytes(d.used)}</td>
+                                                    <td>{bytes(d.size)}</td>
+                                                    <td>
+                                                        <div class="bar">
+                                                            <div
+                                                                class="fill"
+                                                                style=format!(
+                                                                    "width: {:.1}%",
+                                                                    d.used_percent.clamp(0.0, 100.0),
+                                                                )
+                                                            ></div>
+                                                        </div>
+                                                        {percent(d.used_percent)}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })
+            }}
         </section>
     }
 }

@@ -16,33 +16,57 @@ pub fn NodesPage() -> impl IntoView {
     let scope = use_scope();
     let nodes = live_list::<NodeListStub>(move || Some(endpoints::nodes(&scope.get())), LiveOptions::FOREGROUND);
     view! {
-        <div class="page-header"><h1>"Nodes"</h1></div>
-        <LiveView live=nodes children=move |nodes| {
-            let s = scope.get_untracked();
-            let rows = nodes.iter().map(|n| {
-                            let href = scoped_href(&s, &Page::Node(&n.id).path());
-                            let (short, name) = (short_id(&n.id).to_string(), n.name.clone());
-                            view! {
-                                <tr data-testid="node-row" data-id=n.id.clone()>
-                                    <td class="mono"><A href=href.clone()>{short}</A></td>
-                                    <td><A href=href>{name}</A></td>
-                                    <td><StatusBadge status=n.status.clone()/>{n.drain.then_some(" draining")}</td>
-                                    <td>{n.scheduling_eligibility.clone()}</td>
-                                    <td>{n.datacenter.clone()}</td>
-                                    <td>{n.node_pool.clone()}</td>
-                                    <td>{n.address.clone()}</td>
-                                    <td>{n.version.clone()}</td>
-                                </tr>
-                            }
-                        }).collect_view();
-            view! {
-                <table class="table" data-testid="node-list">
-                    <thead><tr><th>"ID"</th><th>"Name"</th><th>"Status"</th><th>"Eligibility"</th><th>"Datacenter"</th><th>"Pool"</th><th>"Address"</th><th>"Version"</th></tr></thead>
-                    <tbody>
-                        {rows}
-                    </tbody>
-                </table>
+        <div class="page-header">
+            <h1>"Nodes"</h1>
+        </div>
+        <LiveView
+            live=nodes
+            children=move |nodes| {
+                let s = scope.get_untracked();
+                let rows = nodes
+                    .iter()
+                    .map(|n| {
+                        let href = scoped_href(&s, &Page::Node(&n.id).path());
+                        let (short, name) = (short_id(&n.id).to_string(), n.name.clone());
+                        view! {
+                            <tr data-testid="node-row" data-id=n.id.clone()>
+                                <td class="mono">
+                                    <A href=href.clone()>{short}</A>
+                                </td>
+                                <td>
+                                    <A href=href>{name}</A>
+                                </td>
+                                <td>
+                                    <StatusBadge status=n.status.clone() />
+                                    {n.drain.then_some(" draining")}
+                                </td>
+                                <td>{n.scheduling_eligibility.clone()}</td>
+                                <td>{n.datacenter.clone()}</td>
+                                <td>{n.node_pool.clone()}</td>
+                                <td>{n.address.clone()}</td>
+                                <td>{n.version.clone()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <table class="table" data-testid="node-list">
+                        <thead>
+                            <tr>
+                                <th>"ID"</th>
+                                <th>"Name"</th>
+                                <th>"Status"</th>
+                                <th>"Eligibility"</th>
+                                <th>"Datacenter"</th>
+                                <th>"Pool"</th>
+                                <th>"Address"</th>
+                                <th>"Version"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
             }
-        }/>
+        />
     }
 }

@@ -4,9 +4,9 @@
 
 use super::Session;
 use crate::acl::Permissions;
-use crate::api::token_self::TokenSelf;
 use crate::api::client::Client;
 use crate::api::endpoints;
+use crate::api::token_self::TokenSelf;
 use crate::api::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
@@ -19,9 +19,14 @@ pub enum Identity {
     AclDisabled,
     /// ACLs are on and no token is set: the cluster's `anonymous` policy applies, which any
     /// caller may read (`None`: the cluster has none, so nothing is allowed).
-    Anonymous { policy: Option<AclPolicy> },
+    Anonymous {
+        policy: Option<AclPolicy>,
+    },
     /// The token and those of its policies the agent let us read.
-    Token { token: AclToken, policies: Vec<AclPolicy> },
+    Token {
+        token: AclToken,
+        policies: Vec<AclPolicy>,
+    },
     /// The agent refused the token (unknown, expired).
     Rejected(ApiError),
     /// The lookup failed otherwise (agent unreachable): nothing is assumed.

@@ -27,6 +27,10 @@ pub fn use_scope() -> Memo<Scope> {
 /// mode. The router leaves absolute links as they are, so the mount path is added here.
 pub fn scoped_href(scope: &Scope, path: &str) -> String {
     let embed = if crate::deployment::embedded() { "1" } else { "" };
-    let params = [(REGION, scope.region.as_deref().unwrap_or("")), (NAMESPACE, scope.namespace.as_deref().unwrap_or("")), (EMBED, embed)];
+    let params = [
+        (REGION, scope.region.as_deref().unwrap_or("")),
+        (NAMESPACE, scope.namespace.as_deref().unwrap_or("")),
+        (EMBED, embed),
+    ];
     with_query(&format!("{}{path}", super::routes::router_base()), &params)
 }

@@ -35,7 +35,8 @@ pub struct Policy {
 /// `namespace "*" { policy = "read" }`, `node { policy = "read" }`, `agent { policy = "read" }`.
 const READONLY: Policy = Policy {
     name: "readonly",
-    rules: "namespace \"*\" {\n  policy = \"read\"\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n",
+    rules:
+        "namespace \"*\" {\n  policy = \"read\"\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n",
     namespace_policy: "read",
     namespace_capabilities: &[],
     node: "read",
@@ -295,7 +296,12 @@ impl Acl {
     /// `ACL.ResolveToken`: `ACL support disabled` (400); the state store's error (500) for no
     /// secret or one memdb cannot read as a UUID; `ACL token not found` (404, with the token
     /// table's index) for an unknown one.
-    pub fn token_self(&self, secret: &str, version: NomadVersion, token_table_index: u64) -> Result<TokenSelf, ApiError> {
+    pub fn token_self(
+        &self,
+        secret: &str,
+        version: NomadVersion,
+        token_table_index: u64,
+    ) -> Result<TokenSelf, ApiError> {
         if version.token_self_is_who_am_i() {
             if !self.enabled {
                 return Ok(TokenSelf { token: AclToken::acls_disabled(), index: 0 });
@@ -332,16 +338,19 @@ impl Acl {
         if name != ANONYMOUS_POLICY && !caller.is_management() && !caller.has_policy(name) {
             return Err(ApiError::permission_denied());
         }
-        BUILT_IN_POLICIES
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.to_api(self.policy_index(), version))
-            .ok_or_else(|| ApiError::not_found(POLICY_NOT_FOUND).with_meta(QueryMeta::Query { index: self.policy_index() }))
+        BUILT_IN_POLICIES.iter().find(|p| p.name == name).map(|p| p.to_api(self.policy_index(), version)).ok_or_else(
+            || ApiError::not_found(POLICY_NOT_FOUND).with_meta(QueryMeta::Query { index: self.policy_index() }),
+        )
     }
 
     /// `GET /v1/acl/policies` (`ACL.ListPolicies`): all of them for a management token, else
     /// those the caller's token names; by name, filtered by `prefix`.
-    pub fn policies(&self, secret: &str, prefix: &str, version: NomadVersion) -> Result<Vec<AclPolicyListStub>, ApiError> {
+    pub fn policies(
+        &self,
+        secret: &str,
+        prefix: &str,
+        version: NomadVersion,
+    ) -> Result<Vec<AclPolicyListStub>, ApiError> {
         if !self.enabled {
             return Err(ApiError::bad_request(ACL_DISABLED));
         }
@@ -366,7 +375,12 @@ impl Acl {
     /// `GET /v1/acl/tokens` (`ACL.ListTokens`): management tokens only. By accessor ID
     /// within each create index (memdb's `create` index; the agent's share one), filtered
     /// by accessor ID `prefix`.
-    pub fn token_stubs(&self, secret: &str, prefix: &str, version: NomadVersion) -> Result<Vec<AclTokenListStub>, ApiError> {
+    pub fn token_stubs(
+        &self,
+        secret: &str,
+        prefix: &str,
+        version: NomadVersion,
+    ) -> Result<Vec<AclTokenListStub>, ApiError> {
         if !self.enabled {
             return Err(ApiError::bad_request(ACL_DISABLED));
         }
@@ -458,7 +472,9 @@ mod tests {
         assert!(!op.allow_node_write() && op.allow_node_read() && !op.allow_agent_write());
         assert!(ro.allow_ns_op("default", cap::READ_JOB) && ro.allow_ns_op("*", cap::LIST_JOBS));
         assert!(!ro.allow_ns_op("default", cap::ALLOC_LIFECYCLE) && !ro.allow_ns_op("default", cap::READ_LOGS));
-        assert!(!anon.allow_ns_op("default", cap::READ_JOB) && !anon.allow_namespace("default") && !anon.allow_agent_read());
+        assert!(
+            !anon.allow_ns_op("default", cap::READ_JOB) && !anon.allow_namespace("default") && !anon.allow_agent_read()
+        );
         assert!(Acl::disabled().resolve("anything", Realm::Server, LATEST).unwrap().is_management());
     }
 
@@ -512,18 +528,27 @@ mod tests {
         let s = acl.secrets().unwrap();
         let v1_10_0 = NomadVersion::new(1, 10, 0);
         assert_eq!(acl.token_self("", LATEST, 7).unwrap().token, AclToken::anonymous());
-        assert_eq!(Acl::disabled().token_self("x", LATEST, 7).unwrap(), TokenSelf { token: AclToken::acls_disabled(), index: 0 });
+        assert_eq!(
+            Acl::disabled().token_self("x", LATEST, 7).unwrap(),
+            TokenSelf { token: AclToken::acls_disabled(), index: 0 }
+        );
         assert_eq!(acl.token_self(UNKNOWN, LATEST, 7).unwrap_err().message, "Permission denied");
         let garbage = acl.token_self("wrong", LATEST, 7).unwrap_err();
         assert_eq!(garbage.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(garbage.message.starts_with("failed to parse signed token: "));
         let none = acl.token_self("", v1_10_0, 7).unwrap_err();
-        assert_eq!((none.status, none.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: missing secret id"));
+        assert_eq!(
+            (none.status, none.message.as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: missing secret id")
+        );
         let unknown = acl.token_self(UNKNOWN, v1_10_0, 7).unwrap_err();
         assert_eq!((unknown.status, unknown.meta), (StatusCode::NOT_FOUND, Some(QueryMeta::Query { index: 7 })));
         assert_eq!(unknown.message, "ACL token not found");
         let garbage = acl.token_self("wrong", v1_10_0, 7).unwrap_err();
-        assert_eq!((garbage.status, garbage.message.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: index error: UUID must be 36 characters"));
+        assert_eq!(
+            (garbage.status, garbage.message.as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "acl token lookup failed: index error: UUID must be 36 characters")
+        );
         assert_eq!(Acl::disabled().token_self("", v1_10_0, 7).unwrap_err().message, "ACL support disabled");
         let me = acl.token_self(&s.readonly, v1_10_0, 7).unwrap();
         assert_eq!((me.token.name.as_str(), me.index), ("Read-only Token", 5));
@@ -546,7 +571,8 @@ mod tests {
     fn lists() {
         let acl = Acl::bootstrap(5, 0);
         let s = acl.secrets().unwrap();
-        let names = |secret: &str| acl.policies(secret, "", LATEST).unwrap().into_iter().map(|p| p.name).collect::<Vec<_>>();
+        let names =
+            |secret: &str| acl.policies(secret, "", LATEST).unwrap().into_iter().map(|p| p.name).collect::<Vec<_>>();
         assert_eq!(names(&s.management), ["operator", "readonly"]);
         assert_eq!(names(&s.readonly), ["readonly"]);
         assert!(names("").is_empty());
@@ -563,10 +589,22 @@ mod tests {
     fn memdb_reads_uuids_its_way() {
         let why = |secret: &str| memdb_uuid(secret).unwrap_err().message;
         assert_eq!(why("not-a-token"), "acl token lookup failed: index error: UUID must be 36 characters");
-        assert_eq!(why("0-b-0-e-0000-0000-0000-00000000000ab"), "acl token lookup failed: index error: UUID should have maximum of 4 \"-\"; got 7");
-        assert_eq!(why("0b0e00000000000000000000000000000-00"), "acl token lookup failed: index error: Input (without hyphens) must be even length");
-        assert_eq!(why("0b0e0000-0000-0000-0000-00000000000x"), "acl token lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'");
-        assert!(memdb_uuid("0b0e00000000000000000000000000000000").is_ok() && memdb_uuid("0b0e0000-0000-0000-0000-00000000000A").is_ok());
+        assert_eq!(
+            why("0-b-0-e-0000-0000-0000-00000000000ab"),
+            "acl token lookup failed: index error: UUID should have maximum of 4 \"-\"; got 7"
+        );
+        assert_eq!(
+            why("0b0e00000000000000000000000000000-00"),
+            "acl token lookup failed: index error: Input (without hyphens) must be even length"
+        );
+        assert_eq!(
+            why("0b0e0000-0000-0000-0000-00000000000x"),
+            "acl token lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+0078 'x'"
+        );
+        assert!(
+            memdb_uuid("0b0e00000000000000000000000000000000").is_ok()
+                && memdb_uuid("0b0e0000-0000-0000-0000-00000000000A").is_ok()
+        );
         let acl = Acl::bootstrap(5, 0);
         let old = acl.resolve("not-a-token", Realm::Server, V1_4).unwrap_err();
         assert_eq!(old.status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -63,7 +63,11 @@ mod tests {
 
     #[test]
     fn caps_defaults_and_jitters_the_wait() {
-        for (asked, base) in [(Duration::ZERO, DEFAULT_QUERY_TIME), (Duration::from_secs(3600), MAX_QUERY_TIME), (Duration::from_secs(10), Duration::from_secs(10))] {
+        for (asked, base) in [
+            (Duration::ZERO, DEFAULT_QUERY_TIME),
+            (Duration::from_secs(3600), MAX_QUERY_TIME),
+            (Duration::from_secs(10), Duration::from_secs(10)),
+        ] {
             let t = time_to_block(&opts(asked));
             assert!(t >= base && t <= base + base / 16, "{asked:?} -> {t:?}");
         }

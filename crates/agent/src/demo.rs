@@ -92,7 +92,8 @@ fn secs(s: u64) -> GoDuration {
 
 /// The demo jobs, ready to register.
 pub fn jobs() -> Vec<Job> {
-    let mut web = job("web", "default", job_type::SERVICE, vec![group("web", 2, vec![shell_task("server", WEB, 200, 128)])]);
+    let mut web =
+        job("web", "default", job_type::SERVICE, vec![group("web", 2, vec![shell_task("server", WEB, 200, 128)])]);
     web.meta = BTreeMap::from([("team".to_string(), "storefront".to_string())]);
 
     let api = job(
@@ -102,16 +103,27 @@ pub fn jobs() -> Vec<Job> {
         vec![group("api", 1, vec![shell_task("api", API, 300, 256), shell_task("log-shipper", LOG_SHIPPER, 50, 32)])],
     );
 
-    let backup = job("backup", "default", job_type::BATCH, vec![group("backup", 1, vec![shell_task("dump", BACKUP, 100, 64)])]);
+    let backup =
+        job("backup", "default", job_type::BATCH, vec![group("backup", 1, vec![shell_task("dump", BACKUP, 100, 64)])]);
 
     let mut flaky_group = group("flaky", 1, vec![shell_task("worker", FLAKY, 100, 64)]);
-    flaky_group.restart_policy =
-        Some(RestartPolicy { attempts: 2, interval: secs(300), delay: secs(3), mode: restart_mode::FAIL.into(), render_templates: false });
-    flaky_group.reschedule_policy = Some(ReschedulePolicy { attempts: 0, unlimited: false, ..ReschedulePolicy::default() });
+    flaky_group.restart_policy = Some(RestartPolicy {
+        attempts: 2,
+        interval: secs(300),
+        delay: secs(3),
+        mode: restart_mode::FAIL.into(),
+        render_templates: false,
+    });
+    flaky_group.reschedule_policy =
+        Some(ReschedulePolicy { attempts: 0, unlimited: false, ..ReschedulePolicy::default() });
     let flaky = job("flaky", "default", job_type::SERVICE, vec![flaky_group]);
 
-    let reports =
-        job("reports", crate::OPS_NAMESPACE, job_type::SERVICE, vec![group("reports", 1, vec![shell_task("generator", REPORTS, 100, 64)])]);
+    let reports = job(
+        "reports",
+        crate::OPS_NAMESPACE,
+        job_type::SERVICE,
+        vec![group("reports", 1, vec![shell_task("generator", REPORTS, 100, 64)])],
+    );
 
     vec![web, api, backup, flaky, reports]
 }

@@ -242,7 +242,11 @@ impl Publisher for EventBroker {
             });
         }
         for alloc in allocs {
-            let kind = if alloc.alloc_modify_index == index { event_type::PLAN_RESULT } else { event_type::ALLOCATION_UPDATED };
+            let kind = if alloc.alloc_modify_index == index {
+                event_type::PLAN_RESULT
+            } else {
+                event_type::ALLOCATION_UPDATED
+            };
             events.push(PendingEvent {
                 topic: topic::ALLOCATION,
                 kind,
@@ -323,7 +327,12 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            [("Job", "JobRegistered"), ("Evaluation", "EvaluationUpdated"), ("Allocation", "PlanResult"), ("Allocation", "PlanResult")]
+            [
+                ("Job", "JobRegistered"),
+                ("Evaluation", "EvaluationUpdated"),
+                ("Allocation", "PlanResult"),
+                ("Allocation", "PlanResult")
+            ]
         );
         let alloc = &line["Events"][2];
         assert_eq!(alloc["FilterKeys"], serde_json::json!(["web", ""]));

@@ -58,7 +58,11 @@ impl Default for GcArgs {
 
 impl GcArgs {
     pub fn thresholds(&self) -> Thresholds {
-        Thresholds { eval: self.eval_gc_threshold, batch_eval: self.batch_eval_gc_threshold, job: self.job_gc_threshold }
+        Thresholds {
+            eval: self.eval_gc_threshold,
+            batch_eval: self.batch_eval_gc_threshold,
+            job: self.job_gc_threshold,
+        }
     }
 }
 

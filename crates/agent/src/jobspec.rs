@@ -37,7 +37,13 @@ pub fn default_restart_policy(kind: &str) -> RestartPolicy {
 /// Nomad's default reschedule policy of a job type (`structs.NewReschedulePolicy`).
 pub fn default_reschedule_policy(kind: &str) -> ReschedulePolicy {
     if kind == job_type::BATCH {
-        ReschedulePolicy { attempts: 1, interval: secs(24 * 3600), delay: secs(5), delay_function: "constant".into(), ..Default::default() }
+        ReschedulePolicy {
+            attempts: 1,
+            interval: secs(24 * 3600),
+            delay: secs(5),
+            delay_function: "constant".into(),
+            ..Default::default()
+        }
     } else {
         ReschedulePolicy {
             delay: secs(30),
@@ -66,7 +72,12 @@ pub fn default_update() -> UpdateStrategy {
 
 /// `structs.DefaultMigrateStrategy`, which every group of a service job gets.
 pub fn default_migrate() -> MigrateStrategy {
-    MigrateStrategy { max_parallel: 1, health_check: "checks".into(), min_healthy_time: secs(10), healthy_deadline: secs(5 * 60) }
+    MigrateStrategy {
+        max_parallel: 1,
+        health_check: "checks".into(),
+        min_healthy_time: secs(10),
+        healthy_deadline: secs(5 * 60),
+    }
 }
 
 /// `structs.DefaultEphemeralDisk`.
@@ -124,7 +135,8 @@ pub fn fill_defaults(job: &mut Job, region: &str, datacenter: &str, version: Nom
         None
     };
     if let Some(update) = &job_update {
-        job.update = UpdateStrategy { stagger: update.stagger, max_parallel: update.max_parallel, ..UpdateStrategy::default() };
+        job.update =
+            UpdateStrategy { stagger: update.stagger, max_parallel: update.max_parallel, ..UpdateStrategy::default() };
     }
     let kind = job.kind.clone();
     for group in &mut job.task_groups {
@@ -223,7 +235,13 @@ mod tests {
     #[test]
     fn fills_defaults_and_refuses_other_drivers() {
         let latest = NomadVersion::LATEST;
-        let j = canonicalize(job("web", "", "", vec![group("web", 1, vec![shell_task("t", "true", 0, 0)])]), "global", "dc1", latest).unwrap();
+        let j = canonicalize(
+            job("web", "", "", vec![group("web", 1, vec![shell_task("t", "true", 0, 0)])]),
+            "global",
+            "dc1",
+            latest,
+        )
+        .unwrap();
         assert_eq!((j.namespace.as_str(), j.kind.as_str(), j.region.as_str()), ("default", "service", "global"));
         let g = &j.task_groups[0];
         assert_eq!(g.restart_policy.as_ref().map(|p| p.attempts), Some(2));
@@ -231,9 +249,13 @@ mod tests {
 
         let mut docker = shell_task("t", "true", 100, 64);
         docker.driver = "docker".into();
-        let err = canonicalize(job("x", "", "", vec![group("g", 1, vec![docker])]), "global", "dc1", latest).unwrap_err();
+        let err =
+            canonicalize(job("x", "", "", vec![group("g", 1, vec![docker])]), "global", "dc1", latest).unwrap_err();
         assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST);
-        assert!(canonicalize(job("", "", "", vec![]), "global", "dc1", latest).unwrap_err().message.contains("Missing job ID"));
+        assert!(canonicalize(job("", "", "", vec![]), "global", "dc1", latest)
+            .unwrap_err()
+            .message
+            .contains("Missing job ID"));
     }
 
     /// api/jobs.go `Canonicalize`, api/tasks.go `TaskGroup.Canonicalize`/`Task.Canonicalize`,

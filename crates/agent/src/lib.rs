@@ -8,8 +8,8 @@ pub mod blocking;
 pub mod config;
 pub mod demo;
 pub mod error;
-pub mod gc;
 pub mod events;
+pub mod gc;
 pub mod host;
 pub mod http;
 pub mod jobspec;
@@ -104,13 +104,20 @@ impl AgentState {
 
     /// As [`AppState::register_job`], keeping the job's source (`JobSubmission`) for the
     /// version the registration writes, in the same write.
-    pub fn register_submitted_job(&self, job: Job, submission: Option<&nomad_api::JobSubmission>) -> Result<Registered, ApiError> {
+    pub fn register_submitted_job(
+        &self,
+        job: Job,
+        submission: Option<&nomad_api::JobSubmission>,
+    ) -> Result<Registered, ApiError> {
         limits::check_job(&job, &self.cluster.read())?;
         let job = jobspec::canonicalize(job, &self.region, &self.datacenter, self.version)?;
         let node = self.cluster.read().node(&self.node_id).cloned();
         let node = node.ok_or_else(|| ApiError::internal("the local node is not registered"))?;
         if self.cluster.read().namespace(&job.namespace).is_none() {
-            return Err(ApiError::bad_request(format!("job {:?} is in nonexistent namespace {:?}", job.id, job.namespace)));
+            return Err(ApiError::bad_request(format!(
+                "job {:?} is in nonexistent namespace {:?}",
+                job.id, job.namespace
+            )));
         }
         Ok(self.cluster.write(|txn| {
             let (namespace, id) = (job.namespace.clone(), job.id.clone());
@@ -206,7 +213,14 @@ impl Agent {
                 });
             }
             // A restarted client registers its node again, under the same ID.
-            txn.upsert_node(node::local_node(&node_id, &facts, &config.datacenter, &addr.to_string(), config.nomad_version, now));
+            txn.upsert_node(node::local_node(
+                &node_id,
+                &facts,
+                &config.datacenter,
+                &addr.to_string(),
+                config.nomad_version,
+                now,
+            ));
         });
         // ACLs are bootstrapped once; the tokens stay the same across restarts.
         let acl = if config.acl && acl_tokens.is_empty() {
@@ -253,7 +267,11 @@ impl Agent {
         tasks.push(tokio::spawn(runner::run_local_allocs(state.clone(), stopped.clone())));
         tasks.push(tokio::spawn(gc::run_server_gc(state.clone(), config.gc.clone(), stopped.clone())));
         tasks.push(tokio::spawn(gc::run_client_gc(state.clone(), config.gc.clone(), stopped.clone())));
-        let scale = synthetic::Scale { allocs: config.synthetic_allocs, jobs: config.synthetic_jobs, nodes: config.synthetic_nodes };
+        let scale = synthetic::Scale {
+            allocs: config.synthetic_allocs,
+            jobs: config.synthetic_jobs,
+            nodes: config.synthetic_nodes,
+        };
         if scale.allocs > 0 || scale.jobs > 0 || scale.nodes > 0 {
             if fresh {
                 synthetic::populate(&state, scale);
@@ -273,7 +291,9 @@ impl Agent {
             // after, and a new cluster's ACL tokens are kept from the start.
             let index = state.cluster.read().index();
             let (f, s) = (file.clone(), state.clone());
-            tokio::task::spawn_blocking(move || f.start(&s.cluster, s.acl.tokens())).await.map_err(std::io::Error::other)??;
+            tokio::task::spawn_blocking(move || f.start(&s.cluster, s.acl.tokens()))
+                .await
+                .map_err(std::io::Error::other)??;
             tasks.push(tokio::spawn(persist::keep_saved(file.clone(), state.clone(), index, stopped.clone())));
         }
         let server = tokio::spawn(caravan_listener::serve(listener, app(state.clone()), http_limits, stopped));
@@ -331,8 +351,12 @@ fn write_secrets(data_dir: &Path, acl: &Acl) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let Some(secrets) = acl.secrets() else { return Ok(()) };
     let write = |name: &str, text: String| -> std::io::Result<()> {
-        let mut file =
-            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(data_dir.join(name))?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(data_dir.join(name))?;
         // A file an older agent left may be readable by others (issue 16).
         file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         file.write_all(text.as_bytes())

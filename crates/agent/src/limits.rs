@@ -73,7 +73,8 @@ mod tests {
     use crate::jobspec::{group, job, shell_task};
 
     fn counted(counts: &[i64]) -> Job {
-        let groups = counts.iter().enumerate().map(|(i, c)| group(&format!("g{i}"), *c, vec![shell_task("t", "true", 100, 64)]));
+        let groups =
+            counts.iter().enumerate().map(|(i, c)| group(&format!("g{i}"), *c, vec![shell_task("t", "true", 100, 64)]));
         job("big", "default", "service", groups.collect())
     }
 
@@ -83,7 +84,10 @@ mod tests {
         assert!(check_job(&counted(&[1, 49_999]), &store).is_ok());
         let e = check_job(&counted(&[1_000_000_000]), &store).unwrap_err();
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(e.message, "1 error occurred:\n\t* total count was greater than configured job_max_count: 1000000000 > 50000\n\n");
+        assert_eq!(
+            e.message,
+            "1 error occurred:\n\t* total count was greater than configured job_max_count: 1000000000 > 50000\n\n"
+        );
         let e = check_job(&counted(&[i64::MAX, i64::MAX]), &store).unwrap_err();
         assert!(e.message.contains(&format!("{} > 50000", i64::MAX)), "{}", e.message);
         // Negative counts are jobspec's to refuse ("Task group count can't be negative").
@@ -95,7 +99,11 @@ mod tests {
         let mut big = counted(&[40_000]);
         big.meta.insert("padding".into(), "x".repeat(10_000));
         let e = check_job(&big, &Store::default()).unwrap_err();
-        assert!(e.message.starts_with("1 error occurred:\n\t* job is too large to place: 40000 allocations of a "), "{}", e.message);
+        assert!(
+            e.message.starts_with("1 error occurred:\n\t* job is too large to place: 40000 allocations of a "),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

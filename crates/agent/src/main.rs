@@ -6,7 +6,8 @@ async fn main() -> std::process::ExitCode {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into());
     // Standard error gets what the filter lets through; `/v1/agent/monitor` gets what its
     // open monitors ask for, whatever the filter.
     tracing_subscriber::registry()

@@ -96,20 +96,18 @@ pub async fn run_local_allocs(state: AppState, mut stopped: watch::Receiver<bool
                 }
                 kept
             });
-            actions.extend(store
-                .allocs_of_node(&state.node_id)
-                .filter_map(|a| {
-                    let previous = seen.insert(a.id.clone(), a.alloc_modify_index);
-                    if previous == Some(a.alloc_modify_index) {
-                        return None;
-                    }
-                    let first_time = previous.is_none();
-                    if a.desired_status == desired_status::RUN && !is_terminal(a) {
-                        first_time.then(|| Action::Run(Box::new(a.clone())))
-                    } else {
-                        (!first_time && a.desired_status != desired_status::RUN).then(|| Action::Stop(a.id.clone()))
-                    }
-                }));
+            actions.extend(store.allocs_of_node(&state.node_id).filter_map(|a| {
+                let previous = seen.insert(a.id.clone(), a.alloc_modify_index);
+                if previous == Some(a.alloc_modify_index) {
+                    return None;
+                }
+                let first_time = previous.is_none();
+                if a.desired_status == desired_status::RUN && !is_terminal(a) {
+                    first_time.then(|| Action::Run(Box::new(a.clone())))
+                } else {
+                    (!first_time && a.desired_status != desired_status::RUN).then(|| Action::Stop(a.id.clone()))
+                }
+            }));
             actions
         };
         for action in actions {

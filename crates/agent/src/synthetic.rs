@@ -3,12 +3,12 @@
 
 use crate::state::scheduler;
 use crate::AppState;
+use fastrand::Rng;
 use nomad_api::duration::GoDuration;
 use nomad_api::{
-    client_status, job_type, task_event, task_state, Allocation, DateTime, Job, NanoTime, NomadVersion, Resources, Task,
-    TaskEvent, TaskState,
+    client_status, job_type, task_event, task_state, Allocation, DateTime, Job, NanoTime, NomadVersion, Resources,
+    Task, TaskEvent, TaskState,
 };
-use fastrand::Rng;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,8 +19,22 @@ const ALLOCS_PER_NODE: usize = 200;
 /// Nomad keeps the last 10 events of a task.
 const MAX_EVENTS: usize = 10;
 const SERVICES: &[&str] = &[
-    "checkout", "payments", "search", "inventory", "auth", "billing", "catalog", "gateway", "notifier", "recommender",
-    "ingest", "metrics", "pricing", "shipping", "reviews", "media",
+    "checkout",
+    "payments",
+    "search",
+    "inventory",
+    "auth",
+    "billing",
+    "catalog",
+    "gateway",
+    "notifier",
+    "recommender",
+    "ingest",
+    "metrics",
+    "pricing",
+    "shipping",
+    "reviews",
+    "media",
 ];
 const GROUP_SIZES: &[i64] = &[1, 2, 3, 5, 8, 10, 20, 50];
 
@@ -39,7 +53,11 @@ fn synthetic_task(name: &str, image: &str, rng: &mut Rng) -> Task {
         name: name.to_string(),
         driver: "docker".to_string(),
         config: BTreeMap::from([("image".to_string(), json!(image))]),
-        resources: Some(Resources { cpu: [100, 250, 500][rng.usize(0..3)], memory_mb: [64, 128, 256, 512][rng.usize(0..4)], ..Resources::default() }),
+        resources: Some(Resources {
+            cpu: [100, 250, 500][rng.usize(0..3)],
+            memory_mb: [64, 128, 256, 512][rng.usize(0..4)],
+            ..Resources::default()
+        }),
         kill_timeout: GoDuration::from_std(Duration::from_secs(5)),
         ..Task::default()
     }
@@ -65,7 +83,8 @@ fn synthetic_job(n: usize, rng: &mut Rng, datacenter: &str, version: NomadVersio
 /// A task that was received, set up and started `age` nanoseconds before `now`.
 fn started_task(now: i64, age: i64) -> TaskState {
     let start = now - age;
-    let mut state = TaskState { state: task_state::RUNNING.into(), started_at: Some(DateTime(start)), ..TaskState::default() };
+    let mut state =
+        TaskState { state: task_state::RUNNING.into(), started_at: Some(DateTime(start)), ..TaskState::default() };
     push_event(&mut state, event(task_event::RECEIVED, start - 3_000_000_000, "Task received by client".into()));
     push_event(&mut state, event(task_event::TASK_SETUP, start - 2_900_000_000, "Building Task Directory".into()));
     push_event(&mut state, event(task_event::DRIVER_MESSAGE, start - 2_500_000_000, "Downloading image".into()));
@@ -107,7 +126,8 @@ pub fn populate(state: &AppState, scale: Scale) {
         }
         n += 1;
         // The window of nodes this job's allocations take in turn.
-        let wanted: usize = job.task_groups.iter().map(|g| g.count.max(0) as usize).sum::<usize>().clamp(1, nodes.len());
+        let wanted: usize =
+            job.task_groups.iter().map(|g| g.count.max(0) as usize).sum::<usize>().clamp(1, nodes.len());
         let window = if spread {
             let start = (placed_count % nodes.len()).min(nodes.len() - wanted);
             &nodes[start..start + wanted]
@@ -164,11 +184,7 @@ fn finish(ts: &mut TaskState, at: i64, exit_code: i64, failed: bool) {
     terminated.details.insert("exit_code".into(), exit_code.to_string());
     push_event(ts, terminated);
     if failed {
-        let e = event(
-            task_event::NOT_RESTARTING,
-            at + 1_000_000,
-            "Error was unrecoverable".into(),
-        );
+        let e = event(task_event::NOT_RESTARTING, at + 1_000_000, "Error was unrecoverable".into());
         push_event(ts, TaskEvent { fails_task: true, ..e });
     }
     ts.state = task_state::DEAD.into();

@@ -4,10 +4,10 @@
 //! Nomad's "UI is disabled" page.
 
 use crate::AppState;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
-use axum::http::HeaderValue;
 use nomad_proxy::{dashboard_routes, mount_at, BasePath, CONTENT_SECURITY_POLICY};
 use std::convert::Infallible;
 use std::path::PathBuf;

@@ -29,7 +29,8 @@ async fn tokens_are_written_and_resolved() {
     assert_eq!(me.index(), token.modify_index);
     let root: AclToken = t.send(Method::GET, "/v1/acl/token/self", Some(&secrets.management), None).await.json();
     assert_eq!(root.kind, "management");
-    let bearer = t.http.get(format!("{}/v1/acl/token/self", t.agent.url())).bearer_auth(&secrets.operator).send().await.unwrap();
+    let bearer =
+        t.http.get(format!("{}/v1/acl/token/self", t.agent.url())).bearer_auth(&secrets.operator).send().await.unwrap();
     assert_eq!(bearer.json::<AclToken>().await.unwrap().policies, ["operator"]);
     // Without a token, Nomad 1.10.1+ answers the anonymous token (see acl_versions.rs).
     let none: AclToken = t.send(Method::GET, "/v1/acl/token/self", None, None).await.json();
@@ -101,10 +102,14 @@ async fn each_token_kind_gets_what_its_policy_allows() {
     denied(signal(&s.readonly).await);
     assert_eq!(signal(&s.operator).await.status, 200);
     denied(as_(Some(&s.readonly), Method::POST, &format!("/v1/client/allocation/{}/restart", ids[1])).await);
-    assert_eq!(as_(Some(&s.operator), Method::POST, &format!("/v1/client/allocation/{}/restart", ids[1])).await.status, 200);
+    assert_eq!(
+        as_(Some(&s.operator), Method::POST, &format!("/v1/client/allocation/{}/restart", ids[1])).await.status,
+        200
+    );
     let stop = as_(Some(&s.operator), Method::POST, &format!("/v1/allocation/{}/stop", ids[2])).await;
     assert_eq!(stop.status, 200, "{}", stop.text());
-    let unknown_stop = as_(Some(&s.operator), Method::POST, "/v1/allocation/0b0e0000-0000-0000-0000-000000000000/stop").await;
+    let unknown_stop =
+        as_(Some(&s.operator), Method::POST, "/v1/allocation/0b0e0000-0000-0000-0000-000000000000/stop").await;
     assert_eq!(unknown_stop.status, 404);
 
     // Node and agent writes need more than the operator has.
@@ -118,7 +123,12 @@ async fn each_token_kind_gets_what_its_policy_allows() {
     assert_eq!(as_(Some(&s.management), Method::POST, "/v1/agent/join?address=1.2.3.4").await.status, 200);
 
     // Job submission: submit-job.
-    let job = caravan_agent::jobspec::job("x", "default", "batch", vec![caravan_agent::jobspec::group("x", 1, vec![caravan_agent::jobspec::shell_task("t", "true", 100, 64)])]);
+    let job = caravan_agent::jobspec::job(
+        "x",
+        "default",
+        "batch",
+        vec![caravan_agent::jobspec::group("x", 1, vec![caravan_agent::jobspec::shell_task("t", "true", 100, 64)])],
+    );
     let body = serde_json::to_string(&JobRegisterRequest { job: Some(job), ..Default::default() }).unwrap();
     denied(t.send(Method::PUT, "/v1/jobs", Some(&s.readonly), Some(&body)).await);
     assert_eq!(t.send(Method::PUT, "/v1/jobs", Some(&s.operator), Some(&body)).await.status, 200);

@@ -50,7 +50,10 @@ async fn token_self_before_1_10_1_resolves_the_secret() {
     let s = on.agent.acl_secrets().unwrap();
     let me = on.as_(Some(&s.operator), "/v1/acl/token/self").await;
     let token: AclToken = me.json();
-    assert_eq!((token.name.as_str(), token.policies.as_slice()), ("Operator Token", ["operator".to_string()].as_slice()));
+    assert_eq!(
+        (token.name.as_str(), token.policies.as_slice()),
+        ("Operator Token", ["operator".to_string()].as_slice())
+    );
     assert_eq!(me.index(), token.modify_index);
     let r = on.as_(Some(UNKNOWN_UUID), "/v1/acl/token/self").await;
     assert_eq!(error(&r), (404, "ACL token not found".into()));
@@ -94,8 +97,14 @@ async fn token_self_from_1_10_1_is_who_am_i() {
         let anonymous = on.as_(None, "/v1/acl/token/self").await;
         assert_eq!(anonymous.status, 200);
         let body: Value = anonymous.json();
-        assert_eq!((&body["AccessorID"], &body["Name"], &body["Type"]), (&json!("anonymous"), &json!("Anonymous Token"), &json!("client")));
-        assert_eq!((&body["Policies"], &body["SecretID"], &body["CreateTime"]), (&json!(["anonymous"]), &json!(""), &Value::Null));
+        assert_eq!(
+            (&body["AccessorID"], &body["Name"], &body["Type"]),
+            (&json!("anonymous"), &json!("Anonymous Token"), &json!("client"))
+        );
+        assert_eq!(
+            (&body["Policies"], &body["SecretID"], &body["CreateTime"]),
+            (&json!(["anonymous"]), &json!(""), &Value::Null)
+        );
         assert_eq!(anonymous.index(), 0);
         let unknown = on.as_(Some(UNKNOWN_UUID), "/v1/acl/token/self").await;
         assert_eq!(error(&unknown), (403, "Permission denied".into()));
@@ -110,7 +119,10 @@ async fn token_self_from_1_10_1_is_who_am_i() {
         assert!(token.is_management() && token.global && token.create_time.is_some());
         assert_eq!((token.secret_id.as_str(), me.index()), (s.management.as_str(), token.modify_index));
         let raw: Value = me.json();
-        assert_eq!((&raw["Policies"], &raw["Roles"], &raw["ExpirationTime"]), (&Value::Null, &Value::Null, &Value::Null));
+        assert_eq!(
+            (&raw["Policies"], &raw["Roles"], &raw["ExpirationTime"]),
+            (&Value::Null, &Value::Null, &Value::Null)
+        );
     }
 }
 
@@ -119,7 +131,9 @@ async fn token_self_from_1_10_1_is_who_am_i() {
 #[tokio::test]
 async fn lists_need_acls() {
     let off = agent("1.11", false).await;
-    for path in ["/v1/acl/tokens", "/v1/acl/policies", "/v1/acl/roles", "/v1/acl/auth-methods", "/v1/acl/policy/readonly"] {
+    for path in
+        ["/v1/acl/tokens", "/v1/acl/policies", "/v1/acl/roles", "/v1/acl/auth-methods", "/v1/acl/policy/readonly"]
+    {
         assert_eq!(error(&off.as_(None, path).await), (400, "ACL support disabled".into()), "{path}");
     }
     let old = agent("1.4", true).await;
@@ -196,7 +210,11 @@ async fn older_releases() {
         assert_eq!(error(&old.as_(Some(UNKNOWN_UUID), path).await), (403, "ACL token not found".into()), "{path}");
         // `ResolveToken` looks any secret up in memdb's UUID index, which refuses this one.
         let r = old.as_(Some("not-a-token"), path).await;
-        assert_eq!(error(&r), (500, "acl token lookup failed: index error: UUID must be 36 characters".into()), "{path}");
+        assert_eq!(
+            error(&r),
+            (500, "acl token lookup failed: index error: UUID must be 36 characters".into()),
+            "{path}"
+        );
     }
     // From 1.5.0 `Authenticate` comes first: any secret it cannot resolve is denied.
     assert_eq!(error(&t.as_(Some("not-a-token"), "/v1/acl/policies").await), (403, "Permission denied".into()));
@@ -227,22 +245,34 @@ async fn who_may_read_a_policy() {
 /// and `ExtraKeysHCL` (1.11.0). The evaluator reads the same capabilities the endpoint shows.
 #[tokio::test]
 async fn rules_json_follows_the_release() {
-    for (version, host_volumes, node_pools, extra_keys) in
-        [("1.4", false, false, false), ("1.9", false, true, false), ("1.10", true, true, false), ("1.11", true, true, true)]
-    {
+    for (version, host_volumes, node_pools, extra_keys) in [
+        ("1.4", false, false, false),
+        ("1.9", false, true, false),
+        ("1.10", true, true, false),
+        ("1.11", true, true, true),
+    ] {
         let t = agent(version, true).await;
         let s = t.agent.acl_secrets().unwrap();
         let policy: Value = t.as_(Some(&s.readonly), "/v1/acl/policy/readonly").await.json();
         let rules = policy["RulesJSON"].as_object().unwrap();
         let caps = rules["Namespaces"][0]["Capabilities"].as_array().unwrap();
         assert_eq!(caps.contains(&json!("host-volume-read")), host_volumes, "{version}");
-        assert_eq!((rules.contains_key("NodePools"), rules.contains_key("ExtraKeysHCL")), (node_pools, extra_keys), "{version}");
+        assert_eq!(
+            (rules.contains_key("NodePools"), rules.contains_key("ExtraKeysHCL")),
+            (node_pools, extra_keys),
+            "{version}"
+        );
         assert_eq!(rules["Raw"], policy["Rules"]);
         // `SetHash` hashes Name, Description and Rules only: the same in every release.
-        assert_eq!((&policy["JobACL"], &policy["Hash"]), (&Value::Null, &json!("lxlOwGcOrUywP451+WU0N6Jx1zljlmjlXILGnYoeJQE=")));
+        assert_eq!(
+            (&policy["JobACL"], &policy["Hash"]),
+            (&Value::Null, &json!("lxlOwGcOrUywP451+WU0N6Jx1zljlmjlXILGnYoeJQE="))
+        );
         let decoded: AclPolicy = serde_json::from_value(policy).unwrap();
         let acl = Acl::new(decoded.rules_json.as_ref());
-        assert!(acl.allow_ns_op("ops", "read-job") && !acl.allow_ns_op("ops", "alloc-lifecycle") && acl.allow_node_read());
+        assert!(
+            acl.allow_ns_op("ops", "read-job") && !acl.allow_ns_op("ops", "alloc-lifecycle") && acl.allow_node_read()
+        );
     }
 }
 
@@ -268,5 +298,8 @@ async fn policy_self_from_1_10_2() {
     let before = agent("1.10.1", true).await;
     let s = before.agent.acl_secrets().unwrap();
     assert_eq!(error(&before.as_(Some(&s.readonly), "/v1/acl/policy/self").await), (403, "Permission denied".into()));
-    assert_eq!(error(&before.as_(Some(&s.management), "/v1/acl/policy/self").await), (404, "ACL policy not found".into()));
+    assert_eq!(
+        error(&before.as_(Some(&s.management), "/v1/acl/policy/self").await),
+        (404, "ACL policy not found".into())
+    );
 }

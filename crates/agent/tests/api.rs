@@ -44,7 +44,10 @@ async fn allocations_list_filters_and_validates() {
 
     // nomad/state/state_store.go `AllocsByIDPrefix`: go-memdb's error, returned uncoded (500).
     let odd = t.get("/v1/allocations?prefix=abc").await;
-    assert_eq!((odd.status, odd.text().as_str()), (500, "alloc lookup failed: index error: Input (without hyphens) must be even length"));
+    assert_eq!(
+        (odd.status, odd.text().as_str()),
+        (500, "alloc lookup failed: index error: Input (without hyphens) must be even length")
+    );
     assert_eq!(t.get("/v1/allocations?prefix=zz").await.status, 500);
     let bad_bool = t.get("/v1/allocations?resources=maybe").await;
     assert_eq!(bad_bool.status, 500);
@@ -76,7 +79,15 @@ async fn query_parameter_errors_are_nomads() {
 #[tokio::test]
 async fn unknown_region_has_no_path() {
     let t = TestAgent::start().await;
-    for path in ["/v1/allocations", "/v1/jobs", "/v1/nodes", "/v1/namespaces", "/v1/status/leader", "/v1/allocation/x", "/v1/agent/members"] {
+    for path in [
+        "/v1/allocations",
+        "/v1/jobs",
+        "/v1/nodes",
+        "/v1/namespaces",
+        "/v1/status/leader",
+        "/v1/allocation/x",
+        "/v1/agent/members",
+    ] {
         let r = t.get(&format!("{path}?region=mars")).await;
         assert_eq!((r.status, r.text().as_str()), (500, "No path to region"), "{path}");
     }
@@ -114,7 +125,8 @@ async fn allocation_read_and_not_found() {
 async fn gzip_pretty_unknown_paths_and_ui() {
     let t = TestAgent::start().await;
     t.run_job("web", "default", "service", 3, &[("server", "sleep 30")]);
-    let raw = t.http.get(format!("{}/v1/allocations", t.agent.url())).header("Accept-Encoding", "gzip").send().await.unwrap();
+    let raw =
+        t.http.get(format!("{}/v1/allocations", t.agent.url())).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(raw.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
     let bytes = raw.bytes().await.unwrap();
     let mut text = String::new();
@@ -166,7 +178,10 @@ async fn agent_endpoints() {
     let servers: Vec<String> = t.get("/v1/agent/servers").await.json();
     assert_eq!(servers.len(), 1);
     assert_eq!(t.post("/v1/agent/servers", "").await.text(), "missing server address");
-    assert_eq!(t.send(Method::PUT, "/v1/agent/servers?address=127.0.0.1:4647&address=localhost", None, None).await.status, 200);
+    assert_eq!(
+        t.send(Method::PUT, "/v1/agent/servers?address=127.0.0.1:4647&address=localhost", None, None).await.status,
+        200
+    );
     let servers: Vec<String> = t.get("/v1/agent/servers").await.json();
     assert_eq!(servers, ["127.0.0.1:4647", "localhost:4647"]);
     assert_eq!(t.send(Method::DELETE, "/v1/agent/servers", None, None).await.status, 405);
@@ -204,7 +219,9 @@ async fn cluster_lists() {
     assert_eq!(nodes.len(), 1);
     let node_id = nodes[0].id.clone();
     assert_eq!(nodes[0].status, "ready");
-    assert!(nodes[0].attributes.as_ref().is_some_and(|a| a.contains_key("os.name")) && nodes[0].node_resources.is_some());
+    assert!(
+        nodes[0].attributes.as_ref().is_some_and(|a| a.contains_key("os.name")) && nodes[0].node_resources.is_some()
+    );
     let node: Node = t.get(&format!("/v1/node/{node_id}")).await.json();
     assert!(node.attributes.get("cpu.numcores").is_some_and(|c| c.parse::<u32>().unwrap() >= 1));
     assert!(node.attributes.get("memory.totalbytes").is_some_and(|m| m.parse::<u64>().unwrap() > 0));
@@ -233,7 +250,11 @@ async fn jobs_register_over_http_and_stop() {
         "hello",
         "",
         "batch",
-        vec![caravan_agent::jobspec::group("hello", 1, vec![caravan_agent::jobspec::shell_task("say", "echo hi", 100, 64)])],
+        vec![caravan_agent::jobspec::group(
+            "hello",
+            1,
+            vec![caravan_agent::jobspec::shell_task("say", "echo hi", 100, 64)],
+        )],
     );
     let body = serde_json::to_string(&JobRegisterRequest { job: Some(job), ..Default::default() }).unwrap();
     let r = t.send(Method::PUT, "/v1/jobs", None, Some(&body)).await;
@@ -309,7 +330,11 @@ async fn allocation_lists_show_each_change_in_every_form() {
         out
     };
     let desired = |list: &serde_json::Value, id: &str| {
-        list.as_array().unwrap().iter().find(|a| a["ID"] == id).map(|a| a["DesiredStatus"].as_str().unwrap().to_string())
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["ID"] == id)
+            .map(|a| a["DesiredStatus"].as_str().unwrap().to_string())
     };
     for list in lists().await {
         assert_eq!(desired(&list, &web[0]).as_deref(), Some("run"));

@@ -66,7 +66,9 @@ const FS: &str = "command/agent/fs_endpoint.go";
 const CLIENT_ALLOC: &str = "command/agent/alloc_endpoint.go ClientAllocRequest";
 
 fn bool_error(key: &str, value: &str) -> String {
-    format!("Failed to parse value of {key:?} ({value}) as a bool: strconv.ParseBool: parsing {value:?}: invalid syntax")
+    format!(
+        "Failed to parse value of {key:?} ({value}) as a bool: strconv.ParseBool: parsing {value:?}: invalid syntax"
+    )
 }
 
 fn cases(alloc: &str) -> Vec<Case> {
@@ -228,7 +230,8 @@ async fn answer(t: &TestAgent, c: &Case) -> (u16, String) {
     if let Some(body) = &c.body {
         request = request.body(body.clone());
     }
-    let response = tokio::time::timeout(Duration::from_secs(10), request.send()).await.expect("an answer in time").unwrap();
+    let response =
+        tokio::time::timeout(Duration::from_secs(10), request.send()).await.expect("an answer in time").unwrap();
     let status = response.status().as_u16();
     let enough = match &c.want {
         Want::Is(_) => usize::MAX,
@@ -262,10 +265,19 @@ async fn bad_parameters_get_nomads_answers() {
             Want::StartsWith(prefix) => body.starts_with(prefix.as_str()),
         };
         if status != c.status || !fits {
-            failures.push(format!("{} {} ({}): {status} {body:?}, expected {} {:?}", c.method, c.path, c.source, c.status, c.want));
+            failures.push(format!(
+                "{} {} ({}): {status} {body:?}, expected {} {:?}",
+                c.method, c.path, c.source, c.status, c.want
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} answers differ from Nomad's:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} answers differ from Nomad's:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
     // Nothing above stopped the agent from answering.
     assert_eq!(t.get("/v1/agent/health").await.status, 200);
 }
@@ -290,7 +302,9 @@ async fn exec(t: &TestAgent, alloc: &str, query: &str) -> Exec {
     loop {
         match tokio::time::timeout(Duration::from_secs(20), socket.next()).await.expect("the session ends") {
             Some(Ok(Message::Close(frame))) => {
-                return frame.map_or(Exec::Closed(1005, String::new()), |f| Exec::Closed(u16::from(f.code), f.reason.to_string()))
+                return frame.map_or(Exec::Closed(1005, String::new()), |f| {
+                    Exec::Closed(u16::from(f.code), f.reason.to_string())
+                })
             }
             Some(Ok(_)) => {}
             Some(Err(e)) => panic!("{query}: {e}"),
@@ -310,15 +324,30 @@ async fn bad_exec_parameters_get_nomads_answers() {
     t.wait_alloc(&alloc, running).await;
     let marshal = |why: &str| Exec::Refused(500, format!("failed to marshal command into json: {why}"));
     assert_eq!(exec(&t, &alloc, "task=server").await, marshal("unexpected end of JSON input"));
-    assert_eq!(exec(&t, &alloc, "task=server&command=echo").await, marshal("invalid character 'e' looking for beginning of value"));
-    assert_eq!(exec(&t, &alloc, "task=server&command=%5B1%5D").await, marshal("json: cannot unmarshal number into Go value of type string"));
-    assert_eq!(exec(&t, &alloc, "task=server&command=%22ls%22").await, marshal("json: cannot unmarshal string into Go value of type []string"));
+    assert_eq!(
+        exec(&t, &alloc, "task=server&command=echo").await,
+        marshal("invalid character 'e' looking for beginning of value")
+    );
+    assert_eq!(
+        exec(&t, &alloc, "task=server&command=%5B1%5D").await,
+        marshal("json: cannot unmarshal number into Go value of type string")
+    );
+    assert_eq!(
+        exec(&t, &alloc, "task=server&command=%22ls%22").await,
+        marshal("json: cannot unmarshal string into Go value of type []string")
+    );
     assert_eq!(
         exec(&t, &alloc, "task=server&command=%5B%22ls%22%5D&tty=maybe").await,
         Exec::Refused(500, "tty value is not a boolean: strconv.ParseBool: parsing \"maybe\": invalid syntax".into())
     );
-    assert_eq!(exec(&t, &alloc, "task=server&command=%5B%22ls%22%5D&index=abc").await, Exec::Refused(400, "Invalid index".into()));
-    assert_eq!(exec(&t, &alloc, "task=server&command=%5B%5D").await, Exec::Closed(1008, "command is not present".into()));
+    assert_eq!(
+        exec(&t, &alloc, "task=server&command=%5B%22ls%22%5D&index=abc").await,
+        Exec::Refused(400, "Invalid index".into())
+    );
+    assert_eq!(
+        exec(&t, &alloc, "task=server&command=%5B%5D").await,
+        Exec::Closed(1008, "command is not present".into())
+    );
     assert_eq!(
         exec(&t, "abc", "task=server&command=%5B%22ls%22%5D").await,
         Exec::Closed(1011, "alloc lookup failed: index error: UUID must be 36 characters".into())

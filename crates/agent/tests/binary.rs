@@ -17,7 +17,9 @@ fn tasks_under(dir: &str) -> Vec<String> {
     entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
-        .filter(|e| std::fs::read(e.path().join("environ")).is_ok_and(|env| String::from_utf8_lossy(&env).contains(dir)))
+        .filter(|e| {
+            std::fs::read(e.path().join("environ")).is_ok_and(|env| String::from_utf8_lossy(&env).contains(dir))
+        })
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
 }
@@ -72,7 +74,9 @@ fn prints_its_address_and_stops_its_tasks_on_sigterm() {
 
     // A blocking query held open must not hold up the shutdown.
     let mut blocked = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!("GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: {management}\r\n\r\n");
+    let request = format!(
+        "GET /v1/allocations?index=999999&wait=5m HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nomad-Token: {management}\r\n\r\n"
+    );
     std::io::Write::write_all(&mut blocked, request.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
 
@@ -109,7 +113,8 @@ fn a_killed_agent_restarts_on_its_data_directory_with_each_task_once() {
     let marker = data_dir.to_string_lossy().into_owned();
     let (mut child, port, _output) = start_agent(&data_dir);
     let tokens = std::fs::read_to_string(data_dir.join("acl-tokens.json")).unwrap();
-    let management = serde_json::from_str::<serde_json::Value>(&tokens).unwrap()["management"].as_str().unwrap().to_string();
+    let management =
+        serde_json::from_str::<serde_json::Value>(&tokens).unwrap()["management"].as_str().unwrap().to_string();
     // A task that leaves a child behind in its process group, recording the child's PID (in
     // its own directory: it runs as another user).
     let script = "sleep 300 & echo $! > local/child.tmp; mv local/child.tmp local/child; wait";
@@ -126,8 +131,13 @@ fn a_killed_agent_restarts_on_its_data_directory_with_each_task_once() {
     // Killed once the saved state has that task running.
     let state = data_dir.join("server/state.json");
     wait("the state saved with the task running", || {
-        let saved: serde_json::Value = std::fs::read(&state).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        saved["Allocs"].as_array().into_iter().flatten().any(|a| a["JobID"] == "keeper" && a["ClientStatus"] == "running")
+        let saved: serde_json::Value =
+            std::fs::read(&state).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        saved["Allocs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|a| a["JobID"] == "keeper" && a["ClientStatus"] == "running")
     });
     let leaders = task_leaders(&marker);
     let (_, seen, _) = http(port, "GET", "/v1/allocations", &management, "");

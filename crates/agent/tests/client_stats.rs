@@ -36,7 +36,10 @@ async fn synthetic(t: &TestAgent) -> (String, String) {
     let nodes: Vec<NodeListStub> = t.get("/v1/nodes").await.json();
     let node = nodes.into_iter().find(|n| n.id != t.agent.state().node_id).expect("a synthetic node");
     let allocs: Vec<AllocationListStub> = t.get("/v1/allocations?namespace=*").await.json();
-    let alloc = allocs.into_iter().find(|a| a.node_id == node.id && a.client_status == "running").expect("a running allocation");
+    let alloc = allocs
+        .into_iter()
+        .find(|a| a.node_id == node.id && a.client_status == "running")
+        .expect("a running allocation");
     (node.id, alloc.id)
 }
 

@@ -66,7 +66,9 @@ fn judge(what: &str, status: u16, body: &[u8], host_line: &str, in_dir: impl Fn(
 }
 
 fn names(body: &[u8]) -> Vec<String> {
-    serde_json::from_slice::<Vec<AllocFileInfo>>(body).map(|l| l.into_iter().map(|f| f.name).collect()).unwrap_or_default()
+    serde_json::from_slice::<Vec<AllocFileInfo>>(body)
+        .map(|l| l.into_iter().map(|f| f.name).collect())
+        .unwrap_or_default()
 }
 
 /// The data bytes of a whole framed body.
@@ -163,8 +165,9 @@ async fn racing_symlinks_never_reach_outside_the_allocation() {
                         "ls-race" => judge(what, status, &body, &host_line, |b| names(b) == ["etc"]),
                         "ls-etc" => judge(what, status, &body, &host_line, |b| names(b) == ["passwd"]),
                         "stat-passwd" => judge(what, status, &body, &host_line, |b| {
-                            serde_json::from_slice::<AllocFileInfo>(b)
-                                .is_ok_and(|f| (f.name.as_str(), f.size, f.is_dir) == ("passwd", IN_DIR.len() as i64, false))
+                            serde_json::from_slice::<AllocFileInfo>(b).is_ok_and(|f| {
+                                (f.name.as_str(), f.size, f.is_dir) == ("passwd", IN_DIR.len() as i64, false)
+                            })
                         }),
                         _ => judge(what, status, &body, &host_line, |b| {
                             serde_json::from_slice::<AllocFileInfo>(b).is_ok_and(|f| f.name == "etc" && f.is_dir)
@@ -240,7 +243,9 @@ impl Drop for Binary {
         let marker = self.data_dir.to_string_lossy().into_owned();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-            if std::fs::read(entry.path().join("environ")).is_ok_and(|env| String::from_utf8_lossy(&env).contains(&marker)) {
+            if std::fs::read(entry.path().join("environ"))
+                .is_ok_and(|env| String::from_utf8_lossy(&env).contains(&marker))
+            {
                 // SAFETY: signalling a task process this test's agent started.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
@@ -295,7 +300,8 @@ async fn fifos_are_refused_promptly_and_wedge_nothing() {
     let (pipes, other) = (&allocs["pipes"], &allocs["other"]);
     // Tasks cannot write in `alloc/logs` (the agent writes there, as root: issue 16), so the
     // FIFO among the logs is made here.
-    let planted = std::ffi::CString::new(format!("{}/alloc/{pipes}/alloc/logs/web.stderr.9", agent.data_dir.display())).unwrap();
+    let planted =
+        std::ffi::CString::new(format!("{}/alloc/{pipes}/alloc/logs/web.stderr.9", agent.data_dir.display())).unwrap();
     // SAFETY: a valid C string.
     assert_eq!(unsafe { libc::mkfifo(planted.as_ptr(), 0o644) }, 0);
     let fs = |endpoint: &str, alloc: &str, query: &str| agent.url(&format!("/v1/client/fs/{endpoint}/{alloc}?{query}"));
@@ -313,7 +319,11 @@ async fn fifos_are_refused_promptly_and_wedge_nothing() {
         ("ls", "path=alloc/data/pipe"),
     ];
     for (endpoint, query) in readers {
-        assert_eq!(get(&http, &fs(endpoint, pipes, query), prompt).await, (400, pipe_error.to_string()), "{endpoint}?{query}");
+        assert_eq!(
+            get(&http, &fs(endpoint, pipes, query), prompt).await,
+            (400, pipe_error.to_string()),
+            "{endpoint}?{query}"
+        );
     }
     let r = get(&http, &fs("logs", pipes, "task=web&type=stderr&origin=end"), prompt).await;
     assert_eq!(r, (400, r#"file "alloc/logs/web.stderr.9" is a named pipe"#.to_string()));
@@ -334,7 +344,8 @@ async fn fifos_are_refused_promptly_and_wedge_nothing() {
     let sampling = Arc::new(AtomicBool::new(true));
     let peak = Arc::new(AtomicU64::new(baseline as u64));
     let sampler = {
-        let (sampling, peak, status) = (Arc::clone(&sampling), Arc::clone(&peak), format!("/proc/{}/status", agent.child.id()));
+        let (sampling, peak, status) =
+            (Arc::clone(&sampling), Arc::clone(&peak), format!("/proc/{}/status", agent.child.id()));
         std::thread::spawn(move || {
             while sampling.load(Ordering::Relaxed) {
                 let text = std::fs::read_to_string(&status).unwrap_or_default();

@@ -38,7 +38,13 @@ async fn agent_with_short_limits() -> TestAgent {
 #[tokio::test]
 async fn a_log_stream_and_an_exec_session_older_than_the_idle_timeout_keep_working() {
     let t = agent_with_short_limits().await;
-    let ids = t.run_job("web", "default", "service", 1, &[("web", "i=0; while :; do echo \"tick $i\"; i=$((i+1)); sleep 0.2; done")]);
+    let ids = t.run_job(
+        "web",
+        "default",
+        "service",
+        1,
+        &[("web", "i=0; while :; do echo \"tick $i\"; i=$((i+1)); sleep 0.2; done")],
+    );
     let alloc = t.wait_alloc(&ids[0], running).await;
 
     let url = format!("{}/v1/client/fs/logs/{}?task=web&type=stdout&follow=true&plain=true", t.agent.url(), alloc.id);
@@ -111,7 +117,12 @@ async fn a_trickling_job_body_gets_408_within_its_deadline_while_health_answers(
 
     let (answer, took) = slow.await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
-    assert!(answer.ends_with("\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 2s\n"), "{answer}");
+    assert!(
+        answer.ends_with(
+            "\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 2s\n"
+        ),
+        "{answer}"
+    );
     // Answered at the deadline and closed (the read above ended).
     assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "{took:?}");
     // Nothing was registered.

@@ -37,7 +37,8 @@ async fn a_registered_job_survives_a_sigkill_right_after_its_answer() {
     let mut registered = Vec::new();
     for attempt in 0..3 {
         let id = format!("durable-{attempt}");
-        let (status, answer) = send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job(&id, "batch", "true"))).await;
+        let (status, answer) =
+            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job(&id, "batch", "true"))).await;
         agent.kill();
         assert_eq!(status, 200, "{answer}");
         registered.push((id, answer["JobModifyIndex"].as_u64().unwrap()));
@@ -56,24 +57,29 @@ async fn a_stopped_allocation_stays_stopped_after_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let mut agent = AgentProcess::on_data_dir(dir.path(), &[]);
-    let (status, answer) = send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("web", "service", "sleep 300"))).await;
+    let (status, answer) =
+        send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("web", "service", "sleep 300")))
+            .await;
     assert_eq!(status, 200, "{answer}");
     let (_, allocs) = send(&http, reqwest::Method::GET, format!("{}/v1/job/web/allocations", agent.url), None).await;
     let alloc_id = allocs[0]["ID"].as_str().unwrap().to_string();
 
     let (status, stopped) =
-        send(&http, reqwest::Method::POST, format!("{}/v1/allocation/{alloc_id}/stop", agent.url), Some(String::new())).await;
+        send(&http, reqwest::Method::POST, format!("{}/v1/allocation/{alloc_id}/stop", agent.url), Some(String::new()))
+            .await;
     agent.kill();
     assert_eq!(status, 200, "{stopped}");
 
     let agent = AgentProcess::on_data_dir(dir.path(), &[]);
-    let (status, alloc) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{alloc_id}", agent.url), None).await;
+    let (status, alloc) =
+        send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{alloc_id}", agent.url), None).await;
     assert_eq!(status, 200, "{alloc}");
     assert_eq!(alloc["DesiredStatus"], "stop");
     assert_eq!(alloc["DesiredTransition"]["Migrate"], true);
     let next = alloc["NextAllocation"].as_str().unwrap();
     assert!(!next.is_empty(), "the replacement was lost: {alloc}");
-    let (status, replacement) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{next}", agent.url), None).await;
+    let (status, replacement) =
+        send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{next}", agent.url), None).await;
     assert_eq!(status, 200, "{replacement}");
     assert_eq!(replacement["PreviousAllocation"], alloc_id.as_str());
     assert!(stopped["Index"].as_u64().unwrap() <= alloc["ModifyIndex"].as_u64().unwrap());
@@ -93,8 +99,13 @@ async fn writes_stay_fast_and_durable_under_churn() {
     let mut took = Vec::new();
     for i in 0..20 {
         let started = Instant::now();
-        let (status, answer) =
-            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job(&format!("busy-{i}"), "batch", "true"))).await;
+        let (status, answer) = send(
+            &http,
+            reqwest::Method::POST,
+            format!("{}/v1/jobs", agent.url),
+            Some(job(&format!("busy-{i}"), "batch", "true")),
+        )
+        .await;
         took.push(started.elapsed());
         assert_eq!(status, 200, "{answer}");
     }
@@ -109,7 +120,9 @@ async fn writes_stay_fast_and_durable_under_churn() {
     let (status, jobs) = send(&http, reqwest::Method::GET, format!("{}/v1/jobs?prefix=busy-", agent.url), None).await;
     assert_eq!(status, 200);
     assert_eq!(jobs.as_array().unwrap().len(), 20, "{jobs}");
-    let (_, allocs) = send(&http, reqwest::Method::GET, format!("{}/v1/allocations?namespace=*&task_states=false", agent.url), None).await;
+    let (_, allocs) =
+        send(&http, reqwest::Method::GET, format!("{}/v1/allocations?namespace=*&task_states=false", agent.url), None)
+            .await;
     assert!(allocs.as_array().unwrap().len() >= 10_000);
 }
 
@@ -130,7 +143,9 @@ async fn job_versions_and_a_collection_survive_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let mut agent = AgentProcess::on_data_dir(dir.path(), &[]);
-    let (status, answer) = send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("gone", "service", "sleep 300"))).await;
+    let (status, answer) =
+        send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("gone", "service", "sleep 300")))
+            .await;
     assert_eq!(status, 200, "{answer}");
     let (_, allocs) = send(&http, reqwest::Method::GET, format!("{}/v1/job/gone/allocations", agent.url), None).await;
     let gone_alloc = allocs[0]["ID"].as_str().unwrap().to_string();
@@ -138,7 +153,8 @@ async fn job_versions_and_a_collection_survive_a_sigkill() {
     assert_eq!(status, 200, "{answer}");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, alloc) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
+        let (_, alloc) =
+            send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
         if alloc["ClientStatus"] == "complete" {
             break;
         }
@@ -147,8 +163,13 @@ async fn job_versions_and_a_collection_survive_a_sigkill() {
     }
     // A service job that keeps running, so the collection leaves it and its versions.
     for n in 0..8 {
-        let (status, answer) =
-            send(&http, reqwest::Method::POST, format!("{}/v1/jobs", agent.url), Some(job("history", "service", &format!("sleep {}", 300 + n)))).await;
+        let (status, answer) = send(
+            &http,
+            reqwest::Method::POST,
+            format!("{}/v1/jobs", agent.url),
+            Some(job("history", "service", &format!("sleep {}", 300 + n))),
+        )
+        .await;
         assert_eq!(status, 200, "{answer}");
     }
     let before = versions(&http, &agent.url, "history").await;
@@ -161,7 +182,8 @@ async fn job_versions_and_a_collection_survive_a_sigkill() {
     assert_eq!(versions(&http, &agent.url, "history").await, before);
     let (status, job) = send(&http, reqwest::Method::GET, format!("{}/v1/job/gone", agent.url), None).await;
     assert_eq!(status, 404, "the purged job came back: {job}");
-    let (status, alloc) = send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
+    let (status, alloc) =
+        send(&http, reqwest::Method::GET, format!("{}/v1/allocation/{gone_alloc}", agent.url), None).await;
     assert_eq!(status, 404, "the reaped allocation came back: {alloc}");
 }
 
@@ -175,14 +197,19 @@ async fn bootstrapped_acl_tokens_survive_a_sigkill_right_after_start() {
     let http = reqwest::Client::new();
     let mut agent = AgentProcess::on_data_dir(dir.path(), &["--acl"]);
     agent.kill();
-    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
+    let secrets: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
 
     let agent = AgentProcess::on_data_dir(dir.path(), &["--acl"]);
-    let again: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("acl-tokens.json")).unwrap()).unwrap();
     assert_eq!(again, secrets);
-    for (name, expected) in [("management", "Bootstrap Token"), ("operator", "Operator Token"), ("readonly", "Read-only Token")] {
+    for (name, expected) in
+        [("management", "Bootstrap Token"), ("operator", "Operator Token"), ("readonly", "Read-only Token")]
+    {
         let secret = secrets[name].as_str().unwrap();
-        let response = http.get(format!("{}/v1/acl/token/self", agent.url)).header("X-Nomad-Token", secret).send().await.unwrap();
+        let response =
+            http.get(format!("{}/v1/acl/token/self", agent.url)).header("X-Nomad-Token", secret).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{name}");
         let token: Value = response.json().await.unwrap();
         assert_eq!(token["Name"], expected);

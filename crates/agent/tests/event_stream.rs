@@ -100,7 +100,10 @@ async fn writes_arrive_as_batches() {
     let job = t.get("/v1/job/web").await;
     assert_eq!(job.json::<Value>()["JobModifyIndex"], index);
     let alloc = &batch["Events"][2];
-    assert_eq!((alloc["Key"].as_str(), alloc["Namespace"].as_str(), alloc["Index"].as_u64()), (Some(ids[0].as_str()), Some("default"), Some(index)));
+    assert_eq!(
+        (alloc["Key"].as_str(), alloc["Namespace"].as_str(), alloc["Index"].as_u64()),
+        (Some(ids[0].as_str()), Some("default"), Some(index))
+    );
     assert_eq!(alloc["FilterKeys"], serde_json::json!(["web", ""]));
     assert_eq!(alloc["Payload"]["Allocation"]["ID"], ids[0].as_str());
     assert!(alloc["Payload"]["Allocation"].get("Job").is_none(), "{alloc}");
@@ -177,7 +180,10 @@ async fn refusals_and_errors() {
     let t = TestAgent::start_with(|c| c.acl = true).await;
     let secrets = t.agent.acl_secrets().unwrap();
     let r = t.get("/v1/event/stream?index=x").await;
-    assert_eq!((r.status, r.text().as_str()), (400, "Unable to parse index: strconv.Atoi: parsing \"x\": invalid syntax"));
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "Unable to parse index: strconv.Atoi: parsing \"x\": invalid syntax")
+    );
     let r = t.get("/v1/event/stream?topic=Job:a:b").await;
     assert_eq!(
         (r.status, r.text().as_str()),

@@ -71,7 +71,9 @@ async fn agent(version: NomadVersion, acl: bool) -> (TestAgent, String) {
 async fn open(t: &TestAgent, alloc: &str, task: &str, command: &[&str], tty: bool, token: &str) -> Socket {
     let command = serde_json::to_string(command).unwrap();
     let tty = if tty { "true" } else { "false" };
-    let query = serde_urlencoded::to_string([("task", task), ("command", &command), ("tty", tty), ("ws_handshake", "true")]).unwrap();
+    let query =
+        serde_urlencoded::to_string([("task", task), ("command", &command), ("tty", tty), ("ws_handshake", "true")])
+            .unwrap();
     let url = format!("ws://{}/v1/client/allocation/{alloc}/exec?{query}", t.agent.addr());
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the upgrade succeeds");
     let handshake = serde_json::json!({"version": 1, "auth_token": token}).to_string();
@@ -85,7 +87,8 @@ async fn read_all(ws: &mut Socket) -> Transcript {
         match tokio::time::timeout(PATIENCE, ws.next()).await.expect("the agent ends the session in time") {
             Some(Ok(Message::Text(text))) => frames.push(serde_json::from_str(&text).unwrap()),
             Some(Ok(Message::Close(frame))) => {
-                let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                let (code, reason) =
+                    frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
                 return Transcript { frames, end: End::Close(code, reason) };
             }
             Some(Ok(_)) => {}
@@ -164,16 +167,27 @@ async fn an_error_that_reads_like_a_closed_pipe_leaves_no_close_frame_in_some_re
 
 #[tokio::test]
 async fn tokens_anonymous_refused_and_unknown_per_release() {
-    for (version, unknown_token) in
-        [(NomadVersion::new(1, 6, 10), close(1011, "ACL token not found")), (NomadVersion::new(1, 7, 0), close(1008, "ACL token not found"))]
-    {
+    for (version, unknown_token) in [
+        (NomadVersion::new(1, 6, 10), close(1011, "ACL token not found")),
+        (NomadVersion::new(1, 7, 0), close(1008, "ACL token not found")),
+    ] {
         let (t, alloc) = agent(version, true).await;
         let s = t.agent.acl_secrets().unwrap();
         let ls: &[&str] = &["echo", "ok"];
         // No token is the anonymous token, which may not exec; neither may the read-only one.
-        assert_eq!(read_all(&mut open(&t, &alloc, "main", ls, false, "").await).await.end, close(1011, "Permission denied"));
-        assert_eq!(read_all(&mut open(&t, &alloc, "main", ls, false, &s.readonly).await).await.end, close(1011, "Permission denied"));
-        assert_eq!(read_all(&mut open(&t, &alloc, "main", ls, false, "not-a-token").await).await.end, unknown_token, "{version}");
+        assert_eq!(
+            read_all(&mut open(&t, &alloc, "main", ls, false, "").await).await.end,
+            close(1011, "Permission denied")
+        );
+        assert_eq!(
+            read_all(&mut open(&t, &alloc, "main", ls, false, &s.readonly).await).await.end,
+            close(1011, "Permission denied")
+        );
+        assert_eq!(
+            read_all(&mut open(&t, &alloc, "main", ls, false, "not-a-token").await).await.end,
+            unknown_token,
+            "{version}"
+        );
         let out = read_all(&mut open(&t, &alloc, "main", ls, false, &s.operator).await).await;
         assert_eq!((out.stdout().as_str(), out.exit_code()), ("ok\n", Some(0)));
         t.agent.shutdown().await;

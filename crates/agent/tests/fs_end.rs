@@ -14,7 +14,9 @@ use reqwest::Method;
 
 #[tokio::test]
 async fn a_token_without_read_fs_or_read_logs_is_refused_with_500_before_the_fix_and_403_after() {
-    for (version, status) in [(NomadVersion::new(1, 4, 12), 500), (NomadVersion::new(1, 4, 13), 403), (NomadVersion::LATEST, 403)] {
+    for (version, status) in
+        [(NomadVersion::new(1, 4, 12), 500), (NomadVersion::new(1, 4, 13), 403), (NomadVersion::LATEST, 403)]
+    {
         let t = TestAgent::start_with(|c| {
             c.acl = true;
             c.nomad_version = version;

@@ -60,7 +60,13 @@ async fn a_rebound_name_gets_neither_the_api_nor_an_exec_session() {
             assert_refused(port, &host, EXEC);
             assert_refused(port, &host, "GET /ui/ HTTP/1.1");
         }
-        for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), "localhost".into(), format!("[::1]:{port}"), "127.0.0.2".into()] {
+        for host in [
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            "localhost".into(),
+            format!("[::1]:{port}"),
+            "127.0.0.2".into(),
+        ] {
             assert_eq!(request(port, &host, AGENT_SELF).0, "HTTP/1.1 200 OK", "{host}");
             assert_eq!(request(port, &host, EXEC).0, "HTTP/1.1 101 Switching Protocols", "{host}");
         }
@@ -98,7 +104,8 @@ async fn the_environment_variable_allows_names_too() {
 
 #[test]
 fn the_flag_repeats_and_a_bad_name_stops_the_agent() {
-    let cli = Cli::try_parse_from(["caravan-agent", "--allowed-host", "a.example", "--allowed-host", "b.example:8080"]).unwrap();
+    let cli = Cli::try_parse_from(["caravan-agent", "--allowed-host", "a.example", "--allowed-host", "b.example:8080"])
+        .unwrap();
     assert_eq!(cli.agent.host_check.allowed_hosts, ["a.example", "b.example:8080"]);
     let mut agent = std::process::Command::new(env!("CARGO_BIN_EXE_caravan-agent"))
         .args(["--port", "0", "--no-demo", "--allowed-host", "not a name"])

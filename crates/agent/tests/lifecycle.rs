@@ -41,7 +41,10 @@ async fn blocking_query_returns_on_change_and_on_timeout() {
     assert_eq!(stop.status, 200, "{}", stop.text());
     assert!(list.index() > index && single.index() > index);
     let stopped: Allocation = single.json();
-    assert_eq!((stopped.desired_status.as_str(), stopped.desired_description.as_str()), ("stop", "alloc is being migrated"));
+    assert_eq!(
+        (stopped.desired_status.as_str(), stopped.desired_description.as_str()),
+        ("stop", "alloc is being migrated")
+    );
     assert_eq!(list.json::<Vec<AllocationListStub>>().len(), 2);
 }
 
@@ -99,8 +102,12 @@ async fn signal_reaches_the_process() {
     assert!(bad.text().contains("SIGNOPE"), "{}", bad.text());
     let no_task = t.post(&signal, r#"{"Signal":"SIGUSR1","Task":"ghost"}"#).await;
     assert_eq!((no_task.status, no_task.text().as_str()), (400, "Task not found"));
-    let unknown = t.post("/v1/client/allocation/0b0e0000-0000-0000-0000-000000000000/signal", r#"{"Signal":"SIGUSR1"}"#).await;
-    assert_eq!((unknown.status, unknown.text().as_str()), (404, "Unknown allocation \"0b0e0000-0000-0000-0000-000000000000\""));
+    let unknown =
+        t.post("/v1/client/allocation/0b0e0000-0000-0000-0000-000000000000/signal", r#"{"Signal":"SIGUSR1"}"#).await;
+    assert_eq!(
+        (unknown.status, unknown.text().as_str()),
+        (404, "Unknown allocation \"0b0e0000-0000-0000-0000-000000000000\"")
+    );
     assert_eq!(t.get(&signal).await.status, 405);
 }
 
@@ -150,9 +157,21 @@ async fn stats_of_a_busy_task_and_of_the_host() {
 
     let host: HostStats = t.get("/v1/client/stats").await.json();
     assert!(host.memory.is_some_and(|m| m.total > 0) && !host.cpu.is_empty());
-    let cors = t.http.get(format!("{}/v1/client/stats", t.agent.url())).header("Origin", "http://elsewhere").send().await.unwrap();
+    let cors = t
+        .http
+        .get(format!("{}/v1/client/stats", t.agent.url()))
+        .header("Origin", "http://elsewhere")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cors.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("*"));
-    let other = t.http.get(format!("{}/v1/allocations", t.agent.url())).header("Origin", "http://elsewhere").send().await.unwrap();
+    let other = t
+        .http
+        .get(format!("{}/v1/allocations", t.agent.url()))
+        .header("Origin", "http://elsewhere")
+        .send()
+        .await
+        .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
     let missing = t.get("/v1/client/allocation/0b0e0000-0000-0000-0000-000000000000/stats").await;
     assert_eq!(missing.status, 404);

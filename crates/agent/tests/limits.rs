@@ -43,7 +43,8 @@ async fn a_body_larger_than_the_agent_reads_is_refused() {
     let status = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        let head = "POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        let head =
+            "POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
         socket.write_all(head.as_bytes()).unwrap();
         let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
         // The agent may answer and close before all of it is sent.

@@ -33,9 +33,8 @@ async fn pages_in_create_index_order() {
 
     let first = t.get("/v1/allocations?per_page=2").await;
     assert_eq!(ids(&first), expected[..2]);
-    let create_index = |id: &str| {
-        all.json::<Vec<Value>>().iter().find(|a| a["ID"] == id).unwrap()["CreateIndex"].as_u64().unwrap()
-    };
+    let create_index =
+        |id: &str| all.json::<Vec<Value>>().iter().find(|a| a["ID"] == id).unwrap()["CreateIndex"].as_u64().unwrap();
     let token = format!("{}.{}", create_index(&expected[2]), expected[2]);
     assert_eq!(first.header("X-Nomad-NextToken"), Some(token.as_str()));
     let second = t.get(&format!("/v1/allocations?per_page=2&next_token={token}")).await;
@@ -80,11 +79,17 @@ async fn filters_with_go_bexpr() {
     assert_eq!((r.status, listed), (200, vec!["web".to_string()]));
     let r = t.get("/v1/allocations?filter=JobID%20%3D%3D").await;
     assert_eq!(r.status, 400);
-    assert!(r.text().starts_with("failed to create result paginator: failed to read filter expression: 1:"), "{}", r.text());
+    assert!(
+        r.text().starts_with("failed to create result paginator: failed to read filter expression: 1:"),
+        "{}",
+        r.text()
+    );
     let r = t.get("/v1/allocations?filter=JobID%20matches%20%22(%22").await;
     assert_eq!(r.status, 400);
     assert!(
-        r.text().starts_with("failed to read result page: failed to compile regular expression \"(\": error parsing regexp: "),
+        r.text().starts_with(
+            "failed to read result page: failed to compile regular expression \"(\": error parsing regexp: "
+        ),
         "{}",
         r.text()
     );
@@ -108,7 +113,8 @@ async fn jobs_and_nodes_page_too() {
     assert_eq!(r.status, 400, "{}", r.text());
 
     let all = t.get("/v1/nodes").await;
-    let mut node_ids: Vec<String> = all.json::<Vec<Value>>().iter().map(|n| n["ID"].as_str().unwrap().to_string()).collect();
+    let mut node_ids: Vec<String> =
+        all.json::<Vec<Value>>().iter().map(|n| n["ID"].as_str().unwrap().to_string()).collect();
     assert!(node_ids.len() >= 3, "{node_ids:?}");
     let sorted = {
         let mut s = node_ids.clone();
@@ -139,7 +145,9 @@ async fn job_statuses_page_by_modify_index() {
     };
     let all = t.get("/v1/jobs/statuses").await;
     assert_eq!(all.status, 200, "{}", all.text());
-    let names = |r: &common::Resp| r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let names = |r: &common::Resp| {
+        r.json::<Vec<Value>>().iter().map(|j| j["ID"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     assert_eq!(names(&all), ["c", "b", "a"]);
     assert_eq!(all.index(), modify(&all, "c"));
     let first = t.get("/v1/jobs/statuses?per_page=2").await;
@@ -150,8 +158,14 @@ async fn job_statuses_page_by_modify_index() {
     assert_eq!((names(&rest), rest.index()), (vec!["a".to_string()], modify(&all, "a")));
     assert_eq!(names(&t.get("/v1/jobs/statuses?reverse=true").await), ["a", "b", "c"]);
     let job = &all.json::<Vec<Value>>()[0];
-    assert_eq!((job["Allocs"].clone(), job["ChildStatuses"].clone(), job["LatestDeployment"].clone()), (Value::Null, Value::Null, Value::Null));
-    assert_eq!((job["Stop"].as_bool(), job["IsPack"].as_bool(), job["Type"].as_str()), (Some(false), Some(false), Some("batch")));
+    assert_eq!(
+        (job["Allocs"].clone(), job["ChildStatuses"].clone(), job["LatestDeployment"].clone()),
+        (Value::Null, Value::Null, Value::Null)
+    );
+    assert_eq!(
+        (job["Stop"].as_bool(), job["IsPack"].as_bool(), job["Type"].as_str()),
+        (Some(false), Some(false), Some("batch"))
+    );
 
     let picked = t.post("/v1/jobs/statuses", r#"{"Jobs":[{"ID":"b"}]}"#).await;
     assert_eq!(names(&picked), ["b"]);
@@ -159,7 +173,11 @@ async fn job_statuses_page_by_modify_index() {
     assert_eq!((r.status, r.text().as_str()), (400, "no jobs in request"));
     let r = t.get("/v1/jobs/statuses?filter=ID%20%3D%3D").await;
     assert_eq!(r.status, 500);
-    assert!(r.text().starts_with("failed to create result paginator: failed to read filter expression: "), "{}", r.text());
+    assert!(
+        r.text().starts_with("failed to create result paginator: failed to read filter expression: "),
+        "{}",
+        r.text()
+    );
 
     let web = t.run_job("web", "default", "service", 2, &[("s", "sleep 60")]);
     let r = t.post("/v1/jobs/statuses", r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#).await;
@@ -189,7 +207,8 @@ async fn scale_mode_takes_jobs_and_nodes() {
     let allocs = t.get("/v1/allocations?namespace=*&task_states=false").await.json::<Vec<Value>>();
     assert_eq!(allocs.len(), 1_000);
     let nodes = t.get("/v1/nodes").await.json::<Vec<Value>>();
-    let synthetic: Vec<&Value> = nodes.iter().filter(|n| n["Name"].as_str().unwrap().starts_with("synthetic-")).collect();
+    let synthetic: Vec<&Value> =
+        nodes.iter().filter(|n| n["Name"].as_str().unwrap().starts_with("synthetic-")).collect();
     assert_eq!(synthetic.len(), 20);
     for node in synthetic {
         let id = node["ID"].as_str().unwrap();

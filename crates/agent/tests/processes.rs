@@ -16,7 +16,9 @@ mod common;
 mod exec_client;
 
 use common::{running, TestAgent};
-use exec_client::{alive, cgroup_of, cgroups_expected, finish, gone_within, open, read_number_after, reap, reset, send};
+use exec_client::{
+    alive, cgroup_of, cgroups_expected, finish, gone_within, open, read_number_after, reap, reset, send,
+};
 use nomad_api::exec::ExecStreamingInput;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -62,7 +64,15 @@ async fn a_background_job_of_an_interactive_shell_dies_when_the_connection_is_re
 #[tokio::test]
 async fn a_command_that_ends_leaves_nothing_behind() {
     let (t, alloc) = agent_with("sleep 600").await;
-    let mut ws = open(t.agent.addr(), &alloc, "main", &["/bin/sh", "-c", "sleep 600 > /dev/null 2>&1 & echo pid=$!"], false, None).await;
+    let mut ws = open(
+        t.agent.addr(),
+        &alloc,
+        "main",
+        &["/bin/sh", "-c", "sleep 600 > /dev/null 2>&1 & echo pid=$!"],
+        false,
+        None,
+    )
+    .await;
     let sleeper = read_number_after(&mut ws, "pid=").await;
     let out = finish(&mut ws).await;
     assert_eq!(out.exit_code, Some(0), "{out:?}");
@@ -75,7 +85,8 @@ async fn a_command_that_ends_leaves_nothing_behind() {
 #[tokio::test]
 async fn stopping_the_allocation_ends_its_exec_sessions() {
     let (t, alloc) = agent_with("sleep 600").await;
-    let mut ws = open(t.agent.addr(), &alloc, "main", &["/bin/sh", "-c", "sleep 600 & echo pid=$!; wait"], false, None).await;
+    let mut ws =
+        open(t.agent.addr(), &alloc, "main", &["/bin/sh", "-c", "sleep 600 & echo pid=$!; wait"], false, None).await;
     let sleeper = read_number_after(&mut ws, "pid=").await;
     assert_contained(sleeper, &alloc);
     assert_eq!(t.post(&format!("/v1/allocation/{alloc}/stop"), "").await.status, 200);
@@ -136,8 +147,10 @@ fn start_agent(data_dir: &Path) -> (Child, u16) {
 /// One HTTP/1.1 request; the status code.
 fn http(port: u16, method: &str, path: &str, body: &str) -> u16 {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();

@@ -37,11 +37,26 @@ async fn evaluations_are_those_the_scheduler_completed() {
     assert_eq!(
         keys(eval),
         [
-            "CreateIndex", "CreateTime", "ID", "JobID", "JobModifyIndex", "ModifyIndex", "ModifyTime", "Namespace",
-            "Priority", "QueuedAllocations", "SnapshotIndex", "Status", "TriggeredBy", "Type"
+            "CreateIndex",
+            "CreateTime",
+            "ID",
+            "JobID",
+            "JobModifyIndex",
+            "ModifyIndex",
+            "ModifyTime",
+            "Namespace",
+            "Priority",
+            "QueuedAllocations",
+            "SnapshotIndex",
+            "Status",
+            "TriggeredBy",
+            "Type"
         ]
     );
-    assert_eq!((eval["Status"].as_str(), eval["TriggeredBy"].as_str(), eval["Type"].as_str()), (Some("complete"), Some("job-register"), Some("service")));
+    assert_eq!(
+        (eval["Status"].as_str(), eval["TriggeredBy"].as_str(), eval["Type"].as_str()),
+        (Some("complete"), Some("job-register"), Some("service"))
+    );
     assert_eq!(eval["QueuedAllocations"], json!({"web": 0}));
     let eval_id = eval["ID"].as_str().unwrap().to_string();
     let job: Job = t.get("/v1/job/web").await.json();
@@ -91,18 +106,32 @@ async fn evaluations_are_those_the_scheduler_completed() {
     assert!(by_prefix.iter().all(|e| e.id.starts_with(prefix)) && !by_prefix.is_empty());
     // `filter` (go-bexpr), as the web UI's evaluations page sends it.
     let filter = |expr: &str| format!("/v1/evaluations?filter={}", nomad_api::query::encode(expr));
-    let stops: Vec<Evaluation> = t.get(&filter(r#"TriggeredBy contains "deregister" and NodeID is empty"#)).await.json();
+    let stops: Vec<Evaluation> =
+        t.get(&filter(r#"TriggeredBy contains "deregister" and NodeID is empty"#)).await.json();
     assert_eq!(stops.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [all[1].id.as_str()]);
     let bad = t.get(&filter("Status ==")).await;
     assert_eq!(bad.status, 400);
-    assert!(bad.text().starts_with("failed to create result paginator: failed to read filter expression: "), "{}", bad.text());
+    assert!(
+        bad.text().starts_with("failed to create result paginator: failed to read filter expression: "),
+        "{}",
+        bad.text()
+    );
     let both = t.get(&format!("{}&job=web", filter(r#"Status == "complete""#))).await;
-    assert_eq!((both.status, both.text().as_str()), (400, "Filter expression cannot be used with other filter parameters"));
+    assert_eq!(
+        (both.status, both.text().as_str()),
+        (400, "Filter expression cannot be used with other filter parameters")
+    );
     let odd = t.get("/v1/evaluations?prefix=abc").await;
-    assert_eq!((odd.status, odd.text().as_str()), (500, "eval lookup failed: index error: Input (without hyphens) must be even length"));
+    assert_eq!(
+        (odd.status, odd.text().as_str()),
+        (500, "eval lookup failed: index error: Input (without hyphens) must be even length")
+    );
     // Deleting needs the eval broker paused, which it never is here (Eval.Delete).
     let del = t.send(Method::DELETE, "/v1/evaluations", None, Some(&format!(r#"{{"EvalIDs":["{eval_id}"]}}"#))).await;
-    assert_eq!((del.status, del.text().as_str()), (500, "eval broker is enabled; eval broker must be paused to delete evals"));
+    assert_eq!(
+        (del.status, del.text().as_str()),
+        (500, "eval broker is enabled; eval broker must be paused to delete evals")
+    );
     let empty = t.send(Method::DELETE, "/v1/evaluations", None, Some("{}")).await;
     assert_eq!((empty.status, empty.text().as_str()), (400, "evals must be deleted by either ID or filter"));
 }
@@ -184,7 +213,10 @@ async fn versions_are_kept_newest_first() {
     assert_eq!(versions.versions.iter().map(|j| j.version).collect::<Vec<_>>(), [7, 6, 5, 4, 3, 2]);
     let bad = t.get("/v1/job/web/versions?diffs=maybe").await;
     assert_eq!(bad.status, 500);
-    assert_eq!(bad.text(), "Failed to parse value of \"diffs\" (maybe) as a bool: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+    assert_eq!(
+        bad.text(),
+        "Failed to parse value of \"diffs\" (maybe) as a bool: strconv.ParseBool: parsing \"maybe\": invalid syntax"
+    );
     let no_tag = t.get("/v1/job/web/versions?diffs=true&diff_tag=prod").await;
     assert_eq!((no_tag.status, no_tag.text().as_str()), (500, "tag \"prod\" not found"));
     let missing = t.get("/v1/job/nope/versions").await;
@@ -205,7 +237,10 @@ async fn a_jobs_scale_services_deployments_and_submission() {
     assert_eq!(r.status, 200);
     let scale: Value = r.json();
     assert_eq!(scale["JobModifyIndex"], job.modify_index);
-    assert_eq!(scale["TaskGroups"]["web"], json!({"Desired": 2, "Placed": 2, "Running": 2, "Healthy": 0, "Unhealthy": 0, "Events": null}));
+    assert_eq!(
+        scale["TaskGroups"]["web"],
+        json!({"Desired": 2, "Placed": 2, "Running": 2, "Healthy": 0, "Unhealthy": 0, "Events": null})
+    );
     let missing = t.get("/v1/job/nope/scale").await;
     assert_eq!((missing.status, missing.text().as_str()), (404, "job not found"));
     assert_eq!(t.send(Method::DELETE, "/v1/job/web/scale", None, None).await.status, 405);
@@ -226,7 +261,10 @@ async fn a_jobs_scale_services_deployments_and_submission() {
     assert_eq!(t.post("/v1/deployments", "").await.status, 405);
 
     let unversioned = t.get("/v1/job/web/submission").await;
-    assert_eq!((unversioned.status, unversioned.text().as_str()), (400, "Unable to parse job submission version parameter"));
+    assert_eq!(
+        (unversioned.status, unversioned.text().as_str()),
+        (400, "Unable to parse job submission version parameter")
+    );
     let source = t.get("/v1/job/web/submission?version=0").await;
     assert_eq!((source.status, source.text().as_str(), source.index()), (404, "job source not found", 0));
 }
@@ -309,7 +347,10 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     let r = fuzzy(Some(&s.readonly), r#"{"Text":"web","Context":"all","Namespace":"*"}"#).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let found: FuzzySearchResponse = r.json();
-    assert_eq!(found.matches["jobs"], [FuzzyMatch { id: "webapp".into(), scope: vec!["default".into(), "webapp".into()] }]);
+    assert_eq!(
+        found.matches["jobs"],
+        [FuzzyMatch { id: "webapp".into(), scope: vec!["default".into(), "webapp".into()] }]
+    );
     assert_eq!(found.matches["groups"][0].id, "webapp");
     assert_eq!(found.matches["tasks"][0].scope, ["default", "webapp", "webapp"]);
     assert_eq!(found.matches["allocs"][0].scope, ["default".to_string(), ids[0].clone()]);
@@ -317,9 +358,26 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     assert!(found.known_leader && r.index() == found.index && found.index > 0);
     // Every context is searched for a management token; the read-only one has no
     // node_pool, plugin or variables rules, so those are filtered out object by object.
-    let all: FuzzySearchResponse = fuzzy(Some(&s.management), r#"{"Text":"web","Context":"all","Namespace":"*"}"#).await.json();
+    let all: FuzzySearchResponse =
+        fuzzy(Some(&s.management), r#"{"Text":"web","Context":"all","Namespace":"*"}"#).await.json();
     let contexts: Vec<&str> = all.truncations.keys().map(String::as_str).collect();
-    assert_eq!(contexts, ["allocs", "deployment", "evals", "host_volumes", "jobs", "namespaces", "node_pools", "nodes", "plugins", "scaling_policy", "vars", "volumes"]);
+    assert_eq!(
+        contexts,
+        [
+            "allocs",
+            "deployment",
+            "evals",
+            "host_volumes",
+            "jobs",
+            "namespaces",
+            "node_pools",
+            "nodes",
+            "plugins",
+            "scaling_policy",
+            "vars",
+            "volumes"
+        ]
+    );
     assert!(found.truncations.contains_key("node_pools") && found.truncations.contains_key("evals"));
 
     // Anonymous: `*` passes the first check, and every object is then filtered out.
@@ -336,7 +394,11 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     assert_eq!((short.status, short.text().as_str()), (500, "fuzzy search query must be at least 2 characters, got 1"));
     let unknown = fuzzy(Some(&s.management), r#"{"Text":"web","Context":"things"}"#).await;
     assert_eq!(unknown.status, 500);
-    assert!(unknown.text().starts_with("context must be one of [allocs jobs nodes node_pools evals"), "{}", unknown.text());
+    assert!(
+        unknown.text().starts_with("context must be one of [allocs jobs nodes node_pools evals"),
+        "{}",
+        unknown.text()
+    );
     let empty = t.send(Method::POST, "/v1/search/fuzzy", Some(&s.readonly), None).await;
     assert_eq!((empty.status, empty.text().as_str()), (400, "Request body is empty"));
     let typed = fuzzy(Some(&s.readonly), r#"{"Text":5}"#).await;
@@ -349,11 +411,21 @@ async fn search_finds_jobs_allocations_nodes_and_namespaces() {
     // Prefix search: an allocation by the start of its ID; a job ID is no UUID, so the
     // UUID contexts are left out for it.
     let prefix = &ids[0][..6];
-    let r = t.send(Method::PUT, "/v1/search", Some(&s.readonly), Some(&format!(r#"{{"Prefix":"{prefix}","Context":"allocs"}}"#))).await;
+    let r = t
+        .send(
+            Method::PUT,
+            "/v1/search",
+            Some(&s.readonly),
+            Some(&format!(r#"{{"Prefix":"{prefix}","Context":"allocs"}}"#)),
+        )
+        .await;
     let found: SearchResponse = r.json();
     assert_eq!(found.matches["allocs"], Some(vec![ids[0].clone()]));
     assert!(!found.truncations["allocs"]);
-    let jobs: Value = t.send(Method::PUT, "/v1/search", Some(&s.management), Some(r#"{"Prefix":"web","Context":"all"}"#)).await.json();
+    let jobs: Value = t
+        .send(Method::PUT, "/v1/search", Some(&s.management), Some(r#"{"Prefix":"web","Context":"all"}"#))
+        .await
+        .json();
     assert_eq!(jobs["Matches"]["jobs"], json!(["webapp"]));
     assert_eq!(jobs["Matches"]["namespaces"], Value::Null);
     assert!(jobs["Matches"].get("allocs").is_none() && jobs["Matches"].get("nodes").is_none());
@@ -375,7 +447,11 @@ async fn search_acls_before_and_after_the_plugin_and_variable_fix() {
         let r = t.send(Method::PUT, "/v1/search", Some(&s.readonly), Some(r#"{"Prefix":"ab","Context":"all"}"#)).await;
         let found: Value = r.json();
         let truncated = keys(&found["Truncations"]);
-        assert_eq!((truncated.contains(&"vars"), truncated.contains(&"plugins")), (!fixed, !fixed), "{version}: {truncated:?}");
+        assert_eq!(
+            (truncated.contains(&"vars"), truncated.contains(&"plugins")),
+            (!fixed, !fixed),
+            "{version}: {truncated:?}"
+        );
         let anon = t.send(Method::PUT, "/v1/search", None, Some(r#"{"Prefix":"ab","Context":"all"}"#)).await;
         assert_eq!(anon.status, if fixed { 200 } else { 403 }, "{version}");
     }
@@ -436,7 +512,13 @@ async fn license_and_peers() {
     assert_eq!((put.status, put.text().as_str()), (501, "Nomad Enterprise only endpoint"));
     assert_eq!(t.send(Method::DELETE, "/v1/operator/license", None, None).await.status, 405);
     // command/agent/http_ce.go entOnly, whatever the method or token.
-    for path in ["/v1/recommendations?job=web", "/v1/quotas", "/v1/quota/default", "/v1/sentinel/policy/p", "/v1/recommendation/x"] {
+    for path in [
+        "/v1/recommendations?job=web",
+        "/v1/quotas",
+        "/v1/quota/default",
+        "/v1/sentinel/policy/p",
+        "/v1/recommendation/x",
+    ] {
         let r = t.send(Method::GET, path, None, None).await;
         assert_eq!((r.status, r.text().as_str()), (501, "Nomad Enterprise only endpoint"), "{path}");
     }
@@ -454,7 +536,9 @@ async fn license_and_peers() {
 async fn the_monitor_streams_log_lines() {
     use tracing_subscriber::layer::SubscriberExt;
     // This test binary's only subscriber.
-    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(caravan_agent::http::monitor::layer()));
+    let _ = tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(caravan_agent::http::monitor::layer()),
+    );
     let t = TestAgent::start_with(|c| c.acl = true).await;
     let s = t.agent.acl_secrets().unwrap();
     denied(&t.send(Method::GET, "/v1/agent/monitor", None, None).await);
@@ -479,7 +563,11 @@ async fn the_monitor_streams_log_lines() {
             assert!(std::time::Instant::now() < deadline, "never saw the line: {seen:?}");
             tracing::info!(target: "caravan_agent::test", "an info line the monitor leaves out");
             tracing::warn!(target: "caravan_agent::test", attempt = 1, "{needle}");
-            let Ok(Some(chunk)) = tokio::time::timeout(std::time::Duration::from_secs(2), res.chunk()).await.unwrap_or(Ok(None)) else { continue };
+            let Ok(Some(chunk)) =
+                tokio::time::timeout(std::time::Duration::from_secs(2), res.chunk()).await.unwrap_or(Ok(None))
+            else {
+                continue;
+            };
             if framed {
                 for frame in decoder.push(&chunk) {
                     let frame = frame.unwrap();
@@ -494,6 +582,9 @@ async fn the_monitor_streams_log_lines() {
         }
         assert!(!seen.contains("an info line"), "{seen}");
         let line = seen.lines().find(|l| l.contains(&needle)).unwrap();
-        assert!(line.contains("[WARN]  caravan_agent.test: monitor test line") && line.ends_with("attempt=1"), "{line}");
+        assert!(
+            line.contains("[WARN]  caravan_agent.test: monitor test line") && line.ends_with("attempt=1"),
+            "{line}"
+        );
     }
 }

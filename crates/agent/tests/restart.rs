@@ -86,7 +86,9 @@ async fn a_restarted_agent_keeps_its_state_and_runs_its_tasks_again() {
     // The running tasks could not be reattached to: they were started again.
     for alloc_id in &web.alloc_ids {
         let alloc = t
-            .wait_alloc(alloc_id, |a| running(a) && a.task_states["server"].events.last().is_some_and(|e| e.kind == "Started"))
+            .wait_alloc(alloc_id, |a| {
+                running(a) && a.task_states["server"].events.last().is_some_and(|e| e.kind == "Started")
+            })
             .await;
         let kinds: Vec<&str> = alloc.task_states["server"].events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["Received", "Task Setup", "Started", "Failed Restoring Task", "Started"]);

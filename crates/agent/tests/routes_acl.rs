@@ -81,7 +81,16 @@ struct Row {
 }
 
 fn row(pattern: &'static str, path: impl Into<String>, methods: Methods, source: &'static str) -> Row {
-    Row { pattern, path: path.into(), methods, denied: Denied::Forbidden, body: None, unserved: 405, stream: false, source }
+    Row {
+        pattern,
+        path: path.into(),
+        methods,
+        denied: Denied::Forbidden,
+        body: None,
+        unserved: 405,
+        stream: false,
+        source,
+    }
 }
 
 impl Row {
@@ -141,13 +150,29 @@ enum Token {
 /// read-only token has namespace read, node read, agent read; the operator token namespace write
 /// plus alloc-node-exec, node read, agent read (src/acl.rs).
 const NAMESPACE_READ: &[&str] = &[
-    cap::LIST_JOBS, cap::PARSE_JOB, cap::READ_JOB, cap::CSI_LIST_VOLUME, cap::CSI_READ_VOLUME,
-    cap::READ_JOB_SCALING, cap::LIST_SCALING_POLICIES, cap::READ_SCALING_POLICY, "host-volume-read",
+    cap::LIST_JOBS,
+    cap::PARSE_JOB,
+    cap::READ_JOB,
+    cap::CSI_LIST_VOLUME,
+    cap::CSI_READ_VOLUME,
+    cap::READ_JOB_SCALING,
+    cap::LIST_SCALING_POLICIES,
+    cap::READ_SCALING_POLICY,
+    "host-volume-read",
 ];
 const NAMESPACE_WRITE_EXTRA: &[&str] = &[
-    cap::SCALE_JOB, cap::SUBMIT_JOB, cap::DISPATCH_JOB, cap::READ_LOGS, cap::READ_FS, cap::ALLOC_EXEC,
-    cap::ALLOC_LIFECYCLE, cap::CSI_MOUNT_VOLUME, cap::CSI_WRITE_VOLUME, cap::SUBMIT_RECOMMENDATION,
-    "host-volume-create", cap::ALLOC_NODE_EXEC,
+    cap::SCALE_JOB,
+    cap::SUBMIT_JOB,
+    cap::DISPATCH_JOB,
+    cap::READ_LOGS,
+    cap::READ_FS,
+    cap::ALLOC_EXEC,
+    cap::ALLOC_LIFECYCLE,
+    cap::CSI_MOUNT_VOLUME,
+    cap::CSI_WRITE_VOLUME,
+    cap::SUBMIT_RECOMMENDATION,
+    "host-volume-create",
+    cap::ALLOC_NODE_EXEC,
 ];
 
 impl Token {
@@ -211,204 +236,429 @@ fn table(ids: &Ids) -> Vec<Row> {
     let (web, stop_me, target, node, eval) = (&ids.web, &ids.stop_me, &ids.target, &ids.node, &ids.eval);
     let not_found_alloc = format!("Unknown allocation {web:?}");
     vec![
-        row("/v1/agent/self", "/v1/agent/self", only(&[(GET, Need::AgentRead)]),
-            "command/agent/agent_endpoint.go AgentSelfRequest"),
-        row("/v1/agent/members", "/v1/agent/members", only(&[(GET, Need::NodeRead)]),
-            "nomad/status_endpoint.go Status.Members"),
-        row("/v1/agent/servers", "/v1/agent/servers?address=127.0.0.1:4647",
+        row(
+            "/v1/agent/self",
+            "/v1/agent/self",
+            only(&[(GET, Need::AgentRead)]),
+            "command/agent/agent_endpoint.go AgentSelfRequest",
+        ),
+        row(
+            "/v1/agent/members",
+            "/v1/agent/members",
+            only(&[(GET, Need::NodeRead)]),
+            "nomad/status_endpoint.go Status.Members",
+        ),
+        row(
+            "/v1/agent/servers",
+            "/v1/agent/servers?address=127.0.0.1:4647",
             only(&[(GET, Need::AgentRead), (PUT, Need::AgentWrite), (POST, Need::AgentWrite)]),
-            "command/agent/agent_endpoint.go listServers, updateServers"),
+            "command/agent/agent_endpoint.go listServers, updateServers",
+        ),
         // Nomad 1.4 to 2.0.3 check no token here; 2.0.4 warns without agent:write and 2.1 is to
         // refuse it (agent_endpoint.go AgentJoinRequest, COMPAT(2.1.0)): this agent refuses now.
-        row("/v1/agent/join", "/v1/agent/join?address=127.0.0.1",
+        row(
+            "/v1/agent/join",
+            "/v1/agent/join?address=127.0.0.1",
             only(&[(PUT, Need::AgentWrite), (POST, Need::AgentWrite)]),
-            "command/agent/agent_endpoint.go AgentJoinRequest (v2.0.4: aclPermissionCheckHelper AllowAgentWrite)"),
-        row("/v1/agent/force-leave", "/v1/agent/force-leave?node=other",
+            "command/agent/agent_endpoint.go AgentJoinRequest (v2.0.4: aclPermissionCheckHelper AllowAgentWrite)",
+        ),
+        row(
+            "/v1/agent/force-leave",
+            "/v1/agent/force-leave?node=other",
             only(&[(PUT, Need::AgentWrite), (POST, Need::AgentWrite)]),
-            "command/agent/agent_endpoint.go AgentForceLeaveRequest"),
-        row("/v1/agent/health", "/v1/agent/health", only(&[(GET, Need::Nothing)]),
-            "command/agent/agent_endpoint.go HealthRequest"),
-        row("/v1/allocations", "/v1/allocations", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/alloc_endpoint.go Alloc.List"),
+            "command/agent/agent_endpoint.go AgentForceLeaveRequest",
+        ),
+        row(
+            "/v1/agent/health",
+            "/v1/agent/health",
+            only(&[(GET, Need::Nothing)]),
+            "command/agent/agent_endpoint.go HealthRequest",
+        ),
+        row(
+            "/v1/allocations",
+            "/v1/allocations",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/alloc_endpoint.go Alloc.List",
+        ),
         // No ID: no allocation, so nothing to check it against (404 for all).
-        row("/v1/allocation/", "/v1/allocation/", only(&[(GET, Need::Nothing)]),
-            "nomad/alloc_endpoint.go Alloc.GetAlloc"),
-        row("/v1/allocation/{*rest}", format!("/v1/allocation/{web}"), only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/alloc_endpoint.go Alloc.GetAlloc")
-            .denied(Denied::As(500, not_found_alloc)),
-        row("/v1/allocation/{*rest}", format!("/v1/allocation/{stop_me}/stop"),
+        row(
+            "/v1/allocation/",
+            "/v1/allocation/",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/alloc_endpoint.go Alloc.GetAlloc",
+        ),
+        row(
+            "/v1/allocation/{*rest}",
+            format!("/v1/allocation/{web}"),
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/alloc_endpoint.go Alloc.GetAlloc",
+        )
+        .denied(Denied::As(500, not_found_alloc)),
+        row(
+            "/v1/allocation/{*rest}",
+            format!("/v1/allocation/{stop_me}/stop"),
             only(&[(PUT, Need::AnyOf(&[cap::ALLOC_LIFECYCLE])), (POST, Need::AnyOf(&[cap::ALLOC_LIFECYCLE]))]),
-            "nomad/alloc_endpoint.go Alloc.Stop"),
-        row("/v1/client/gc", "/v1/client/gc", Methods::Any(Need::NodeWrite),
-            "client/alloc_endpoint.go Allocations.GarbageCollectAll"),
-        row("/v1/system/gc", "/v1/system/gc", only(&[(PUT, Need::Management)]),
-            "nomad/system_endpoint.go System.GarbageCollect"),
-        row("/v1/jobs", "/v1/jobs",
+            "nomad/alloc_endpoint.go Alloc.Stop",
+        ),
+        row(
+            "/v1/client/gc",
+            "/v1/client/gc",
+            Methods::Any(Need::NodeWrite),
+            "client/alloc_endpoint.go Allocations.GarbageCollectAll",
+        ),
+        row(
+            "/v1/system/gc",
+            "/v1/system/gc",
+            only(&[(PUT, Need::Management)]),
+            "nomad/system_endpoint.go System.GarbageCollect",
+        ),
+        row(
+            "/v1/jobs",
+            "/v1/jobs",
             only(&[(GET, Need::AnyOf(&[cap::LIST_JOBS])), (PUT, Need::AnyOf(REGISTER)), (POST, Need::AnyOf(REGISTER))]),
-            "nomad/job_endpoint.go Job.List, Job.Register")
-            .body(job_body("matrix")),
+            "nomad/job_endpoint.go Job.List, Job.Register",
+        )
+        .body(job_body("matrix")),
         // jobUpdate checks the body's ID against the path's only when the path names one.
-        row("/v1/job/", "/v1/job/",
+        row(
+            "/v1/job/",
+            "/v1/job/",
             only(&[
                 (GET, Need::AnyOf(&[cap::READ_JOB])),
                 (PUT, Need::AnyOf(REGISTER)),
                 (POST, Need::AnyOf(REGISTER)),
                 (DELETE, Need::AnyOf(DEREGISTER)),
             ]),
-            "nomad/job_endpoint.go Job.GetJob, Job.Register, Job.Deregister")
-            .body(job_body("matrix")),
-        row("/v1/job/{*rest}", "/v1/job/matrix",
+            "nomad/job_endpoint.go Job.GetJob, Job.Register, Job.Deregister",
+        )
+        .body(job_body("matrix")),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/matrix",
             only(&[
                 (GET, Need::AnyOf(&[cap::READ_JOB])),
                 (PUT, Need::AnyOf(REGISTER)),
                 (POST, Need::AnyOf(REGISTER)),
                 (DELETE, Need::AnyOf(DEREGISTER)),
             ]),
-            "nomad/job_endpoint.go Job.GetJob, Job.Register, Job.Deregister")
-            .body(job_body("matrix")),
-        row("/v1/job/{*rest}", "/v1/job/web/allocations", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.Allocations"),
+            "nomad/job_endpoint.go Job.GetJob, Job.Register, Job.Deregister",
+        )
+        .body(job_body("matrix")),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/allocations",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.Allocations",
+        ),
         // `jobSummaryRequest` and `jobVersions` check no method.
-        row("/v1/job/{*rest}", "/v1/job/web/summary", Methods::Any(Need::AnyOf(&[cap::READ_JOB])),
-            "nomad/job_endpoint.go Job.Summary"),
-        row("/v1/job/{*rest}", "/v1/job/web/versions", Methods::Any(Need::AnyOf(&[cap::READ_JOB])),
-            "nomad/job_endpoint.go Job.GetJobVersions"),
-        row("/v1/job/{*rest}", "/v1/job/web/evaluations", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.Evaluations"),
-        row("/v1/job/{*rest}", "/v1/job/web/deployments", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.Deployments"),
-        row("/v1/job/{*rest}", "/v1/job/web/deployment", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.LatestDeployment"),
-        row("/v1/job/{*rest}", "/v1/job/web/scale",
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/summary",
+            Methods::Any(Need::AnyOf(&[cap::READ_JOB])),
+            "nomad/job_endpoint.go Job.Summary",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/versions",
+            Methods::Any(Need::AnyOf(&[cap::READ_JOB])),
+            "nomad/job_endpoint.go Job.GetJobVersions",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/evaluations",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.Evaluations",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/deployments",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.Deployments",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/deployment",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.LatestDeployment",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/scale",
             only(&[
                 (GET, Need::AnyOf(&[cap::READ_JOB, cap::READ_JOB_SCALING])),
                 (PUT, Need::AnyOf(&[cap::SCALE_JOB, cap::SUBMIT_JOB])),
                 (POST, Need::AnyOf(&[cap::SCALE_JOB, cap::SUBMIT_JOB])),
             ]),
-            "nomad/job_endpoint.go Job.ScaleStatus, Job.Scale")
-            .body(r#"{"Count":1,"Target":{"Group":"web"}}"#.into()),
-        row("/v1/job/{*rest}", "/v1/job/web/services", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.GetServiceRegistrations"),
-        row("/v1/job/{*rest}", "/v1/job/web/submission?version=0", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint.go Job.GetJobSubmission"),
+            "nomad/job_endpoint.go Job.ScaleStatus, Job.Scale",
+        )
+        .body(r#"{"Count":1,"Target":{"Group":"web"}}"#.into()),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/services",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.GetServiceRegistrations",
+        ),
+        row(
+            "/v1/job/{*rest}",
+            "/v1/job/web/submission?version=0",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint.go Job.GetJobSubmission",
+        ),
         row("/v1/nodes", "/v1/nodes", only(&[(GET, Need::NodeRead)]), "nomad/node_endpoint.go Node.List"),
         row("/v1/node/", "/v1/node/", only(&[(GET, Need::NodeRead)]), "nomad/node_endpoint.go Node.GetNode"),
-        row("/v1/node/{*rest}", format!("/v1/node/{node}"), only(&[(GET, Need::NodeRead)]),
-            "nomad/node_endpoint.go Node.GetNode"),
-        row("/v1/node/{*rest}", format!("/v1/node/{node}/allocations"), only(&[(GET, Need::NodeRead)]),
-            "nomad/node_endpoint.go Node.GetAllocs"),
+        row(
+            "/v1/node/{*rest}",
+            format!("/v1/node/{node}"),
+            only(&[(GET, Need::NodeRead)]),
+            "nomad/node_endpoint.go Node.GetNode",
+        ),
+        row(
+            "/v1/node/{*rest}",
+            format!("/v1/node/{node}/allocations"),
+            only(&[(GET, Need::NodeRead)]),
+            "nomad/node_endpoint.go Node.GetAllocs",
+        ),
         row("/v1/regions", "/v1/regions", only(&[(GET, Need::Nothing)]), "command/agent/region_endpoint.go"),
         // Filtered to the namespaces the token may use: never refused.
-        row("/v1/namespaces", "/v1/namespaces", only(&[(GET, Need::Nothing)]),
-            "nomad/namespace_endpoint.go Namespace.ListNamespaces"),
-        row("/v1/status/leader", "/v1/status/leader", only(&[(GET, Need::Nothing)]),
-            "nomad/status_endpoint.go Status.Leader"),
+        row(
+            "/v1/namespaces",
+            "/v1/namespaces",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/namespace_endpoint.go Namespace.ListNamespaces",
+        ),
+        row(
+            "/v1/status/leader",
+            "/v1/status/leader",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/status_endpoint.go Status.Leader",
+        ),
         // 1.10.1+: `ACL.WhoAmI` answers the anonymous token to a request without one.
-        row("/v1/acl/token/self", "/v1/acl/token/self", only(&[(GET, Need::Nothing)]),
-            "command/agent/acl_endpoint.go aclTokenSelf; nomad/acl_endpoint.go ACL.WhoAmI"),
-        row("/v1/acl/tokens", "/v1/acl/tokens", only(&[(GET, Need::Management)]),
-            "nomad/acl_endpoint.go ACL.ListTokens"),
+        row(
+            "/v1/acl/token/self",
+            "/v1/acl/token/self",
+            only(&[(GET, Need::Nothing)]),
+            "command/agent/acl_endpoint.go aclTokenSelf; nomad/acl_endpoint.go ACL.WhoAmI",
+        ),
+        row(
+            "/v1/acl/tokens",
+            "/v1/acl/tokens",
+            only(&[(GET, Need::Management)]),
+            "nomad/acl_endpoint.go ACL.ListTokens",
+        ),
         // Listed: the policies the token names (none for anonymous), never refused.
-        row("/v1/acl/policies", "/v1/acl/policies", only(&[(GET, Need::Nothing)]),
-            "nomad/acl_endpoint.go ACL.ListPolicies"),
+        row(
+            "/v1/acl/policies",
+            "/v1/acl/policies",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/acl_endpoint.go ACL.ListPolicies",
+        ),
         // `Missing Policy Name` (400) whatever the method.
-        row("/v1/acl/policy/", "/v1/acl/policy/", Methods::Any(Need::Nothing),
-            "command/agent/acl_endpoint.go ACLPolicySpecificRequest"),
-        row("/v1/acl/policy/{name}", "/v1/acl/policy/readonly",
+        row(
+            "/v1/acl/policy/",
+            "/v1/acl/policy/",
+            Methods::Any(Need::Nothing),
+            "command/agent/acl_endpoint.go ACLPolicySpecificRequest",
+        ),
+        row(
+            "/v1/acl/policy/{name}",
+            "/v1/acl/policy/readonly",
             only(&[
                 (GET, Need::Policy("readonly")),
                 (PUT, Need::Management),
                 (POST, Need::Management),
                 (DELETE, Need::Management),
             ]),
-            "nomad/acl_endpoint.go ACL.GetPolicy, ACL.UpsertPolicies, ACL.DeletePolicies")
-            .body(r#"{"Name":"readonly","Rules":"node { policy = \"read\" }"}"#.into()),
+            "nomad/acl_endpoint.go ACL.GetPolicy, ACL.UpsertPolicies, ACL.DeletePolicies",
+        )
+        .body(r#"{"Name":"readonly","Rules":"node { policy = \"read\" }"}"#.into()),
         // The roles the token links (none), for any token.
         row("/v1/acl/roles", "/v1/acl/roles", only(&[(GET, Need::Nothing)]), "nomad/acl_endpoint.go ACL.ListRoles"),
-        row("/v1/acl/auth-methods", "/v1/acl/auth-methods", only(&[(GET, Need::Nothing)]),
-            "nomad/acl_endpoint.go ACL.ListAuthMethods"),
+        row(
+            "/v1/acl/auth-methods",
+            "/v1/acl/auth-methods",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/acl_endpoint.go ACL.ListAuthMethods",
+        ),
         // Authenticates only to count the request.
-        row("/v1/status/peers", "/v1/status/peers", only(&[(GET, Need::Nothing)]), "nomad/status_endpoint.go Status.Peers"),
+        row(
+            "/v1/status/peers",
+            "/v1/status/peers",
+            only(&[(GET, Need::Nothing)]),
+            "nomad/status_endpoint.go Status.Peers",
+        ),
         // `Eval.Delete` checks the body first (evalsDeleteRequest), then for a management
         // token, then refuses while the eval broker runs (500).
-        row("/v1/evaluations", "/v1/evaluations", only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (DELETE, Need::Management)]),
-            "nomad/eval_endpoint.go Eval.List, Eval.Delete")
-            .body(format!(r#"{{"EvalIDs":["{eval}"]}}"#)),
-        row("/v1/evaluation/", "/v1/evaluation/", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/eval_endpoint.go Eval.GetEval"),
-        row("/v1/evaluation/{*rest}", format!("/v1/evaluation/{eval}"), only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/eval_endpoint.go Eval.GetEval"),
-        row("/v1/evaluation/{*rest}", format!("/v1/evaluation/{eval}/allocations"),
-            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]), "nomad/eval_endpoint.go Eval.Allocations"),
-        row("/v1/deployments", "/v1/deployments", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/deployment_endpoint.go Deployment.List"),
-        row("/v1/deployment/", "/v1/deployment/", only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/deployment_endpoint.go Deployment.GetDeployment"),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/{NO_DEPLOYMENT}"), only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/deployment_endpoint.go Deployment.GetDeployment"),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/allocations/{NO_DEPLOYMENT}"),
-            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]), "nomad/deployment_endpoint.go Deployment.Allocations"),
+        row(
+            "/v1/evaluations",
+            "/v1/evaluations",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (DELETE, Need::Management)]),
+            "nomad/eval_endpoint.go Eval.List, Eval.Delete",
+        )
+        .body(format!(r#"{{"EvalIDs":["{eval}"]}}"#)),
+        row(
+            "/v1/evaluation/",
+            "/v1/evaluation/",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/eval_endpoint.go Eval.GetEval",
+        ),
+        row(
+            "/v1/evaluation/{*rest}",
+            format!("/v1/evaluation/{eval}"),
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/eval_endpoint.go Eval.GetEval",
+        ),
+        row(
+            "/v1/evaluation/{*rest}",
+            format!("/v1/evaluation/{eval}/allocations"),
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/eval_endpoint.go Eval.Allocations",
+        ),
+        row(
+            "/v1/deployments",
+            "/v1/deployments",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/deployment_endpoint.go Deployment.List",
+        ),
+        row(
+            "/v1/deployment/",
+            "/v1/deployment/",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/deployment_endpoint.go Deployment.GetDeployment",
+        ),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/{NO_DEPLOYMENT}"),
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/deployment_endpoint.go Deployment.GetDeployment",
+        ),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/allocations/{NO_DEPLOYMENT}"),
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/deployment_endpoint.go Deployment.Allocations",
+        ),
         // The deployment writes look the deployment up before the token's capabilities: for
         // one that does not exist every token gets `deployment not found` (500).
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/fail/{NO_DEPLOYMENT}"),
-            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]), "nomad/deployment_endpoint.go Deployment.Fail"),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/pause/{NO_DEPLOYMENT}"),
-            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]), "nomad/deployment_endpoint.go Deployment.Pause")
-            .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","Pause":true}}"#)),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/promote/{NO_DEPLOYMENT}"),
-            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]), "nomad/deployment_endpoint.go Deployment.Promote")
-            .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","All":true}}"#)),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/allocation-health/{NO_DEPLOYMENT}"),
-            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]), "nomad/deployment_endpoint.go Deployment.SetAllocHealth")
-            .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","HealthyAllocationIDs":["{web}"]}}"#)),
-        row("/v1/deployment/{*rest}", format!("/v1/deployment/unblock/{NO_DEPLOYMENT}"),
-            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]), "nomad/deployment_endpoint.go Deployment.Unblock")
-            .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}"}}"#)),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/fail/{NO_DEPLOYMENT}"),
+            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]),
+            "nomad/deployment_endpoint.go Deployment.Fail",
+        ),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/pause/{NO_DEPLOYMENT}"),
+            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]),
+            "nomad/deployment_endpoint.go Deployment.Pause",
+        )
+        .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","Pause":true}}"#)),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/promote/{NO_DEPLOYMENT}"),
+            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]),
+            "nomad/deployment_endpoint.go Deployment.Promote",
+        )
+        .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","All":true}}"#)),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/allocation-health/{NO_DEPLOYMENT}"),
+            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]),
+            "nomad/deployment_endpoint.go Deployment.SetAllocHealth",
+        )
+        .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}","HealthyAllocationIDs":["{web}"]}}"#)),
+        row(
+            "/v1/deployment/{*rest}",
+            format!("/v1/deployment/unblock/{NO_DEPLOYMENT}"),
+            only(&[(PUT, Need::Nothing), (POST, Need::Nothing)]),
+            "nomad/deployment_endpoint.go Deployment.Unblock",
+        )
+        .body(format!(r#"{{"DeploymentID":"{NO_DEPLOYMENT}"}}"#)),
         // An explicit context the token cannot read is refused (`sufficientSearchPerms`).
-        row("/v1/search", "/v1/search",
+        row(
+            "/v1/search",
+            "/v1/search",
             only(&[(PUT, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/search_endpoint.go Search.PrefixSearch, sufficientSearchPerms")
-            .body(r#"{"Prefix":"w","Context":"jobs"}"#.into()),
-        row("/v1/search/fuzzy", "/v1/search/fuzzy",
+            "nomad/search_endpoint.go Search.PrefixSearch, sufficientSearchPerms",
+        )
+        .body(r#"{"Prefix":"w","Context":"jobs"}"#.into()),
+        row(
+            "/v1/search/fuzzy",
+            "/v1/search/fuzzy",
             only(&[(PUT, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/search_endpoint.go Search.FuzzySearch, sufficientFuzzySearchPerms")
-            .body(r#"{"Text":"web","Context":"jobs"}"#.into()),
+            "nomad/search_endpoint.go Search.FuzzySearch, sufficientFuzzySearchPerms",
+        )
+        .body(r#"{"Text":"web","Context":"jobs"}"#.into()),
         // Without a `type`, `[]` before any check; `PUT`/`POST` register a CSI volume, which
         // needs plugin:read before anything else (none of the built-in policies has it).
-        row("/v1/volumes", "/v1/volumes",
+        row(
+            "/v1/volumes",
+            "/v1/volumes",
             only(&[(GET, Need::Nothing), (PUT, Need::Management), (POST, Need::Management)]),
-            "command/agent/volumes_endpoint.go ListVolumesRequest; nomad/csi_endpoint.go CSIVolume.Register")
-            .body(r#"{"Volumes":[]}"#.into()),
-        row("/v1/volumes", "/v1/volumes?type=csi",
+            "command/agent/volumes_endpoint.go ListVolumesRequest; nomad/csi_endpoint.go CSIVolume.Register",
+        )
+        .body(r#"{"Volumes":[]}"#.into()),
+        row(
+            "/v1/volumes",
+            "/v1/volumes?type=csi",
             only(&[(GET, Need::AnyOf(CSI_LIST)), (PUT, Need::Management), (POST, Need::Management)]),
-            "nomad/csi_endpoint.go CSIVolume.List, CSIVolume.Register")
-            .body(r#"{"Volumes":[]}"#.into()),
+            "nomad/csi_endpoint.go CSIVolume.List, CSIVolume.Register",
+        )
+        .body(r#"{"Volumes":[]}"#.into()),
         // Each host volume is filtered by host-volume-read; the list is never refused.
-        row("/v1/volumes", "/v1/volumes?type=host",
+        row(
+            "/v1/volumes",
+            "/v1/volumes?type=host",
             only(&[(GET, Need::Nothing), (PUT, Need::Management), (POST, Need::Management)]),
-            "nomad/host_volume_endpoint.go HostVolume.List; nomad/csi_endpoint.go CSIVolume.Register")
-            .body(r#"{"Volumes":[]}"#.into()),
-        row("/v1/agent/monitor", "/v1/agent/monitor?log_level=debug", Methods::Any(Need::AgentRead),
-            "command/agent/agent_endpoint.go AgentMonitor; nomad/client_agent_endpoint.go monitor")
-            .stream(),
-        row("/v1/jobs/statuses", "/v1/jobs/statuses", only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/job_endpoint_statuses.go Job.Statuses")
-            .body(r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#.into()),
+            "nomad/host_volume_endpoint.go HostVolume.List; nomad/csi_endpoint.go CSIVolume.Register",
+        )
+        .body(r#"{"Volumes":[]}"#.into()),
+        row(
+            "/v1/agent/monitor",
+            "/v1/agent/monitor?log_level=debug",
+            Methods::Any(Need::AgentRead),
+            "command/agent/agent_endpoint.go AgentMonitor; nomad/client_agent_endpoint.go monitor",
+        )
+        .stream(),
+        row(
+            "/v1/jobs/statuses",
+            "/v1/jobs/statuses",
+            only(&[(GET, Need::AnyOf(&[cap::READ_JOB])), (POST, Need::AnyOf(&[cap::READ_JOB]))]),
+            "nomad/job_endpoint_statuses.go Job.Statuses",
+        )
+        .body(r#"{"Jobs":[{"ID":"web","Namespace":"default"}]}"#.into()),
         // Nomad 1.11.2+ writes the stream's 200 head before the RPC refuses: an empty 200.
-        row("/v1/event/stream", "/v1/event/stream?topic=Allocation&topic=Job:web",
+        row(
+            "/v1/event/stream",
+            "/v1/event/stream?topic=Allocation&topic=Job:web",
             only(&[(GET, Need::AnyOf(&[cap::READ_JOB]))]),
-            "nomad/event_endpoint.go validateNsOp; command/agent/event_endpoint.go EventStream")
-            .denied(Denied::As(200, String::new())).stream(),
-        row("/v1/event/stream", "/v1/event/stream?topic=Node", only(&[(GET, Need::NodeRead)]),
-            "nomad/event_endpoint.go validateNsOp (TopicNode: AllowNodeRead)")
-            .denied(Denied::As(200, String::new())).stream(),
+            "nomad/event_endpoint.go validateNsOp; command/agent/event_endpoint.go EventStream",
+        )
+        .denied(Denied::As(200, String::new()))
+        .stream(),
+        row(
+            "/v1/event/stream",
+            "/v1/event/stream?topic=Node",
+            only(&[(GET, Need::NodeRead)]),
+            "nomad/event_endpoint.go validateNsOp (TopicNode: AllowNodeRead)",
+        )
+        .denied(Denied::As(200, String::new()))
+        .stream(),
         // No topic is every topic, `*`: a management token's.
-        row("/v1/event/stream", "/v1/event/stream", only(&[(GET, Need::Management)]),
-            "nomad/event_endpoint.go validateNsOp (TopicAll: IsManagement)")
-            .denied(Denied::As(200, String::new())).stream(),
+        row(
+            "/v1/event/stream",
+            "/v1/event/stream",
+            only(&[(GET, Need::Management)]),
+            "nomad/event_endpoint.go validateNsOp (TopicAll: IsManagement)",
+        )
+        .denied(Denied::As(200, String::new()))
+        .stream(),
         // `GET` is 204 and `PUT` 501 for anyone.
-        row("/v1/operator/license", "/v1/operator/license", only(&[(GET, Need::Nothing), (PUT, Need::Nothing)]),
-            "command/agent/operator_endpoint_ce.go LicenseRequest"),
+        row(
+            "/v1/operator/license",
+            "/v1/operator/license",
+            only(&[(GET, Need::Nothing), (PUT, Need::Nothing)]),
+            "command/agent/operator_endpoint_ce.go LicenseRequest",
+        ),
         // Enterprise only: 501 whatever the method and token.
         row("/v1/sentinel/policies", "/v1/sentinel/policies", Methods::Any(Need::Nothing), ENT_ONLY),
         row("/v1/sentinel/policy/", "/v1/sentinel/policy/", Methods::Any(Need::Nothing), ENT_ONLY),
@@ -427,60 +677,136 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/v1/vars", "/v1/vars", only(&[(GET, Need::Nothing)]), "nomad/variables_endpoint.go Variables.List"),
         // The pools the token may read, never refused; writes need node pool write, which
         // only a management token has here.
-        row("/v1/node/pools", "/v1/node/pools",
+        row(
+            "/v1/node/pools",
+            "/v1/node/pools",
             only(&[(GET, Need::Nothing), (PUT, Need::Management), (POST, Need::Management)]),
-            "nomad/node_pool_endpoint.go NodePool.List, NodePool.UpsertNodePools")
-            .body(r#"{"Name":"matrix"}"#.into()),
-        row("/v1/node/pool/", "/v1/node/pool/",
-            only(&[(GET, Need::Management), (PUT, Need::Management), (POST, Need::Management), (DELETE, Need::Management)]),
-            "nomad/node_pool_endpoint.go NodePool.GetNodePool, NodePool.UpsertNodePools, NodePool.DeleteNodePools")
-            .body(r#"{"Name":"matrix"}"#.into()),
-        row("/v1/node/pool/{*rest}", "/v1/node/pool/default",
-            only(&[(GET, Need::Management), (PUT, Need::Management), (POST, Need::Management), (DELETE, Need::Management)]),
-            "nomad/node_pool_endpoint.go NodePool.GetNodePool, NodePool.UpsertNodePools, NodePool.DeleteNodePools")
-            .body(r#"{"Name":"default"}"#.into()),
-        row("/v1/node/pool/{*rest}", "/v1/node/pool/default/nodes", only(&[(GET, Need::Management)]),
-            "nomad/node_pool_endpoint.go NodePool.ListNodes"),
-        row("/v1/node/pool/{*rest}", "/v1/node/pool/default/jobs", only(&[(GET, Need::Management)]),
-            "nomad/node_pool_endpoint.go NodePool.ListJobs"),
-        row("/v1/client/stats", "/v1/client/stats", Methods::Any(Need::NodeRead),
-            "client/client_stats_endpoint.go ClientStats.Stats"),
+            "nomad/node_pool_endpoint.go NodePool.List, NodePool.UpsertNodePools",
+        )
+        .body(r#"{"Name":"matrix"}"#.into()),
+        row(
+            "/v1/node/pool/",
+            "/v1/node/pool/",
+            only(&[
+                (GET, Need::Management),
+                (PUT, Need::Management),
+                (POST, Need::Management),
+                (DELETE, Need::Management),
+            ]),
+            "nomad/node_pool_endpoint.go NodePool.GetNodePool, NodePool.UpsertNodePools, NodePool.DeleteNodePools",
+        )
+        .body(r#"{"Name":"matrix"}"#.into()),
+        row(
+            "/v1/node/pool/{*rest}",
+            "/v1/node/pool/default",
+            only(&[
+                (GET, Need::Management),
+                (PUT, Need::Management),
+                (POST, Need::Management),
+                (DELETE, Need::Management),
+            ]),
+            "nomad/node_pool_endpoint.go NodePool.GetNodePool, NodePool.UpsertNodePools, NodePool.DeleteNodePools",
+        )
+        .body(r#"{"Name":"default"}"#.into()),
+        row(
+            "/v1/node/pool/{*rest}",
+            "/v1/node/pool/default/nodes",
+            only(&[(GET, Need::Management)]),
+            "nomad/node_pool_endpoint.go NodePool.ListNodes",
+        ),
+        row(
+            "/v1/node/pool/{*rest}",
+            "/v1/node/pool/default/jobs",
+            only(&[(GET, Need::Management)]),
+            "nomad/node_pool_endpoint.go NodePool.ListJobs",
+        ),
+        row(
+            "/v1/client/stats",
+            "/v1/client/stats",
+            Methods::Any(Need::NodeRead),
+            "client/client_stats_endpoint.go ClientStats.Stats",
+        ),
         // Not an fs endpoint: 404 `Invalid method` for all.
         row("/v1/client/fs/", "/v1/client/fs/", Methods::Any(Need::Nothing), "command/agent/fs_endpoint.go FsRequest"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/ls/{web}?path=/"), Methods::Any(Need::AnyOf(&[cap::READ_FS])),
-            "client/fs_endpoint.go FileSystem.List"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/stat/{web}?path=/alloc"),
-            Methods::Any(Need::AnyOf(&[cap::READ_FS])), "client/fs_endpoint.go FileSystem.Stat"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/cat/{web}?path=alloc/logs/server.stdout.0"),
-            Methods::Any(Need::AnyOf(&[cap::READ_FS])), "client/fs_endpoint.go FileSystem.stream"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/readat/{web}?path=alloc/logs/server.stdout.0&offset=0&limit=5"),
-            Methods::Any(Need::AnyOf(&[cap::READ_FS])), "client/fs_endpoint.go FileSystem.stream"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/stream/{web}?path=alloc/logs/server.stdout.0&offset=0&follow=false"),
-            Methods::Any(Need::AnyOf(&[cap::READ_FS])), "client/fs_endpoint.go FileSystem.stream"),
-        row("/v1/client/fs/{*rest}", format!("/v1/client/fs/logs/{web}?task=server&type=stdout"),
-            Methods::Any(Need::AnyOf(&[cap::READ_FS, cap::READ_LOGS])), "client/fs_endpoint.go FileSystem.logs"),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/ls/{web}?path=/"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS])),
+            "client/fs_endpoint.go FileSystem.List",
+        ),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/stat/{web}?path=/alloc"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS])),
+            "client/fs_endpoint.go FileSystem.Stat",
+        ),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/cat/{web}?path=alloc/logs/server.stdout.0"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS])),
+            "client/fs_endpoint.go FileSystem.stream",
+        ),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/readat/{web}?path=alloc/logs/server.stdout.0&offset=0&limit=5"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS])),
+            "client/fs_endpoint.go FileSystem.stream",
+        ),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/stream/{web}?path=alloc/logs/server.stdout.0&offset=0&follow=false"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS])),
+            "client/fs_endpoint.go FileSystem.stream",
+        ),
+        row(
+            "/v1/client/fs/{*rest}",
+            format!("/v1/client/fs/logs/{web}?task=server&type=stdout"),
+            Methods::Any(Need::AnyOf(&[cap::READ_FS, cap::READ_LOGS])),
+            "client/fs_endpoint.go FileSystem.logs",
+        ),
         // No ID: `404 resource not found` for all.
-        row("/v1/client/allocation/", "/v1/client/allocation/", Methods::Any(Need::Nothing),
-            "command/agent/alloc_endpoint.go ClientAllocRequest"),
-        row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{web}/stats"),
-            Methods::Any(Need::AnyOf(&[cap::READ_JOB])), "client/alloc_endpoint.go Allocations.Stats"),
-        row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{web}/signal"),
+        row(
+            "/v1/client/allocation/",
+            "/v1/client/allocation/",
+            Methods::Any(Need::Nothing),
+            "command/agent/alloc_endpoint.go ClientAllocRequest",
+        ),
+        row(
+            "/v1/client/allocation/{*rest}",
+            format!("/v1/client/allocation/{web}/stats"),
+            Methods::Any(Need::AnyOf(&[cap::READ_JOB])),
+            "client/alloc_endpoint.go Allocations.Stats",
+        ),
+        row(
+            "/v1/client/allocation/{*rest}",
+            format!("/v1/client/allocation/{web}/signal"),
             only(&[(PUT, Need::AnyOf(&[cap::ALLOC_LIFECYCLE])), (POST, Need::AnyOf(&[cap::ALLOC_LIFECYCLE]))]),
-            "client/alloc_endpoint.go Allocations.Signal")
-            .body(r#"{"Task":"server","Signal":"SIGUSR1"}"#.into()),
+            "client/alloc_endpoint.go Allocations.Signal",
+        )
+        .body(r#"{"Task":"server","Signal":"SIGUSR1"}"#.into()),
         // raw_exec has no filesystem isolation: alloc-node-exec as well.
-        row("/v1/client/allocation/{*rest}",
+        row(
+            "/v1/client/allocation/{*rest}",
             format!("/v1/client/allocation/{web}/exec?task=server&command=%5B%22true%22%5D"),
             only(&[(GET, Need::AllOf(&[cap::ALLOC_EXEC, cap::ALLOC_NODE_EXEC]))]),
-            "client/alloc_endpoint.go Allocations.execImpl")
-            .denied(Denied::ExecClose)
-            // gorilla's Upgrade checks the Connection header before the method: a plain request
-            // of any other method is a 400 (command/agent/alloc_endpoint.go allocExec).
-            .unserved(400),
-        row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{target}/restart"),
-            Methods::Any(Need::AnyOf(&[cap::ALLOC_LIFECYCLE])), "client/alloc_endpoint.go Allocations.Restart"),
-        row("/v1/client/allocation/{*rest}", format!("/v1/client/allocation/{target}/gc"),
-            Methods::Any(Need::AnyOf(ALLOC_GC)), "client/alloc_endpoint.go Allocations.GarbageCollect"),
+            "client/alloc_endpoint.go Allocations.execImpl",
+        )
+        .denied(Denied::ExecClose)
+        // gorilla's Upgrade checks the Connection header before the method: a plain request
+        // of any other method is a 400 (command/agent/alloc_endpoint.go allocExec).
+        .unserved(400),
+        row(
+            "/v1/client/allocation/{*rest}",
+            format!("/v1/client/allocation/{target}/restart"),
+            Methods::Any(Need::AnyOf(&[cap::ALLOC_LIFECYCLE])),
+            "client/alloc_endpoint.go Allocations.Restart",
+        ),
+        row(
+            "/v1/client/allocation/{*rest}",
+            format!("/v1/client/allocation/{target}/gc"),
+            Methods::Any(Need::AnyOf(ALLOC_GC)),
+            "client/alloc_endpoint.go Allocations.GarbageCollect",
+        ),
     ]
 }
 
@@ -489,8 +815,11 @@ fn table(ids: &Ids) -> Vec<Row> {
 /// variable) fails here, so that it cannot slip past the table.
 fn routes_in_mod_rs() -> BTreeSet<String> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/mod.rs")).unwrap();
-    let mut routes: BTreeSet<String> =
-        text.split(".route(\"").skip(1).filter_map(|rest| rest.split_once('"').map(|(pattern, _)| pattern.to_string())).collect();
+    let mut routes: BTreeSet<String> = text
+        .split(".route(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(pattern, _)| pattern.to_string()))
+        .collect();
     let computed = text.matches(".route(").count() - text.matches(".route(\"").count();
     let from_enterprise = text.matches("operator::ENTERPRISE_ROUTES.iter()").count();
     assert_eq!(

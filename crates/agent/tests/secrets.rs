@@ -54,7 +54,14 @@ async fn an_operator_exec_reads_no_secret_no_state_and_no_other_allocation() {
     let secrets = t.agent.acl_secrets().unwrap();
     let operator = secrets.operator.clone();
     let mine = t.run_job("mine", "default", "service", 1, &[("main", "sleep 600")])[0].clone();
-    let other = t.run_job("other", "default", "service", 1, &[("main", "echo other-allocation-secret > local/secret.txt; sleep 600")])[0].clone();
+    let other = t.run_job(
+        "other",
+        "default",
+        "service",
+        1,
+        &[("main", "echo other-allocation-secret > local/secret.txt; sleep 600")],
+    )[0]
+    .clone();
     t.wait_alloc(&mine, running).await;
     t.wait_alloc(&other, running).await;
     assert_eq!(task_file(&t, &other, "main", "secret.txt", "\n").await, "other-allocation-secret");
@@ -98,11 +105,25 @@ async fn an_operator_exec_reads_no_secret_no_state_and_no_other_allocation() {
         "for d in local secrets tmp $NOMAD_ALLOC_DIR/data $NOMAD_ALLOC_DIR/tmp $NOMAD_ALLOC_DIR; do echo x > $d/w || echo cannot-write-$d; done".to_string(),
         "echo done".to_string(),
     ];
-    let t2 = t.run_job("prober", "default", "batch", 1, &[("main", &format!("{{ {}; }} > local/probe.txt 2>&1; sleep 600", own.join("; ")))])[0].clone();
+    let t2 = t.run_job(
+        "prober",
+        "default",
+        "batch",
+        1,
+        &[("main", &format!("{{ {}; }} > local/probe.txt 2>&1; sleep 600", own.join("; ")))],
+    )[0]
+    .clone();
     t.wait_alloc(&t2, running).await;
     assert_eq!(task_file(&t, &t2, "main", "probe.txt", "done").await, "done");
     // And an exec session may write there too, and read what its task wrote.
-    let out = sh(&t, &t2, "main", &operator, "echo y > local/from-exec && cat local/probe.txt secrets/w $NOMAD_ALLOC_DIR/data/w").await;
+    let out = sh(
+        &t,
+        &t2,
+        "main",
+        &operator,
+        "echo y > local/from-exec && cat local/probe.txt secrets/w $NOMAD_ALLOC_DIR/data/w",
+    )
+    .await;
     assert_eq!((out.exit_code, out.output.as_str()), (Some(0), "done\nx\nx\n"), "{out:?}");
     t.agent.shutdown().await;
 }
@@ -128,7 +149,8 @@ async fn tasks_run_as_their_user_or_their_allocations_dynamic_user_and_so_does_e
         return;
     }
     let t = TestAgent::start().await;
-    let first = t.agent.register_job(id_job("first", &[("a", ""), ("b", ""), ("n", "nobody")])).unwrap().alloc_ids[0].clone();
+    let first =
+        t.agent.register_job(id_job("first", &[("a", ""), ("b", ""), ("n", "nobody")])).unwrap().alloc_ids[0].clone();
     let second = t.agent.register_job(id_job("second", &[("a", "")])).unwrap().alloc_ids[0].clone();
     t.wait_alloc(&first, running).await;
     t.wait_alloc(&second, running).await;

@@ -36,7 +36,8 @@ fn register_body(id: &str, submission: Value) -> String {
 #[tokio::test]
 async fn a_registration_keeps_its_source_per_version() {
     let t = TestAgent::start().await;
-    let first = json!({"Source": "job \"web\" {}", "Format": "hcl2", "VariableFlags": {"dc": "dc 1/a"}, "Variables": "x = 1"});
+    let first =
+        json!({"Source": "job \"web\" {}", "Format": "hcl2", "VariableFlags": {"dc": "dc 1/a"}, "Variables": "x = 1"});
     let r = t.post("/v1/jobs", &register_body("web", first)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let registered: Value = r.json();
@@ -59,7 +60,10 @@ async fn a_registration_keeps_its_source_per_version() {
     let r = t.send(Method::PUT, "/v1/job/web", None, Some(&register_body("web", second))).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let v1: Value = t.get("/v1/job/web/submission?version=1").await.json();
-    assert_eq!((v1["Format"].as_str(), v1["Version"].as_u64(), &v1["VariableFlags"]), (Some("json"), Some(1), &Value::Null));
+    assert_eq!(
+        (v1["Format"].as_str(), v1["Version"].as_u64(), &v1["VariableFlags"]),
+        (Some("json"), Some(1), &Value::Null)
+    );
     assert_eq!(v1["Variables"], "");
     assert_eq!(t.get("/v1/job/web/submission?version=0").await.status, 200);
 
@@ -148,7 +152,10 @@ async fn a_node_pool_lists_the_jobs_that_name_it() {
         store.max_index(&[Table::Jobs, Table::JobSummary])
     };
     let ids = |r: &common::Resp| {
-        r.json::<Vec<Value>>().iter().map(|j| format!("{}.{}", j["Namespace"].as_str().unwrap(), j["ID"].as_str().unwrap())).collect::<Vec<_>>()
+        r.json::<Vec<Value>>()
+            .iter()
+            .map(|j| format!("{}.{}", j["Namespace"].as_str().unwrap(), j["ID"].as_str().unwrap()))
+            .collect::<Vec<_>>()
     };
 
     let r = t.get("/v1/node/pool/default/jobs").await;
@@ -161,7 +168,10 @@ async fn a_node_pool_lists_the_jobs_that_name_it() {
     let all = t.get("/v1/node/pool/default/jobs?namespace=*").await;
     assert_eq!(ids(&all), ["default.a", "default.b", "ops.o"]);
     let page = t.get("/v1/node/pool/default/jobs?namespace=*&per_page=2").await;
-    assert_eq!((ids(&page), page.header("X-Nomad-NextToken")), (vec!["default.a".to_string(), "default.b".to_string()], Some("ops.o")));
+    assert_eq!(
+        (ids(&page), page.header("X-Nomad-NextToken")),
+        (vec!["default.a".to_string(), "default.b".to_string()], Some("ops.o"))
+    );
     let rest = t.get("/v1/node/pool/default/jobs?namespace=*&per_page=2&next_token=ops.o").await;
     assert_eq!((ids(&rest), rest.header("X-Nomad-NextToken")), (vec!["ops.o".to_string()], None));
     // `reverse` reads one namespace's jobs backwards (1.8+).
@@ -218,7 +228,10 @@ async fn tokens_policies_and_namespaces_carry_nomads_hash() {
     // `b"readonly"` and the policy's rules as the agent serves them (checked, so a change
     // to the rules shows here rather than as a wrong hash).
     let policy: Value = t.send(Method::GET, "/v1/acl/policy/readonly", Some(&s.management), None).await.json();
-    assert_eq!(policy["Rules"], "namespace \"*\" {\n  policy = \"read\"\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n");
+    assert_eq!(
+        policy["Rules"],
+        "namespace \"*\" {\n  policy = \"read\"\n}\nnode {\n  policy = \"read\"\n}\nagent {\n  policy = \"read\"\n}\n"
+    );
     assert_eq!(policy["Hash"], "lxlOwGcOrUywP451+WU0N6Jx1zljlmjlXILGnYoeJQE=");
     let policies: Vec<Value> = t.send(Method::GET, "/v1/acl/policies", Some(&s.management), None).await.json();
     assert!(policies.iter().any(|stub| stub["Hash"] == policy["Hash"]), "{policies:?}");

@@ -113,7 +113,8 @@ async fn groups_are_validated() {
     refused(&t, &job, 500, &list(&[group("web", &[s("Task group count can't be negative")])])).await;
 
     let job = with(|j| j["TaskGroups"][0]["Name"] = json!(""));
-    refused(&t, &job, 500, &list(&[s("Job task group 1 missing name"), group("", &[s("Missing task group name")])])).await;
+    refused(&t, &job, 500, &list(&[s("Job task group 1 missing name"), group("", &[s("Missing task group name")])]))
+        .await;
 
     let job = with(|j| j["TaskGroups"][0]["Tasks"] = json!([]));
     refused(&t, &job, 500, &list(&[group("web", &[s("Missing tasks for task group")])])).await;
@@ -129,14 +130,18 @@ async fn groups_are_validated() {
 
     let mut leader = a_task("b");
     leader["Leader"] = json!(true);
-    let job = with(|j| j["TaskGroups"][0]["Tasks"] = json!([leader.clone(), {"Name": "c", "Driver": "raw_exec", "Leader": true, "Config": {"command": "true"}}]));
+    let job = with(|j| {
+        j["TaskGroups"][0]["Tasks"] =
+            json!([leader.clone(), {"Name": "c", "Driver": "raw_exec", "Leader": true, "Config": {"command": "true"}}])
+    });
     refused(&t, &job, 500, &list(&[group("web", &[s("Only one task may be marked as leader")])])).await;
 
     let job = with(|j| {
         j["Type"] = json!("system");
         j["TaskGroups"][0]["Count"] = json!(2);
     });
-    refused(&t, &job, 500, &list(&[s("Job task group web has count 2. Count cannot exceed 1 with system scheduler")])).await;
+    refused(&t, &job, 500, &list(&[s("Job task group web has count 2. Count cannot exceed 1 with system scheduler")]))
+        .await;
 
     // Several errors in one answer, each where Nomad puts it.
     let job = with(|j| {
@@ -146,7 +151,10 @@ async fn groups_are_validated() {
     });
     let expected = list(&[group(
         "web",
-        &[s("Task group count can't be negative"), task("a/b", &["Task name cannot include slashes", "Missing task driver"])],
+        &[
+            s("Task group count can't be negative"),
+            task("a/b", &["Task name cannot include slashes", "Missing task driver"]),
+        ],
     )]);
     refused(&t, &job, 500, &expected).await;
 }
@@ -171,11 +179,22 @@ async fn the_job_itself_is_validated() {
     refused(&t, &with(|j| j["Type"] = json!("nope")), 500, &list(&[s(r#"Invalid job type: "nope""#)])).await;
     refused(&t, &with(|j| j["Type"] = json!("")), 500, &list(&[s("Missing job type")])).await;
     refused(&t, &with(|j| j["Type"] = json!("_core")), 500, &list(&[s("job type cannot be core")])).await;
-    refused(&t, &with(|j| j["Datacenters"] = json!(["dc1", ""])), 500, &list(&[s("Job datacenter must be non-empty string")]))
-        .await;
+    refused(
+        &t,
+        &with(|j| j["Datacenters"] = json!(["dc1", ""])),
+        500,
+        &list(&[s("Job datacenter must be non-empty string")]),
+    )
+    .await;
     refused(&t, &with(|j| j["TaskGroups"] = json!([])), 500, &list(&[s("Missing job task groups")])).await;
     for priority in [0, -1, 101] {
-        refused(&t, &with(|j| j["Priority"] = json!(priority)), 500, &list(&[s("job priority must be between [1, 100]")])).await;
+        refused(
+            &t,
+            &with(|j| j["Priority"] = json!(priority)),
+            500,
+            &list(&[s("job priority must be between [1, 100]")]),
+        )
+        .await;
     }
     // A batch job that says it is periodic or parameterized (`Job.Validate`'s scheduler rule).
     let service = |j: &mut Value| j["Type"] = json!("service");
@@ -188,7 +207,8 @@ async fn the_job_itself_is_validated() {
         service(j);
         j["ParameterizedJob"] = json!({});
     });
-    refused(&t, &job, 500, &list(&[s(r#"Parameterized job can only be used with "batch" or "sysbatch" scheduler"#)])).await;
+    refused(&t, &job, 500, &list(&[s(r#"Parameterized job can only be used with "batch" or "sysbatch" scheduler"#)]))
+        .await;
 }
 
 /// Before 1.5.0 `Job.Validate` checked the priority itself, after the type, capitalised
@@ -200,7 +220,8 @@ async fn priority_was_checked_by_job_validate_before_1_5() {
         j["Priority"] = json!(101);
         j["Type"] = json!("nope");
     });
-    refused(&t, &job, 500, &list(&[s(r#"Invalid job type: "nope""#), s("Job priority must be between [1, 100]")])).await;
+    refused(&t, &job, 500, &list(&[s(r#"Invalid job type: "nope""#), s("Job priority must be between [1, 100]")]))
+        .await;
 }
 
 /// What the request leaves out gets `api.Job.Canonicalize`'s and `api.TaskGroup.Canonicalize`'s
@@ -245,7 +266,10 @@ async fn every_registration_path_validates() {
     let body = json!({"Job": job}).to_string();
     for path in ["/v1/job/v", "/v1/job/"] {
         let r = t.send(reqwest::Method::PUT, path, None, Some(&body)).await;
-        assert_eq!((r.status, r.text()), (500, list(&[group("web", &[task("../x", &["Task name cannot include slashes"])])])));
+        assert_eq!(
+            (r.status, r.text()),
+            (500, list(&[group("web", &[task("../x", &["Task name cannot include slashes"])])]))
+        );
     }
     // The agent's own entry point refuses it too (`AppState::register_job`).
     let mut job: nomad_api::Job = serde_json::from_value(job).unwrap();

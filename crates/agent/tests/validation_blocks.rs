@@ -67,11 +67,23 @@ async fn refused(t: &TestAgent, job: &Value, text: &str) {
 #[tokio::test]
 async fn restart_policies_are_checked_after_the_defaults_are_merged() {
     let t = agent("1.11.3").await;
-    let job = with("batch", |j| j["TaskGroups"][0]["RestartPolicy"] = json!({"Mode": "nope", "Attempts": 0, "Interval": SECOND}));
-    let errors = [r#"Unsupported restart mode: "nope""#, r#"Restart policy "nope" with 0 attempts is ambiguous"#, "Interval can not be less than 5s (got 1s)"];
+    let job = with("batch", |j| {
+        j["TaskGroups"][0]["RestartPolicy"] = json!({"Mode": "nope", "Attempts": 0, "Interval": SECOND})
+    });
+    let errors = [
+        r#"Unsupported restart mode: "nope""#,
+        r#"Restart policy "nope" with 0 attempts is ambiguous"#,
+        "Interval can not be less than 5s (got 1s)",
+    ];
     refused(&t, &job, &in_group(&errors)).await;
-    let job = with("service", |j| j["TaskGroups"][0]["RestartPolicy"] = json!({"Attempts": 3, "Interval": 30 * SECOND}));
-    refused(&t, &job, &in_group(&["Nomad can't restart the TaskGroup 3 times in an interval of 30s with a delay of 15s"])).await;
+    let job =
+        with("service", |j| j["TaskGroups"][0]["RestartPolicy"] = json!({"Attempts": 3, "Interval": 30 * SECOND}));
+    refused(
+        &t,
+        &job,
+        &in_group(&["Nomad can't restart the TaskGroup 3 times in an interval of 30s with a delay of 15s"]),
+    )
+    .await;
 
     // Attempts alone: the batch defaults (24h interval, 15s delay, fail) fill the rest.
     let job = with("batch", |j| j["TaskGroups"][0]["RestartPolicy"] = json!({"Attempts": 7}));
@@ -79,7 +91,10 @@ async fn restart_policies_are_checked_after_the_defaults_are_merged() {
     assert_eq!(status, 200, "{text}");
     let stored: Value = t.get("/v1/job/v").await.json();
     let policy = &stored["TaskGroups"][0]["RestartPolicy"];
-    assert_eq!((&policy["Attempts"], &policy["Interval"], &policy["Delay"], &policy["Mode"]), (&json!(7), &json!(24 * 3600 * SECOND), &json!(15 * SECOND), &json!("fail")));
+    assert_eq!(
+        (&policy["Attempts"], &policy["Interval"], &policy["Delay"], &policy["Mode"]),
+        (&json!(7), &json!(24 * 3600 * SECOND), &json!(15 * SECOND), &json!("fail"))
+    );
 }
 
 #[tokio::test]
@@ -92,7 +107,8 @@ async fn reschedule_policies_are_checked() {
         "Set the interval to at least 2m30s to accommodate 5 attempts",
     ];
     refused(&t, &job, &in_group(&errors)).await;
-    let job = with("batch", |j| j["TaskGroups"][0]["ReschedulePolicy"] = json!({"Delay": SECOND, "DelayFunction": "linear"}));
+    let job =
+        with("batch", |j| j["TaskGroups"][0]["ReschedulePolicy"] = json!({"Delay": SECOND, "DelayFunction": "linear"}));
     let errors = [
         "Delay cannot be less than 5s (got 1s)",
         r#"Invalid delay function "linear", must be one of ["constant" "exponential" "fibonacci"]"#,
@@ -101,7 +117,8 @@ async fn reschedule_policies_are_checked() {
     ];
     refused(&t, &job, &in_group(&errors)).await;
     // The service default is unlimited: giving attempts too is ambiguous.
-    let job = with("service", |j| j["TaskGroups"][0]["ReschedulePolicy"] = json!({"Attempts": 2, "Interval": 3600 * SECOND}));
+    let job =
+        with("service", |j| j["TaskGroups"][0]["ReschedulePolicy"] = json!({"Attempts": 2, "Interval": 3600 * SECOND}));
     let errors = [
         "Reschedule Policy with Attempts = 2, Interval = 1h0m0s, and Unlimited = true is ambiguous",
         "If Attempts >0, Unlimited cannot also be set to true",
@@ -124,7 +141,10 @@ async fn job_constraints_are_checked_as_the_release_does() {
     let second = format!("Constraint 2 validation failed: {}", list(&strings(&[r#"unsupported attribute "${nope}""#])));
     let third = format!(
         "Constraint 3 validation failed: {}",
-        list(&strings(&["Set contains constraint requires an RTarget", "no attribute provided but is required by operator"]))
+        list(&strings(&[
+            "Set contains constraint requires an RTarget",
+            "no attribute provided but is required by operator"
+        ]))
     );
     refused(&t, &job, &list(&[second, third])).await;
 
@@ -132,7 +152,10 @@ async fn job_constraints_are_checked_as_the_release_does() {
     let t = agent("1.11.1").await;
     let third = format!(
         "Constraint 3 validation failed: {}",
-        list(&strings(&["Set contains constraint requires an RTarget", "No LTarget provided but is required by constraint"]))
+        list(&strings(&[
+            "Set contains constraint requires an RTarget",
+            "No LTarget provided but is required by constraint"
+        ]))
     );
     refused(&t, &job, &list(&[third])).await;
 }
@@ -142,7 +165,8 @@ async fn periodic_blocks_are_checked() {
     let t = agent("1.11.3").await;
     let job = with("batch", |j| j["Periodic"] = json!({}));
     refused(&t, &job, &list(&[list(&strings(&["Must specify a spec"]))])).await;
-    let job = with("batch", |j| j["Periodic"] = json!({"Spec": "* * * * *", "Specs": ["0 * * * *"], "SpecType": "weekly"}));
+    let job =
+        with("batch", |j| j["Periodic"] = json!({"Spec": "* * * * *", "Specs": ["0 * * * *"], "SpecType": "weekly"}));
     let errors = ["Only cron or crons may be used", r#"Unknown periodic specification type "weekly""#];
     refused(&t, &job, &list(&[list(&strings(&errors))])).await;
     // Disabled: not checked.
@@ -164,14 +188,22 @@ async fn affinities_spreads_and_group_and_task_constraints_are_checked() {
         j["TaskGroups"][0]["Tasks"][0]["Constraints"] = json!([{"Operand": "distinct_hosts"}]);
         j["TaskGroups"][0]["Tasks"][0]["Affinities"] = json!([{"LTarget": "a", "RTarget": "b", "Operand": "~"}]);
     });
-    let point = |kind: &str, n: usize, errors: &[&str]| format!("{kind} {n} validation failed: {}", list(&strings(errors)));
+    let point =
+        |kind: &str, n: usize, errors: &[&str]| format!("{kind} {n} validation failed: {}", list(&strings(errors)));
     let task = format!(
         "Task main validation failed: {}",
-        list(&[s("Constraint 1 has disallowed Operand at task level: distinct_hosts"), point("Affinity", 1, &[r#"Unknown affinity operator "~""#])])
+        list(&[
+            s("Constraint 1 has disallowed Operand at task level: distinct_hosts"),
+            point("Affinity", 1, &[r#"Unknown affinity operator "~""#])
+        ])
     );
     let group = format!(
         "Task group web validation failed: {}",
-        list(&[point("Constraint", 1, &[r#"Operator "<" requires an RTarget"#]), point("Spread", 1, &["Missing spread attribute"]), task])
+        list(&[
+            point("Constraint", 1, &[r#"Operator "<" requires an RTarget"#]),
+            point("Spread", 1, &["Missing spread attribute"]),
+            task
+        ])
     );
     let expected = list(&[
         point("Affinity", 1, &["Affinity weight cannot be zero"]),
@@ -184,7 +216,12 @@ async fn affinities_spreads_and_group_and_task_constraints_are_checked() {
         j["Affinities"] = json!([{"LTarget": "a", "RTarget": "b", "Operand": "="}]);
         j["Spreads"] = json!([{"Attribute": "a"}]);
     });
-    refused(&t, &job, &list(&strings(&["System jobs may not have an affinity block", "System jobs may not have a spread block"]))).await;
+    refused(
+        &t,
+        &job,
+        &list(&strings(&["System jobs may not have an affinity block", "System jobs may not have a spread block"])),
+    )
+    .await;
 }
 
 fn s(text: &str) -> String {

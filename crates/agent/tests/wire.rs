@@ -34,7 +34,12 @@ async fn get_json(agent: &TestAgent, path: &str) -> Value {
 /// Asserts that `value` is an object with exactly `fields`.
 #[track_caller]
 fn assert_fields(what: &str, value: &Value, fields: &[&str]) {
-    let have: BTreeSet<&str> = value.as_object().unwrap_or_else(|| panic!("{what} is not an object: {value}")).keys().map(String::as_str).collect();
+    let have: BTreeSet<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{what} is not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
     let want: BTreeSet<&str> = fields.iter().copied().collect();
     let extra: Vec<_> = have.difference(&want).collect();
     let missing: Vec<_> = want.difference(&have).collect();
@@ -53,10 +58,31 @@ fn without(base: &[&'static str], less: &[&'static str]) -> Vec<&'static str> {
 /// `NextAllocation`, from 1.6.0). `AllocatedResources` is `json:",omitempty"` and only
 /// listed with `resources=true`.
 const ALLOC_STUB_14: &[&str] = &[
-    "ID", "EvalID", "Name", "Namespace", "NodeID", "NodeName", "JobID", "JobType", "JobVersion", "TaskGroup",
-    "DesiredStatus", "DesiredDescription", "ClientStatus", "ClientDescription", "DesiredTransition", "TaskStates",
-    "DeploymentStatus", "FollowupEvalID", "RescheduleTracker", "PreemptedAllocations", "PreemptedByAllocation",
-    "CreateIndex", "ModifyIndex", "CreateTime", "ModifyTime",
+    "ID",
+    "EvalID",
+    "Name",
+    "Namespace",
+    "NodeID",
+    "NodeName",
+    "JobID",
+    "JobType",
+    "JobVersion",
+    "TaskGroup",
+    "DesiredStatus",
+    "DesiredDescription",
+    "ClientStatus",
+    "ClientDescription",
+    "DesiredTransition",
+    "TaskStates",
+    "DeploymentStatus",
+    "FollowupEvalID",
+    "RescheduleTracker",
+    "PreemptedAllocations",
+    "PreemptedByAllocation",
+    "CreateIndex",
+    "ModifyIndex",
+    "CreateTime",
+    "ModifyTime",
 ];
 
 /// `structs.DesiredTransition`: `MigrateDisablePlacement` from 1.11.0 (alloc.go).
@@ -67,42 +93,152 @@ const TASK_STATE_COMMON: &[&str] = &["State", "Failed", "Restarts", "LastRestart
 
 /// `structs.TaskEvent` (nomad/structs/structs.go), the same in both.
 const TASK_EVENT: &[&str] = &[
-    "Type", "Time", "Message", "DisplayMessage", "Details", "FailsTask", "RestartReason", "SetupError", "DriverError",
-    "ExitCode", "Signal", "KillTimeout", "KillError", "KillReason", "StartDelay", "DownloadError", "ValidationError",
-    "DiskLimit", "FailedSibling", "VaultError", "TaskSignalReason", "TaskSignal", "DriverMessage", "GenericSource",
+    "Type",
+    "Time",
+    "Message",
+    "DisplayMessage",
+    "Details",
+    "FailsTask",
+    "RestartReason",
+    "SetupError",
+    "DriverError",
+    "ExitCode",
+    "Signal",
+    "KillTimeout",
+    "KillError",
+    "KillReason",
+    "StartDelay",
+    "DownloadError",
+    "ValidationError",
+    "DiskLimit",
+    "FailedSibling",
+    "VaultError",
+    "TaskSignalReason",
+    "TaskSignal",
+    "DriverMessage",
+    "GenericSource",
 ];
 
 /// The non-empty fields of a placed, running batch allocation: `Allocation` omits the rest
 /// (no deployment, transition, predecessor, reschedule tracker or network status).
 const ALLOCATION_SET: &[&str] = &[
-    "ID", "Namespace", "EvalID", "Name", "NodeID", "NodeName", "JobID", "Job", "TaskGroup", "Resources",
-    "SharedResources", "TaskResources", "AllocatedResources", "Metrics", "DesiredStatus", "ClientStatus",
-    "ClientDescription", "TaskStates", "CreateIndex", "ModifyIndex", "AllocModifyIndex", "CreateTime", "ModifyTime",
+    "ID",
+    "Namespace",
+    "EvalID",
+    "Name",
+    "NodeID",
+    "NodeName",
+    "JobID",
+    "Job",
+    "TaskGroup",
+    "Resources",
+    "SharedResources",
+    "TaskResources",
+    "AllocatedResources",
+    "Metrics",
+    "DesiredStatus",
+    "ClientStatus",
+    "ClientDescription",
+    "TaskStates",
+    "CreateIndex",
+    "ModifyIndex",
+    "AllocModifyIndex",
+    "CreateTime",
+    "ModifyTime",
 ];
 
 /// `structs.Job` at 1.4.0 (nomad/structs/structs.go).
 const JOB_14: &[&str] = &[
-    "Stop", "Region", "Namespace", "ID", "ParentID", "Name", "Type", "Priority", "AllAtOnce", "Datacenters",
-    "Constraints", "Affinities", "Spreads", "TaskGroups", "Update", "Multiregion", "Periodic", "ParameterizedJob",
-    "Dispatched", "DispatchIdempotencyToken", "Payload", "Meta", "ConsulToken", "ConsulNamespace", "VaultToken",
-    "VaultNamespace", "NomadTokenID", "Status", "StatusDescription", "Stable", "Version", "SubmitTime", "CreateIndex",
-    "ModifyIndex", "JobModifyIndex",
+    "Stop",
+    "Region",
+    "Namespace",
+    "ID",
+    "ParentID",
+    "Name",
+    "Type",
+    "Priority",
+    "AllAtOnce",
+    "Datacenters",
+    "Constraints",
+    "Affinities",
+    "Spreads",
+    "TaskGroups",
+    "Update",
+    "Multiregion",
+    "Periodic",
+    "ParameterizedJob",
+    "Dispatched",
+    "DispatchIdempotencyToken",
+    "Payload",
+    "Meta",
+    "ConsulToken",
+    "ConsulNamespace",
+    "VaultToken",
+    "VaultNamespace",
+    "NomadTokenID",
+    "Status",
+    "StatusDescription",
+    "Stable",
+    "Version",
+    "SubmitTime",
+    "CreateIndex",
+    "ModifyIndex",
+    "JobModifyIndex",
 ];
 
 /// `structs.TaskGroup` at 1.4.0; 1.11.3 adds `Disconnect` (1.8.0, group.go) and
 /// `PreventRescheduleOnLost` (1.7.2).
 const GROUP_14: &[&str] = &[
-    "Name", "Count", "Update", "Migrate", "Constraints", "Scaling", "RestartPolicy", "Tasks", "EphemeralDisk", "Meta",
-    "ReschedulePolicy", "Affinities", "Spreads", "Networks", "Consul", "Services", "Volumes", "ShutdownDelay",
-    "StopAfterClientDisconnect", "MaxClientDisconnect",
+    "Name",
+    "Count",
+    "Update",
+    "Migrate",
+    "Constraints",
+    "Scaling",
+    "RestartPolicy",
+    "Tasks",
+    "EphemeralDisk",
+    "Meta",
+    "ReschedulePolicy",
+    "Affinities",
+    "Spreads",
+    "Networks",
+    "Consul",
+    "Services",
+    "Volumes",
+    "ShutdownDelay",
+    "StopAfterClientDisconnect",
+    "MaxClientDisconnect",
 ];
 
 /// `structs.Task` at 1.4.0; 1.11.3 adds `Identity` (1.5.0), `Consul`, `Identities`, `Actions`
 /// (1.7.0), `Schedule` (1.8.0) and `Secrets` (1.11.0).
 const TASK_14: &[&str] = &[
-    "Name", "Driver", "User", "Config", "Env", "Services", "Vault", "Templates", "Constraints", "Affinities",
-    "Resources", "RestartPolicy", "DispatchPayload", "Lifecycle", "Meta", "KillTimeout", "LogConfig", "Artifacts",
-    "Leader", "ShutdownDelay", "VolumeMounts", "ScalingPolicies", "KillSignal", "Kind", "CSIPluginConfig",
+    "Name",
+    "Driver",
+    "User",
+    "Config",
+    "Env",
+    "Services",
+    "Vault",
+    "Templates",
+    "Constraints",
+    "Affinities",
+    "Resources",
+    "RestartPolicy",
+    "DispatchPayload",
+    "Lifecycle",
+    "Meta",
+    "KillTimeout",
+    "LogConfig",
+    "Artifacts",
+    "Leader",
+    "ShutdownDelay",
+    "VolumeMounts",
+    "ScalingPolicies",
+    "KillSignal",
+    "Kind",
+    "CSIPluginConfig",
 ];
 
 /// `structs.Resources` at 1.4.0; 1.11.3 adds `NUMA` (1.7.0) and `SecretsMB` (1.8.3).
@@ -110,25 +246,79 @@ const RESOURCES_14: &[&str] = &["CPU", "Cores", "MemoryMB", "MemoryMaxMB", "Disk
 
 /// `structs.JobListStub` at 1.4.0; `NodePool` from 1.6.0, `Meta` (`json:",omitempty"`) from 1.4.3.
 const JOB_STUB_14: &[&str] = &[
-    "ID", "ParentID", "Name", "Namespace", "Datacenters", "Multiregion", "Type", "Priority", "Periodic",
-    "ParameterizedJob", "Stop", "Status", "StatusDescription", "JobSummary", "CreateIndex", "ModifyIndex",
-    "JobModifyIndex", "SubmitTime",
+    "ID",
+    "ParentID",
+    "Name",
+    "Namespace",
+    "Datacenters",
+    "Multiregion",
+    "Type",
+    "Priority",
+    "Periodic",
+    "ParameterizedJob",
+    "Stop",
+    "Status",
+    "StatusDescription",
+    "JobSummary",
+    "CreateIndex",
+    "ModifyIndex",
+    "JobModifyIndex",
+    "SubmitTime",
 ];
 
 /// `structs.Node` at 1.4.0, with the `Drain` that `nodeExt` (nomad/structs/extensions.go) adds.
 const NODE_14: &[&str] = &[
-    "ID", "SecretID", "Datacenter", "Name", "CgroupParent", "HTTPAddr", "TLSEnabled", "Attributes", "NodeResources",
-    "ReservedResources", "Resources", "Reserved", "Links", "Meta", "NodeClass", "ComputedClass", "DrainStrategy",
-    "SchedulingEligibility", "Status", "StatusDescription", "StatusUpdatedAt", "Events", "Drivers",
-    "CSIControllerPlugins", "CSINodePlugins", "HostVolumes", "HostNetworks", "LastDrain", "CreateIndex", "ModifyIndex",
+    "ID",
+    "SecretID",
+    "Datacenter",
+    "Name",
+    "CgroupParent",
+    "HTTPAddr",
+    "TLSEnabled",
+    "Attributes",
+    "NodeResources",
+    "ReservedResources",
+    "Resources",
+    "Reserved",
+    "Links",
+    "Meta",
+    "NodeClass",
+    "ComputedClass",
+    "DrainStrategy",
+    "SchedulingEligibility",
+    "Status",
+    "StatusDescription",
+    "StatusUpdatedAt",
+    "Events",
+    "Drivers",
+    "CSIControllerPlugins",
+    "CSINodePlugins",
+    "HostVolumes",
+    "HostNetworks",
+    "LastDrain",
+    "CreateIndex",
+    "ModifyIndex",
     "Drain",
 ];
 
 /// `structs.NodeListStub` at 1.4.0 without `resources` or `os` (`Attributes`, `NodeResources`
 /// and `ReservedResources` are `json:",omitempty"`); `NodePool` from 1.6.0.
 const NODE_STUB_14: &[&str] = &[
-    "Address", "ID", "Datacenter", "Name", "NodeClass", "Version", "Drain", "SchedulingEligibility", "Status",
-    "StatusDescription", "Drivers", "HostVolumes", "LastDrain", "CreateIndex", "ModifyIndex",
+    "Address",
+    "ID",
+    "Datacenter",
+    "Name",
+    "NodeClass",
+    "Version",
+    "Drain",
+    "SchedulingEligibility",
+    "Status",
+    "StatusDescription",
+    "Drivers",
+    "HostVolumes",
+    "LastDrain",
+    "CreateIndex",
+    "ModifyIndex",
 ];
 
 /// `structs.NodeResources` at 1.4.0; `Processors` from 1.7.0 (numa.go).
@@ -242,7 +432,11 @@ async fn check_allocation(version: &str) {
         assert_fields("Task", task, &task_fields);
         // The task's restart policy is the group's (`Task.Canonicalize`).
         assert_eq!(task["RestartPolicy"], group["RestartPolicy"]);
-        let restart = if new { vec!["Attempts", "Interval", "Delay", "Mode", "RenderTemplates"] } else { vec!["Attempts", "Interval", "Delay", "Mode"] };
+        let restart = if new {
+            vec!["Attempts", "Interval", "Delay", "Mode", "RenderTemplates"]
+        } else {
+            vec!["Attempts", "Interval", "Delay", "Mode"]
+        };
         assert_fields("RestartPolicy", &task["RestartPolicy"], &restart);
         let log = if new { vec!["MaxFiles", "MaxFileSizeMB", "Disabled"] } else { vec!["MaxFiles", "MaxFileSizeMB"] };
         assert_fields("LogConfig", &task["LogConfig"], &log);
@@ -389,7 +583,11 @@ async fn check_nodes(version: &str) {
     let stub_fields = if new { with(NODE_STUB_14, &["NodePool"]) } else { NODE_STUB_14.to_vec() };
     assert_fields(&format!("{version} NodeListStub"), &list[0], &stub_fields);
     let list = get_json(&agent, "/v1/nodes?resources=true&os=true").await;
-    assert_fields("NodeListStub with resources", &list[0], &with(&stub_fields, &["Attributes", "NodeResources", "ReservedResources"]));
+    assert_fields(
+        "NodeListStub with resources",
+        &list[0],
+        &with(&stub_fields, &["Attributes", "NodeResources", "ReservedResources"]),
+    );
 }
 
 #[tokio::test]
@@ -407,10 +605,20 @@ async fn nodes_at_1_11() {
 /// `agent.Member` (command/agent/agent_endpoint.go) are the same in both.
 #[tokio::test]
 async fn namespaces_and_members() {
-    const NAMESPACE_14: &[&str] = &["Name", "Description", "Quota", "Capabilities", "Meta", "Hash", "CreateIndex", "ModifyIndex"];
+    const NAMESPACE_14: &[&str] =
+        &["Name", "Description", "Quota", "Capabilities", "Meta", "Hash", "CreateIndex", "ModifyIndex"];
     const MEMBER: &[&str] = &[
-        "Name", "Addr", "Port", "Tags", "Status", "ProtocolMin", "ProtocolMax", "ProtocolCur", "DelegateMin",
-        "DelegateMax", "DelegateCur",
+        "Name",
+        "Addr",
+        "Port",
+        "Tags",
+        "Status",
+        "ProtocolMin",
+        "ProtocolMax",
+        "ProtocolCur",
+        "DelegateMin",
+        "DelegateMax",
+        "DelegateCur",
     ];
     for version in [V14, V111] {
         let agent = agent(version).await;
@@ -438,7 +646,8 @@ async fn scale_mode_jobs_and_nodes_are_complete() {
     let stubs = get_json(&agent, "/v1/jobs?namespace=*").await;
     assert!(!stubs.as_array().unwrap().is_empty());
     for stub in stubs.as_array().unwrap() {
-        let path = format!("/v1/job/{}?namespace={}", stub["ID"].as_str().unwrap(), stub["Namespace"].as_str().unwrap());
+        let path =
+            format!("/v1/job/{}?namespace={}", stub["ID"].as_str().unwrap(), stub["Namespace"].as_str().unwrap());
         let job = get_json(&agent, &path).await;
         assert_eq!(job["NodePool"], json!("default"), "{path}");
         assert_eq!(job["Datacenters"], json!(["*"]), "{path}");

@@ -202,7 +202,10 @@ mod tests {
     #[test]
     fn close_codes_follow_nomads_to_ws_code() {
         assert_eq!(ExecError::CommandNotPresent.socket_end(LATEST), closed(1008, "command is not present"));
-        assert_eq!(ExecError::TaskNotRunning("web".into()).socket_end(V1_4), closed(1008, r#"task "web" is not running."#));
+        assert_eq!(
+            ExecError::TaskNotRunning("web".into()).socket_end(V1_4),
+            closed(1008, r#"task "web" is not running."#)
+        );
         assert_eq!(ExecError::PermissionDenied.socket_end(LATEST), closed(1011, "Permission denied"));
         assert_eq!(ExecError::HandshakeVersion(2).socket_end(LATEST), closed(1008, "unexpected handshake value: 2"));
         assert_eq!(ExecError::Disconnected.socket_end(V1_4), SocketEnd::Drop);

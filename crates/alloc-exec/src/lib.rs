@@ -23,8 +23,8 @@ mod params;
 mod process;
 
 pub use error::{
-    socket_end_after_error, socket_end_after_exit, CloseFrame, ExecError, SocketEnd, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL,
-    CLOSE_POLICY_VIOLATION,
+    socket_end_after_error, socket_end_after_exit, CloseFrame, ExecError, SocketEnd, CLOSE_INTERNAL_ERROR,
+    CLOSE_NORMAL, CLOSE_POLICY_VIOLATION,
 };
 pub use handshake::read_handshake;
 pub use nomad_api::exec::HANDSHAKE_VERSION;

@@ -31,7 +31,8 @@ pub fn handshake_required(query_value: Option<&str>) -> Result<bool, ExecError> 
 fn parse_optional_bool(value: Option<&str>) -> Result<bool, String> {
     match value.unwrap_or_default() {
         "" => Ok(false),
-        other => nomad_api::query::parse_go_bool(other).ok_or_else(|| format!("strconv.ParseBool: parsing {other:?}: invalid syntax")),
+        other => nomad_api::query::parse_go_bool(other)
+            .ok_or_else(|| format!("strconv.ParseBool: parsing {other:?}: invalid syntax")),
     }
 }
 
@@ -47,8 +48,14 @@ mod tests {
         let missing = parse_command("").err().map(|e| (e.code(), e.to_string()));
         assert_eq!(missing, Some((500, "failed to marshal command into json: unexpected end of JSON input".into())));
         let error = |text: &str| parse_command(text).err().map(|e| e.to_string());
-        assert_eq!(error("echo hi").as_deref(), Some("failed to marshal command into json: invalid character 'e' looking for beginning of value"));
-        assert_eq!(error("[1]").as_deref(), Some("failed to marshal command into json: json: cannot unmarshal number into Go value of type string"));
+        assert_eq!(
+            error("echo hi").as_deref(),
+            Some("failed to marshal command into json: invalid character 'e' looking for beginning of value")
+        );
+        assert_eq!(
+            error("[1]").as_deref(),
+            Some("failed to marshal command into json: json: cannot unmarshal number into Go value of type string")
+        );
     }
 
     #[test]
@@ -59,9 +66,18 @@ mod tests {
         assert_eq!(parse_tty(Some("1")).ok(), Some(true));
         assert_eq!(parse_tty(Some("F")).ok(), Some(false));
         let bad = parse_tty(Some("yes")).err().map(|e| e.to_string());
-        assert_eq!(bad.as_deref(), Some(r#"tty value is not a boolean: strconv.ParseBool: parsing "yes": invalid syntax"#));
+        assert_eq!(
+            bad.as_deref(),
+            Some(r#"tty value is not a boolean: strconv.ParseBool: parsing "yes": invalid syntax"#)
+        );
         let bad = handshake_required(Some("on")).err().map(|e| (e.code(), e.to_string()));
-        assert_eq!(bad, Some((400, r#"ws_handshake value is not a boolean: strconv.ParseBool: parsing "on": invalid syntax"#.into())));
+        assert_eq!(
+            bad,
+            Some((
+                400,
+                r#"ws_handshake value is not a boolean: strconv.ParseBool: parsing "on": invalid syntax"#.into()
+            ))
+        );
         assert_eq!(handshake_required(Some("true")).ok(), Some(true));
     }
 }

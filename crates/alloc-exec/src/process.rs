@@ -8,8 +8,8 @@ use crate::{ExecError, ExecSpec};
 use caravan_workload::Unit;
 use nomad_api::exec::TerminalSize;
 use std::io;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -45,7 +45,8 @@ pub(crate) async fn spawn(spec: &ExecSpec) -> Result<(Process, Input, Output), E
     let mut command = Command::new(program);
     // The spec's environment is the whole environment, as Nomad gives the task's.
     command.args(args).env_clear().envs(spec.env.iter().map(|(k, v)| (k, v))).current_dir(&spec.cwd);
-    let (process, input, output) = if spec.tty { spawn_tty(command, spec).await? } else { spawn_pipes(command, spec).await? };
+    let (process, input, output) =
+        if spec.tty { spawn_tty(command, spec).await? } else { spawn_pipes(command, spec).await? };
     if let (Some(unit), Some(pid)) = (&process.unit, process.child.id()) {
         unit.started(pid);
     }
@@ -118,7 +119,8 @@ fn start_error(spec: &ExecSpec, e: &io::Error) -> ExecError {
 /// read are skipped.
 fn look_path(spec: &ExecSpec, program: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let path = spec.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).or_else(|| std::env::var("PATH").ok())?;
+    let path =
+        spec.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).or_else(|| std::env::var("PATH").ok())?;
     path.split(':').map(|dir| Path::new(if dir.is_empty() { "." } else { dir }).join(program)).find(|candidate| {
         std::fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     })
@@ -203,9 +205,9 @@ impl Input {
     pub fn resize(&self, size: TerminalSize) -> Result<(), ExecError> {
         match self {
             Self::Pipe(_) => Err(ExecError::ResizeNonTty),
-            Self::Pty(pty) => {
-                pty.resize(pty_process::Size::new(size.height, size.width)).map_err(|e| ExecError::Resize(e.to_string()))
-            }
+            Self::Pty(pty) => pty
+                .resize(pty_process::Size::new(size.height, size.width))
+                .map_err(|e| ExecError::Resize(e.to_string())),
         }
     }
 }

@@ -4,8 +4,8 @@
 mod support;
 
 use alloc_exec::{run_session, ExecError, ExecSpec, SocketEnd, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION};
-use nomad_api::NomadVersion;
 use nomad_api::exec::ExecStreamingInput;
+use nomad_api::NomadVersion;
 use support::{spec, Session, PATIENCE};
 
 #[tokio::test]
@@ -75,7 +75,10 @@ async fn stderr_has_its_own_frames_on_pipes() {
 async fn a_missing_command_fails_to_start_with_an_internal_error() {
     let session = Session::start(spec(&["no-such-command-caravan"], false), 8);
     let err = session.result().await.expect_err("start fails");
-    assert_eq!(err.to_string(), r#"failed to start command: exec: "no-such-command-caravan": executable file not found in $PATH"#);
+    assert_eq!(
+        err.to_string(),
+        r#"failed to start command: exec: "no-such-command-caravan": executable file not found in $PATH"#
+    );
     // With grpc's words in front, 125 bytes: more than a close frame holds, so Nomad sends none.
     assert_eq!(err.message().len(), 125);
     assert_eq!(err.socket_end(NomadVersion::LATEST), SocketEnd::Drop);
@@ -204,7 +207,10 @@ async fn resizing_a_session_without_tty_is_an_error_once_the_command_has_exited(
     let frame = end.close_frame().expect("a close frame");
     assert_eq!(
         (frame.code, frame.reason.as_str()),
-        (CLOSE_INTERNAL_ERROR, "rpc error: code = Unknown desc = failed to resize tty: attempted to resize a non-tty session")
+        (
+            CLOSE_INTERNAL_ERROR,
+            "rpc error: code = Unknown desc = failed to resize tty: attempted to resize a non-tty session"
+        )
     );
 }
 

@@ -7,9 +7,9 @@
 mod support;
 
 use alloc_exec::{handshake_required, read_handshake, run_session, socket_end_after_exit, ExecError};
-use nomad_api::NomadVersion;
 use futures::{future, SinkExt, StreamExt};
 use nomad_api::exec::{ExecStreamingInput, ExecStreamingOutput};
+use nomad_api::NomadVersion;
 use support::{spec, PATIENCE};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -22,17 +22,16 @@ async fn serve_one(listener: TcpListener, command: &'static [&'static str], tty:
     let (tcp, _) = listener.accept().await.map_err(ExecError::Io)?;
     let ws = tokio_tungstenite::accept_async(tcp).await.map_err(|e| ExecError::Transport(e.to_string()))?;
     let (sink, stream) = ws.split();
-    let mut sink = sink.with(|text: String| future::ready(Ok::<_, tokio_tungstenite::tungstenite::Error>(Message::text(text))));
-    let mut stream = stream
-        .take_while(|m| future::ready(!matches!(m, Ok(Message::Close(_)))))
-        .filter_map(|m| {
-            future::ready(match m {
-                Ok(Message::Text(text)) => Some(Ok(text.to_string())),
-                Ok(Message::Binary(bytes)) => Some(Ok(String::from_utf8_lossy(&bytes).into_owned())),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            })
-        });
+    let mut sink =
+        sink.with(|text: String| future::ready(Ok::<_, tokio_tungstenite::tungstenite::Error>(Message::text(text))));
+    let mut stream = stream.take_while(|m| future::ready(!matches!(m, Ok(Message::Close(_))))).filter_map(|m| {
+        future::ready(match m {
+            Ok(Message::Text(text)) => Some(Ok(text.to_string())),
+            Ok(Message::Binary(bytes)) => Some(Ok(String::from_utf8_lossy(&bytes).into_owned())),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+    });
 
     let session = async {
         let token = if handshake_required(Some("true"))? { read_handshake(&mut stream).await? } else { String::new() };
@@ -64,7 +63,9 @@ async fn client(url: &str) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
 }
 
 /// Every output frame until the server closes, and its close frame.
-async fn read_all(ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> (Vec<ExecStreamingOutput>, Option<(u16, String)>) {
+async fn read_all(
+    ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+) -> (Vec<ExecStreamingOutput>, Option<(u16, String)>) {
     let mut frames = Vec::new();
     loop {
         match tokio::time::timeout(PATIENCE, ws.next()).await.expect("a message in time") {
@@ -83,7 +84,9 @@ async fn echo_over_a_websocket_with_handshake() {
     let (listener, url) = connect().await;
     let server = tokio::spawn(serve_one(listener, &["echo", "hi"], false));
     let mut ws = client(&url).await;
-    ws.send(Message::text(r#"{"version":1,"auth_token":"fc3c1968-8d31-5c50-9617-3db2e19ef32e"}"#)).await.expect("handshake");
+    ws.send(Message::text(r#"{"version":1,"auth_token":"fc3c1968-8d31-5c50-9617-3db2e19ef32e"}"#))
+        .await
+        .expect("handshake");
 
     let (frames, close) = read_all(&mut ws).await;
     let stdout: Vec<u8> = frames.iter().filter_map(|f| f.stdout.as_ref()).flat_map(|o| o.data.clone()).collect();
@@ -100,10 +103,7 @@ async fn terminal_session_over_a_websocket() {
     let server = tokio::spawn(serve_one(listener, &["sh"], true));
     let mut ws = client(&url).await;
     ws.send(Message::text(r#"{"version":1,"auth_token":""}"#)).await.expect("handshake");
-    for frame in [
-        ExecStreamingInput::resize(100, 30),
-        ExecStreamingInput::stdin(b"stty size; exit 3\n".to_vec()),
-    ] {
+    for frame in [ExecStreamingInput::resize(100, 30), ExecStreamingInput::stdin(b"stty size; exit 3\n".to_vec())] {
         ws.send(Message::text(serde_json::to_string(&frame).expect("encode"))).await.expect("send");
     }
     let (frames, close) = read_all(&mut ws).await;
@@ -142,8 +142,15 @@ async fn a_wrong_handshake_version_closes_with_1008() {
 
 #[tokio::test]
 async fn handshake_frames_are_checked_as_nomad_does() {
-    let frames = |texts: &[&str]| futures::stream::iter(texts.iter().map(|t| Ok::<_, std::convert::Infallible>(t.to_string())).collect::<Vec<_>>());
-    assert_eq!(read_handshake(&mut frames(&[r#"{"version":1,"auth_token":"abc"}"#])).await.ok().as_deref(), Some("abc"));
+    let frames = |texts: &[&str]| {
+        futures::stream::iter(
+            texts.iter().map(|t| Ok::<_, std::convert::Infallible>(t.to_string())).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        read_handshake(&mut frames(&[r#"{"version":1,"auth_token":"abc"}"#])).await.ok().as_deref(),
+        Some("abc")
+    );
     assert_eq!(read_handshake(&mut frames(&[r#"{"version":1}"#])).await.ok().as_deref(), Some(""));
     let missing_version = read_handshake(&mut frames(&["{}"])).await.err().map(|e| e.to_string());
     assert_eq!(missing_version.as_deref(), Some("unexpected handshake value: 0"));

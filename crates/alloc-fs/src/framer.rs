@@ -46,12 +46,7 @@ impl Framer {
     /// A `FileEvent` frame, after whatever data was pending before it.
     pub fn event(&mut self, file: &str, event: &str, offset: i64) -> Vec<StreamFrame> {
         let mut ready: Vec<StreamFrame> = self.flush().into_iter().collect();
-        ready.push(StreamFrame {
-            offset,
-            file: file.to_string(),
-            file_event: event.to_string(),
-            ..Default::default()
-        });
+        ready.push(StreamFrame { offset, file: file.to_string(), file_event: event.to_string(), ..Default::default() });
         ready
     }
 

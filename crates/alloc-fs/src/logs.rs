@@ -143,7 +143,8 @@ impl LogWalk {
                     Errno::XDEV => FsError::PathEscapes,
                     e => FsError::io("stat", &full)(e.into()),
                 };
-                let (fd, walked) = open_beneath(logs.dir.as_fd(), &file, Open::Path.flags()).map_err(|e| bad_request(failed(e)))?;
+                let (fd, walked) =
+                    open_beneath(logs.dir.as_fd(), &file, Open::Path.flags()).map_err(|e| bad_request(failed(e)))?;
                 let stat: Meta = stat_fd(fd.as_fd()).map_err(|e| bad_request(failed(e)))?;
                 let rel = Path::new(LOG_DIR).join(&file);
                 let found = Found::new(fd, stat, rel, full.clone(), walked.map(|w| Path::new(LOG_DIR).join(w)));

@@ -87,7 +87,11 @@ fn required_path(q: &Query) -> Result<String, FsError> {
 fn parse_bool(q: &Query, field: &'static str, default: bool, code: u16) -> Result<bool, FsError> {
     match get(q, field) {
         "" => Ok(default),
-        value => nomad_api::query::parse_go_bool(value).ok_or_else(|| FsError::InvalidBool { field, value: value.to_string(), code }),
+        value => nomad_api::query::parse_go_bool(value).ok_or_else(|| FsError::InvalidBool {
+            field,
+            value: value.to_string(),
+            code,
+        }),
     }
 }
 
@@ -96,9 +100,9 @@ fn parse_int(q: &Query, field: &'static str, default: Option<i64>, code: u16) ->
     let value = get(q, field);
     match (value, default) {
         ("", Some(default)) => Ok(default),
-        _ => value
-            .parse::<i64>()
-            .map_err(|reason| FsError::InvalidInt { field, value: value.to_string(), reason, code }),
+        _ => {
+            value.parse::<i64>().map_err(|reason| FsError::InvalidInt { field, value: value.to_string(), reason, code })
+        }
     }
 }
 

@@ -27,7 +27,13 @@ pub(crate) struct Opened {
 /// `offset` is applied to the file's size for [`Origin::End`].
 ///
 /// [`Origin::End`]: crate::Origin::End
-pub(crate) async fn open(limit: &Limit, alloc_dir: &Path, path: &str, offset: i64, origin: crate::Origin) -> Result<Opened, FsError> {
+pub(crate) async fn open(
+    limit: &Limit,
+    alloc_dir: &Path,
+    path: &str,
+    offset: i64,
+    origin: crate::Origin,
+) -> Result<Opened, FsError> {
     let (alloc_dir, path) = (alloc_dir.to_path_buf(), path.to_string());
     limit
         .run(move || {
@@ -40,7 +46,13 @@ pub(crate) async fn open(limit: &Limit, alloc_dir: &Path, path: &str, offset: i6
 
 /// The checks and the opening of [`open`] once `found` is looked up (beneath the root, or
 /// beneath the logs directory for a log).
-pub(crate) fn open_found(root: &Root, found: &Found, path: &str, offset: i64, origin: crate::Origin) -> Result<Opened, FsError> {
+pub(crate) fn open_found(
+    root: &Root,
+    found: &Found,
+    path: &str,
+    offset: i64,
+    origin: crate::Origin,
+) -> Result<Opened, FsError> {
     match found.stat.file_type() {
         FileType::RegularFile => {}
         FileType::Directory => return Err(FsError::IsDirectory(path.to_string())),
@@ -59,7 +71,13 @@ pub(crate) fn open_found(root: &Root, found: &Found, path: &str, offset: i64, or
 }
 
 /// Reads up to `len` bytes at `offset` on the pool (`pread`: the descriptor keeps no position).
-pub(crate) async fn read_chunk(limit: &Limit, file: &Arc<File>, full: &Path, offset: i64, len: usize) -> Result<Vec<u8>, FsError> {
+pub(crate) async fn read_chunk(
+    limit: &Limit,
+    file: &Arc<File>,
+    full: &Path,
+    offset: i64,
+    len: usize,
+) -> Result<Vec<u8>, FsError> {
     let (file, full) = (Arc::clone(file), full.to_path_buf());
     let at = u64::try_from(offset).map_err(|_| FsError::NegativeOffset { offset, path: full.clone() })?;
     limit

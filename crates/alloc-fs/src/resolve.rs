@@ -161,7 +161,8 @@ impl Root {
     pub fn open(alloc_dir: &Path) -> Result<Root, FsError> {
         let real = alloc_dir.canonicalize().map_err(FsError::io("stat", alloc_dir))?;
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = openat(rustix::fs::CWD, &real, flags, Mode::empty()).map_err(|e| FsError::io("open", &real)(e.into()))?;
+        let fd =
+            openat(rustix::fs::CWD, &real, flags, Mode::empty()).map_err(|e| FsError::io("open", &real)(e.into()))?;
         Ok(Root { fd, real })
     }
 
@@ -278,7 +279,11 @@ const OPENAT2_TRIES: usize = 16;
 
 /// Opens `rel` (clean and relative) beneath `base`; `EXDEV` when it would leave `base`.
 /// The walk's answer also says where it found the file.
-pub(crate) fn open_beneath(base: BorrowedFd<'_>, rel: &Path, flags: OFlags) -> Result<(OwnedFd, Option<PathBuf>), Errno> {
+pub(crate) fn open_beneath(
+    base: BorrowedFd<'_>,
+    rel: &Path,
+    flags: OFlags,
+) -> Result<(OwnedFd, Option<PathBuf>), Errno> {
     if !NO_OPENAT2.load(Ordering::Relaxed) {
         let path = if rel.as_os_str().is_empty() { Path::new(".") } else { rel };
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
@@ -343,7 +348,8 @@ pub(crate) fn walk(base: BorrowedFd<'_>, rel: &Path, flags: OFlags) -> Result<(O
             Err(e) => return Err(e),
         }
         let last = pending.is_empty();
-        let opened = openat(cur, name.as_os_str(), if last { flags | OFlags::NOFOLLOW } else { dir_flags }, Mode::empty());
+        let opened =
+            openat(cur, name.as_os_str(), if last { flags | OFlags::NOFOLLOW } else { dir_flags }, Mode::empty());
         let fd = match opened {
             Ok(fd) if stat_fd(fd.as_fd())?.file_type() == FileType::Symlink => Err(None),
             Ok(fd) => Ok(fd),
@@ -434,9 +440,16 @@ mod tests {
         // Absolute, even naming a path inside: refused, as RESOLVE_BENEATH refuses it.
         symlink(dir.path().join("alloc/logs"), data.join("abs-inside")).expect("symlink");
         for (way, open) in WAYS {
-            for rel in ["alloc/data/slash", "alloc/data/slash/etc/passwd", "alloc/data/host", "alloc/data/up",
-                "alloc/data/up/x", "alloc/data/far/passwd", "alloc/data/abs-inside", "alloc/data/slash/no-such-file"]
-            {
+            for rel in [
+                "alloc/data/slash",
+                "alloc/data/slash/etc/passwd",
+                "alloc/data/host",
+                "alloc/data/up",
+                "alloc/data/up/x",
+                "alloc/data/far/passwd",
+                "alloc/data/abs-inside",
+                "alloc/data/slash/no-such-file",
+            ] {
                 assert_eq!(opened(open, &root, rel).err(), Some(Errno::XDEV), "{way}: {rel}");
             }
         }

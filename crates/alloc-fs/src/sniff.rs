@@ -3,8 +3,23 @@
 //! so the dashboard previews what Nomad would let it preview.
 
 const HTML_TAGS: &[&[u8]] = &[
-    b"<!DOCTYPE HTML", b"<HTML", b"<HEAD", b"<SCRIPT", b"<IFRAME", b"<H1", b"<DIV", b"<FONT",
-    b"<TABLE", b"<A", b"<STYLE", b"<TITLE", b"<B", b"<BODY", b"<BR", b"<P", b"<!--",
+    b"<!DOCTYPE HTML",
+    b"<HTML",
+    b"<HEAD",
+    b"<SCRIPT",
+    b"<IFRAME",
+    b"<H1",
+    b"<DIV",
+    b"<FONT",
+    b"<TABLE",
+    b"<A",
+    b"<STYLE",
+    b"<TITLE",
+    b"<B",
+    b"<BODY",
+    b"<BR",
+    b"<P",
+    b"<!--",
 ];
 
 /// Signatures matched at byte 0, in Go's order after HTML, XML and PostScript.
@@ -64,9 +79,9 @@ pub fn detect_content_type(data: &[u8]) -> &'static str {
     if let Some((_, kind)) = PREFIXES.iter().find(|(sig, _)| data.starts_with(sig)) {
         return kind;
     }
-    let container = CONTAINERS.iter().find(|(outer, inner, _)| {
-        data.starts_with(outer) && data.get(8..8 + inner.len()) == Some(*inner)
-    });
+    let container = CONTAINERS
+        .iter()
+        .find(|(outer, inner, _)| data.starts_with(outer) && data.get(8..8 + inner.len()) == Some(*inner));
     if let Some((_, _, kind)) = container {
         return kind;
     }
@@ -83,9 +98,7 @@ pub fn detect_content_type(data: &[u8]) -> &'static str {
 
 /// Case-insensitive tag followed by a space or `>`.
 fn is_html_tag(data: &[u8], tag: &[u8]) -> bool {
-    data.len() > tag.len()
-        && data[..tag.len()].eq_ignore_ascii_case(tag)
-        && matches!(data[tag.len()], b' ' | b'>')
+    data.len() > tag.len() && data[..tag.len()].eq_ignore_ascii_case(tag) && matches!(data[tag.len()], b' ' | b'>')
 }
 
 #[cfg(test)]

@@ -29,9 +29,16 @@ fn resolve_refuses_escapes() {
     let dir = alloc_dir();
     symlink("/etc", dir.path().join("alloc/data/etc")).expect("symlink");
     symlink("/etc/hostname", dir.path().join("alloc/data/host")).expect("symlink");
-    for path in ["..", "../x", "alloc/../../x", "/../etc/passwd", "alloc/data/etc", "alloc/data/etc/passwd",
-        "alloc/data/host", "alloc/data/etc/no-such-file"]
-    {
+    for path in [
+        "..",
+        "../x",
+        "alloc/../../x",
+        "/../etc/passwd",
+        "alloc/data/etc",
+        "alloc/data/etc/passwd",
+        "alloc/data/host",
+        "alloc/data/etc/no-such-file",
+    ] {
         let err = resolve(dir.path(), path).expect_err(path);
         assert!(matches!(err, FsError::PathEscapes), "{path}: {err}");
         assert_eq!(err.to_string(), "Path escapes the alloc directory");
@@ -69,7 +76,8 @@ async fn list_is_sorted_with_go_file_modes() {
     let dir = alloc_dir();
     write(dir.path(), "alloc/data/b.txt", b"bb");
     write(dir.path(), "alloc/data/a.txt", b"a");
-    std::fs::set_permissions(dir.path().join("alloc/data/a.txt"), std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    std::fs::set_permissions(dir.path().join("alloc/data/a.txt"), std::fs::Permissions::from_mode(0o640))
+        .expect("chmod");
     std::fs::create_dir(dir.path().join("alloc/data/c")).expect("mkdir");
     std::fs::set_permissions(dir.path().join("alloc/data/c"), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
     symlink("a.txt", dir.path().join("alloc/data/link")).expect("symlink");
@@ -96,7 +104,10 @@ async fn list_errors_are_nomads() {
     let dir = alloc_dir();
     let err = list(dir.path(), "alloc/nope").await.expect_err("missing");
     assert_eq!(err.code(), 404);
-    assert!(err.to_string().starts_with("open ") && err.to_string().ends_with("alloc/nope: no such file or directory"), "{err}");
+    assert!(
+        err.to_string().starts_with("open ") && err.to_string().ends_with("alloc/nope: no such file or directory"),
+        "{err}"
+    );
     write(dir.path(), "alloc/data/f", b"x");
     let err = list(dir.path(), "alloc/data/f").await.expect_err("a file");
     assert_eq!(err.code(), 500);
@@ -135,7 +146,11 @@ async fn stat_reports_content_type_as_go_sniffs_it() {
 
     let err = stat(dir.path(), "alloc/data/missing").await.expect_err("missing");
     assert_eq!(err.code(), 404);
-    assert!(err.to_string().starts_with("stat ") && err.to_string().ends_with("alloc/data/missing: no such file or directory"), "{err}");
+    assert!(
+        err.to_string().starts_with("stat ")
+            && err.to_string().ends_with("alloc/data/missing: no such file or directory"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -21,7 +21,10 @@ async fn a_missing_log_is_404_before_streaming() {
     write(dir.path(), "alloc/logs/web.stderr.0", b"err");
     write(dir.path(), "alloc/logs/api.stdout.0", b"other task");
     let err = stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.err().expect("404");
-    assert_eq!((err.code(), err.to_string().as_str()), (404, r#"log entry for task "web" and log type "stdout" not found"#));
+    assert_eq!(
+        (err.code(), err.to_string().as_str()),
+        (404, r#"log entry for task "web" and log type "stdout" not found"#)
+    );
     let err = stream_logs(dir.path(), "", LogType::Stdout, 0, Origin::Start, false).await.err().expect("no task");
     assert_eq!((err.code(), err.to_string().as_str()), (400, "must provide task name"));
 }
@@ -33,7 +36,10 @@ async fn a_stray_file_is_nomads_index_error() {
     write(dir.path(), "alloc/logs/web.stdout.old", b"b");
     let err = stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, false).await.err().expect("bad index");
     assert_eq!(err.code(), 500);
-    assert_eq!(err.to_string(), r#"failed to convert "old" to a log index: strconv.Atoi: parsing "old": invalid syntax"#);
+    assert_eq!(
+        err.to_string(),
+        r#"failed to convert "old" to a log index: strconv.Atoi: parsing "old": invalid syntax"#
+    );
 }
 
 #[tokio::test]
@@ -45,7 +51,8 @@ async fn without_follow_walks_every_file_in_index_order() {
         write(dir.path(), &log(n), text.as_bytes());
     }
     write(dir.path(), "alloc/logs/web.stderr.0", b"not stdout");
-    let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, false).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, false).await.expect("stream"));
     r.read_to_end().await;
     assert_eq!(r.data, b"eight\nnine\nten\n");
     let files: Vec<_> = r.frames.iter().map(|f| f.file.as_str()).collect();
@@ -68,7 +75,8 @@ async fn offsets_cross_files_from_either_origin() {
         (4, Origin::Start, b"aaaaaabbbbb", log(0)),
     ];
     for (offset, origin, want, first_file) in cases {
-        let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, offset, origin, false).await.expect("stream"));
+        let mut r =
+            Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, offset, origin, false).await.expect("stream"));
         r.read_to_end().await;
         assert_eq!(r.data, want, "{offset} {origin:?}");
         assert_eq!(r.frames[0].file, first_file, "{offset} {origin:?}");
@@ -79,7 +87,8 @@ async fn offsets_cross_files_from_either_origin() {
 async fn follow_switches_to_the_next_file_without_losing_a_byte() {
     let dir = alloc_dir();
     write(dir.path(), &log(0), b"one\n");
-    let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
     r.read_data(4).await;
     // The writer finishes .0, then rotates to .1 and writes there at once.
     append(dir.path(), &log(0), b"two\n");
@@ -105,7 +114,8 @@ async fn follow_switches_to_the_next_file_without_losing_a_byte() {
 async fn follow_survives_the_old_file_being_deleted_at_rotation() {
     let dir = alloc_dir();
     write(dir.path(), &log(0), b"first\n");
-    let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
     r.read_data(6).await;
     append(dir.path(), &log(0), b"last of zero\n");
     write(dir.path(), &log(1), b"one\n");
@@ -143,14 +153,16 @@ async fn write_rotating(root: &Path, lines: usize, max: usize, keep: u32) -> Vec
 async fn the_frames_concatenated_equal_the_log_byte_for_byte() {
     let dir = alloc_dir();
     write(dir.path(), &log(0), b"");
-    let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
     let root = dir.path().to_path_buf();
     // Enough files kept that the reader is never lapped.
     let writer = tokio::spawn(async move { write_rotating(&root, 3000, 20_000, 50).await });
     let written = writer.await.expect("writer");
     r.read_data(written.len()).await;
     assert_eq!(r.data, written);
-    let files: std::collections::BTreeSet<_> = r.frames.iter().filter(|f| !f.data.is_empty()).map(|f| f.file.clone()).collect();
+    let files: std::collections::BTreeSet<_> =
+        r.frames.iter().filter(|f| !f.data.is_empty()).map(|f| f.file.clone()).collect();
     assert!(files.len() > 3, "rotated across {} files", files.len());
 }
 
@@ -183,7 +195,8 @@ async fn a_dropped_stream_resumes_with_no_gap_and_no_duplicate() {
     let dir = alloc_dir();
     write(dir.path(), &log(0), b"zero-a\n");
     write(dir.path(), &log(1), b"one-a\n");
-    let mut r = Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::Start, true).await.expect("stream"));
     r.read_data(13).await;
     let position = r.position.clone().expect("position");
     let mut shown = r.data.clone();

@@ -50,7 +50,8 @@ fn read_at_request() {
 fn stream_request() {
     let r = StreamRequest::from_query(&q(&[("path", "alloc/logs/x")])).expect("defaults");
     assert_eq!((r.follow, r.offset, r.origin), (true, 0, Origin::Start));
-    let r = StreamRequest::from_query(&q(&[("path", "p"), ("follow", "F"), ("offset", "-3"), ("origin", "end")])).expect("all");
+    let r = StreamRequest::from_query(&q(&[("path", "p"), ("follow", "F"), ("offset", "-3"), ("origin", "end")]))
+        .expect("all");
     assert_eq!((r.follow, r.offset, r.origin), (false, -3, Origin::End));
     assert_eq!(
         err(StreamRequest::from_query(&q(&[("path", "p"), ("follow", "yes")]))),
@@ -67,9 +68,17 @@ fn stream_request() {
 #[test]
 fn logs_request() {
     let r = LogsRequest::from_query(&q(&[("task", "web"), ("type", "stderr")])).expect("defaults");
-    assert_eq!((r.task.as_str(), r.log_type, r.follow, r.plain, r.offset, r.origin), ("web", LogType::Stderr, false, false, 0, Origin::Start));
+    assert_eq!(
+        (r.task.as_str(), r.log_type, r.follow, r.plain, r.offset, r.origin),
+        ("web", LogType::Stderr, false, false, 0, Origin::Start)
+    );
     let r = LogsRequest::from_query(&q(&[
-        ("task", "web"), ("type", "stdout"), ("follow", "true"), ("plain", "1"), ("offset", "50000"), ("origin", "end"),
+        ("task", "web"),
+        ("type", "stdout"),
+        ("follow", "true"),
+        ("plain", "1"),
+        ("offset", "50000"),
+        ("origin", "end"),
     ]))
     .expect("all");
     assert_eq!((r.follow, r.plain, r.offset, r.origin), (true, true, 50000, Origin::End));

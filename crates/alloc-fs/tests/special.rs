@@ -43,11 +43,18 @@ async fn a_fifo_is_described_but_never_read() {
     assert_eq!((info.name.as_str(), info.is_dir, info.size), ("pipe", false, 0));
     assert_eq!((info.file_mode.as_str(), info.content_type.as_str()), ("prw-r--r--", "application/octet-stream"));
     let listed = promptly(list(dir.path(), "alloc/data")).await.expect("ls");
-    assert_eq!(listed.iter().map(|f| (f.name.as_str(), f.file_mode.as_str())).collect::<Vec<_>>(), [("pipe", "prw-r--r--")]);
+    assert_eq!(
+        listed.iter().map(|f| (f.name.as_str(), f.file_mode.as_str())).collect::<Vec<_>>(),
+        [("pipe", "prw-r--r--")]
+    );
 
     // Through a symlink that stays inside, the same.
     std::os::unix::fs::symlink("pipe", dir.path().join("alloc/data/link")).expect("symlink");
-    assert_refused(promptly(cat(dir.path(), "alloc/data/link")).await.err().expect("cat"), "alloc/data/link", "named pipe");
+    assert_refused(
+        promptly(cat(dir.path(), "alloc/data/link")).await.err().expect("cat"),
+        "alloc/data/link",
+        "named pipe",
+    );
 }
 
 #[tokio::test]
@@ -55,7 +62,8 @@ async fn a_fifo_among_the_logs_is_refused_when_reached() {
     let dir = alloc_dir();
     write(dir.path(), "alloc/logs/web.stdout.0", b"first\n");
     mkfifo(&dir.path().join("alloc/logs/web.stdout.1"));
-    let err = promptly(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::End, true)).await.err().expect("logs");
+    let err =
+        promptly(stream_logs(dir.path(), "web", LogType::Stdout, 0, Origin::End, true)).await.err().expect("logs");
     assert_refused(err, "alloc/logs/web.stdout.1", "named pipe");
 }
 
@@ -83,6 +91,7 @@ async fn many_requests_on_a_fifo_answer_and_another_allocation_still_does() {
         assert_eq!(err.code(), 400);
     });
     promptly(futures_util::future::join_all(calls)).await;
-    let names: Vec<_> = promptly(list(other.path(), "alloc/data")).await.expect("ls").into_iter().map(|f| f.name).collect();
+    let names: Vec<_> =
+        promptly(list(other.path(), "alloc/data")).await.expect("ls").into_iter().map(|f| f.name).collect();
     assert_eq!(names, ["hello"]);
 }

@@ -30,14 +30,21 @@ async fn without_follow_sends_the_file_and_ends() {
 async fn offset_and_origin() {
     let dir = alloc_dir();
     write(dir.path(), PATH, b"0123456789");
-    let cases = [(3, Origin::Start, &b"3456789"[..]), (4, Origin::End, b"6789"), (0, Origin::End, b""), (50, Origin::End, b"0123456789"), (10, Origin::Start, b"")];
+    let cases = [
+        (3, Origin::Start, &b"3456789"[..]),
+        (4, Origin::End, b"6789"),
+        (0, Origin::End, b""),
+        (50, Origin::End, b"0123456789"),
+        (10, Origin::Start, b""),
+    ];
     for (offset, origin, want) in cases {
         let mut r = Reader::new(stream_file(dir.path(), PATH, offset, origin, false).await.expect("stream"));
         r.read_to_end().await;
         assert_eq!(r.data, want, "{offset} {origin:?}");
     }
     // The path as the client spelled it is echoed in File.
-    let mut r = Reader::new(stream_file(dir.path(), "/alloc/logs/app.log", 8, Origin::Start, false).await.expect("stream"));
+    let mut r =
+        Reader::new(stream_file(dir.path(), "/alloc/logs/app.log", 8, Origin::Start, false).await.expect("stream"));
     r.read_to_end().await;
     assert_eq!((r.frames[0].file.as_str(), r.frames[0].offset), ("/alloc/logs/app.log", 10));
 }

@@ -2,6 +2,7 @@
 //! status, and killing the other tasks when one fails or the leader dies.
 
 use crate::allocdir::{check_name, AllocDir};
+use crate::config::ClientConfig;
 use crate::coordinator::{self, Stage};
 use crate::driver::RawExecConfig;
 use crate::env::TaskEnv;
@@ -9,7 +10,6 @@ use crate::events;
 use crate::restarts::default_policy;
 use crate::sync::{lock, state_changes};
 use crate::task_runner::{TaskRunner, TaskSpec};
-use crate::config::ClientConfig;
 use crate::ClientError;
 use caravan_workload::Containment;
 use nomad_api::{client_status, task_state, AllocResourceUsage, Allocation, DateTime, TaskState};
@@ -54,11 +54,9 @@ impl AllocRunner {
     ) -> Result<Arc<AllocRunner>, ClientError> {
         check_name("allocation", &alloc.id).map_err(ClientError::InvalidAllocation)?;
         let job = alloc.job.as_ref().ok_or_else(|| ClientError::InvalidAllocation("allocation has no job".into()))?;
-        let group = job
-            .task_groups
-            .iter()
-            .find(|g| g.name == alloc.task_group)
-            .ok_or_else(|| ClientError::InvalidAllocation(format!("failed to lookup task group {:?}", alloc.task_group)))?;
+        let group = job.task_groups.iter().find(|g| g.name == alloc.task_group).ok_or_else(|| {
+            ClientError::InvalidAllocation(format!("failed to lookup task group {:?}", alloc.task_group))
+        })?;
         if group.tasks.is_empty() {
             return Err(ClientError::InvalidAllocation(format!("task group {:?} has no tasks", group.name)));
         }

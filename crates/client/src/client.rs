@@ -52,7 +52,10 @@ impl Client {
     }
 
     fn runner(&self, alloc_id: &str) -> Result<Arc<AllocRunner>, ClientError> {
-        lock(&self.inner.allocs).get(alloc_id).cloned().ok_or_else(|| ClientError::UnknownAllocation(alloc_id.to_string()))
+        lock(&self.inner.allocs)
+            .get(alloc_id)
+            .cloned()
+            .ok_or_else(|| ClientError::UnknownAllocation(alloc_id.to_string()))
     }
 
     fn task_runner(&self, alloc_id: &str, task: &str) -> Result<Arc<TaskRunner>, ClientError> {
@@ -63,13 +66,21 @@ impl Client {
     /// `alloc.task_group`. Must be called within a Tokio runtime. Running an allocation
     /// that is already here does nothing.
     pub fn run(&self, alloc: &Allocation) -> Result<(), ClientError> {
-        let runtime = Handle::try_current()
-            .map_err(|_| ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current")))?;
+        let runtime = Handle::try_current().map_err(|_| {
+            ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current"))
+        })?;
         let mut allocs = lock(&self.inner.allocs);
         if allocs.contains_key(&alloc.id) {
             return Ok(());
         }
-        let runner = AllocRunner::new(&self.inner.config, alloc, false, self.inner.updates.clone(), runtime, &self.inner.containment)?;
+        let runner = AllocRunner::new(
+            &self.inner.config,
+            alloc,
+            false,
+            self.inner.updates.clone(),
+            runtime,
+            &self.inner.containment,
+        )?;
         runner.start(true)?;
         allocs.insert(alloc.id.clone(), runner);
         Ok(())
@@ -82,12 +93,20 @@ impl Client {
     /// finished), nothing runs, and an allocation whose directory was collected stays gone.
     /// Call it before the allocations are watched; restoring one that is here does nothing.
     pub async fn restore(&self, alloc: &Allocation, should_run: bool) -> Result<(), ClientError> {
-        let runtime = Handle::try_current()
-            .map_err(|_| ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current")))?;
+        let runtime = Handle::try_current().map_err(|_| {
+            ClientError::Io(std::io::Error::other("allocations run on a Tokio runtime; none is current"))
+        })?;
         if lock(&self.inner.allocs).contains_key(&alloc.id) {
             return Ok(());
         }
-        let runner = AllocRunner::new(&self.inner.config, alloc, true, self.inner.updates.clone(), runtime, &self.inner.containment)?;
+        let runner = AllocRunner::new(
+            &self.inner.config,
+            alloc,
+            true,
+            self.inner.updates.clone(),
+            runtime,
+            &self.inner.containment,
+        )?;
         if !should_run && !runner.alloc_dir.root().is_dir() {
             return Ok(());
         }
@@ -117,7 +136,9 @@ impl Client {
         let errors: Vec<String> = runner
             .tasks
             .iter()
-            .filter_map(|(name, tr)| tr.signal(signal, sig).err().map(|e| format!("Failed to signal task: {name}, err: {e}")))
+            .filter_map(|(name, tr)| {
+                tr.signal(signal, sig).err().map(|e| format!("Failed to signal task: {name}, err: {e}"))
+            })
             .collect();
         if errors.is_empty() {
             Ok(())
@@ -157,14 +178,15 @@ impl Client {
         };
         let dir = runner.alloc_dir.clone();
         tokio::task::spawn_blocking(move || dir.destroy())
-        .await
-        .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         Ok(())
     }
 
     /// GC of every allocation whose tasks are all dead (`/v1/client/gc`).
     pub async fn gc_all(&self) -> Result<(), ClientError> {
-        let dead: Vec<String> = lock(&self.inner.allocs).iter().filter(|(_, r)| r.all_dead()).map(|(id, _)| id.clone()).collect();
+        let dead: Vec<String> =
+            lock(&self.inner.allocs).iter().filter(|(_, r)| r.all_dead()).map(|(id, _)| id.clone()).collect();
         for id in dead {
             match self.gc(&id).await {
                 // Collected or restarted meanwhile: nothing left to do for it.
@@ -221,7 +243,12 @@ impl Client {
     /// Resource usage of the allocation's tasks, or of `task` alone (a task it does not have
     /// leaves it empty); a finished task's last sample included, summed over the running tasks
     /// only when `running_only` (Nomad 1.11.2 and later).
-    pub fn alloc_stats(&self, alloc_id: &str, task: Option<&str>, running_only: bool) -> Result<AllocResourceUsage, ClientError> {
+    pub fn alloc_stats(
+        &self,
+        alloc_id: &str,
+        task: Option<&str>,
+        running_only: bool,
+    ) -> Result<AllocResourceUsage, ClientError> {
         Ok(self.runner(alloc_id)?.stats(task, running_only))
     }
 
@@ -263,7 +290,8 @@ impl Client {
     /// Shuts down every task (agent exit), poststop tasks included, without GC.
     pub async fn shutdown(&self) {
         let runners: Vec<_> = lock(&self.inner.allocs).values().filter(|r| !r.all_dead()).cloned().collect();
-        let kills: Vec<_> = runners.into_iter().map(|r| tokio::spawn(async move { r.kill_tasks(true).await })).collect();
+        let kills: Vec<_> =
+            runners.into_iter().map(|r| tokio::spawn(async move { r.kill_tasks(true).await })).collect();
         for killed in kills {
             let _ = killed.await;
         }

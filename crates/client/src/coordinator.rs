@@ -61,9 +61,7 @@ pub(crate) fn may_start(tasks: &[(&str, Lifecycle)], states: &BTreeMap<String, T
         &|l| l.stage == Stage::Prestart,
     );
     let main_started = all(&|n, _| state(n).is_some_and(|s| s.started_at.is_some()), &|l| l.stage == Stage::Main);
-    let main_done = all(&|n, _| dead(n), &|l| {
-        l.stage == Stage::Main || (l.stage == Stage::Poststart && !l.sidecar)
-    });
+    let main_done = all(&|n, _| dead(n), &|l| l.stage == Stage::Main || (l.stage == Stage::Poststart && !l.sidecar));
     tasks
         .iter()
         .map(|(_, l)| match l.stage {

@@ -35,7 +35,9 @@ impl RawExecConfig {
     pub(crate) fn parse(config: &BTreeMap<String, Value>) -> Result<Self, String> {
         let command = match config.get("command") {
             Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
-            Some(Value::String(_)) | None => return Err("failed to decode driver config: missing required argument \"command\"".into()),
+            Some(Value::String(_)) | None => {
+                return Err("failed to decode driver config: missing required argument \"command\"".into())
+            }
             Some(_) => return Err("failed to decode driver config: \"command\" must be a string".into()),
         };
         let args = match config.get("args") {
@@ -81,9 +83,8 @@ pub(crate) async fn start(
     unit: Arc<Unit>,
     user: Option<&Credentials>,
 ) -> Result<DriverHandle, String> {
-    let bin = lookup_bin(task_dir, &config.command, env.get("PATH").map(String::as_str)).map_err(|e| {
-        format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}")
-    })?;
+    let bin = lookup_bin(task_dir, &config.command, env.get("PATH").map(String::as_str))
+        .map_err(|e| format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"))?;
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.args(&config.args)
         .current_dir(task_dir)
@@ -227,10 +228,16 @@ mod tests {
 
     #[test]
     fn parses_command_and_args() {
-        let cfg: BTreeMap<String, Value> = serde_json::from_value(json!({"command": "sh", "args": ["-c", "echo", 1]})).unwrap();
+        let cfg: BTreeMap<String, Value> =
+            serde_json::from_value(json!({"command": "sh", "args": ["-c", "echo", 1]})).unwrap();
         let c = RawExecConfig::parse(&cfg).unwrap();
         assert_eq!((c.command.as_str(), c.args), ("sh", vec!["-c".to_string(), "echo".into(), "1".into()]));
-        for bad in [json!({}), json!({"command": 3}), json!({"command": "sh", "args": "x"}), json!({"command": "sh", "args": [{}]})] {
+        for bad in [
+            json!({}),
+            json!({"command": 3}),
+            json!({"command": "sh", "args": "x"}),
+            json!({"command": "sh", "args": [{}]}),
+        ] {
             let cfg: BTreeMap<String, Value> = serde_json::from_value(bad).unwrap();
             assert!(RawExecConfig::parse(&cfg).is_err());
         }

@@ -120,10 +120,7 @@ fn limits(alloc: &Allocation, task: &Task) -> (i64, i64, i64) {
 
 /// The index in an allocation name `job.group[3]` (`Allocation.Index`).
 fn alloc_index(name: &str) -> u64 {
-    name.rsplit_once('[')
-        .and_then(|(_, rest)| rest.strip_suffix(']'))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    name.rsplit_once('[').and_then(|(_, rest)| rest.strip_suffix(']')).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 fn non_empty(first: &str, second: &str, fallback: &str) -> String {

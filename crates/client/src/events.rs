@@ -142,10 +142,9 @@ pub(crate) fn populate_display_message(e: &mut TaskEvent) {
         kind::DOWNLOADING_ARTIFACTS => "Client is downloading artifacts".into(),
         kind::ARTIFACT_DOWNLOAD_FAILED => or(&e.download_error, "Failed to download artifacts"),
         kind::KILLING if !e.kill_reason.is_empty() => e.kill_reason.clone(),
-        kind::KILLING if e.kill_timeout.0 != 0 => format!(
-            "Sent interrupt. Waiting {} before force killing",
-            format_go_duration(e.kill_timeout.0)
-        ),
+        kind::KILLING if e.kill_timeout.0 != 0 => {
+            format!("Sent interrupt. Waiting {} before force killing", format_go_duration(e.kill_timeout.0))
+        }
         kind::KILLING => "Sent interrupt".into(),
         kind::KILLED => or(&e.kill_error, "Task successfully killed"),
         kind::TERMINATED => {

@@ -21,8 +21,8 @@ mod stats;
 mod sync;
 mod task_runner;
 
-pub use allocdir::{prepare_data_dir, private_dir};
 pub use alloc_runner::AllocUpdate;
+pub use allocdir::{prepare_data_dir, private_dir};
 pub use client::Client;
 pub use config::ClientConfig;
 pub use error::ClientError;

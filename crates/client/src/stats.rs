@@ -7,7 +7,7 @@ use nomad_api::{
     TaskResourceUsage, EXECUTOR_MEASURED_CPU, EXECUTOR_MEASURED_MEMORY,
 };
 use procfs::process::{MountInfo, Process};
-use procfs::{Current, CurrentSI, CpuInfo, KernelStats, Meminfo, Uptime};
+use procfs::{CpuInfo, Current, CurrentSI, KernelStats, Meminfo, Uptime};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -88,11 +88,17 @@ impl ProcessTreeSampler {
             let age = (uptime - stat.starttime as f64 / tps).max(0.0);
             let baseline = self.baselines.entry(*pid).or_insert_with(|| Baseline::since(CpuTimes::default(), age));
             let (prev, elapsed) = baseline.advance(&times);
-            let percent_of = |cur: f64, prev: f64| if elapsed > 0.0 { ((cur - prev).max(0.0) / elapsed) * 100.0 } else { 0.0 };
+            let percent_of =
+                |cur: f64, prev: f64| if elapsed > 0.0 { ((cur - prev).max(0.0) / elapsed) * 100.0 } else { 0.0 };
             let swap = p.status().ok().and_then(|s| s.vmswap).unwrap_or(0) * 1024;
             let (user_mode, system_mode) = (percent_of(times.user, prev.user), percent_of(times.system, prev.system));
             let usage = ResourceUsage {
-                memory_stats: MemoryStats { rss: stat.rss * page, swap, measured: strings(&EXECUTOR_MEASURED_MEMORY), ..MemoryStats::default() },
+                memory_stats: MemoryStats {
+                    rss: stat.rss * page,
+                    swap,
+                    measured: strings(&EXECUTOR_MEASURED_MEMORY),
+                    ..MemoryStats::default()
+                },
                 cpu_stats: CpuStats {
                     user_mode,
                     system_mode,
@@ -182,11 +188,20 @@ fn core_times() -> Vec<CoreTimes> {
         .cpu_time
         .iter()
         .map(|c| {
-            let extra = [c.iowait, c.irq, c.softirq, c.steal, c.guest, c.guest_nice].iter().map(|v| v.unwrap_or(0)).sum::<u64>();
+            let extra = [c.iowait, c.irq, c.softirq, c.steal, c.guest, c.guest_nice]
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .sum::<u64>();
             let busy = (c.user + c.nice + c.system + extra) as f64;
             // gopsutil's Total() leaves guest time out: the kernel counts it in user already.
             let guest = (c.guest.unwrap_or(0) + c.guest_nice.unwrap_or(0)) as f64;
-            CoreTimes { idle: c.idle as f64, user: c.user as f64, system: c.system as f64, busy, total: busy - guest + c.idle as f64 }
+            CoreTimes {
+                idle: c.idle as f64,
+                user: c.user as f64,
+                system: c.system as f64,
+                busy,
+                total: busy - guest + c.idle as f64,
+            }
         })
         .collect()
 }
@@ -218,7 +233,11 @@ impl HostStatsSampler {
                 // negative (counters that went back), is its fallback.
                 let pct = |c: f64, p: f64, fallback: f64| {
                     let v = (c - p) / delta * 100.0;
-                    if v.is_finite() && v >= 0.0 { v } else { fallback }
+                    if v.is_finite() && v >= 0.0 {
+                        v
+                    } else {
+                        fallback
+                    }
                 };
                 let busy = pct(cur.busy, prev.busy, 0.0);
                 let ticks = busy / 100.0 * per_core_mhz;
@@ -273,9 +292,7 @@ struct Partition {
 /// zfs), without those of device `none`; `/dev/mapper/` names resolved, `/dev/root` named by
 /// its block device.
 fn partitions() -> Vec<Partition> {
-    let mounts = Process::new(1)
-        .and_then(|p| p.mountinfo())
-        .or_else(|_| Process::myself().and_then(|p| p.mountinfo()));
+    let mounts = Process::new(1).and_then(|p| p.mountinfo()).or_else(|_| Process::myself().and_then(|p| p.mountinfo()));
     let Ok(mounts) = mounts else { return Vec::new() };
     let Ok(filesystems) = std::fs::read_to_string("/proc/filesystems") else { return Vec::new() };
     let physical = block_filesystems(&filesystems);

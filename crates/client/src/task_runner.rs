@@ -1,8 +1,8 @@
 //! One task's life, as Nomad's `TaskRunner`: start, wait, restart by policy, kill, signal,
 //! restart in place; its `TaskState` and latest events.
 
-use crate::coordinator::Lifecycle;
 use crate::allocdir::AllocDir;
+use crate::coordinator::Lifecycle;
 use crate::driver::{self, DriverHandle, ExitResult, RawExecConfig, LOG_MAX_BYTES_KEY};
 use crate::events;
 use crate::logmon::{LogMon, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE_MB};
@@ -284,9 +284,9 @@ impl TaskRunner {
                         self.emit_event(events::building_task_dir());
                     }
                     let setup_failure = |e: String| Box::new(events::setup_failure(&e));
-                    self.alloc_dir
-                        .build_task_dir(&self.name, owner)
-                        .map_err(|e| setup_failure(format!("failed to build task directory for {:?}: {e}", self.name)))?;
+                    self.alloc_dir.build_task_dir(&self.name, owner).map_err(|e| {
+                        setup_failure(format!("failed to build task directory for {:?}: {e}", self.name))
+                    })?;
                     let l = LogMon::new(&self.alloc_dir.logs_dir(), &self.name, self.log_max_files, self.log_file_size)
                         .map_err(|e| setup_failure(format!("failed to launch logmon: {e}")))?;
                     *logmon = Some(l.clone());
@@ -296,14 +296,18 @@ impl TaskRunner {
         };
         let driver_failure = |e: &str| Box::new(events::driver_failure(e));
         // What the executor plugin reports comes back through gRPC.
-        let executor_failure = |e: &str| driver_failure(&format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"));
+        let executor_failure = |e: &str| {
+            driver_failure(&format!("failed to launch command with executor: rpc error: code = Unknown desc = {e}"))
+        };
         let config = self.config.as_ref().map_err(|e| driver_failure(e))?;
         let user = user.map_err(|e| match e {
             UserError::Lookup(users::LookupError::Identify { name, cause }) if self.validates_user => {
                 driver_failure(&format!("failed driver config validation: failed to identify user {name:?}: {cause}"))
             }
             UserError::Lookup(e) => executor_failure(&e.to_string()),
-            UserError::Denied(uid) => driver_failure(&format!("failed driver config validation: running as uid {uid} is disallowed")),
+            UserError::Denied(uid) => {
+                driver_failure(&format!("failed driver config validation: running as uid {uid} is disallowed"))
+            }
         })?;
         let unit = self
             .containment

@@ -129,10 +129,7 @@ async fn restart_all_tasks_reruns_finished_ones() {
     let tasks = vec![sh_task("once", "echo once"), sh_task("web", LOOP)];
     h.client.run(&alloc("r2", "batch", tasks, policy(0, "fail"))).unwrap();
     h.wait_for("r2", |u| u.task_states["once"].state == task_state::DEAD).await;
-    assert!(matches!(
-        h.client.restart("r2", Some("once")).await,
-        Err(caravan_client::ClientError::TaskNotRunning)
-    ));
+    assert!(matches!(h.client.restart("r2", Some("once")).await, Err(caravan_client::ClientError::TaskNotRunning)));
     h.client.restart_all_tasks("r2").await.unwrap();
     let out = h.logs_dir("r2").join("once.stdout.0");
     eventually("the finished task to run again", || fs::read_to_string(&out).is_ok_and(|s| s == "once\nonce\n")).await;
@@ -169,7 +166,9 @@ async fn a_failed_task_kills_its_siblings() {
     let mut h = harness();
     let tasks = vec![sh_task("bad", "sleep 0.2; exit 1"), sh_task("good", LOOP)];
     h.client.run(&alloc("f1", "service", tasks, policy(0, "fail"))).unwrap();
-    let failed = h.wait_for("f1", |u| u.client_status == client_status::FAILED && u.task_states["good"].state == task_state::DEAD).await;
+    let failed = h
+        .wait_for("f1", |u| u.client_status == client_status::FAILED && u.task_states["good"].state == task_state::DEAD)
+        .await;
     let good = &failed.task_states["good"];
     assert!(!good.failed);
     let types = event_types(&failed, "good");

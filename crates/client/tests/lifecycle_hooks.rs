@@ -25,7 +25,11 @@ async fn hooks_run_in_order_and_sidecars_stop_with_the_main_tasks() {
         hooked(sh_task("cleanup", "echo cleanup"), "poststop", false),
     ];
     h.client.run(&alloc("l1", "batch", tasks, policy(0, "fail"))).unwrap();
-    let done = h.wait_for("l1", |u| u.client_status == client_status::COMPLETE && u.task_states["cleanup"].state == task_state::DEAD).await;
+    let done = h
+        .wait_for("l1", |u| {
+            u.client_status == client_status::COMPLETE && u.task_states["cleanup"].state == task_state::DEAD
+        })
+        .await;
     let logs = h.logs_dir("l1");
     assert_eq!(fs::read_to_string(logs.join("main.stdout.0")).unwrap(), "prepared\n");
     assert_eq!(fs::read_to_string(logs.join("after.stdout.0")).unwrap(), "after-main\n");

@@ -17,11 +17,7 @@ const TICKS: &str = r#"echo "run $$"; i=0; while :; do i=$((i+1)); echo "tick $i
 
 /// The allocation as the server kept it: the last client update it got.
 fn as_kept(alloc: &Allocation, update: &AllocUpdate) -> Allocation {
-    Allocation {
-        client_status: update.client_status.clone(),
-        task_states: update.task_states.clone(),
-        ..alloc.clone()
-    }
+    Allocation { client_status: update.client_status.clone(), task_states: update.task_states.clone(), ..alloc.clone() }
 }
 
 /// The allocation's state once it has `status`.
@@ -63,11 +59,19 @@ async fn a_restarted_client_runs_its_tasks_again_and_appends_to_their_logs() {
     h.client.restore(&as_kept(&collected, &collected_kept), false).await.unwrap();
 
     let again = h
-        .wait_for("s1", |u| u.client_status == client_status::RUNNING && u.task_states["web"].state == task_state::RUNNING)
+        .wait_for("s1", |u| {
+            u.client_status == client_status::RUNNING && u.task_states["web"].state == task_state::RUNNING
+        })
         .await;
     assert_eq!(
         event_types(&again, "web"),
-        [task_event::RECEIVED, task_event::TASK_SETUP, task_event::STARTED, task_event::RESTORE_FAILED, task_event::STARTED]
+        [
+            task_event::RECEIVED,
+            task_event::TASK_SETUP,
+            task_event::STARTED,
+            task_event::RESTORE_FAILED,
+            task_event::STARTED
+        ]
     );
     let restore_failed = &again.task_states["web"].events[3];
     assert_eq!(restore_failed.display_message, "failed to restore task; will not run until server is contacted");
@@ -89,7 +93,10 @@ async fn a_restarted_client_runs_its_tasks_again_and_appends_to_their_logs() {
     assert_eq!(event_types(&stopped_now, "web"), event_types(&stopped_kept, "web"));
     // Finished: as it was, its files still served.
     let batch_now = h.client.alloc_state("b1").unwrap();
-    assert_eq!((batch_now.client_status.as_str(), batch_now.task_states), (client_status::COMPLETE, batch_kept.task_states));
+    assert_eq!(
+        (batch_now.client_status.as_str(), batch_now.task_states),
+        (client_status::COMPLETE, batch_kept.task_states)
+    );
     assert_eq!(fs::read_to_string(h.logs_dir("b1").join("once.stdout.0")).unwrap(), "done\n");
     // Collected before the restart: stays collected.
     assert!(matches!(h.client.alloc_dir("g1"), Err(ClientError::UnknownAllocation(_))));

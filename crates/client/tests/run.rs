@@ -12,7 +12,8 @@ use std::fs;
 #[tokio::test]
 async fn task_stdout_and_stderr_land_in_alloc_logs() {
     let mut h = harness();
-    let task = sh_task("web", "echo hello; echo oops >&2; echo \"$NOMAD_ALLOC_INDEX $NOMAD_TASK_NAME $NOMAD_JOB_ID\"; pwd");
+    let task =
+        sh_task("web", "echo hello; echo oops >&2; echo \"$NOMAD_ALLOC_INDEX $NOMAD_TASK_NAME $NOMAD_JOB_ID\"; pwd");
     h.client.run(&alloc("a1", "batch", vec![task], policy(0, "fail"))).unwrap();
     let done = h.wait_status("a1", client_status::COMPLETE).await;
     assert_eq!(done.client_description, "All tasks have completed");
@@ -114,7 +115,10 @@ async fn missing_command_is_a_driver_failure() {
     assert!(driver_failure.driver_error.contains("file no-such-command-caravan not found under path"));
     assert_eq!(driver_failure.display_message, driver_failure.driver_error);
     let last = events.last().unwrap();
-    assert_eq!((last.kind.as_str(), last.display_message.as_str()), (task_event::NOT_RESTARTING, "Error was unrecoverable"));
+    assert_eq!(
+        (last.kind.as_str(), last.display_message.as_str()),
+        (task_event::NOT_RESTARTING, "Error was unrecoverable")
+    );
 }
 
 #[tokio::test]
@@ -163,13 +167,14 @@ async fn bad_allocations_are_refused_without_running_anything() {
         assert!(h.client.alloc_dir(&a.id).unwrap_err().is_not_found());
     }
     assert_eq!(
-        h.client.run(&{
-            let mut a = alloc("b5", "batch", vec![sh_task("web", "true")], policy(0, "fail"));
-            a.task_group = "nope".into();
-            a
-        })
-        .unwrap_err()
-        .to_string(),
+        h.client
+            .run(&{
+                let mut a = alloc("b5", "batch", vec![sh_task("web", "true")], policy(0, "fail"));
+                a.task_group = "nope".into();
+                a
+            })
+            .unwrap_err()
+            .to_string(),
         "failed to lookup task group \"nope\""
     );
     assert!(!h.dir.path().join("b3").exists());

@@ -40,7 +40,10 @@ async fn busy_task_has_cpu_and_memory_usage() {
     h.wait_status("t1", client_status::COMPLETE).await;
     let before = h.client.alloc_stats("t1", None, false).unwrap();
     assert_eq!(before.tasks.keys().collect::<Vec<_>>(), ["busy", "idle"]);
-    assert_eq!(before.resource_usage.memory_stats.rss, before.tasks.values().map(|t| t.resource_usage.memory_stats.rss).sum::<u64>());
+    assert_eq!(
+        before.resource_usage.memory_stats.rss,
+        before.tasks.values().map(|t| t.resource_usage.memory_stats.rss).sum::<u64>()
+    );
     let after = h.client.alloc_stats("t1", None, true).unwrap();
     assert_eq!(after.tasks, before.tasks);
     assert_eq!((after.resource_usage.memory_stats.rss, after.timestamp.0), (0, 0));
@@ -69,7 +72,11 @@ async fn host_stats_cover_every_core_memory_and_disk() {
     let memory = stats.memory.unwrap();
     assert!(memory.total > 0 && memory.available > 0 && memory.used > 0);
     // Every readable physical partition, each named by its device and mount point.
-    assert!(stats.disk_stats.iter().all(|d| d.size > 0 && !d.device.is_empty() && d.mountpoint.starts_with('/')), "{:?}", stats.disk_stats);
+    assert!(
+        stats.disk_stats.iter().all(|d| d.size > 0 && !d.device.is_empty() && d.mountpoint.starts_with('/')),
+        "{:?}",
+        stats.disk_stats
+    );
     let alloc_dir = stats.alloc_dir_stats.unwrap();
     assert!(alloc_dir.size > 0 && alloc_dir.mountpoint.is_empty() && alloc_dir.device.is_empty());
     assert_eq!(stats.device_stats, None);

@@ -3,9 +3,7 @@
 //! `limits.http_max_conns_per_client`; the timeouts are hidden: they exist so that tests need not
 //! wait two minutes for an idle connection to be closed.
 
-use crate::{
-    Limits, BODY_READ_TIMEOUT, BODY_STALL_TIMEOUT, HEADER_READ_TIMEOUT, IDLE_TIMEOUT, MAX_CONNS_PER_CLIENT,
-};
+use crate::{Limits, BODY_READ_TIMEOUT, BODY_STALL_TIMEOUT, HEADER_READ_TIMEOUT, IDLE_TIMEOUT, MAX_CONNS_PER_CLIENT};
 use clap::Args;
 use std::fmt;
 use std::str::FromStr;

@@ -212,7 +212,8 @@ async fn serve_connection(
     let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
     tokio::pin!(connection);
     let header_read_ms = u64::try_from(limits.header_read_timeout.as_millis()).unwrap_or(u64::MAX);
-    let mut watch = tokio::time::interval(WATCH_INTERVAL.min(limits.header_read_timeout / 4).max(Duration::from_millis(10)));
+    let mut watch =
+        tokio::time::interval(WATCH_INTERVAL.min(limits.header_read_timeout / 4).max(Duration::from_millis(10)));
     watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutting_down = false;
     loop {

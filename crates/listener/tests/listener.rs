@@ -95,7 +95,9 @@ fn read_response(socket: &mut TcpStream) -> String {
     let head = String::from_utf8_lossy(&answer).into_owned();
     let length = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse::<usize>().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse::<usize>().unwrap())
+        })
         .unwrap_or(0);
     let mut body = vec![0u8; length];
     socket.read_exact(&mut body).unwrap();
@@ -157,7 +159,12 @@ async fn a_trickling_body_gets_408_and_its_connection_closed_while_other_clients
     let (answer, took) = slow.await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer}");
-    assert!(answer.ends_with("\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 10s\n"), "{answer}");
+    assert!(
+        answer.ends_with(
+            "\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 10s\n"
+        ),
+        "{answer}"
+    );
     // The deadline (2 s), and the connection closed right after the answer (read_all ended).
     assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "{took:?}");
 }
@@ -188,7 +195,12 @@ async fn a_large_body_arriving_steadily_is_not_cut_at_the_read_timeout() {
     let (answer, took) = blocking(move || {
         let mut socket = connect(addr);
         // 12 chunks of 128 KiB, 250 ms apart: 3 s at 512 KiB/s, well over the 64 KiB/s floor.
-        socket.write_all(format!("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n", 12 * 131_072).as_bytes()).unwrap();
+        socket
+            .write_all(
+                format!("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n", 12 * 131_072)
+                    .as_bytes(),
+            )
+            .unwrap();
         let started = Instant::now();
         for _ in 0..12 {
             socket.write_all(&[b'z'; 131_072]).unwrap();

@@ -49,7 +49,14 @@ pub struct LineParser {
 
 impl LineParser {
     pub fn new(max_line: usize) -> Self {
-        LineParser { style: Style::default(), escape: Escape::None, params: String::new(), csi_ok: true, max_line: max_line.max(16), line: LineWriter::default() }
+        LineParser {
+            style: Style::default(),
+            escape: Escape::None,
+            params: String::new(),
+            csi_ok: true,
+            max_line: max_line.max(16),
+            line: LineWriter::default(),
+        }
     }
 
     /// Parses `text`, appending every line it completes to `out`.
@@ -222,7 +229,11 @@ impl LineWriter {
     fn take(&mut self) -> StyledLine {
         let line = match self.cells.take() {
             Some(cells) => from_cells(&cells, self.continued),
-            None => StyledLine { text: std::mem::take(&mut self.text), spans: std::mem::take(&mut self.spans), continued: self.continued },
+            None => StyledLine {
+                text: std::mem::take(&mut self.text),
+                spans: std::mem::take(&mut self.spans),
+                continued: self.continued,
+            },
         };
         *self = LineWriter::default();
         line
@@ -375,18 +386,25 @@ mod tests {
         assert_eq!(lines[0].text, "INFO  ok bold");
         assert_eq!(
             lines[0].spans,
-            vec![Span { start: 0, end: 4, style: fg(2) }, Span { start: 9, end: 13, style: Style { bold: true, ..Style::default() } }]
+            vec![
+                Span { start: 0, end: 4, style: fg(2) },
+                Span { start: 9, end: 13, style: Style { bold: true, ..Style::default() } }
+            ]
         );
     }
 
     #[test]
     fn extended_colours_in_both_forms() {
-        let (lines, _) = parse(&["\x1b[38;5;208ma\x1b[48;2;1;2;3mb\x1b[38:2::10:20:30mc\x1b[38:5:9;1md\x1b[39;49;22me\n"]);
+        let (lines, _) =
+            parse(&["\x1b[38;5;208ma\x1b[48;2;1;2;3mb\x1b[38:2::10:20:30mc\x1b[38:5:9;1md\x1b[39;49;22me\n"]);
         let s = &lines[0].spans;
         assert_eq!(s[0].style.fg, Some(Color::Indexed(208)));
         assert_eq!(s[1].style.bg, Some(Color::Rgb(1, 2, 3)));
         assert_eq!(s[2].style.fg, Some(Color::Rgb(10, 20, 30)));
-        assert_eq!(s[3].style, Style { fg: Some(Color::Indexed(9)), bg: Some(Color::Rgb(1, 2, 3)), bold: true, ..Style::default() });
+        assert_eq!(
+            s[3].style,
+            Style { fg: Some(Color::Indexed(9)), bg: Some(Color::Rgb(1, 2, 3)), bold: true, ..Style::default() }
+        );
         assert_eq!(s.len(), 4, "e is plain: {s:?}");
         assert_eq!(lines[0].text, "abcde");
     }
@@ -402,7 +420,9 @@ mod tests {
 
     #[test]
     fn other_sequences_are_stripped() {
-        let (lines, _) = parse(&["\x1b[2J\x1b[?25l\x1b]0;title\x07a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\\x1b(Bb\x1b7c\x00\x07d\n"]);
+        let (lines, _) = parse(&[
+            "\x1b[2J\x1b[?25l\x1b]0;title\x07a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\\x1b(Bb\x1b7c\x00\x07d\n",
+        ]);
         assert_eq!(texts(&lines), vec!["alinkbcd"]);
         assert!(lines[0].spans.is_empty());
     }
@@ -444,7 +464,10 @@ mod tests {
     fn overwriting_keeps_styles_of_untouched_cells() {
         let (lines, _) = parse(&["\x1b[32mgreen\x1b[0m tail\r\x1b[31mR\n"]);
         assert_eq!(lines[0].text, "Rreen tail");
-        assert_eq!(lines[0].spans, vec![Span { start: 0, end: 1, style: fg(1) }, Span { start: 1, end: 5, style: fg(2) }]);
+        assert_eq!(
+            lines[0].spans,
+            vec![Span { start: 0, end: 1, style: fg(1) }, Span { start: 1, end: 5, style: fg(2) }]
+        );
     }
 
     #[test]
@@ -453,7 +476,10 @@ mod tests {
         let mut out = Vec::new();
         p.feed(&"x".repeat(40), &mut out);
         p.feed("\n", &mut out);
-        assert_eq!(out.iter().map(|l| (l.text.len(), l.continued)).collect::<Vec<_>>(), vec![(16, false), (16, true), (8, true)]);
+        assert_eq!(
+            out.iter().map(|l| (l.text.len(), l.continued)).collect::<Vec<_>>(),
+            vec![(16, false), (16, true), (8, true)]
+        );
         // Multi-byte characters are never split.
         let mut out = Vec::new();
         p.feed(&"€".repeat(10), &mut out);

@@ -97,7 +97,10 @@ pub enum Preview {
     /// The whole text.
     Text,
     /// The first and last bytes of a large text file (`readat` ranges).
-    HeadTail { head: Range<u64>, tail: Range<u64> },
+    HeadTail {
+        head: Range<u64>,
+        tail: Range<u64>,
+    },
     Image,
     /// Not shown: only a download.
     Binary,
@@ -107,7 +110,9 @@ pub enum Preview {
 pub fn preview(info: &AllocFileInfo) -> Preview {
     let size = info.size.max(0) as u64;
     let mime = info.content_type.split(';').next().unwrap_or("").trim();
-    let texty = mime.starts_with("text/") || matches!(mime, "application/json" | "application/xml" | "application/javascript") || (mime.is_empty() && size == 0);
+    let texty = mime.starts_with("text/")
+        || matches!(mime, "application/json" | "application/xml" | "application/javascript")
+        || (mime.is_empty() && size == 0);
     if mime.starts_with("image/") && size <= IMAGE_MAX {
         Preview::Image
     } else if texty && size <= WHOLE_TEXT_MAX {
@@ -152,7 +157,12 @@ mod tests {
 
     #[test]
     fn sorting_keeps_directories_first() {
-        let mut e = vec![entry("b.txt", false, 5, 3), entry("logs", true, 4096, 1), entry("a.txt", false, 50, 2), entry("data", true, 4096, 9)];
+        let mut e = vec![
+            entry("b.txt", false, 5, 3),
+            entry("logs", true, 4096, 1),
+            entry("a.txt", false, 50, 2),
+            entry("data", true, 4096, 9),
+        ];
         let names = |e: &[AllocFileInfo]| e.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
         sort_entries(&mut e, SortKey::Name, true);
         assert_eq!(names(&e), vec!["data", "logs", "a.txt", "b.txt"]);
@@ -173,6 +183,9 @@ mod tests {
         assert_eq!(preview(&f("application/octet-stream", 10)), Preview::Binary);
         assert_eq!(preview(&f("", 0)), Preview::Text);
         let big = 1 << 20;
-        assert_eq!(preview(&f("text/plain", big)), Preview::HeadTail { head: 0..HEAD_TAIL, tail: big as u64 - HEAD_TAIL..big as u64 });
+        assert_eq!(
+            preview(&f("text/plain", big)),
+            Preview::HeadTail { head: 0..HEAD_TAIL, tail: big as u64 - HEAD_TAIL..big as u64 }
+        );
     }
 }

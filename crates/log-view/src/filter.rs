@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn context_merges_touching_groups_and_clamps_to_the_store() {
-        assert_eq!(filter_rows([0, 3, 9], 1, 0, 10), vec![Line(0), Line(1), Line(2), Line(3), Line(4), Separator, Line(8), Line(9)]);
+        assert_eq!(
+            filter_rows([0, 3, 9], 1, 0, 10),
+            vec![Line(0), Line(1), Line(2), Line(3), Line(4), Separator, Line(8), Line(9)]
+        );
         assert_eq!(filter_rows([5, 6], 2, 4, 7), vec![Line(4), Line(5), Line(6)]);
         assert_eq!(filter_rows([2], 1, 3, 10), vec![]);
         assert_eq!(filter_rows(Vec::new(), 3, 0, 10), vec![]);

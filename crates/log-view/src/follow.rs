@@ -191,7 +191,11 @@ impl Follower {
             FILE_TRUNCATED => {
                 self.flush_text(out);
                 out.push(Output::Marker(Marker::Truncated));
-                let file = if frame.file.is_empty() { self.position.as_ref().map(|p| p.file.clone()).unwrap_or_default() } else { frame.file };
+                let file = if frame.file.is_empty() {
+                    self.position.as_ref().map(|p| p.file.clone()).unwrap_or_default()
+                } else {
+                    frame.file
+                };
                 if self.head.start.as_ref().is_some_and(|s| s.file == file) {
                     // What came before in this file is gone: nothing earlier to load.
                     self.head.done = true;
@@ -306,7 +310,8 @@ impl Follower {
     /// ([`broke`](Self::broke)) and resumed again.
     pub fn verify(&mut self, listing: &[AllocFileInfo]) -> Option<Vec<Output>> {
         let expected = self.check.take()?;
-        let listed = |path: &String| listing.iter().any(|f| !f.is_dir && path.rsplit('/').next() == Some(f.name.as_str()));
+        let listed =
+            |path: &String| listing.iter().any(|f| !f.is_dir && path.rsplit('/').next() == Some(f.name.as_str()));
         if !expected.iter().all(listed) {
             self.check = Some(expected);
             return None;
@@ -327,7 +332,12 @@ impl Follower {
         let want = want.max(1);
         let read = |path: &str, end: u64, reaches_start: bool| {
             let offset = end.saturating_sub(want);
-            Earlier::Read(EarlierRead { path: path.to_string(), offset, limit: end - offset, reaches_start: reaches_start && offset == 0 })
+            Earlier::Read(EarlierRead {
+                path: path.to_string(),
+                offset,
+                limit: end - offset,
+                reaches_start: reaches_start && offset == 0,
+            })
         };
         let (task, log_type) = match &self.target {
             Target::File { path } if start.end > 0 => return read(path, start.end, true),
@@ -346,7 +356,12 @@ impl Follower {
         match files.iter().rev().find(|f| f.index < n) {
             Some(prev) if prev.size > 0 => read(&prev.path, prev.size, oldest == Some(prev.index)),
             // An empty earlier file: step over it.
-            Some(prev) => Earlier::Read(EarlierRead { path: prev.path.clone(), offset: 0, limit: 0, reaches_start: oldest == Some(prev.index) }),
+            Some(prev) => Earlier::Read(EarlierRead {
+                path: prev.path.clone(),
+                offset: 0,
+                limit: 0,
+                reaches_start: oldest == Some(prev.index),
+            }),
             None => Earlier::AtStart,
         }
     }

@@ -18,7 +18,8 @@ impl Server {
     }
 
     fn listing(&self) -> Vec<AllocFileInfo> {
-        let mut names: Vec<(String, i64)> = self.files.iter().map(|(i, d)| (format!("web.stdout.{i}"), d.len() as i64)).collect();
+        let mut names: Vec<(String, i64)> =
+            self.files.iter().map(|(i, d)| (format!("web.stdout.{i}"), d.len() as i64)).collect();
         names.push(("web.stderr.0".into(), 3));
         let refs: Vec<(&str, i64)> = names.iter().map(|(n, s)| (n.as_str(), *s)).collect();
         listing(&refs)
@@ -48,7 +49,12 @@ impl Server {
             skip = 0;
             while at < data.len() {
                 let end = (at + self.frame).min(data.len());
-                let frame = StreamFrame { offset: end as i64, data: data[at..end].to_vec(), file: format!("alloc/logs/web.stdout.{index}"), ..StreamFrame::default() };
+                let frame = StreamFrame {
+                    offset: end as i64,
+                    data: data[at..end].to_vec(),
+                    file: format!("alloc/logs/web.stdout.{index}"),
+                    ..StreamFrame::default()
+                };
                 out.extend(serde_json::to_vec(&frame).unwrap());
                 out.push(b'\n');
                 at = end;
@@ -193,11 +199,18 @@ fn a_file_rotated_out_while_disconnected_is_a_marked_gap() {
 }
 
 fn frame(file: &str, offset: i64, data: &str) -> Vec<u8> {
-    serde_json::to_vec(&StreamFrame { offset, data: data.as_bytes().to_vec(), file: file.into(), ..StreamFrame::default() }).unwrap()
+    serde_json::to_vec(&StreamFrame {
+        offset,
+        data: data.as_bytes().to_vec(),
+        file: file.into(),
+        ..StreamFrame::default()
+    })
+    .unwrap()
 }
 
 fn event(file: &str, offset: i64, event: &str) -> Vec<u8> {
-    serde_json::to_vec(&StreamFrame { offset, file: file.into(), file_event: event.into(), ..StreamFrame::default() }).unwrap()
+    serde_json::to_vec(&StreamFrame { offset, file: file.into(), file_event: event.into(), ..StreamFrame::default() })
+        .unwrap()
 }
 
 #[test]
@@ -266,7 +279,8 @@ fn earlier_output_is_loaded_across_rotated_files_in_whole_lines() {
     for _ in 0..20 {
         match f.earlier(&server.listing(), 4) {
             Earlier::Read(read) => {
-                let all_files: Vec<(String, Vec<u8>)> = server.files.iter().map(|(i, d)| (format!("alloc/logs/web.stdout.{i}"), d.clone())).collect();
+                let all_files: Vec<(String, Vec<u8>)> =
+                    server.files.iter().map(|(i, d)| (format!("alloc/logs/web.stdout.{i}"), d.clone())).collect();
                 let data = &all_files.iter().find(|(p, _)| *p == read.path).unwrap().1;
                 let bytes = &data[read.offset as usize..(read.offset + read.limit) as usize];
                 let mut lines = f.take_earlier(&read, bytes);

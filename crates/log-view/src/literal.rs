@@ -122,7 +122,9 @@ mod tests {
 
     #[test]
     fn nothing_when_unsure() {
-        for pattern in [r"error|warn", r"(?i)error", r"\x41BC", r"\pLetter", r"[a[b]]cd", r"\d+", r".*", r"(ab", r"ab)", "\\"] {
+        for pattern in
+            [r"error|warn", r"(?i)error", r"\x41BC", r"\pLetter", r"[a[b]]cd", r"\d+", r".*", r"(ab", r"ab)", "\\"]
+        {
             assert_eq!(required_literal(pattern), None, "{pattern}");
         }
     }
@@ -141,7 +143,10 @@ mod tests {
     /// The literal never rejects a line the regex matches, with and without case.
     #[test]
     fn never_rejects_a_match() {
-        let atoms = ["a", "b", "ab", "\\d", ".", "\\.", "x", " ", "(a", "(b", ")", "[ab]", "[^a]", "[]b]", "\\s", "\\b", "^", "$", "|"];
+        let atoms = [
+            "a", "b", "ab", "\\d", ".", "\\.", "x", " ", "(a", "(b", ")", "[ab]", "[^a]", "[]b]", "\\s", "\\b", "^",
+            "$", "|",
+        ];
         let quantifiers = ["", "", "", "*", "+", "?", "{2}", "{0,2}", "+?", "*?"];
         let hay_parts = ["a", "b", "ab", "1", ".", "x", " ", "A", "B", "X"];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -153,7 +158,11 @@ mod tests {
                 let Ok(re) = RegexBuilder::new(&pattern).case_insensitive(!case_sensitive).build() else { continue };
                 let Some(literal) = required_literal(&pattern) else { continue };
                 if re.is_match(&hay) {
-                    let found = if case_sensitive { hay.contains(&literal) } else { hay.to_lowercase().contains(&literal.to_lowercase()) };
+                    let found = if case_sensitive {
+                        hay.contains(&literal)
+                    } else {
+                        hay.to_lowercase().contains(&literal.to_lowercase())
+                    };
                     assert!(found, "{pattern:?} matches {hay:?} but {literal:?} was required");
                     checked += 1;
                 }

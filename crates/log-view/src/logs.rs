@@ -28,7 +28,11 @@ pub fn log_files(listing: &[AllocFileInfo], task: &str, log_type: &str) -> Vec<L
         .iter()
         .filter(|f| !f.is_dir)
         .filter_map(|f| {
-            log_index(&f.name, task, log_type).map(|index| LogFile { index, path: format!("{LOG_DIR}/{}", f.name), size: f.size.max(0) as u64 })
+            log_index(&f.name, task, log_type).map(|index| LogFile {
+                index,
+                path: format!("{LOG_DIR}/{}", f.name),
+                size: f.size.max(0) as u64,
+            })
         })
         .collect();
     files.sort_by_key(|f| f.index);
@@ -42,7 +46,12 @@ pub(crate) mod tests {
     pub fn listing(files: &[(&str, i64)]) -> Vec<AllocFileInfo> {
         files
             .iter()
-            .map(|(name, size)| AllocFileInfo { name: name.to_string(), size: *size, file_mode: "-rw-r--r--".into(), ..AllocFileInfo::default() })
+            .map(|(name, size)| AllocFileInfo {
+                name: name.to_string(),
+                size: *size,
+                file_mode: "-rw-r--r--".into(),
+                ..AllocFileInfo::default()
+            })
             .collect()
     }
 
@@ -53,7 +62,13 @@ pub(crate) mod tests {
         assert_eq!(log_index("web.stderr.1", "web", "stdout"), None);
         assert_eq!(log_index("web.2.stdout.1", "web", "stdout"), None);
         assert_eq!(log_index("my.web.stdout.3", "my.web", "stdout"), Some(3));
-        let l = listing(&[("web.stdout.10", 5), ("web.stdout.9", 7), ("web.stderr.0", 1), ("api.stdout.0", 1), (".web.stdout.fifo", 0)]);
+        let l = listing(&[
+            ("web.stdout.10", 5),
+            ("web.stdout.9", 7),
+            ("web.stderr.0", 1),
+            ("api.stdout.0", 1),
+            (".web.stdout.fifo", 0),
+        ]);
         let files = log_files(&l, "web", "stdout");
         assert_eq!(files.iter().map(|f| (f.index, f.size)).collect::<Vec<_>>(), vec![(9, 7), (10, 5)]);
         assert_eq!(files[0].path, "alloc/logs/web.stdout.9");

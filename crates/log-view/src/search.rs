@@ -16,10 +16,16 @@ pub struct Query {
 
 #[derive(Debug, Clone)]
 pub enum Matcher {
-    Plain { needle: String, case_sensitive: bool },
+    Plain {
+        needle: String,
+        case_sensitive: bool,
+    },
     /// `required`: text every match contains (folded when case does not matter); a line
     /// without it is not given to the regex.
-    Regex { regex: Regex, required: Option<Box<Matcher>> },
+    Regex {
+        regex: Regex,
+        required: Option<Box<Matcher>>,
+    },
 }
 
 impl Matcher {
@@ -29,11 +35,13 @@ impl Matcher {
             return Ok(None);
         }
         if q.regex {
-            let regex = RegexBuilder::new(&q.text).case_insensitive(!q.case_sensitive).build().map_err(|e| e.to_string())?;
+            let regex =
+                RegexBuilder::new(&q.text).case_insensitive(!q.case_sensitive).build().map_err(|e| e.to_string())?;
             // regex-lite ignores only ASCII case, which the plain search folds the same way.
-            let required = required_literal(&q.text)
-                .filter(|text| q.case_sensitive || text.is_ascii())
-                .and_then(|text| Matcher::new(&Query { text, regex: false, case_sensitive: q.case_sensitive }).ok().flatten());
+            let required =
+                required_literal(&q.text).filter(|text| q.case_sensitive || text.is_ascii()).and_then(|text| {
+                    Matcher::new(&Query { text, regex: false, case_sensitive: q.case_sensitive }).ok().flatten()
+                });
             return Ok(Some(Matcher::Regex { regex, required: required.map(Box::new) }));
         }
         let needle = if q.case_sensitive { q.text.clone() } else { fold(&q.text) };

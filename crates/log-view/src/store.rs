@@ -49,7 +49,14 @@ pub struct Line {
 impl Line {
     pub fn styled(line: StyledLine, source: u16) -> Line {
         let width = display_width(&line.text);
-        Line { text: line.text, spans: line.spans.into_boxed_slice(), source, continued: line.continued, marker: None, width }
+        Line {
+            text: line.text,
+            spans: line.spans.into_boxed_slice(),
+            source,
+            continued: line.continued,
+            marker: None,
+            width,
+        }
     }
 
     pub fn marker(marker: Marker, text: impl Into<String>, source: u16) -> Line {
@@ -225,7 +232,10 @@ mod tests {
         assert_eq!((s.first(), s.end(), s.dropped()), (2, 5, 2));
         assert_eq!(s.get(2).unwrap().text, "l2");
         assert!(s.get(1).is_none());
-        assert_eq!(s.range(0..4).map(|(n, l)| (n, l.text.clone())).collect::<Vec<_>>(), vec![(2, "l2".into()), (3, "l3".into())]);
+        assert_eq!(
+            s.range(0..4).map(|(n, l)| (n, l.text.clone())).collect::<Vec<_>>(),
+            vec![(2, "l2".into()), (3, "l3".into())]
+        );
         assert_eq!(s.text(), "l2\nl3\nl4");
     }
 

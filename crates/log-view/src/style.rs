@@ -20,8 +20,22 @@ impl Color {
     /// xterm's value of a palette entry (and the 16 basic ones, for when a theme is absent).
     pub fn rgb(self) -> (u8, u8, u8) {
         const BASIC: [(u8, u8, u8); 16] = [
-            (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
-            (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
+            (0, 0, 0),
+            (205, 0, 0),
+            (0, 205, 0),
+            (205, 205, 0),
+            (0, 0, 238),
+            (205, 0, 205),
+            (0, 205, 205),
+            (229, 229, 229),
+            (127, 127, 127),
+            (255, 0, 0),
+            (0, 255, 0),
+            (255, 255, 0),
+            (92, 92, 255),
+            (255, 0, 255),
+            (0, 255, 255),
+            (255, 255, 255),
         ];
         match self {
             Color::Rgb(r, g, b) => (r, g, b),
@@ -74,7 +88,9 @@ impl Style {
             match color {
                 Some(c) => match c.class() {
                     Some(i) => classes.push(format!("ansi-{kind}-{i}")),
-                    None => inline.push(format!("{}:{}", if kind == "fg" { "color" } else { "background-color" }, c.hex())),
+                    None => {
+                        inline.push(format!("{}:{}", if kind == "fg" { "color" } else { "background-color" }, c.hex()))
+                    }
                 },
                 None if self.inverse => classes.push(format!("ansi-{kind}-inv")),
                 None => {}

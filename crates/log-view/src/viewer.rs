@@ -60,7 +60,9 @@ impl Items {
     pub fn position_of(&self, number: i64) -> usize {
         match self {
             Items::All { first, count, .. } => ((number - first).max(0) as usize).min(*count),
-            Items::Filtered { rows, .. } => rows.iter().position(|r| matches!(r, Row::Line(n) if *n >= number)).unwrap_or(rows.len()),
+            Items::Filtered { rows, .. } => {
+                rows.iter().position(|r| matches!(r, Row::Line(n) if *n >= number)).unwrap_or(rows.len())
+            }
         }
     }
 }
@@ -195,8 +197,14 @@ impl Viewer {
         let open: Vec<u16> = (0..self.sources.len() as u16).filter(|s| self.open_line(*s).is_some()).collect();
         match (&self.search, self.filter) {
             (Some(search), Some(context)) => {
-                let open = open.into_iter().filter(|s| self.open_line(*s).is_some_and(|l| search.matcher().is_match(&l.text))).collect();
-                Items::Filtered { rows: filter_rows(search.lines(), context, self.store.first(), self.store.end()), open }
+                let open = open
+                    .into_iter()
+                    .filter(|s| self.open_line(*s).is_some_and(|l| search.matcher().is_match(&l.text)))
+                    .collect();
+                Items::Filtered {
+                    rows: filter_rows(search.lines(), context, self.store.first(), self.store.end()),
+                    open,
+                }
             }
             _ => Items::All { first: self.store.first(), count: self.store.len(), open },
         }
@@ -217,7 +225,10 @@ impl Viewer {
         let Some(search) = &self.search else { return Vec::new() };
         match item {
             Item::Line(n) => search.in_line(n).map(|(i, h)| (h.range.clone(), Some(i) == self.current)).collect(),
-            Item::Open(s) => self.open_line(s).map(|l| search.matcher().find(&l.text).into_iter().map(|r| (r, false)).collect()).unwrap_or_default(),
+            Item::Open(s) => self
+                .open_line(s)
+                .map(|l| search.matcher().find(&l.text).into_iter().map(|r| (r, false)).collect())
+                .unwrap_or_default(),
             Item::Separator => Vec::new(),
         }
     }
@@ -289,7 +300,10 @@ mod tests {
         v.set_filter(Some(1));
         let items = v.items();
         let got: Vec<_> = (0..items.len()).map(|i| items.get(i).unwrap()).collect();
-        assert_eq!(got, vec![Item::Line(0), Item::Line(1), Item::Line(2), Item::Separator, Item::Line(4), Item::Line(5)]);
+        assert_eq!(
+            got,
+            vec![Item::Line(0), Item::Line(1), Item::Line(2), Item::Separator, Item::Line(4), Item::Line(5)]
+        );
         assert_eq!(items.position_of(4), 4);
         v.ingest(0, text("or 7\n"));
         assert_eq!(v.match_count(), 3);

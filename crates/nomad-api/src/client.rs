@@ -431,7 +431,10 @@ mod tests {
         let usage: AllocResourceUsage = serde_json::from_str(RAW_EXEC_ALLOC).unwrap();
         let spin = &usage.tasks["spin"];
         assert_eq!(spin.pids.as_ref().map(|p| p.len()), Some(1));
-        assert_eq!((usage.resource_usage.device_stats.as_deref(), spin.resource_usage.device_stats.as_deref()), (Some(&[][..]), None));
+        assert_eq!(
+            (usage.resource_usage.device_stats.as_deref(), spin.resource_usage.device_stats.as_deref()),
+            (Some(&[][..]), None)
+        );
         let written = serde_json::to_value(&usage).unwrap();
         let expected: serde_json::Value = serde_json::from_str(RAW_EXEC_ALLOC).unwrap();
         assert_eq!(written, expected);
@@ -462,7 +465,10 @@ mod tests {
         alloc.add(&docker);
         alloc.add(&raw.tasks["spin"]);
         let sum = &alloc.resource_usage;
-        assert_eq!((sum.memory_stats.rss, sum.memory_stats.usage, sum.cpu_stats.throttled_periods), (4096000, 52428800, 3));
+        assert_eq!(
+            (sum.memory_stats.rss, sum.memory_stats.usage, sum.cpu_stats.throttled_periods),
+            (4096000, 52428800, 3)
+        );
         assert_eq!(sum.memory_stats.measured, ["Cache", "Swap", "Usage", "RSS"]);
         assert_eq!(sum.cpu_stats.percent, 99.5);
         assert_eq!(sum.device_stats.as_deref(), Some(&[][..]));

@@ -265,15 +265,28 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "CreateIndex", "CreateTime", "ID", "JobID", "JobModifyIndex", "ModifyIndex", "ModifyTime", "Namespace",
-                "Priority", "QueuedAllocations", "SnapshotIndex", "Status", "TriggeredBy", "Type"
+                "CreateIndex",
+                "CreateTime",
+                "ID",
+                "JobID",
+                "JobModifyIndex",
+                "ModifyIndex",
+                "ModifyTime",
+                "Namespace",
+                "Priority",
+                "QueuedAllocations",
+                "SnapshotIndex",
+                "Status",
+                "TriggeredBy",
+                "Type"
             ]
         );
         assert_eq!(json["QueuedAllocations"]["web"], 0);
         let back: Evaluation = serde_json::from_value(json).unwrap();
         assert_eq!(back, eval);
         assert!(back.is_terminal());
-        let nulls: Evaluation = serde_json::from_str(r#"{"ID":"x","FailedTGAllocs":null,"QueuedAllocations":null}"#).unwrap();
+        let nulls: Evaluation =
+            serde_json::from_str(r#"{"ID":"x","FailedTGAllocs":null,"QueuedAllocations":null}"#).unwrap();
         assert!(nulls.failed_tg_allocs.is_empty() && !nulls.is_terminal());
     }
 }

@@ -165,9 +165,15 @@ mod tests {
     fn input_frames_match_nomad_docs() {
         let h: ExecHandshake = serde_json::from_str(r#"{"version":1,"auth_token":"fc3c"}"#).unwrap();
         assert_eq!(h, ExecHandshake { version: 1, auth_token: "fc3c".into() });
-        assert_eq!(serde_json::to_string(&ExecStreamingInput::stdin(b"\x0c".to_vec())).unwrap(), r#"{"stdin":{"data":"DA=="}}"#);
+        assert_eq!(
+            serde_json::to_string(&ExecStreamingInput::stdin(b"\x0c".to_vec())).unwrap(),
+            r#"{"stdin":{"data":"DA=="}}"#
+        );
         assert_eq!(serde_json::to_string(&ExecStreamingInput::stdin_close()).unwrap(), r#"{"stdin":{"close":true}}"#);
-        assert_eq!(serde_json::to_string(&ExecStreamingInput::resize(80, 24)).unwrap(), r#"{"tty_size":{"height":24,"width":80}}"#);
+        assert_eq!(
+            serde_json::to_string(&ExecStreamingInput::resize(80, 24)).unwrap(),
+            r#"{"tty_size":{"height":24,"width":80}}"#
+        );
         assert_eq!(serde_json::to_string(&ExecStreamingInput::heartbeat()).unwrap(), "{}");
     }
 
@@ -186,7 +192,8 @@ mod tests {
 
     #[test]
     fn executor_errors_read_without_grpcs_words() {
-        let reason = "rpc error: code = Unknown desc = failed to start command: fork/exec /bin/bash: no such file or directory";
+        let reason =
+            "rpc error: code = Unknown desc = failed to start command: fork/exec /bin/bash: no such file or directory";
         assert_eq!(executor_words(reason), "failed to start command: fork/exec /bin/bash: no such file or directory");
         assert_eq!(executor_words("Permission denied"), "Permission denied");
     }

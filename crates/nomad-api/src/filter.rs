@@ -314,7 +314,8 @@ impl<'a> Parser<'a> {
             Some((_, c)) if c.is_ascii_alphabetic() => {}
             _ => return None,
         }
-        let end = chars.find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '/')).map_or(rest.len(), |(i, _)| i);
+        let end =
+            chars.find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '/')).map_or(rest.len(), |(i, _)| i);
         self.at += end;
         Some(rest[..end].to_string())
     }
@@ -373,7 +374,8 @@ impl<'a> Parser<'a> {
             return Ok(Some(s));
         }
         let rest = self.rest();
-        let number_len = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '.').len();
+        let number_len =
+            rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '.').len();
         if number_len > 0 {
             self.at += number_len;
             return Ok(Some(rest[..number_len].to_string()));
@@ -494,7 +496,9 @@ impl Filter {
                 };
                 if let (Some(index), Some(value)) = (&binding.index, &binding.value) {
                     if index == value {
-                        return Err(format!("{index:?} cannot be used as a placeholder for both the index and the value"));
+                        return Err(format!(
+                            "{index:?} cannot be used as a placeholder for both the index and the value"
+                        ));
                     }
                 }
                 let elements: Vec<(Value, String)> = match &found {
@@ -577,7 +581,11 @@ fn path_of(selector: &[String], locals: &[(String, Local)]) -> Vec<String> {
 
 /// The value a selector names with the bound names in scope (`getValue`): an index or key
 /// itself, or the element's path from the datum.
-fn resolve<'a>(datum: &'a Value, selector: &[String], locals: &[(String, Local)]) -> Result<Option<Cow<'a, Value>>, String> {
+fn resolve<'a>(
+    datum: &'a Value,
+    selector: &[String],
+    locals: &[(String, Local)],
+) -> Result<Option<Cow<'a, Value>>, String> {
     if let Some(first) = selector.first() {
         match locals.iter().rev().find(|(name, _)| name == first) {
             Some((_, Local::Value(v))) if selector.len() > 1 => {
@@ -621,7 +629,9 @@ fn equal(found: &Value, raw: &str, selector: &[String]) -> Result<bool, String> 
         Value::String(s) => Ok(s == raw),
         Value::Bool(b) => match crate::query::parse_go_bool(raw) {
             Some(wanted) => Ok(*b == wanted),
-            None => Err(format!("error getting match value in expression: strconv.ParseBool: parsing {raw:?}: invalid syntax")),
+            None => Err(format!(
+                "error getting match value in expression: strconv.ParseBool: parsing {raw:?}: invalid syntax"
+            )),
         },
         Value::Number(n) => {
             let wanted: f64 = raw.parse().map_err(|_| {
@@ -663,8 +673,12 @@ mod tests {
     /// The expressions the web UI builds (ui/app/routes/evaluations/index.js, v1.6.0).
     #[test]
     fn the_uis_evaluation_filters() {
-        let e = json!({"ID": "ab12", "JobID": "web", "Status": "complete", "TriggeredBy": "job-register", "Priority": 50});
-        assert!(eval(r#"ID contains "ab" or JobID contains "ab" or NodeID contains "ab" or TriggeredBy contains "ab""#, &e));
+        let e =
+            json!({"ID": "ab12", "JobID": "web", "Status": "complete", "TriggeredBy": "job-register", "Priority": 50});
+        assert!(eval(
+            r#"ID contains "ab" or JobID contains "ab" or NodeID contains "ab" or TriggeredBy contains "ab""#,
+            &e
+        ));
         assert!(eval(r#"(JobID contains "we") and NodeID is empty and Status contains "complete""#, &e));
         assert!(!eval("NodeID is not empty", &e));
         assert!(eval(r#"TriggeredBy contains "register" and not Status == "failed""#, &e));
@@ -699,7 +713,11 @@ mod tests {
         assert!(eval(r#"any Meta as _, v { v == "ops" }"#, &j));
         assert!(eval(r#"(any Missing as m { m == "x" }) or (all Missing as m { m == "x" })"#, &j));
         assert!(eval(r#"not (any TaskGroups as g { g.Name == "cache" })"#, &j));
-        assert!(Filter::parse(r#"any Priority as p { p == 1 }"#).unwrap().matches(&j).unwrap_err().contains("is not a list or a map"));
+        assert!(Filter::parse(r#"any Priority as p { p == 1 }"#)
+            .unwrap()
+            .matches(&j)
+            .unwrap_err()
+            .contains("is not a list or a map"));
         assert!(Filter::parse(r#"any TaskGroups as g, g { g == 1 }"#).unwrap().matches(&j).is_err());
     }
 
@@ -716,7 +734,10 @@ mod tests {
         assert!(!eval(r#"NodeID matches ".*""#, &a));
         assert!(eval(r#"NodeID not matches ".*""#, &a));
         let bad = Filter::parse(r#"JobID matches "(""#).unwrap();
-        assert!(bad.matches(&a).unwrap_err().starts_with("failed to compile regular expression \"(\": error parsing regexp: "));
+        assert!(bad
+            .matches(&a)
+            .unwrap_err()
+            .starts_with("failed to compile regular expression \"(\": error parsing regexp: "));
         assert!(Filter::parse(r#"Priority matches "5""#).unwrap().matches(&a).is_err());
     }
 
@@ -726,7 +747,14 @@ mod tests {
         assert!(Filter::parse(&deep).unwrap_err().contains("nested too deeply"));
         let long = vec![r#"Status == "a""#; 100_000].join(" or ");
         assert!(Filter::parse(&long).is_err());
-        for bad in [r#"Status =="#, r#"(Status == "a""#, r#"Status == "a" xor"#, r#"Name matches"#, r#"any TaskGroups as g { g.Name == "a" } and ID == "x""#, r#"Status == "open"#] {
+        for bad in [
+            r#"Status =="#,
+            r#"(Status == "a""#,
+            r#"Status == "a" xor"#,
+            r#"Name matches"#,
+            r#"any TaskGroups as g { g.Name == "a" } and ID == "x""#,
+            r#"Status == "open"#,
+        ] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
     }

@@ -226,7 +226,8 @@ pub fn syntax_error(input: &[u8], reader: Reader) -> Option<String> {
         }
     }
     // `scanner.eof`: a number or a closed value at the top level ends the input well.
-    let complete = stack.is_empty() && matches!(step, Step::EndValue | Step::EndTop | Step::One | Step::Zero | Step::Dot0 | Step::E0);
+    let complete = stack.is_empty()
+        && matches!(step, Step::EndValue | Step::EndTop | Step::One | Step::Zero | Step::Dot0 | Step::E0);
     match (complete, reader) {
         (true, _) => None,
         (false, Reader::Unmarshal) => Some("unexpected end of JSON input".to_string()),
@@ -287,7 +288,9 @@ pub fn decode_object(
         other => return Err(type_error(&other, go_type).unwrap_or_default()),
     };
     for (key, value) in &object {
-        let Some((field, go_field_type)) = fields.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)) else { continue };
+        let Some((field, go_field_type)) = fields.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)) else {
+            continue;
+        };
         let fits = match (*go_field_type, value) {
             (_, Value::Null) => true,
             ("string", Value::String(_)) | ("bool", Value::Bool(_)) => true,
@@ -347,7 +350,9 @@ mod tests {
     /// encoding/json scanner.go's messages (Go 1.24, as Nomad 1.11.3 is built).
     #[test]
     fn syntax_errors_read_as_gos() {
-        for valid in ["[]", "{}", " [\"a\", \"b\"] ", "null", "0", "-1.5e+3", "true", r#"{"a":[1,{"b":null}]}"#, r#""\u00e9\n""#] {
+        for valid in
+            ["[]", "{}", " [\"a\", \"b\"] ", "null", "0", "-1.5e+3", "true", r#"{"a":[1,{"b":null}]}"#, r#""\u00e9\n""#]
+        {
             assert_eq!(unmarshal(valid), None, "{valid}");
         }
         let cases = [
@@ -379,7 +384,10 @@ mod tests {
         for (text, message) in cases {
             assert_eq!(unmarshal(text).as_deref(), Some(message), "{text:?}");
         }
-        assert_eq!(syntax_error(b"\xff", Reader::Unmarshal).as_deref(), Some("invalid character 'ÿ' looking for beginning of value"));
+        assert_eq!(
+            syntax_error(b"\xff", Reader::Unmarshal).as_deref(),
+            Some("invalid character 'ÿ' looking for beginning of value")
+        );
     }
 
     /// A `Decoder` reads one value: what follows it is not its business, and the end of the
@@ -404,8 +412,14 @@ mod tests {
         assert_eq!(decode("  "), Ok(None));
         assert!(decode(r#"{"task": "web", "AllTasks": true} tail"#).unwrap().is_some());
         assert_eq!(decode("[]"), Err("json: cannot unmarshal array into Go value of type structs.X".into()));
-        assert_eq!(decode(r#"{"task": 5}"#), Err("json: cannot unmarshal number into Go struct field X.Task of type string".into()));
-        assert_eq!(decode(r#"{"AllTasks": "yes"}"#), Err("json: cannot unmarshal string into Go struct field X.AllTasks of type bool".into()));
+        assert_eq!(
+            decode(r#"{"task": 5}"#),
+            Err("json: cannot unmarshal number into Go struct field X.Task of type string".into())
+        );
+        assert_eq!(
+            decode(r#"{"AllTasks": "yes"}"#),
+            Err("json: cannot unmarshal string into Go struct field X.AllTasks of type bool".into())
+        );
         assert_eq!(decode("{"), Err("unexpected EOF".into()));
     }
 
@@ -413,8 +427,17 @@ mod tests {
     fn string_lists_decode_as_go_does() {
         assert_eq!(unmarshal_string_list(r#"["sh", null]"#), Ok(Some(vec!["sh".into(), String::new()])));
         assert_eq!(unmarshal_string_list("null"), Ok(None));
-        assert_eq!(unmarshal_string_list(r#""sh""#), Err("json: cannot unmarshal string into Go value of type []string".into()));
-        assert_eq!(unmarshal_string_list("[1]"), Err("json: cannot unmarshal number into Go value of type string".into()));
-        assert_eq!(unmarshal_string_list("echo hi"), Err("invalid character 'e' looking for beginning of value".into()));
+        assert_eq!(
+            unmarshal_string_list(r#""sh""#),
+            Err("json: cannot unmarshal string into Go value of type []string".into())
+        );
+        assert_eq!(
+            unmarshal_string_list("[1]"),
+            Err("json: cannot unmarshal number into Go value of type string".into())
+        );
+        assert_eq!(
+            unmarshal_string_list("echo hi"),
+            Err("invalid character 'e' looking for beginning of value".into())
+        );
     }
 }

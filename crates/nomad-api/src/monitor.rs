@@ -125,9 +125,7 @@ impl LogRecord {
             for (key, value) in &self.fields {
                 let text = match value {
                     serde_json::Value::String(s) if s.is_empty() => "\"\"".to_string(),
-                    serde_json::Value::String(s) if needs_quoting(s) => {
-                        serde_json::to_string(s).unwrap_or_default()
-                    }
+                    serde_json::Value::String(s) if needs_quoting(s) => serde_json::to_string(s).unwrap_or_default(),
                     serde_json::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
@@ -204,7 +202,10 @@ mod tests {
         assert_eq!(bare.to_plain(false), "2024-05-01T10:20:30.123Z [ERROR] request complete\n");
         assert_eq!(bare.to_plain(true), "2024-05-01T10:20:30.123Z [ERROR] agent/http.go:12: request complete\n");
         let info = LogRecord { fields: vec![], ..record() };
-        assert_eq!(info.to_plain(true), "2024-05-01T10:20:30.123Z [INFO]  agent/http.go:12: agent.http: request complete\n");
+        assert_eq!(
+            info.to_plain(true),
+            "2024-05-01T10:20:30.123Z [INFO]  agent/http.go:12: agent.http: request complete\n"
+        );
     }
 
     #[test]
@@ -215,7 +216,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["@timestamp"], "2024-05-01T10:20:30.123456Z");
         assert_eq!(v["@caller"], "agent/http.go:12");
-        assert_eq!((v["@level"].as_str(), v["@module"].as_str(), v["code"].as_i64()), (Some("info"), Some("agent.http"), Some(200)));
+        assert_eq!(
+            (v["@level"].as_str(), v["@module"].as_str(), v["code"].as_i64()),
+            (Some("info"), Some("agent.http"), Some(200))
+        );
     }
 
     #[test]

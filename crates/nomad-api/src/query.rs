@@ -316,7 +316,13 @@ mod tests {
 
     #[test]
     fn builds_blocking_query_urls() {
-        let o = QueryOptions { namespace: Some("*".into()), index: Some(42), wait: Some(Duration::from_secs(600)), stale: true, ..Default::default() };
+        let o = QueryOptions {
+            namespace: Some("*".into()),
+            index: Some(42),
+            wait: Some(Duration::from_secs(600)),
+            stale: true,
+            ..Default::default()
+        };
         let u = ApiUrl::new(&["allocations"]).param("task_states", false).query_options(&o);
         assert_eq!(u.path_and_query(), "/v1/allocations?task_states=false&namespace=%2A&stale&index=42&wait=300s");
         let u = ApiUrl::new(&["client", "fs", "logs", "ab/../c"]).param("type", "stdout");
@@ -345,8 +351,14 @@ mod tests {
         assert_eq!((o.namespace.as_str(), o.max_wait, o.stale), ("default", Duration::ZERO, false));
         assert_eq!(parse("wait=soon"), Err(QueryOptionsError::Wait));
         assert_eq!(parse("index=-1"), Err(QueryOptionsError::Index));
-        assert_eq!(parse("stale=maybe").unwrap_err().to_string(), "Expect `true` or `false` for `stale` query string parameter");
-        assert_eq!(parse("per_page=x").unwrap_err().to_string(), "Expect a number for `per_page` query string parameter");
+        assert_eq!(
+            parse("stale=maybe").unwrap_err().to_string(),
+            "Expect `true` or `false` for `stale` query string parameter"
+        );
+        assert_eq!(
+            parse("per_page=x").unwrap_err().to_string(),
+            "Expect a number for `per_page` query string parameter"
+        );
         // Bad pairs are dropped before `parse` sees them.
         let o = parse("index=1;2&wait=%zz").unwrap();
         assert_eq!((o.min_index, o.max_wait), (0, Duration::ZERO));

@@ -114,7 +114,10 @@ pub fn expand_context(version: NomadVersion, context: &str) -> Vec<String> {
 /// The error of a context the server does not know (`getEnterpriseResourceIter`), which
 /// lists the contexts as Go prints a slice.
 pub fn unknown_context_error(version: NomadVersion, context: &str) -> String {
-    format!("context must be one of [{}] or 'all' for all contexts; got {context:?}", search_contexts(version).join(" "))
+    format!(
+        "context must be one of [{}] or 'all' for all contexts; got {context:?}",
+        search_contexts(version).join(" ")
+    )
 }
 
 /// `roundUUIDDownIfOdd`: drops the last character when the prefix, hyphens aside, has an odd
@@ -244,8 +247,15 @@ pub fn fuzzy_job_matches(job: &Job, text: &str) -> BTreeMap<&'static str, Vec<Sc
 
 /// The contexts a job's matches are filed under, in the order this agent visits them (Go
 /// visits a map, in no set order).
-const JOB_MATCH_CONTEXTS: [&str; 7] =
-    [context::JOBS, context::GROUPS, context::SERVICES, context::TASKS, context::IMAGES, context::COMMANDS, context::CLASSES];
+const JOB_MATCH_CONTEXTS: [&str; 7] = [
+    context::JOBS,
+    context::GROUPS,
+    context::SERVICES,
+    context::TASKS,
+    context::IMAGES,
+    context::COMMANDS,
+    context::CLASSES,
+];
 
 /// `getFuzzyMatches` over one context's objects in index order: at most `limit_query`
 /// objects are read and `limit_results` matches kept per context. A context is truncated

@@ -99,10 +99,7 @@ impl FrameDecoder {
                     out.push(Err(FrameError { at, reason: e.to_string() }));
                     // Resynchronise at the next object start after the bad one.
                     let bad = start + skip + 1;
-                    start = self.pending[bad..]
-                        .iter()
-                        .position(|&b| b == b'{')
-                        .map_or(self.pending.len(), |p| bad + p);
+                    start = self.pending[bad..].iter().position(|&b| b == b'{').map_or(self.pending.len(), |p| bad + p);
                 }
                 None => break,
             }
@@ -124,10 +121,24 @@ mod tests {
 
     fn frames_json() -> (Vec<u8>, Vec<StreamFrame>) {
         let frames = vec![
-            StreamFrame { offset: 5, data: "héllo".as_bytes()[..5].to_vec(), file: "alloc/logs/web.stdout.0".into(), ..Default::default() },
+            StreamFrame {
+                offset: 5,
+                data: "héllo".as_bytes()[..5].to_vec(),
+                file: "alloc/logs/web.stdout.0".into(),
+                ..Default::default()
+            },
             StreamFrame::default(),
-            StreamFrame { offset: 9, data: "llo\n".into(), file: "alloc/logs/web.stdout.0".into(), ..Default::default() },
-            StreamFrame { file: "alloc/logs/web.stdout.0".into(), file_event: FILE_TRUNCATED.into(), ..Default::default() },
+            StreamFrame {
+                offset: 9,
+                data: "llo\n".into(),
+                file: "alloc/logs/web.stdout.0".into(),
+                ..Default::default()
+            },
+            StreamFrame {
+                file: "alloc/logs/web.stdout.0".into(),
+                file_event: FILE_TRUNCATED.into(),
+                ..Default::default()
+            },
         ];
         let mut bytes = Vec::new();
         for f in &frames {
@@ -181,8 +192,18 @@ mod tests {
         use proptest::prelude::*;
 
         fn frame() -> impl Strategy<Value = StreamFrame> {
-            (any::<i64>(), prop::collection::vec(any::<u8>(), 0..48), any::<String>(), prop_oneof![Just(String::new()), Just(FILE_TRUNCATED.to_string()), any::<String>()])
-                .prop_map(|(offset, data, file, file_event)| StreamFrame { offset, data, file, file_event })
+            (
+                any::<i64>(),
+                prop::collection::vec(any::<u8>(), 0..48),
+                any::<String>(),
+                prop_oneof![Just(String::new()), Just(FILE_TRUNCATED.to_string()), any::<String>()],
+            )
+                .prop_map(|(offset, data, file, file_event)| StreamFrame {
+                    offset,
+                    data,
+                    file,
+                    file_event,
+                })
         }
 
         /// Go's `json.Encoder` ends each frame with a newline; proxies and older agents may

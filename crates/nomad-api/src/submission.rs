@@ -55,9 +55,11 @@ impl JobSubmission {
     /// value. From 1.10.0 the values are weighed as the HTTP agent passes them on,
     /// query-escaped (`api.JobSubmission.Canonicalize`, hashicorp/nomad#24423).
     pub fn weighed_size(&self, flags_escaped: bool) -> usize {
-        let flags = self.variable_flags.iter().flatten().map(|(name, value)| {
-            name.len() + if flags_escaped { query_escape(value).len() } else { value.len() }
-        });
+        let flags = self
+            .variable_flags
+            .iter()
+            .flatten()
+            .map(|(name, value)| name.len() + if flags_escaped { query_escape(value).len() } else { value.len() });
         self.source.len() + self.variables.len() + flags.sum::<usize>()
     }
 

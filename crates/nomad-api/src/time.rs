@@ -63,9 +63,7 @@ pub fn parse_rfc3339(text: &str) -> Result<Option<i64>, String> {
     if t.year() <= 1 {
         return Ok(None);
     }
-    i64::try_from(t.unix_timestamp_nanos())
-        .map(Some)
-        .map_err(|_| format!("time out of range: {text:?}"))
+    i64::try_from(t.unix_timestamp_nanos()).map(Some).map_err(|_| format!("time out of range: {text:?}"))
 }
 
 /// Any of the encodings seen in the wild: integer or float nanoseconds, a string of digits,

@@ -403,7 +403,8 @@ impl FromStr for NomadVersion {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let parsed = NomadVersion::parse_any(text)?;
-        let has_patch = text.trim().trim_start_matches('v').split(['-', '+']).next().unwrap_or_default().matches('.').count() == 2;
+        let has_patch =
+            text.trim().trim_start_matches('v').split(['-', '+']).next().unwrap_or_default().matches('.').count() == 2;
         let version = if has_patch {
             parsed
         } else {
@@ -691,11 +692,15 @@ mod tests {
         assert!(!v("1.8.4").job_version_tags() && v("1.9.0").job_version_tags());
         assert!(!v("1.6.2").monitor_include_location() && v("1.6.3").monitor_include_location());
         let fixed = |s: &str| v(s).search_checks_plugin_and_variable_rules();
-        assert!(!fixed("1.4.10") && fixed("1.4.11") && !fixed("1.5.6") && fixed("1.5.7") && fixed("1.6.0") && fixed("1.11"));
+        assert!(
+            !fixed("1.4.10") && fixed("1.4.11") && !fixed("1.5.6") && fixed("1.5.7") && fixed("1.6.0") && fixed("1.11")
+        );
         assert!(v("1.4.2").variables_list_checks_prefix() && !v("1.4.3").variables_list_checks_prefix());
         assert!(NomadVersion::modelled().windows(2).all(|w| w[0] < w[1]));
         assert!(!v("1.10.0").docker_cgroup_v2_measures_rss() && v("1.10.1").docker_cgroup_v2_measures_rss());
-        assert!(!v("1.11.1").alloc_usage_sums_running_tasks_only() && v("1.11.2").alloc_usage_sums_running_tasks_only());
+        assert!(
+            !v("1.11.1").alloc_usage_sums_running_tasks_only() && v("1.11.2").alloc_usage_sums_running_tasks_only()
+        );
         assert!(!v("1.6.10").exec_token_error_is_bad_request() && v("1.7.0").exec_token_error_is_bad_request());
         assert!(!v("1.9.1").exec_runs_in_task_dir() && v("1.9.2").exec_runs_in_task_dir());
         assert!(!v("1.6.10").exec_refuses_terminal_allocations() && v("1.7.0").exec_refuses_terminal_allocations());
@@ -713,8 +718,14 @@ mod tests {
         assert!(drops.iter().all(|s| !v(s).exec_closes_normally_after_exit()), "{drops:?}");
         // The pipe's own words, then only the socket's codes, then both.
         let reason = r#"unknown task name "EOF""#;
-        assert!(v("1.5.10").exec_error_is_closed(reason) && !v("1.5.10").exec_error_is_closed("websocket: close 1001 (going away)"));
-        assert!(!v("1.6.4").exec_error_is_closed(reason) && v("1.7.0").exec_error_is_closed("websocket: close 1001 (going away)"));
+        assert!(
+            v("1.5.10").exec_error_is_closed(reason)
+                && !v("1.5.10").exec_error_is_closed("websocket: close 1001 (going away)")
+        );
+        assert!(
+            !v("1.6.4").exec_error_is_closed(reason)
+                && v("1.7.0").exec_error_is_closed("websocket: close 1001 (going away)")
+        );
         assert!(v("1.7.5").exec_error_is_closed(reason) && v("1.11.3").exec_error_is_closed("close 1005"));
         assert!(!v("1.11.3").exec_error_is_closed("Permission denied"));
     }
@@ -764,6 +775,8 @@ mod tests {
         assert!(v("1.9.7").task_state_task_handle() && !v("1.10.0").task_state_task_handle());
         assert!(v("1.9.7").job_consul_vault_tokens() && !v("1.10.0").job_consul_vault_tokens());
         assert!(v("1.10.5").node_legacy_resources() && !v("1.11.0").node_legacy_resources());
-        assert!(!v("1.5.3").log_config_enabled() && v("1.5.4").log_config_enabled() && !v("1.5.5").log_config_enabled());
+        assert!(
+            !v("1.5.3").log_config_enabled() && v("1.5.4").log_config_enabled() && !v("1.5.5").log_config_enabled()
+        );
     }
 }

@@ -1636,7 +1636,10 @@ mod tests {
         };
         let got = wire(&alloc, "1.11.3");
         assert_eq!(got["Job"], json!(0));
-        assert_eq!(got["DesiredTransition"], json!({"Migrate": false, "Reschedule": null, "ForceReschedule": null, "NoShutdownDelay": null, "MigrateDisablePlacement": null}));
+        assert_eq!(
+            got["DesiredTransition"],
+            json!({"Migrate": false, "Reschedule": null, "ForceReschedule": null, "NoShutdownDelay": null, "MigrateDisablePlacement": null})
+        );
         assert_eq!(got["TaskStates"]["t"]["Events"], Value::Null);
         assert_eq!(got["CreateIndex"], json!(7));
         assert_eq!(wire(&alloc, "1.4.0")["DesiredTransition"].as_object().unwrap().len(), 4);

@@ -15,7 +15,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-const RELEASES: [(&str, NomadVersion); 2] = [("1.4", NomadVersion::new(1, 4, 0)), ("1.11", NomadVersion::new(1, 11, 3))];
+const RELEASES: [(&str, NomadVersion); 2] =
+    [("1.4", NomadVersion::new(1, 4, 0)), ("1.11", NomadVersion::new(1, 11, 3))];
 
 fn fixture(release: &str, name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{release}/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -203,7 +204,10 @@ fn allocations_decode_with_their_values() {
         assert!(alloc.reschedule_tracker.is_none() && alloc.preempted_allocations.is_empty());
         assert_eq!(alloc.deployment_id, "5c4b3a29-1807-46f5-a4d3-c2b1a0f9e8d7");
         let health = alloc.deployment_status.as_ref().unwrap();
-        assert_eq!((health.healthy, health.timestamp.map(|t| t.as_unix_nanos())), (Some(true), Some(1_700_000_075_000_123_000)));
+        assert_eq!(
+            (health.healthy, health.timestamp.map(|t| t.as_unix_nanos())),
+            (Some(true), Some(1_700_000_075_000_123_000))
+        );
         let server = &alloc.task_states["server"];
         assert_eq!((server.state.as_str(), server.restarts), ("running", 1));
         assert_eq!(server.finished_at, None, "{release}: a zero time is null");
@@ -295,7 +299,10 @@ fn nodes_decode_with_their_values() {
         assert!(stubs[1].drain && stubs[1].drivers.is_empty());
         // Listed with `resources=true&os=true` in the 1.11 fixture only.
         assert_eq!(stubs[0].node_resources.is_some(), release == "1.11");
-        assert_eq!(stubs[0].attributes.as_ref().map(|a| a["os.name"].as_str()), (release == "1.11").then_some("ubuntu"));
+        assert_eq!(
+            stubs[0].attributes.as_ref().map(|a| a["os.name"].as_str()),
+            (release == "1.11").then_some("ubuntu")
+        );
         assert!(stubs[1].attributes.is_none() && stubs[1].reserved_resources.is_none());
     }
 }

@@ -89,13 +89,24 @@ fn client_samples() {
 #[test]
 fn every_sample_is_covered() {
     let dir = format!("{}/tests/samples", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     let covered = [
-        "agent-health.json", "agent-join.json", "agent-members.json", "agent-self.json", "agent-servers.json",
-        "allocation-restart.request.json", "allocation-signal.request.json", "allocation-stop.json",
-        "allocation.json", "allocations.json", "client-allocation-stats.json", "client-fs-ls.json",
-        "client-fs-stat.json", "client-stats.json",
+        "agent-health.json",
+        "agent-join.json",
+        "agent-members.json",
+        "agent-self.json",
+        "agent-servers.json",
+        "allocation-restart.request.json",
+        "allocation-signal.request.json",
+        "allocation-stop.json",
+        "allocation.json",
+        "allocations.json",
+        "client-allocation-stats.json",
+        "client-fs-ls.json",
+        "client-fs-stat.json",
+        "client-stats.json",
     ];
     assert_eq!(names, covered, "a new sample needs a decoding test above");
 }

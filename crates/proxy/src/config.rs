@@ -34,10 +34,7 @@ impl ProxyConfig {
     }
 
     /// As [`ProxyConfig::from_env_and_args`], with the variables looked up by `vars`.
-    pub fn from_vars_and_args(
-        vars: impl Fn(&str) -> Option<String>,
-        args: &ServeArgs,
-    ) -> Result<Self, ProxyError> {
+    pub fn from_vars_and_args(vars: impl Fn(&str) -> Option<String>, args: &ServeArgs) -> Result<Self, ProxyError> {
         // Nomad treats an empty variable as unset.
         let var = |name: &str| vars(name).filter(|v| !v.is_empty());
         let path = |name: &str| var(name).map(PathBuf::from);
@@ -46,17 +43,10 @@ impl ProxyConfig {
         let settings = TlsSettings {
             ca_cert: args.ca_cert.clone().or_else(|| path("NOMAD_CACERT")),
             ca_path: args.ca_path.clone().or_else(|| path("NOMAD_CAPATH")),
-            client_cert: args
-                .client_cert
-                .clone()
-                .or_else(|| path("NOMAD_CLIENT_CERT")),
+            client_cert: args.client_cert.clone().or_else(|| path("NOMAD_CLIENT_CERT")),
             client_key: args.client_key.clone().or_else(|| path("NOMAD_CLIENT_KEY")),
-            server_name: args
-                .tls_server_name
-                .clone()
-                .or_else(|| var("NOMAD_TLS_SERVER_NAME")),
-            skip_verify: args.tls_skip_verify
-                || var("NOMAD_SKIP_VERIFY").is_some_and(|v| skip_verify(&v)),
+            server_name: args.tls_server_name.clone().or_else(|| var("NOMAD_TLS_SERVER_NAME")),
+            skip_verify: args.tls_skip_verify || var("NOMAD_SKIP_VERIFY").is_some_and(|v| skip_verify(&v)),
         };
         Ok(ProxyConfig {
             server_name: settings.server_name(upstream.host())?,
@@ -83,9 +73,7 @@ fn skip_verify(value: &str) -> bool {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
         "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
         other => {
-            tracing::warn!(
-                "NOMAD_SKIP_VERIFY={other:?} is not a boolean; certificates stay verified"
-            );
+            tracing::warn!("NOMAD_SKIP_VERIFY={other:?} is not a boolean; certificates stay verified");
             false
         }
     }

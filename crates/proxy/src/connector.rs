@@ -4,9 +4,7 @@
 
 use crate::ProxyConfig;
 use axum::http::Uri;
-use hyper_rustls::{
-    FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream,
-};
+use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
@@ -55,12 +53,10 @@ impl Service<Uri> for Connector {
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connecting = self.inner.call(uri);
         Box::pin(async move {
-            tokio::time::timeout(CONNECT_TIMEOUT, connecting)
-                .await
-                .map_err(|_| {
-                    let message = format!("no connection within {}s", CONNECT_TIMEOUT.as_secs());
-                    BoxError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
-                })?
+            tokio::time::timeout(CONNECT_TIMEOUT, connecting).await.map_err(|_| {
+                let message = format!("no connection within {}s", CONNECT_TIMEOUT.as_secs());
+                BoxError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
+            })?
         })
     }
 }

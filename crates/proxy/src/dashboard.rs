@@ -64,10 +64,7 @@ impl FromStr for BasePath {
 
     /// Accepts `/tools/nomad` or `/tools/nomad/` (the same), and `/`.
     fn from_str(path: &str) -> Result<Self, ProxyError> {
-        let invalid = |reason: &str| ProxyError::InvalidBasePath {
-            path: path.to_string(),
-            reason: reason.to_string(),
-        };
+        let invalid = |reason: &str| ProxyError::InvalidBasePath { path: path.to_string(), reason: reason.to_string() };
         let Some(rest) = path.strip_prefix('/') else {
             return Err(invalid("it must start with /"));
         };
@@ -79,13 +76,9 @@ impl FromStr for BasePath {
             return Ok(BasePath("/".to_string()));
         }
         for segment in &segments {
-            let plain = segment
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
+            let plain = segment.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
             if segment.is_empty() || *segment == "." || *segment == ".." || !plain {
-                return Err(invalid(
-                    "segments must be non-empty and made of letters, digits and -._~",
-                ));
+                return Err(invalid("segments must be non-empty and made of letters, digits and -._~"));
             }
         }
         if segments[0] == "v1" {
@@ -97,11 +90,7 @@ impl FromStr for BasePath {
 
 /// The dashboard in `dir` at `base`, its pages sent with `policy` as their
 /// Content-Security-Policy. Fails if `dir` has no index.html.
-pub fn dashboard_routes(
-    dir: &Path,
-    base: &BasePath,
-    policy: Option<HeaderValue>,
-) -> Result<Router, ProxyError> {
+pub fn dashboard_routes(dir: &Path, base: &BasePath, policy: Option<HeaderValue>) -> Result<Router, ProxyError> {
     let index = dir.join("index.html");
     if !index.is_file() {
         return Err(ProxyError::DashboardMissing(dir.to_path_buf()));
@@ -123,27 +112,15 @@ pub fn dashboard_routes(
         .precompressed_br()
         .precompressed_gzip()
         .fallback(page_service);
-    let pages = Router::new()
-        .route("/index.html", get(page))
-        .fallback_service(files)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-cache"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CONTENT_SECURITY_POLICY,
-                    policy,
-                ))
-                // Precompressed copies are chosen by Accept-Encoding too (compressing on the fly
-                // says so itself).
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::VARY,
-                    HeaderValue::from_static("accept-encoding"),
-                ))
-                .layer(CompressionLayer::new()),
-        );
+    let pages = Router::new().route("/index.html", get(page)).fallback_service(files).layer(
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
+            // Precompressed copies are chosen by Accept-Encoding too (compressing on the fly
+            // says so itself).
+            .layer(SetResponseHeaderLayer::if_not_present(header::VARY, HeaderValue::from_static("accept-encoding")))
+            .layer(CompressionLayer::new()),
+    );
     Ok(mount_at(base, pages))
 }
 
@@ -160,22 +137,13 @@ where
         return Router::new().fallback_service(pages);
     }
     Router::new()
-        .route(
-            "/",
-            any(redirect(base.as_str(), StatusCode::TEMPORARY_REDIRECT)),
-        )
-        .route(
-            base.mount(),
-            any(redirect(base.as_str(), StatusCode::MOVED_PERMANENTLY)),
-        )
+        .route("/", any(redirect(base.as_str(), StatusCode::TEMPORARY_REDIRECT)))
+        .route(base.mount(), any(redirect(base.as_str(), StatusCode::MOVED_PERMANENTLY)))
         .nest_service(base.as_str(), pages)
 }
 
 /// A handler redirecting to `target` with `status`, keeping the request's query.
-fn redirect(
-    target: &str,
-    status: StatusCode,
-) -> impl Fn(Uri) -> std::future::Ready<Response> + Clone + Send + 'static {
+fn redirect(target: &str, status: StatusCode) -> impl Fn(Uri) -> std::future::Ready<Response> + Clone + Send + 'static {
     let target = target.to_string();
     move |uri: Uri| {
         let location = match uri.query() {
@@ -206,14 +174,9 @@ mod tests {
 
     #[test]
     fn base_paths_that_cannot_be_mounted_are_refused() {
-        for bad in [
-            "ui/", "", "//", "/a//b/", "/../x/", "/./", "/a b/", "/a?b/", "/v1/", "/v1/ui",
-        ] {
+        for bad in ["ui/", "", "//", "/a//b/", "/../x/", "/./", "/a b/", "/a?b/", "/v1/", "/v1/ui"] {
             let err = bad.parse::<BasePath>().unwrap_err();
-            assert!(
-                matches!(err, ProxyError::InvalidBasePath { .. }),
-                "{bad}: {err}"
-            );
+            assert!(matches!(err, ProxyError::InvalidBasePath { .. }), "{bad}: {err}");
         }
     }
 }

@@ -11,10 +11,7 @@ pub enum ProxyError {
     InvalidServerName(String),
 
     #[error("cannot read {path}: {source}")]
-    ReadFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ReadFile { path: PathBuf, source: std::io::Error },
 
     #[error("cannot parse PEM in {path}: {reason}")]
     Pem { path: PathBuf, reason: String },
@@ -22,9 +19,7 @@ pub enum ProxyError {
     #[error("no certificate found in {0}")]
     NoCertificates(PathBuf),
 
-    #[error(
-        "both a client certificate (NOMAD_CLIENT_CERT) and key (NOMAD_CLIENT_KEY) must be given"
-    )]
+    #[error("both a client certificate (NOMAD_CLIENT_CERT) and key (NOMAD_CLIENT_KEY) must be given")]
     IncompleteClientIdentity,
 
     #[error("TLS configuration: {0}")]

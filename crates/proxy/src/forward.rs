@@ -24,14 +24,8 @@ pub(crate) struct Agent {
 impl Agent {
     pub fn new(config: ProxyConfig) -> Self {
         let connector = Connector::new(&config);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .build(connector.clone());
-        Agent {
-            upstream: config.upstream,
-            connector,
-            client,
-        }
+        let client = Client::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).build(connector.clone());
+        Agent { upstream: config.upstream, connector, client }
     }
 }
 
@@ -49,9 +43,7 @@ pub(crate) async fn forward(State(agent): State<Arc<Agent>>, request: Request) -
         Err(error) => return bad_gateway(&agent.upstream, &method, &path, &error),
     };
     remove_hop_by_hop(&mut parts.headers);
-    parts
-        .headers
-        .insert(header::HOST, agent.upstream.host_header());
+    parts.headers.insert(header::HOST, agent.upstream.host_header());
     parts.version = Version::HTTP_11;
     parts.extensions = Extensions::new();
     match agent.client.request(Request::from_parts(parts, body)).await {
@@ -66,21 +58,11 @@ pub(crate) async fn forward(State(agent): State<Arc<Agent>>, request: Request) -
 }
 
 /// 502 with the reason in plain text, as Nomad writes its errors.
-pub(crate) fn bad_gateway(
-    upstream: &Upstream,
-    method: &Method,
-    path: &str,
-    error: &dyn Error,
-) -> Response {
+pub(crate) fn bad_gateway(upstream: &Upstream, method: &Method, path: &str, error: &dyn Error) -> Response {
     let reason = error_chain(error);
     tracing::warn!(%method, path, "cannot reach the Nomad agent at {upstream}: {reason}");
     let body = format!("Cannot reach the Nomad agent at {upstream}: {reason}");
-    (
-        StatusCode::BAD_GATEWAY,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (StatusCode::BAD_GATEWAY, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 /// An error and its causes, each said once (wrappers often repeat their source's message).

@@ -37,16 +37,10 @@ mod tests {
     #[test]
     fn removes_hop_by_hop_and_connection_named_headers_only() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONNECTION,
-            HeaderValue::from_static("keep-alive, X-Hop"),
-        );
+        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, X-Hop"));
         headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         headers.insert("x-hop", HeaderValue::from_static("1"));
-        headers.insert(
-            header::TRANSFER_ENCODING,
-            HeaderValue::from_static("chunked"),
-        );
+        headers.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
         headers.insert("x-nomad-token", HeaderValue::from_static("secret"));
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         remove_hop_by_hop(&mut headers);

@@ -47,10 +47,7 @@ fn host_part(text: &str) -> Option<String> {
         return None;
     }
     let host = authority.host();
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     let host = host.strip_suffix('.').unwrap_or(host);
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
@@ -58,18 +55,13 @@ fn host_part(text: &str) -> Option<String> {
 impl AllowedHosts {
     /// For a server listening on `bound`, also answering `names` (`NAME` or `NAME:PORT`).
     pub fn new(bound: IpAddr, names: &[String]) -> Result<Self, ProxyError> {
-        let mut allowed = AllowedHosts {
-            bound,
-            names: Vec::new(),
-            any: false,
-        };
+        let mut allowed = AllowedHosts { bound, names: Vec::new(), any: false };
         for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             if name == "*" {
                 allowed.any = true;
                 continue;
             }
-            let host =
-                host_part(name).ok_or_else(|| ProxyError::InvalidAllowedHost(name.to_string()))?;
+            let host = host_part(name).ok_or_else(|| ProxyError::InvalidAllowedHost(name.to_string()))?;
             allowed.names.push(host);
         }
         Ok(allowed)
@@ -86,20 +78,15 @@ impl AllowedHosts {
             return false;
         };
         if let Ok(ip) = host.parse::<IpAddr>() {
-            return ip.is_loopback()
-                || ip == self.bound
-                || self.bound.is_unspecified()
-                || self.names.contains(&host);
+            return ip.is_loopback() || ip == self.bound || self.bound.is_unspecified() || self.names.contains(&host);
         }
         host == "localhost" || self.names.contains(&host)
     }
 
     /// The 403's text: what was refused, why, and how to allow it.
     pub fn refusal(host: &str) -> String {
-        let name = host_part(host).map_or_else(
-            || host.to_string(),
-            |h| if h.contains(':') { format!("[{h}]") } else { h },
-        );
+        let name =
+            host_part(host).map_or_else(|| host.to_string(), |h| if h.contains(':') { format!("[{h}]") } else { h });
         format!(
             "Host {host:?} is not allowed: this server answers only requests addressed to its own address or to \
              localhost, 127.0.0.1 or [::1], so that no web page can reach it through DNS rebinding. To allow \
@@ -121,19 +108,12 @@ fn request_host(request: &Request) -> Option<Result<String, ()>> {
 
 /// Middleware: refuses with 403 (plain text, as every error of the API) a request whose host is
 /// not allowed, before anything else sees it.
-pub async fn check_host(
-    State(allowed): State<Arc<AllowedHosts>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn check_host(State(allowed): State<Arc<AllowedHosts>>, request: Request, next: Next) -> Response {
     match request_host(&request) {
         None => next.run(request).await,
         Some(Ok(host)) if allowed.allows(&host) => next.run(request).await,
         Some(Ok(host)) => {
-            tracing::warn!(
-                host,
-                "refused a request addressed to a host that is not allowed"
-            );
+            tracing::warn!(host, "refused a request addressed to a host that is not allowed");
             refuse(StatusCode::FORBIDDEN, AllowedHosts::refusal(&host))
         }
         Some(Err(())) => refuse(StatusCode::BAD_REQUEST, "Invalid Host header".to_string()),
@@ -141,12 +121,7 @@ pub async fn check_host(
 }
 
 fn refuse(status: StatusCode, text: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 
 /// `router` behind the host check.
@@ -154,10 +129,7 @@ pub fn with_host_check<S: Clone + Send + Sync + 'static>(
     router: axum::Router<S>,
     allowed: AllowedHosts,
 ) -> axum::Router<S> {
-    router.layer(axum::middleware::from_fn_with_state(
-        Arc::new(allowed),
-        check_host,
-    ))
+    router.layer(axum::middleware::from_fn_with_state(Arc::new(allowed), check_host))
 }
 
 #[cfg(test)]
@@ -204,25 +176,16 @@ mod tests {
                 && !lan.allows("devbox")
         );
         let all = hosts("0.0.0.0", &[]);
-        assert!(
-            all.allows("10.1.2.3:4649")
-                && all.allows("[fe80::1]:4649")
-                && !all.allows("devbox:4649")
-        );
+        assert!(all.allows("10.1.2.3:4649") && all.allows("[fe80::1]:4649") && !all.allows("devbox:4649"));
         let v6 = hosts("::", &[]);
         assert!(v6.allows("192.168.1.20") && !v6.allows("rebind.attacker.example"));
     }
 
     #[test]
     fn allowed_names_match_in_any_case_and_with_any_port() {
-        let named = hosts(
-            "127.0.0.1",
-            &["Caravan.Example.com:443", "nomad", "[fe80::1]"],
-        );
+        let named = hosts("127.0.0.1", &["Caravan.Example.com:443", "nomad", "[fe80::1]"]);
         assert!(
-            named.allows("caravan.example.com")
-                && named.allows("CARAVAN.example.com:8080")
-                && named.allows("nomad")
+            named.allows("caravan.example.com") && named.allows("CARAVAN.example.com:8080") && named.allows("nomad")
         );
         assert!(named.allows("[fe80::1]:4646") && !named.allows("evil.example.com"));
         assert!(hosts("127.0.0.1", &["*"]).allows("anything.example"));
@@ -235,11 +198,13 @@ mod tests {
     #[test]
     fn the_refusal_says_how_to_allow_the_name() {
         let text = AllowedHosts::refusal("rebind.attacker.example:4646");
+        assert!(text.starts_with("Host \"rebind.attacker.example:4646\" is not allowed"), "{text}");
         assert!(
-            text.starts_with("Host \"rebind.attacker.example:4646\" is not allowed"),
+            text.contains(
+                "--allowed-host rebind.attacker.example (repeatable; or CARAVAN_ALLOWED_HOSTS=rebind.attacker.example"
+            ),
             "{text}"
         );
-        assert!(text.contains("--allowed-host rebind.attacker.example (repeatable; or CARAVAN_ALLOWED_HOSTS=rebind.attacker.example"), "{text}");
         assert!(AllowedHosts::refusal("[fe80::1]:80").contains("--allowed-host [fe80::1] "));
     }
 }

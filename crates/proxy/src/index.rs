@@ -32,11 +32,7 @@ pub(crate) async fn serve_index(index: PathBuf, base: String) -> Response {
 /// Said in the log and on the page, rather than a blank dashboard.
 fn unavailable(reason: String) -> Response {
     tracing::error!("{reason}");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("no dashboard: {reason}"),
-    )
-        .into_response()
+    (StatusCode::SERVICE_UNAVAILABLE, format!("no dashboard: {reason}")).into_response()
 }
 
 #[cfg(test)]
@@ -53,11 +49,7 @@ mod tests {
 
     #[test]
     fn a_page_without_the_builds_base_element_is_left_alone() {
-        for html in [
-            "<title>x</title>",
-            "<base target=_top>",
-            r#"<base href="/ui/"#,
-        ] {
+        for html in ["<title>x</title>", "<base target=_top>", r#"<base href="/ui/"#] {
             assert_eq!(with_base(html, "/x/"), None, "{html}");
         }
     }

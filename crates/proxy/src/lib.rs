@@ -40,17 +40,10 @@ use tokio::sync::watch;
 /// The dashboard at its base path (`/` redirects there) and `/v1/*` forwarded to the agent,
 /// for requests addressed to an allowed host only.
 pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
-    let dashboard = dashboard_routes(
-        &config.ui_dir,
-        &config.base_path,
-        config.content_security_policy.clone(),
-    )?;
+    let dashboard = dashboard_routes(&config.ui_dir, &config.base_path, config.content_security_policy.clone())?;
     let allowed_hosts = config.allowed_hosts.clone();
     let agent = Arc::new(forward::Agent::new(config));
-    let router = Router::new()
-        .route("/v1/{*path}", any(forward::forward))
-        .with_state(agent)
-        .merge(dashboard);
+    let router = Router::new().route("/v1/{*path}", any(forward::forward)).with_state(agent).merge(dashboard);
     Ok(with_host_check(router, allowed_hosts))
 }
 
@@ -59,9 +52,7 @@ pub fn proxy_router(config: ProxyConfig) -> Result<Router, ProxyError> {
 /// one, connections capped below it, header, idle and body timeouts, and the per-client limit.
 pub async fn serve(config: ProxyConfig, listener: TcpListener) -> Result<(), ProxyError> {
     let (upstream, base) = (config.upstream.clone(), config.base_path.clone());
-    let cap = caravan_listener::connection_cap(
-        caravan_listener::raise_descriptor_limit().map_err(ProxyError::Serve)?,
-    );
+    let cap = caravan_listener::connection_cap(caravan_listener::raise_descriptor_limit().map_err(ProxyError::Serve)?);
     let limits = config.http_limits.limits(cap);
     let router = proxy_router(config)?;
     let address = listener.local_addr().map_err(ProxyError::Serve)?;

@@ -25,9 +25,7 @@ pub fn policy_header(policy: &str) -> Result<Option<HeaderValue>, ProxyError> {
     if policy.is_empty() {
         return Ok(None);
     }
-    HeaderValue::from_str(policy)
-        .map(Some)
-        .map_err(|_| ProxyError::InvalidPolicy(policy.to_string()))
+    HeaderValue::from_str(policy).map(Some).map_err(|_| ProxyError::InvalidPolicy(policy.to_string()))
 }
 
 #[cfg(test)]
@@ -37,15 +35,9 @@ mod tests {
     #[test]
     fn the_default_policy_is_a_header_and_an_empty_one_is_none() {
         let header = policy_header(CONTENT_SECURITY_POLICY).unwrap().unwrap();
-        assert!(header
-            .to_str()
-            .unwrap()
-            .contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(header.to_str().unwrap().contains("script-src 'self' 'wasm-unsafe-eval';"));
         assert!(!header.to_str().unwrap().contains("frame-ancestors"));
         assert_eq!(policy_header("  ").unwrap(), None);
-        assert!(matches!(
-            policy_header("default-src\n'self'"),
-            Err(ProxyError::InvalidPolicy(_))
-        ));
+        assert!(matches!(policy_header("default-src\n'self'"), Err(ProxyError::InvalidPolicy(_))));
     }
 }

@@ -28,18 +28,13 @@ impl TlsSettings {
     /// configuration is never used, so it gets no roots.
     pub fn client_config(&self, https: bool) -> Result<ClientConfig, ProxyError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()?;
+        let builder = ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
         if !https {
-            return Ok(builder
-                .with_root_certificates(RootCertStore::empty())
-                .with_no_client_auth());
+            return Ok(builder.with_root_certificates(RootCertStore::empty()).with_no_client_auth());
         }
         let roots = self.roots()?;
         let builder = if self.skip_verify {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(SkipVerify(provider)))
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(SkipVerify(provider)))
         } else {
             builder.with_root_certificates(roots)
         };
@@ -52,8 +47,7 @@ impl TlsSettings {
     /// The name to send and verify: the configured server name, else the address's host.
     pub fn server_name(&self, host: &str) -> Result<ServerName<'static>, ProxyError> {
         let name = self.server_name.as_deref().unwrap_or(host);
-        ServerName::try_from(name.to_string())
-            .map_err(|_| ProxyError::InvalidServerName(name.to_string()))
+        ServerName::try_from(name.to_string()).map_err(|_| ProxyError::InvalidServerName(name.to_string()))
     }
 
     /// Read even when verification is skipped, so a wrong path fails as it does for Nomad.
@@ -74,9 +68,7 @@ impl TlsSettings {
         Ok(roots)
     }
 
-    fn client_identity(
-        &self,
-    ) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, ProxyError> {
+    fn client_identity(&self) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, ProxyError> {
         match (&self.client_cert, &self.client_key) {
             (None, None) => Ok(None),
             (Some(cert), Some(key)) => {
@@ -102,14 +94,8 @@ fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, ProxyE
 }
 
 /// Every file under the directory, recursively, must hold certificates (go-rootcerts' walk).
-fn read_certificate_dir(
-    dir: &Path,
-    certs: &mut Vec<CertificateDer<'static>>,
-) -> Result<(), ProxyError> {
-    let read_error = |source| ProxyError::ReadFile {
-        path: dir.to_path_buf(),
-        source,
-    };
+fn read_certificate_dir(dir: &Path, certs: &mut Vec<CertificateDer<'static>>) -> Result<(), ProxyError> {
+    let read_error = |source| ProxyError::ReadFile { path: dir.to_path_buf(), source };
     let mut entries = std::fs::read_dir(dir)
         .map_err(read_error)?
         .map(|entry| entry.map(|e| e.path()))
@@ -139,18 +125,11 @@ fn system_certificates() -> Vec<CertificateDer<'static>> {
 
 fn pem_error(path: &Path, error: rustls::pki_types::pem::Error) -> ProxyError {
     match error {
-        rustls::pki_types::pem::Error::Io(source) => ProxyError::ReadFile {
-            path: path.to_path_buf(),
-            source,
-        },
-        rustls::pki_types::pem::Error::NoItemsFound => ProxyError::Pem {
-            path: path.to_path_buf(),
-            reason: "no private key found".to_string(),
-        },
-        other => ProxyError::Pem {
-            path: path.to_path_buf(),
-            reason: other.to_string(),
-        },
+        rustls::pki_types::pem::Error::Io(source) => ProxyError::ReadFile { path: path.to_path_buf(), source },
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            ProxyError::Pem { path: path.to_path_buf(), reason: "no private key found".to_string() }
+        }
+        other => ProxyError::Pem { path: path.to_path_buf(), reason: other.to_string() },
     }
 }
 
@@ -177,12 +156,7 @@ impl ServerCertVerifier for SkipVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -191,12 +165,7 @@ impl ServerCertVerifier for SkipVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -15,21 +15,14 @@ impl Upstream {
     /// Reads an address as Nomad's CLI does: only the scheme and `host[:port]` count (a path is
     /// ignored). Credentials in the address are refused rather than silently dropped.
     pub fn parse(address: &str) -> Result<Self, ProxyError> {
-        let invalid = |reason: &str| ProxyError::InvalidAddress {
-            address: address.to_string(),
-            reason: reason.to_string(),
-        };
-        let uri: Uri = address
-            .parse()
-            .map_err(|e: axum::http::uri::InvalidUri| invalid(&e.to_string()))?;
+        let invalid =
+            |reason: &str| ProxyError::InvalidAddress { address: address.to_string(), reason: reason.to_string() };
+        let uri: Uri = address.parse().map_err(|e: axum::http::uri::InvalidUri| invalid(&e.to_string()))?;
         let scheme = match uri.scheme() {
             Some(s) if *s == Scheme::HTTP || *s == Scheme::HTTPS => s.clone(),
             _ => return Err(invalid("it must start with http:// or https://")),
         };
-        let authority = uri
-            .authority()
-            .cloned()
-            .ok_or_else(|| invalid("it has no host"))?;
+        let authority = uri.authority().cloned().ok_or_else(|| invalid("it has no host"))?;
         if authority.as_str().contains('@') {
             return Err(invalid("credentials in the address are not supported"));
         }
@@ -43,9 +36,7 @@ impl Upstream {
     /// The host to verify the certificate against, without an IPv6 literal's brackets.
     pub(crate) fn host(&self) -> &str {
         let host = self.authority.host();
-        host.strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host)
+        host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
     }
 
     /// `Host` for requests to the agent.
@@ -61,11 +52,7 @@ impl Upstream {
     /// The agent's URL for a request's path and query, in `scheme` (`http`/`https` for plain
     /// requests and connecting, `ws`/`wss` for the WebSocket handshake).
     pub(crate) fn url(&self, scheme: &str, path_and_query: &str) -> Result<Uri, axum::http::Error> {
-        Uri::builder()
-            .scheme(scheme)
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
+        Uri::builder().scheme(scheme).authority(self.authority.clone()).path_and_query(path_and_query).build()
     }
 
     pub(crate) fn http_url(&self, path_and_query: &str) -> Result<Uri, axum::http::Error> {
@@ -99,10 +86,7 @@ mod tests {
         assert_eq!(up.to_string(), "https://nomad.example.com:4646");
         assert_eq!(up.origin(), "https://nomad.example.com:4646");
         assert_eq!(up.host_header(), "nomad.example.com:4646");
-        assert_eq!(
-            up.ws_url("/v1/x?a=b").unwrap().to_string(),
-            "wss://nomad.example.com:4646/v1/x?a=b"
-        );
+        assert_eq!(up.ws_url("/v1/x?a=b").unwrap().to_string(), "wss://nomad.example.com:4646/v1/x?a=b");
     }
 
     #[test]
@@ -114,18 +98,9 @@ mod tests {
 
     #[test]
     fn refuses_addresses_nomad_cannot_be_reached_at() {
-        for bad in [
-            "127.0.0.1:4646",
-            "ftp://host",
-            "http://user:pw@host:4646",
-            "http://",
-            "not a url",
-        ] {
+        for bad in ["127.0.0.1:4646", "ftp://host", "http://user:pw@host:4646", "http://", "not a url"] {
             let err = Upstream::parse(bad).unwrap_err();
-            assert!(
-                matches!(err, ProxyError::InvalidAddress { .. }),
-                "{bad}: {err}"
-            );
+            assert!(matches!(err, ProxyError::InvalidAddress { .. }), "{bad}: {err}");
         }
     }
 }

@@ -40,10 +40,7 @@ const HANDSHAKE: [HeaderName; 7] = [
 type AgentSocket = WebSocketStream<TokioIo<Connection>>;
 
 pub(crate) fn is_upgrade(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+    headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
@@ -54,17 +51,12 @@ pub(crate) async fn relay(agent: &Agent, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let failed =
-        |error: &dyn std::error::Error| bad_gateway(&agent.upstream, &Method::GET, &path, error);
+    let failed = |error: &dyn std::error::Error| bad_gateway(&agent.upstream, &Method::GET, &path, error);
 
     // Go's `Request.Host`: the authority of the request target (HTTP/2), else `Host`.
     let host = match parts.uri.authority() {
         Some(authority) => Some(authority.as_str().to_string()),
-        None => parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string),
+        None => parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string),
     };
     let handshake = match handshake_request(agent, path_and_query, host.as_deref(), parts.headers) {
         Ok(request) => request,
@@ -97,10 +89,7 @@ fn handshake_request(
     host: Option<&str>,
     mut headers: HeaderMap,
 ) -> Result<ts::handshake::client::Request, WsError> {
-    let url = agent
-        .upstream
-        .ws_url(path_and_query)
-        .map_err(WsError::HttpFormat)?;
+    let url = agent.upstream.ws_url(path_and_query).map_err(WsError::HttpFormat)?;
     let mut request = url.into_client_request()?;
     let origin = agent_origin(agent, host, &headers);
     remove_hop_by_hop(&mut headers);
@@ -131,11 +120,7 @@ fn agent_origin(agent: &Agent, host: Option<&str>, headers: &HeaderMap) -> Optio
         (Some(origin_host), Some(host)) => origin_host.eq_ignore_ascii_case(host),
         _ => false,
     };
-    Some(if ours {
-        agent.upstream.origin()
-    } else {
-        origin.clone()
-    })
+    Some(if ours { agent.upstream.origin() } else { origin.clone() })
 }
 
 /// The agent's answer when it did not upgrade, passed on as it came.
@@ -190,10 +175,9 @@ fn to_browser_message(message: ts::Message) -> Option<Message> {
     match message {
         ts::Message::Text(text) => Some(Message::Text(text.as_str().into())),
         ts::Message::Binary(data) => Some(Message::Binary(data)),
-        ts::Message::Close(frame) => Some(Message::Close(frame.map(|f| CloseFrame {
-            code: f.code.into(),
-            reason: f.reason.as_str().into(),
-        }))),
+        ts::Message::Close(frame) => {
+            Some(Message::Close(frame.map(|f| CloseFrame { code: f.code.into(), reason: f.reason.as_str().into() })))
+        }
         ts::Message::Ping(_) | ts::Message::Pong(_) | ts::Message::Frame(_) => None,
     }
 }
@@ -202,12 +186,9 @@ fn to_agent_message(message: Message) -> Option<ts::Message> {
     match message {
         Message::Text(text) => Some(ts::Message::Text(text.as_str().into())),
         Message::Binary(data) => Some(ts::Message::Binary(data)),
-        Message::Close(frame) => Some(ts::Message::Close(frame.map(|f| {
-            ts::protocol::CloseFrame {
-                code: f.code.into(),
-                reason: f.reason.as_str().into(),
-            }
-        }))),
+        Message::Close(frame) => Some(ts::Message::Close(
+            frame.map(|f| ts::protocol::CloseFrame { code: f.code.into(), reason: f.reason.as_str().into() }),
+        )),
         Message::Ping(_) | Message::Pong(_) => None,
     }
 }

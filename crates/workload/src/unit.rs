@@ -130,7 +130,8 @@ impl Drop for Containment {
         match cgroup.watchdog.lock().unwrap_or_else(|p| p.into_inner()).take() {
             Some((mut child, stdin)) => {
                 drop(stdin);
-                let reaped = std::thread::Builder::new().name("caravan-watchdog-reaper".into()).spawn(move || child.wait());
+                let reaped =
+                    std::thread::Builder::new().name("caravan-watchdog-reaper".into()).spawn(move || child.wait());
                 if reaped.is_err() {
                     tracing::debug!("the watchdog is left to be reaped at exit");
                 }
@@ -148,7 +149,10 @@ impl AgentCgroup {
         nix::unistd::access(&own.join("cgroup.procs"), nix::unistd::AccessFlags::W_OK)
             .map_err(|e| format!("{}/cgroup.procs is not writable: {e}", own.display()))?;
         let dir = own.join(format!("caravan-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed)));
-        std::fs::DirBuilder::new().mode(0o755).create(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::DirBuilder::new()
+            .mode(0o755)
+            .create(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         if !dir.join("cgroup.kill").exists() {
             let _ = std::fs::remove_dir(&dir);
             return Err("no cgroup.kill (Linux before 5.14)".into());
@@ -194,7 +198,8 @@ fn own_cgroup_dir() -> Result<PathBuf, String> {
         .ok_or("no cgroup2 mount")?;
     let cgroups = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| format!("/proc/self/cgroup: {e}"))?;
     let own = cgroups.lines().find_map(|l| l.strip_prefix("0::")).ok_or("not in a cgroup v2")?;
-    let relative = Path::new(own).strip_prefix(&mount_root).map_err(|_| format!("cgroup {own} is not under the mount's root"))?;
+    let relative =
+        Path::new(own).strip_prefix(&mount_root).map_err(|_| format!("cgroup {own} is not under the mount's root"))?;
     Ok(PathBuf::from(mount_point).join(relative))
 }
 
@@ -204,7 +209,10 @@ fn unescape(field: &str) -> String {
     let bytes = field.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).and_then(|d| std::str::from_utf8(d).ok()).and_then(|d| u8::from_str_radix(d, 8).ok());
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u8::from_str_radix(d, 8).ok());
         match (bytes[i], octal) {
             (b'\\', Some(b)) => {
                 out.push(b);
@@ -232,8 +240,13 @@ pub struct Unit {
 
 enum Place {
     /// The cgroup directory, and its `cgroup.procs` opened for a new process to join.
-    Cgroup { dir: PathBuf, procs: OwnedFd },
-    Session { record: PathBuf },
+    Cgroup {
+        dir: PathBuf,
+        procs: OwnedFd,
+    },
+    Session {
+        record: PathBuf,
+    },
 }
 
 impl Place {
@@ -327,7 +340,8 @@ impl Unit {
     }
 
     fn kill_now(&self) {
-        let children: Vec<_> = self.children.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
+        let children: Vec<_> =
+            self.children.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
         for child in children {
             child.kill();
         }
@@ -492,7 +506,8 @@ fn sweep(records: &Path) {
 /// Whether `dir` is an agent's cgroup directory (and not anything a damaged record names).
 fn is_agent_cgroup(dir: &Path) -> bool {
     let named = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("caravan-"));
-    let on_cgroup2 = nix::sys::statfs::statfs(dir).is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC);
+    let on_cgroup2 =
+        nix::sys::statfs::statfs(dir).is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC);
     named && on_cgroup2 && dir.is_absolute()
 }
 

@@ -197,7 +197,8 @@ fn lease_dir() -> Option<PathBuf> {
         let dir = PathBuf::from(LEASE_DIR);
         let made = std::fs::DirBuilder::new().recursive(true).create(&dir);
         let safe = |p: &Path| {
-            std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir() && m.uid() == Uid::effective().as_raw() && m.mode() & 0o022 == 0)
+            std::fs::symlink_metadata(p)
+                .is_ok_and(|m| m.is_dir() && m.uid() == Uid::effective().as_raw() && m.mode() & 0o022 == 0)
         };
         if made.is_ok() {
             // Nobody else needs to see which ids are leased.
@@ -206,7 +207,10 @@ fn lease_dir() -> Option<PathBuf> {
         match dir.parent() {
             Some(parent) if made.is_ok() && safe(parent) && safe(&dir) => Some(dir),
             _ => {
-                tracing::warn!(dir = LEASE_DIR, "no safe host-wide lease directory: dynamic workload users are unique within this agent only");
+                tracing::warn!(
+                    dir = LEASE_DIR,
+                    "no safe host-wide lease directory: dynamic workload users are unique within this agent only"
+                );
                 None
             }
         }
@@ -216,7 +220,8 @@ fn lease_dir() -> Option<PathBuf> {
 
 /// A number below `n`, good enough to spread leases (not for secrets).
 fn random_below(n: u32) -> u32 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let mut x = u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ 0x9E37_79B9_7F4A_7C15;
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);

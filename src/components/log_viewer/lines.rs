@@ -68,10 +68,21 @@ struct Frame {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum RowKey {
     /// A retained line with its highlighted ranges and height (both change its drawing).
-    Line { epoch: u64, number: i64, hits: Vec<(usize, usize, bool)>, rows: u64 },
-    Separator { before: usize },
+    Line {
+        epoch: u64,
+        number: i64,
+        hits: Vec<(usize, usize, bool)>,
+        rows: u64,
+    },
+    Separator {
+        before: usize,
+    },
     /// An open line changes with every chunk.
-    Open { source: u16, version: u64, rows: u64 },
+    Open {
+        source: u16,
+        version: u64,
+        rows: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +117,12 @@ struct Window {
 }
 
 #[component]
-pub fn Lines(session: Session, position: Position, #[prop(into)] wrap: Signal<bool>, viewport_height: RwSignal<f64>) -> impl IntoView {
+pub fn Lines(
+    session: Session,
+    position: Position,
+    #[prop(into)] wrap: Signal<bool>,
+    viewport_height: RwSignal<f64>,
+) -> impl IntoView {
     let viewport = NodeRef::<Div>::new();
     let spacer = NodeRef::<Div>::new();
     let probe = NodeRef::<leptos::html::Span>::new();
@@ -156,7 +172,8 @@ pub fn Lines(session: Session, position: Position, #[prop(into)] wrap: Signal<bo
             .clamp(0.0, max);
             let range = f.layout.visible(top, height, ROW_HEIGHT, OVERSCAN);
             let offset = f.layout.row_of(range.start) as f64 * ROW_HEIGHT;
-            let rows = session.with(|v| range.clone().filter_map(|i| row(v, &f.items, &f.layout, i, version)).collect());
+            let rows =
+                session.with(|v| range.clone().filter_map(|i| row(v, &f.items, &f.layout, i, version)).collect());
             Window { total, top, offset, rows }
         })
     });
@@ -204,13 +221,24 @@ pub fn Lines(session: Session, position: Position, #[prop(into)] wrap: Signal<bo
     };
 
     view! {
-        <div class="log-viewport" class:log-wrap=wrap node_ref=viewport tabindex="0" data-testid="log-viewport"
-            on:scroll=on_scroll on:wheel=on_wheel on:keydown=on_key on:pointerdown=move |_| pause_here(position, viewport, frame)>
-            <span class="log-probe" node_ref=probe aria-hidden="true">"0000000000"</span>
+        <div
+            class="log-viewport"
+            class:log-wrap=wrap
+            node_ref=viewport
+            tabindex="0"
+            data-testid="log-viewport"
+            on:scroll=on_scroll
+            on:wheel=on_wheel
+            on:keydown=on_key
+            on:pointerdown=move |_| pause_here(position, viewport, frame)
+        >
+            <span class="log-probe" node_ref=probe aria-hidden="true">
+                "0000000000"
+            </span>
             <div class="log-spacer" node_ref=spacer>
                 <div class="log-window" style=move || format!("transform: translateY({}px)", window.with(|w| w.offset))>
                     <For each=move || window.with(|w| w.rows.clone()) key=|r| r.key.clone() let:r>
-                        <RowView row=r/>
+                        <RowView row=r />
                     </For>
                 </div>
             </div>
@@ -263,7 +291,18 @@ fn row(v: &Viewer, items: &Items, layout: &Layout, i: usize, version: u64) -> Op
     let rows = layout.rows_of(i);
     let height = rows as f64 * ROW_HEIGHT;
     let prefix = |source: u16| v.prefixes().map(|p| (p.label(source).to_string(), task_color(source).hex()));
-    let blank = Row { key: RowKey::Separator { before: i }, number: None, source: 0, prefix: None, pieces: Vec::new(), marker: None, continued: false, current: false, open: false, height };
+    let blank = Row {
+        key: RowKey::Separator { before: i },
+        number: None,
+        source: 0,
+        prefix: None,
+        pieces: Vec::new(),
+        marker: None,
+        continued: false,
+        current: false,
+        open: false,
+        height,
+    };
     Some(match item {
         Item::Separator => blank,
         Item::Line(number) => {
@@ -286,7 +325,14 @@ fn row(v: &Viewer, items: &Items, layout: &Layout, i: usize, version: u64) -> Op
         Item::Open(source) => {
             let open = v.open_line(source)?;
             let line = Line::styled(open, source);
-            Row { key: RowKey::Open { source, version, rows }, source, prefix: prefix(source), pieces: pieces(v, item, &line), open: true, ..blank }
+            Row {
+                key: RowKey::Open { source, version, rows },
+                source,
+                prefix: prefix(source),
+                pieces: pieces(v, item, &line),
+                open: true,
+                ..blank
+            }
         }
     })
 }
@@ -305,11 +351,35 @@ fn RowView(row: Row) -> impl IntoView {
         if row.open { " log-open" } else { "" }
     );
     view! {
-        <div class=class data-testid=kind data-line=row.number.map(|n| n.to_string()) data-marker=row.marker
-            data-source=row.source.to_string() style=format!("height: {}px", row.height)>
-            {row.prefix.map(|(label, color)| view! { <span class="log-prefix" style=format!("color: {color}")>{label}</span> })}
+        <div
+            class=class
+            data-testid=kind
+            data-line=row.number.map(|n| n.to_string())
+            data-marker=row.marker
+            data-source=row.source.to_string()
+            style=format!("height: {}px", row.height)
+        >
+            {row
+                .prefix
+                .map(|(label, color)| {
+                    view! {
+                        <span class="log-prefix" style=format!("color: {color}")>
+                            {label}
+                        </span>
+                    }
+                })}
             {(kind == "log-separator").then_some("⋯")}
-            {row.pieces.into_iter().map(|p| view! { <span class=p.class style=(!p.style.is_empty()).then_some(p.style)>{p.text}</span> }).collect_view()}
+            {row
+                .pieces
+                .into_iter()
+                .map(|p| {
+                    view! {
+                        <span class=p.class style=(!p.style.is_empty()).then_some(p.style)>
+                            {p.text}
+                        </span>
+                    }
+                })
+                .collect_view()}
         </div>
     }
 }

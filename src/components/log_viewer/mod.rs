@@ -30,18 +30,33 @@ pub fn LogViewer(alloc: String, streams: Vec<Stream>, #[prop(optional)] plain: b
     };
     view! {
         <div class="log-viewer" data-testid="log-viewer" data-plain=plain.to_string()>
-            <Toolbar session position wrap viewport_height/>
-            <Status session/>
-            <Earlier session/>
-            {move || (dropped() > 0).then(|| view! {
-                <div class="log-dropped" data-testid="log-dropped">
-                    {format!("{} earlier lines were dropped to stay under the memory cap (download has the whole log)", dropped())}
-                </div>
-            })}
+            <Toolbar session position wrap viewport_height />
+            <Status session />
+            <Earlier session />
+            {move || {
+                (dropped() > 0)
+                    .then(|| {
+                        view! {
+                            <div class="log-dropped" data-testid="log-dropped">
+                                {format!(
+                                    "{} earlier lines were dropped to stay under the memory cap (download has the whole log)",
+                                    dropped(),
+                                )}
+                            </div>
+                        }
+                    })
+            }}
             <div class="log-pane">
-                <Lines session position wrap viewport_height/>
+                <Lines session position wrap viewport_height />
                 <Show when=move || !position.following.get()>
-                    <button type="button" class="log-live primary" data-testid="log-jump-live" on:click=move |_| position.follow()>"↓ Jump to live"</button>
+                    <button
+                        type="button"
+                        class="log-live primary"
+                        data-testid="log-jump-live"
+                        on:click=move |_| position.follow()
+                    >
+                        "↓ Jump to live"
+                    </button>
                 </Show>
             </div>
         </div>
@@ -57,16 +72,27 @@ fn Status(session: Session) -> impl IntoView {
     let state = move || {
         let now = now.get();
         session.states.with(|states| {
-            let named = |i: usize| if merged { format!("{}: ", labels.get(i).map_or("", String::as_str)) } else { String::new() };
+            let named = |i: usize| {
+                if merged {
+                    format!("{}: ", labels.get(i).map_or("", String::as_str))
+                } else {
+                    String::new()
+                }
+            };
             let (mut failures, mut problems) = (Vec::new(), Vec::new());
             for (i, s) in states.iter().enumerate() {
                 match s {
                     StreamState::Failed(e) => failures.push((named(i), e.clone())),
                     StreamState::Broken { reason, retry_at_ms } => {
                         let wait = ((retry_at_ms - now) / 1000.0).ceil().max(0.0);
-                        problems.push(("broken", format!("{}connection lost ({reason}); reconnecting in {wait} s", named(i))));
+                        problems.push((
+                            "broken",
+                            format!("{}connection lost ({reason}); reconnecting in {wait} s", named(i)),
+                        ));
                     }
-                    StreamState::Resuming => problems.push(("resuming", format!("{}reconnecting from the last byte shown…", named(i)))),
+                    StreamState::Resuming => {
+                        problems.push(("resuming", format!("{}reconnecting from the last byte shown…", named(i))))
+                    }
                     StreamState::Connecting => problems.push(("connecting", format!("{}connecting…", named(i)))),
                     StreamState::Live => {}
                 }
@@ -79,18 +105,26 @@ fn Status(session: Session) -> impl IntoView {
         let live = failures.is_empty() && problems.is_empty();
         let kind = problems.first().map_or(if live { "live" } else { "failed" }, |p| p.0);
         // "Streaming", not "Live": the page's own live status sits just above.
-        let text = if live { "Streaming".to_string() } else { problems.into_iter().map(|p| p.1).collect::<Vec<_>>().join(" · ") };
+        let text = if live {
+            "Streaming".to_string()
+        } else {
+            problems.into_iter().map(|p| p.1).collect::<Vec<_>>().join(" · ")
+        };
         view! {
             <div class="live-status log-status" data-testid="log-status" data-state=kind>
                 <span class="live-dot"></span>
                 <span>{text}</span>
             </div>
-            {failures.into_iter().map(|(name, e)| view! {
-                <div data-testid="log-error">
-                    {(!name.is_empty()).then(|| view! { <strong>{name}</strong> })}
-                    <ErrorPanel error=e/>
-                </div>
-            }).collect_view()}
+            {failures
+                .into_iter()
+                .map(|(name, e)| {
+                    view! {
+                        <div data-testid="log-error">
+                            {(!name.is_empty()).then(|| view! { <strong>{name}</strong> })} <ErrorPanel error=e />
+                        </div>
+                    }
+                })
+                .collect_view()}
         }
     }
 }
@@ -115,9 +149,18 @@ fn Earlier(session: Session) -> impl IntoView {
         Some(view! {
             <div class="log-earlier muted small" data-testid="log-earlier" data-state=state>
                 <span>{text}</span>
-                {button.then(|| view! {
-                    <button type="button" data-testid="log-load-earlier" on:click=move |_| session.load_earlier()>"Load earlier output"</button>
-                })}
+                {button
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                data-testid="log-load-earlier"
+                                on:click=move |_| session.load_earlier()
+                            >
+                                "Load earlier output"
+                            </button>
+                        }
+                    })}
             </div>
         })
     }

@@ -102,7 +102,8 @@ impl Session {
         let labels: Vec<&str> = streams.iter().map(Stream::label).collect();
         let viewer = Viewer::new(&labels, Limits::default());
         let framed = |s: &Stream| !plain || matches!(s, Stream::File { .. });
-        let followers = streams.iter().map(|s| framed(s).then(|| Rc::new(RefCell::new(Follower::new(s.target(), TAIL))))).collect();
+        let followers =
+            streams.iter().map(|s| framed(s).then(|| Rc::new(RefCell::new(Follower::new(s.target(), TAIL))))).collect();
         let core = Rc::new(Core {
             viewer: RefCell::new(viewer),
             settled: streams.iter().map(|_| Cell::new(false)).collect(),
@@ -140,10 +141,17 @@ impl Session {
             let sink = Sink { output, state };
             let (scope, alloc) = (scope.clone(), alloc.clone());
             match (&core.followers[i], stream) {
-                (Some(follower), _) => spawn_local_scoped_with_cancellation(follow_framed(client, scope, alloc, follower.clone(), sink)),
-                (None, Stream::Log { task, log_type }) => {
-                    spawn_local_scoped_with_cancellation(follow_plain(client, scope, alloc, task.clone(), log_type.clone(), sink))
+                (Some(follower), _) => {
+                    spawn_local_scoped_with_cancellation(follow_framed(client, scope, alloc, follower.clone(), sink))
                 }
+                (None, Stream::Log { task, log_type }) => spawn_local_scoped_with_cancellation(follow_plain(
+                    client,
+                    scope,
+                    alloc,
+                    task.clone(),
+                    log_type.clone(),
+                    sink,
+                )),
                 (None, Stream::File { .. }) => {}
             }
         }
@@ -276,7 +284,11 @@ impl Session {
                     let bytes = if read.limit == 0 {
                         Vec::new()
                     } else {
-                        read_raw(&self.client, &endpoints::fs_readat(&scope, &alloc, &read.path, read.offset, read.limit)).await?
+                        read_raw(
+                            &self.client,
+                            &endpoints::fs_readat(&scope, &alloc, &read.path, read.offset, read.limit),
+                        )
+                        .await?
                     };
                     let lines = follower.borrow_mut().take_earlier(&read, &bytes);
                     core.viewer.borrow_mut().prepend(0, &lines);

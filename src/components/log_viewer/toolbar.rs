@@ -14,7 +14,12 @@ use wasm_bindgen_futures::JsFuture;
 const MAX_CONTEXT: usize = 50;
 
 #[component]
-pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewport_height: RwSignal<f64>) -> impl IntoView {
+pub fn Toolbar(
+    session: Session,
+    position: Position,
+    wrap: RwSignal<bool>,
+    viewport_height: RwSignal<f64>,
+) -> impl IntoView {
     let query = RwSignal::new(Query::default());
     let search_error = RwSignal::new(None::<String>);
     let filter_on = RwSignal::new(false);
@@ -56,7 +61,10 @@ pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewp
         notice.set(Some("Downloading…".into()));
         spawn_local_scoped(async move {
             let result = match session.whole().await {
-                Ok(files) => files.iter().try_for_each(|(name, bytes)| blob::save(name, bytes, "text/plain;charset=utf-8")).map(|_| files.len()),
+                Ok(files) => files
+                    .iter()
+                    .try_for_each(|(name, bytes)| blob::save(name, bytes, "text/plain;charset=utf-8"))
+                    .map(|_| files.len()),
                 Err(e) => Err(e.to_string()),
             };
             notice.set(Some(match result {
@@ -68,17 +76,37 @@ pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewp
 
     view! {
         <div class="log-toolbar toolbar" data-testid="log-toolbar">
-            <input type="search" placeholder="Search" spellcheck="false" data-testid="log-search" aria-label="Search the output"
+            <input
+                type="search"
+                placeholder="Search"
+                spellcheck="false"
+                data-testid="log-search"
+                aria-label="Search the output"
                 prop:value=move || query.with(|q| q.text.clone())
                 on:input=move |ev| set_text(event_target_value(&ev))
-                on:keydown=move |ev| if ev.key() == "Enter" { step(!ev.shift_key()) }/>
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" {
+                        step(!ev.shift_key())
+                    }
+                }
+            />
             <label class="inline toggle" title="Match case">
-                <input type="checkbox" data-testid="log-search-case" prop:checked=move || query.with(|q| q.case_sensitive)
-                    on:change=move |ev| query.update(|q| q.case_sensitive = event_target_checked(&ev))/>"Aa"
+                <input
+                    type="checkbox"
+                    data-testid="log-search-case"
+                    prop:checked=move || query.with(|q| q.case_sensitive)
+                    on:change=move |ev| query.update(|q| q.case_sensitive = event_target_checked(&ev))
+                />
+                "Aa"
             </label>
             <label class="inline toggle" title="Regular expression">
-                <input type="checkbox" data-testid="log-search-regex" prop:checked=move || query.with(|q| q.regex)
-                    on:change=move |ev| query.update(|q| q.regex = event_target_checked(&ev))/>".*"
+                <input
+                    type="checkbox"
+                    data-testid="log-search-regex"
+                    prop:checked=move || query.with(|q| q.regex)
+                    on:change=move |ev| query.update(|q| q.regex = event_target_checked(&ev))
+                />
+                ".*"
             </label>
             <span class="log-count muted" data-testid="log-search-count">
                 {move || match (search_error.get(), counts()) {
@@ -88,29 +116,83 @@ pub fn Toolbar(session: Session, position: Position, wrap: RwSignal<bool>, viewp
                     (None, (None, n)) => count(n, "match", "matches"),
                 }}
             </span>
-            <button type="button" data-testid="log-search-prev" title="Previous match (Shift+Enter)" on:click=move |_| step(false)>"↑"</button>
-            <button type="button" data-testid="log-search-next" title="Next match (Enter)" on:click=move |_| step(true)>"↓"</button>
+            <button
+                type="button"
+                data-testid="log-search-prev"
+                title="Previous match (Shift+Enter)"
+                on:click=move |_| step(false)
+            >
+                "↑"
+            </button>
+            <button type="button" data-testid="log-search-next" title="Next match (Enter)" on:click=move |_| step(true)>
+                "↓"
+            </button>
             <label class="inline">
-                <input type="checkbox" data-testid="log-filter" prop:checked=filter_on on:change=move |ev| filter_on.set(event_target_checked(&ev))/>
+                <input
+                    type="checkbox"
+                    data-testid="log-filter"
+                    prop:checked=filter_on
+                    on:change=move |ev| filter_on.set(event_target_checked(&ev))
+                />
                 "Only matching lines"
             </label>
             <label class="inline" title="Lines of context around each match">
                 "±"
-                <input type="number" min="0" max=MAX_CONTEXT.to_string() class="log-context" data-testid="log-filter-context" prop:value=move || context.get().to_string()
-                    on:input=move |ev| context.set(event_target_value(&ev).parse::<usize>().unwrap_or(0).min(MAX_CONTEXT))/>
+                <input
+                    type="number"
+                    min="0"
+                    max=MAX_CONTEXT.to_string()
+                    class="log-context"
+                    data-testid="log-filter-context"
+                    prop:value=move || context.get().to_string()
+                    on:input=move |ev| {
+                        context.set(event_target_value(&ev).parse::<usize>().unwrap_or(0).min(MAX_CONTEXT))
+                    }
+                />
             </label>
             <span class="log-tools">
                 <label class="inline">
-                    <input type="checkbox" data-testid="log-wrap" prop:checked=wrap on:change=move |ev| wrap.set(event_target_checked(&ev))/>"Wrap"
+                    <input
+                        type="checkbox"
+                        data-testid="log-wrap"
+                        prop:checked=wrap
+                        on:change=move |ev| wrap.set(event_target_checked(&ev))
+                    />
+                    "Wrap"
                 </label>
-                <button type="button" data-testid="log-follow" aria-pressed=move || position.following.get().to_string()
-                    on:click=move |_| if position.following.get_untracked() { position.pause() } else { position.follow() }>
+                <button
+                    type="button"
+                    data-testid="log-follow"
+                    aria-pressed=move || position.following.get().to_string()
+                    on:click=move |_| {
+                        if position.following.get_untracked() { position.pause() } else { position.follow() }
+                    }
+                >
                     {move || if position.following.get() { "Pause" } else { "Follow" }}
                 </button>
-                <button type="button" data-testid="log-copy" title="Copy the retained output" on:click=copy>"Copy"</button>
-                <button type="button" data-testid="log-download" title="Download the whole log, every rotated file" on:click=download>"Download"</button>
+                <button type="button" data-testid="log-copy" title="Copy the retained output" on:click=copy>
+                    "Copy"
+                </button>
+                <button
+                    type="button"
+                    data-testid="log-download"
+                    title="Download the whole log, every rotated file"
+                    on:click=download
+                >
+                    "Download"
+                </button>
             </span>
-            {move || notice.get().map(|n| view! { <span class="muted small" data-testid="log-notice">{n}</span> })}
+            {move || {
+                notice
+                    .get()
+                    .map(|n| {
+                        view! {
+                            <span class="muted small" data-testid="log-notice">
+                                {n}
+                            </span>
+                        }
+                    })
+            }}
         </div>
     }
 }

@@ -10,8 +10,10 @@ use leptos::prelude::*;
 use nomad_api::AllocStopResponse;
 
 /// The signals offered, most useful first.
-const SIGNALS: [&str; 12] =
-    ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM", "SIGQUIT", "SIGKILL", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGWINCH", "SIGALRM"];
+const SIGNALS: [&str; 12] = [
+    "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM", "SIGQUIT", "SIGKILL", "SIGCONT", "SIGSTOP", "SIGTSTP",
+    "SIGWINCH", "SIGALRM",
+];
 
 /// The empty string stands for "all tasks" in the task choosers.
 const ALL: &str = "";
@@ -28,7 +30,9 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
     let id = move || alloc.with(|a| a.as_ref().map(|a| a.id.clone()).unwrap_or_default());
     let name = move || alloc.with(|a| a.as_ref().map(|a| a.name.clone()).unwrap_or_default());
     let namespace = Signal::derive(move || scope.with(|s| s.namespace_name().to_string()));
-    let tasks = Memo::new(move |_| alloc.with(|a| a.as_ref().map(|a| a.task_states.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()));
+    let tasks = Memo::new(move |_| {
+        alloc.with(|a| a.as_ref().map(|a| a.task_states.keys().cloned().collect::<Vec<_>>()).unwrap_or_default())
+    });
     let restart_task = RwSignal::new(ALL.to_string());
     let signal_task = RwSignal::new(ALL.to_string());
     let signal = RwSignal::new(SIGNALS[0].to_string());
@@ -44,7 +48,9 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
                     needs=lifecycle
                     namespace
                     danger=true
-                    question=Signal::derive(move || format!("Stop allocation {}? Its tasks are killed; a service job gets a replacement.", name()))
+                    question=Signal::derive(move || {
+                        format!("Stop allocation {}? Its tasks are killed; a service job gets a replacement.", name())
+                    })
                     request=move || endpoints::allocation_stop(&scope.get_untracked(), &id())
                     describe=stopped
                 />
@@ -55,11 +61,19 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
                     namespace
                     question=Signal::derive(move || {
                         let t = restart_task.get();
-                        if t.is_empty() { format!("Restart every task of {} in place?", name()) } else { format!("Restart task {t} of {} in place?", name()) }
+                        if t.is_empty() {
+                            format!("Restart every task of {} in place?", name())
+                        } else {
+                            format!("Restart task {t} of {} in place?", name())
+                        }
                     })
-                    request=move || endpoints::allocation_restart(&scope.get_untracked(), &id(), task_arg(restart_task.get_untracked()).as_deref())
+                    request=move || endpoints::allocation_restart(
+                        &scope.get_untracked(),
+                        &id(),
+                        task_arg(restart_task.get_untracked()).as_deref(),
+                    )
                 >
-                    <TaskChooser tasks chosen=restart_task testid="restart-task"/>
+                    <TaskChooser tasks chosen=restart_task testid="restart-task" />
                 </Action>
                 <Action
                     label="Signal"
@@ -71,13 +85,25 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
                         let target = if t.is_empty() { "every task".to_string() } else { format!("task {t}") };
                         format!("Send {} to {target} of {}?", signal.get(), name())
                     })
-                    request=move || endpoints::allocation_signal(&scope.get_untracked(), &id(), task_arg(signal_task.get_untracked()).as_deref(), &signal.get_untracked())
+                    request=move || endpoints::allocation_signal(
+                        &scope.get_untracked(),
+                        &id(),
+                        task_arg(signal_task.get_untracked()).as_deref(),
+                        &signal.get_untracked(),
+                    )
                 >
-                    <TaskChooser tasks chosen=signal_task testid="signal-task"/>
+                    <TaskChooser tasks chosen=signal_task testid="signal-task" />
                     <label>
                         "Signal"
                         <select data-testid="signal-name" on:change=move |ev| signal.set(event_target_value(&ev))>
-                            {SIGNALS.map(|s| view! { <option value=s selected=move || signal.get() == s>{s}</option> })}
+                            {SIGNALS
+                                .map(|s| {
+                                    view! {
+                                        <option value=s selected=move || signal.get() == s>
+                                            {s}
+                                        </option>
+                                    }
+                                })}
                         </select>
                     </label>
                 </Action>
@@ -87,7 +113,12 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
                     needs=Capability::Namespace(ns::SUBMIT_JOB)
                     namespace
                     danger=true
-                    question=Signal::derive(move || format!("Garbage-collect {}? Its directory and logs are deleted on the client; only stopped allocations can be collected.", name()))
+                    question=Signal::derive(move || {
+                        format!(
+                            "Garbage-collect {}? Its directory and logs are deleted on the client; only stopped allocations can be collected.",
+                            name(),
+                        )
+                    })
                     request=move || endpoints::allocation_gc(&scope.get_untracked(), &id())
                 />
             </div>
@@ -99,11 +130,20 @@ pub fn Actions(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoV
 fn TaskChooser(tasks: Memo<Vec<String>>, chosen: RwSignal<String>, testid: &'static str) -> impl IntoView {
     view! {
         <label>
-            "Task"
-            <select data-testid=testid on:change=move |ev| chosen.set(event_target_value(&ev))>
-                <option value=ALL selected=move || chosen.get().is_empty()>"All tasks"</option>
+            "Task" <select data-testid=testid on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <option value=ALL selected=move || chosen.get().is_empty()>
+                    "All tasks"
+                </option>
                 <For each=move || tasks.get() key=|t| t.clone() let:task>
-                    <option value=task.clone() selected={let t = task.clone(); move || chosen.get() == t}>{task.clone()}</option>
+                    <option
+                        value=task.clone()
+                        selected={
+                            let t = task.clone();
+                            move || chosen.get() == t
+                        }
+                    >
+                        {task.clone()}
+                    </option>
                 </For>
             </select>
         </label>

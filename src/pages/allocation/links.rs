@@ -1,7 +1,7 @@
 //! Links from the allocation to its logs and files, for the whole allocation or one task.
 
-use crate::pages::files::files_href;
 use crate::model::route::Page;
+use crate::pages::files::files_href;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -36,9 +36,15 @@ pub fn LogLinks(#[prop(optional)] task: Option<String>) -> impl IntoView {
     };
     view! {
         <span class="log-links">
-            <A href=move || logs("stdout") attr:data-testid=logs_id>{if task.is_some() { "Logs" } else { "Logs (all tasks)" }}</A>
-            <A href=stderr attr:data-testid=stderr_id>"stderr"</A>
-            <A href=files attr:data-testid=files_id>"Files"</A>
+            <A href=move || logs("stdout") attr:data-testid=logs_id>
+                {if task.is_some() { "Logs" } else { "Logs (all tasks)" }}
+            </A>
+            <A href=stderr attr:data-testid=stderr_id>
+                "stderr"
+            </A>
+            <A href=files attr:data-testid=files_id>
+                "Files"
+            </A>
         </span>
     }
 }

@@ -14,8 +14,8 @@ use crate::components::raw_json::RawJson;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
 use crate::model::format::short_id;
-use crate::pages::exec::exec_href;
 use crate::model::route::Page;
+use crate::pages::exec::exec_href;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -42,26 +42,35 @@ pub fn AllocationPage() -> impl IntoView {
         }
         s
     });
-    let shown = move || alloc.with(Option::is_some) && !live.state.with(|s| s.error.as_ref().is_some_and(|e| e.is_permanent()));
+    let shown =
+        move || alloc.with(Option::is_some) && !live.state.with(|s| s.error.as_ref().is_some_and(|e| e.is_permanent()));
     view! {
         <div class="page-header">
             <h1 data-testid="alloc-title">
-                {move || alloc.with(|a| a.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| format!("Allocation {}", short_id(&id.get())))}
+                {move || {
+                    alloc
+                        .with(|a| a.as_ref().map(|a| a.name.clone()))
+                        .unwrap_or_else(|| format!("Allocation {}", short_id(&id.get())))
+                }}
             </h1>
-            <span class="mono muted" data-testid="alloc-id">{id}</span>
-            <links::LogLinks/>
-            <A href=move || exec_href(&alloc_scope.get(), &id.get(), None) attr:data-testid="alloc-exec">"Exec"</A>
+            <span class="mono muted" data-testid="alloc-id">
+                {id}
+            </span>
+            <links::LogLinks />
+            <A href=move || exec_href(&alloc_scope.get(), &id.get(), None) attr:data-testid="alloc-exec">
+                "Exec"
+            </A>
         </div>
-        <LiveHeader live/>
+        <LiveHeader live />
         <Show when=shown>
-            <Summary alloc scope=alloc_scope/>
-            <actions::Actions alloc scope=alloc_scope/>
-            <tasks::Tasks alloc scope=alloc_scope/>
-            <stats::Stats alloc scope=alloc_scope/>
-            <resources::Resources alloc/>
-            <resources::Reschedule alloc scope=alloc_scope/>
-            <resources::Metrics alloc/>
-            <RawJson read=Signal::derive(move || Some(endpoints::allocation(&alloc_scope.get(), &id.get())))/>
+            <Summary alloc scope=alloc_scope />
+            <actions::Actions alloc scope=alloc_scope />
+            <tasks::Tasks alloc scope=alloc_scope />
+            <stats::Stats alloc scope=alloc_scope />
+            <resources::Resources alloc />
+            <resources::Reschedule alloc scope=alloc_scope />
+            <resources::Metrics alloc />
+            <RawJson read=Signal::derive(move || Some(endpoints::allocation(&alloc_scope.get(), &id.get()))) />
         </Show>
     }
 }
@@ -79,20 +88,48 @@ fn Summary(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoView 
         Some(view! {
             <section class="panel" data-testid="alloc-summary">
                 <div class="toolbar">
-                    <StatusBadge status=a.client_status.clone() testid="alloc-client-status"/>
+                    <StatusBadge status=a.client_status.clone() testid="alloc-client-status" />
                     <span class="muted">"desired"</span>
-                    <StatusBadge status=a.desired_status.clone() testid="alloc-desired-status"/>
+                    <StatusBadge status=a.desired_status.clone() testid="alloc-desired-status" />
                     <span class="muted">{a.client_description.clone()}</span>
                 </div>
                 <dl class="kv">
-                    <dt>"Job"</dt><dd><A href=job attr:data-testid="alloc-job">{job_id}</A>" (version "{version}")"</dd>
-                    <dt>"Task group"</dt><dd>{a.task_group.clone()}</dd>
-                    <dt>"Namespace"</dt><dd>{a.namespace.clone()}</dd>
-                    <dt>"Node"</dt><dd><A href=node attr:data-testid="alloc-node">{node_name}</A></dd>
-                    <dt>"Evaluation"</dt><dd class="mono">{a.eval_id.clone()}</dd>
-                    {(!a.desired_description.is_empty()).then(|| view! { <dt>"Desired because"</dt><dd>{a.desired_description.clone()}</dd> })}
-                    <dt>"Created"</dt><dd><RelativeTime ms=a.create_time.as_unix_millis()/></dd>
-                    <dt>"Modified"</dt><dd><RelativeTime ms=a.modify_time.as_unix_millis()/></dd>
+                    <dt>"Job"</dt>
+                    <dd>
+                        <A href=job attr:data-testid="alloc-job">
+                            {job_id}
+                        </A>
+                        " (version "
+                        {version}
+                        ")"
+                    </dd>
+                    <dt>"Task group"</dt>
+                    <dd>{a.task_group.clone()}</dd>
+                    <dt>"Namespace"</dt>
+                    <dd>{a.namespace.clone()}</dd>
+                    <dt>"Node"</dt>
+                    <dd>
+                        <A href=node attr:data-testid="alloc-node">
+                            {node_name}
+                        </A>
+                    </dd>
+                    <dt>"Evaluation"</dt>
+                    <dd class="mono">{a.eval_id.clone()}</dd>
+                    {(!a.desired_description.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Desired because"</dt>
+                                <dd>{a.desired_description.clone()}</dd>
+                            }
+                        })}
+                    <dt>"Created"</dt>
+                    <dd>
+                        <RelativeTime ms=a.create_time.as_unix_millis() />
+                    </dd>
+                    <dt>"Modified"</dt>
+                    <dd>
+                        <RelativeTime ms=a.modify_time.as_unix_millis() />
+                    </dd>
                 </dl>
             </section>
         })

@@ -9,7 +9,7 @@ use crate::model::route::Page;
 use crate::session::scope::scoped_href;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use nomad_api::{Allocation, AllocatedResources};
+use nomad_api::{AllocatedResources, Allocation};
 
 /// Per-task CPU and memory, shared disk and ports; from `AllocatedResources`, or the pre-0.9
 /// `TaskResources` of older servers.
@@ -23,24 +23,53 @@ pub fn Resources(alloc: Current) -> impl IntoView {
             .ports
             .iter()
             .map(|p| (p.label.clone(), p.value, p.to, p.host_ip.clone()))
-            .chain(resources.shared.networks.iter().chain(resources.tasks.values().flat_map(|t| t.networks.iter())).flat_map(|n| {
-                n.reserved_ports.iter().chain(n.dynamic_ports.iter()).map(move |p| (p.label.clone(), p.value, p.to, n.ip.clone()))
-            }))
+            .chain(
+                resources
+                    .shared
+                    .networks
+                    .iter()
+                    .chain(resources.tasks.values().flat_map(|t| t.networks.iter()))
+                    .flat_map(|n| {
+                        n.reserved_ports
+                            .iter()
+                            .chain(n.dynamic_ports.iter())
+                            .map(move |p| (p.label.clone(), p.value, p.to, n.ip.clone()))
+                    }),
+            )
             .collect();
         Some(view! {
             <section class="panel" data-testid="alloc-resources">
                 <h2>"Allocated resources"</h2>
                 <table class="table">
-                    <thead><tr><th>"Task"</th><th>"CPU"</th><th>"Memory"</th><th>"Memory max"</th></tr></thead>
+                    <thead>
+                        <tr>
+                            <th>"Task"</th>
+                            <th>"CPU"</th>
+                            <th>"Memory"</th>
+                            <th>"Memory max"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {resources.tasks.iter().map(|(name, t)| view! {
-                            <tr data-testid="resource-row">
-                                <td>{name.clone()}</td>
-                                <td>{t.cpu.cpu_shares}" MHz"</td>
-                                <td>{t.memory.memory_mb}" MiB"</td>
-                                <td>{if t.memory.memory_max_mb > 0 { format!("{} MiB", t.memory.memory_max_mb) } else { "–".into() }}</td>
-                            </tr>
-                        }).collect_view()}
+                        {resources
+                            .tasks
+                            .iter()
+                            .map(|(name, t)| {
+                                view! {
+                                    <tr data-testid="resource-row">
+                                        <td>{name.clone()}</td>
+                                        <td>{t.cpu.cpu_shares}" MHz"</td>
+                                        <td>{t.memory.memory_mb}" MiB"</td>
+                                        <td>
+                                            {if t.memory.memory_max_mb > 0 {
+                                                format!("{} MiB", t.memory.memory_max_mb)
+                                            } else {
+                                                "–".into()
+                                            }}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
                 <p>"Shared disk: "{resources.shared.disk_mb}" MiB"</p>
@@ -50,14 +79,32 @@ pub fn Resources(alloc: Current) -> impl IntoView {
                 } else {
                     view! {
                         <table class="table" data-testid="alloc-ports">
-                            <thead><tr><th>"Label"</th><th>"Host port"</th><th>"Mapped to"</th><th>"Address"</th></tr></thead>
+                            <thead>
+                                <tr>
+                                    <th>"Label"</th>
+                                    <th>"Host port"</th>
+                                    <th>"Mapped to"</th>
+                                    <th>"Address"</th>
+                                </tr>
+                            </thead>
                             <tbody>
-                                {ports.into_iter().map(|(label, value, to, ip)| view! {
-                                    <tr><td>{label}</td><td>{value}</td><td>{if to > 0 { to.to_string() } else { "–".into() }}</td><td>{ip}</td></tr>
-                                }).collect_view()}
+                                {ports
+                                    .into_iter()
+                                    .map(|(label, value, to, ip)| {
+                                        view! {
+                                            <tr>
+                                                <td>{label}</td>
+                                                <td>{value}</td>
+                                                <td>{if to > 0 { to.to_string() } else { "–".into() }}</td>
+                                                <td>{ip}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
                             </tbody>
                         </table>
-                    }.into_any()
+                    }
+                        .into_any()
                 }}
             </section>
         })
@@ -99,24 +146,53 @@ pub fn Reschedule(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl In
             <section class="panel" data-testid="alloc-reschedule">
                 <h2>"Rescheduling"</h2>
                 <dl class="kv">
-                    {(!a.previous_allocation.is_empty()).then(|| view! { <dt>"Previous allocation"</dt><dd data-testid="alloc-previous">{link(&a.previous_allocation)}</dd> })}
-                    {(!a.next_allocation.is_empty()).then(|| view! { <dt>"Next allocation"</dt><dd data-testid="alloc-next">{link(&a.next_allocation)}</dd> })}
+                    {(!a.previous_allocation.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Previous allocation"</dt>
+                                <dd data-testid="alloc-previous">{link(&a.previous_allocation)}</dd>
+                            }
+                        })}
+                    {(!a.next_allocation.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Next allocation"</dt>
+                                <dd data-testid="alloc-next">{link(&a.next_allocation)}</dd>
+                            }
+                        })}
                 </dl>
-                {(!events.is_empty()).then(|| view! {
-                    <table class="table">
-                        <thead><tr><th>"When"</th><th>"From allocation"</th><th>"From node"</th><th>"Delay"</th></tr></thead>
-                        <tbody>
-                            {events.iter().map(|e| view! {
-                                <tr>
-                                    <td><RelativeTime ms=e.reschedule_time.as_unix_millis()/></td>
-                                    <td>{link(&e.prev_alloc_id)}</td>
-                                    <td class="mono">{short_id(&e.prev_node_id).to_string()}</td>
-                                    <td>{duration(e.delay.0)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                })}
+                {(!events.is_empty())
+                    .then(|| {
+                        view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th>"When"</th>
+                                        <th>"From allocation"</th>
+                                        <th>"From node"</th>
+                                        <th>"Delay"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {events
+                                        .iter()
+                                        .map(|e| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <RelativeTime ms=e.reschedule_time.as_unix_millis() />
+                                                    </td>
+                                                    <td>{link(&e.prev_alloc_id)}</td>
+                                                    <td class="mono">{short_id(&e.prev_node_id).to_string()}</td>
+                                                    <td>{duration(e.delay.0)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })}
             </section>
         })
     }
@@ -127,34 +203,86 @@ pub fn Metrics(alloc: Current) -> impl IntoView {
     move || {
         let a = alloc.get()?;
         let m = a.metrics.clone()?;
-        let counts = |map: &std::collections::BTreeMap<String, u64>| map.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
+        let counts = |map: &std::collections::BTreeMap<String, u64>| {
+            map.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+        };
         Some(view! {
             <section class="panel" data-testid="alloc-metrics">
                 <h2>"Placement"</h2>
                 <dl class="kv">
-                    <dt>"Nodes evaluated"</dt><dd>{m.nodes_evaluated}</dd>
-                    <dt>"Nodes filtered"</dt><dd>{m.nodes_filtered}</dd>
-                    <dt>"Nodes exhausted"</dt><dd>{m.nodes_exhausted}</dd>
-                    {(!m.nodes_available.is_empty()).then(|| view! { <dt>"Available per datacenter"</dt><dd>{counts(&m.nodes_available)}</dd> })}
-                    {(!m.constraint_filtered.is_empty()).then(|| view! { <dt>"Filtered by constraint"</dt><dd>{counts(&m.constraint_filtered)}</dd> })}
-                    {(!m.dimension_exhausted.is_empty()).then(|| view! { <dt>"Exhausted dimension"</dt><dd>{counts(&m.dimension_exhausted)}</dd> })}
-                    <dt>"Placement took"</dt><dd>{duration(m.allocation_time.0)}</dd>
-                    {(m.coalesced_failures > 0).then(|| view! { <dt>"Coalesced failures"</dt><dd>{m.coalesced_failures}</dd> })}
+                    <dt>"Nodes evaluated"</dt>
+                    <dd>{m.nodes_evaluated}</dd>
+                    <dt>"Nodes filtered"</dt>
+                    <dd>{m.nodes_filtered}</dd>
+                    <dt>"Nodes exhausted"</dt>
+                    <dd>{m.nodes_exhausted}</dd>
+                    {(!m.nodes_available.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Available per datacenter"</dt>
+                                <dd>{counts(&m.nodes_available)}</dd>
+                            }
+                        })}
+                    {(!m.constraint_filtered.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Filtered by constraint"</dt>
+                                <dd>{counts(&m.constraint_filtered)}</dd>
+                            }
+                        })}
+                    {(!m.dimension_exhausted.is_empty())
+                        .then(|| {
+                            view! {
+                                <dt>"Exhausted dimension"</dt>
+                                <dd>{counts(&m.dimension_exhausted)}</dd>
+                            }
+                        })}
+                    <dt>"Placement took"</dt>
+                    <dd>{duration(m.allocation_time.0)}</dd>
+                    {(m.coalesced_failures > 0)
+                        .then(|| {
+                            view! {
+                                <dt>"Coalesced failures"</dt>
+                                <dd>{m.coalesced_failures}</dd>
+                            }
+                        })}
                 </dl>
-                {(!m.score_meta_data.is_empty()).then(|| view! {
-                    <table class="table">
-                        <thead><tr><th>"Node"</th><th>"Scores"</th><th>"Final"</th></tr></thead>
-                        <tbody>
-                            {m.score_meta_data.iter().map(|s| view! {
-                                <tr>
-                                    <td class="mono">{short_id(&s.node_id).to_string()}</td>
-                                    <td>{s.scores.iter().map(|(k, v)| format!("{k} {v:.3}")).collect::<Vec<_>>().join(", ")}</td>
-                                    <td>{format!("{:.3}", s.norm_score)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                })}
+                {(!m.score_meta_data.is_empty())
+                    .then(|| {
+                        view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th>"Node"</th>
+                                        <th>"Scores"</th>
+                                        <th>"Final"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {m
+                                        .score_meta_data
+                                        .iter()
+                                        .map(|s| {
+                                            view! {
+                                                <tr>
+                                                    <td class="mono">{short_id(&s.node_id).to_string()}</td>
+                                                    <td>
+                                                        {s
+                                                            .scores
+                                                            .iter()
+                                                            .map(|(k, v)| format!("{k} {v:.3}"))
+                                                            .collect::<Vec<_>>()
+                                                            .join(", ")}
+                                                    </td>
+                                                    <td>{format!("{:.3}", s.norm_score)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })}
             </section>
         })
     }

@@ -25,7 +25,8 @@ fn mem(v: f64) -> String {
 
 #[component]
 pub fn Stats(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoView {
-    let running = Memo::new(move |_| alloc.with(|a| a.as_ref().is_some_and(|a| a.client_status == client_status::RUNNING)));
+    let running =
+        Memo::new(move |_| alloc.with(|a| a.as_ref().is_some_and(|a| a.client_status == client_status::RUNNING)));
     let id = Memo::new(move |_| alloc.with(|a| a.as_ref().map(|a| a.id.clone()).unwrap_or_default()));
     let read = move || running.get().then(|| endpoints::allocation_stats(&scope.get(), &id.get()));
     let stats = live::<AllocResourceUsage>(read, LiveOptions::every(Duration::from_secs(2)));
@@ -34,8 +35,11 @@ pub fn Stats(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoVie
     let limits = Memo::new(move |_| {
         alloc.with(|a| {
             let r = a.as_ref().map(|a| allocated(a)).unwrap_or_default();
-            let per_task: Vec<(String, f64, f64)> =
-                r.tasks.iter().map(|(n, t)| (n.clone(), t.cpu.cpu_shares as f64, t.memory.memory_mb as f64 * MIB)).collect();
+            let per_task: Vec<(String, f64, f64)> = r
+                .tasks
+                .iter()
+                .map(|(n, t)| (n.clone(), t.cpu.cpu_shares as f64, t.memory.memory_mb as f64 * MIB))
+                .collect();
             let total = per_task.iter().fold((0.0, 0.0), |(c, m), (_, tc, tm)| (c + tc, m + tm));
             (total, per_task)
         })
@@ -44,24 +48,36 @@ pub fn Stats(alloc: Current, #[prop(into)] scope: Signal<Scope>) -> impl IntoVie
     view! {
         <section class="panel" data-testid="alloc-stats">
             <h2>"Resource usage"</h2>
-            <Show when=move || running.get() fallback=|| view! { <p class="muted">"Usage is reported while the allocation runs."</p> }>
-                <LiveStatus state=stats.state/>
+            <Show
+                when=move || running.get()
+                fallback=|| view! { <p class="muted">"Usage is reported while the allocation runs."</p> }
+            >
+                <LiveStatus state=stats.state />
                 <UsageCharts
                     id="alloc"
                     title="Allocation"
                     series=Signal::derive(move || history.with(|h| h.alloc.clone()))
                     now=Signal::derive(move || history.with(|h| h.now))
-                    cpu_limit=Signal::derive(move || Some(limits.with(|l| l.0 .0)))
-                    mem_limit=Signal::derive(move || Some(limits.with(|l| l.0 .1)))
+                    cpu_limit=Signal::derive(move || Some(limits.with(|l| l.0.0)))
+                    mem_limit=Signal::derive(move || Some(limits.with(|l| l.0.1)))
                 />
                 <For each=move || task_names.get() key=|n| n.clone() let:name>
                     <UsageCharts
                         id=format!("task-{name}")
                         title=format!("Task {name}")
-                        series=Signal::derive({ let name = name.clone(); move || history.with(|h| h.tasks.get(&name).cloned().unwrap_or_default()) })
+                        series=Signal::derive({
+                            let name = name.clone();
+                            move || history.with(|h| h.tasks.get(&name).cloned().unwrap_or_default())
+                        })
                         now=Signal::derive(move || history.with(|h| h.now))
-                        cpu_limit=Signal::derive({ let name = name.clone(); move || limits.with(|l| l.1.iter().find(|t| t.0 == name).map(|t| t.1)) })
-                        mem_limit=Signal::derive({ let name = name.clone(); move || limits.with(|l| l.1.iter().find(|t| t.0 == name).map(|t| t.2)) })
+                        cpu_limit=Signal::derive({
+                            let name = name.clone();
+                            move || limits.with(|l| l.1.iter().find(|t| t.0 == name).map(|t| t.1))
+                        })
+                        mem_limit=Signal::derive({
+                            let name = name.clone();
+                            move || limits.with(|l| l.1.iter().find(|t| t.0 == name).map(|t| t.2))
+                        })
                     />
                 </For>
             </Show>
@@ -78,7 +94,8 @@ fn UsageCharts(
     cpu_limit: Signal<Option<f64>>,
     mem_limit: Signal<Option<f64>>,
 ) -> impl IntoView {
-    let cpu = Signal::derive(move || series.with(|s| vec![Line { label: "CPU", class: "line-cpu", series: s.cpu.clone() }]));
+    let cpu =
+        Signal::derive(move || series.with(|s| vec![Line { label: "CPU", class: "line-cpu", series: s.cpu.clone() }]));
     let memory = Signal::derive(move || {
         series.with(|s| {
             vec![
@@ -91,8 +108,22 @@ fn UsageCharts(
     });
     view! {
         <div class="chart-pair">
-            <Chart title=format!("{title} CPU") testid=format!("chart-{id}-cpu") lines=cpu limit=cpu_limit now format=mhz/>
-            <Chart title=format!("{title} memory") testid=format!("chart-{id}-memory") lines=memory limit=mem_limit now format=mem/>
+            <Chart
+                title=format!("{title} CPU")
+                testid=format!("chart-{id}-cpu")
+                lines=cpu
+                limit=cpu_limit
+                now
+                format=mhz
+            />
+            <Chart
+                title=format!("{title} memory")
+                testid=format!("chart-{id}-memory")
+                lines=memory
+                limit=mem_limit
+                now
+                format=mem
+            />
         </div>
     }
 }

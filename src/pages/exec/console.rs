@@ -25,7 +25,10 @@ pub enum Status {
     Connecting,
     Connected,
     Exited(i32),
-    Closed { code: u16, message: String },
+    Closed {
+        code: u16,
+        message: String,
+    },
     /// Not started: the command does not parse, the agent address is not a URL, ...
     Refused(String),
     /// Not started: the token lacks the capability.
@@ -230,7 +233,11 @@ impl Console {
                 }
             }
             SocketEvent::Malformed(e) => {
-                c.ending.get_or_insert(Ending::Closed { code: CLOSE_INTERNAL_ERROR, reason: e.to_string(), opened: true });
+                c.ending.get_or_insert(Ending::Closed {
+                    code: CLOSE_INTERNAL_ERROR,
+                    reason: e.to_string(),
+                    opened: true,
+                });
             }
             // After the exit frame (whether or not its output is shown yet), the close is just
             // the end of the socket, whichever way Nomad ends it: 1000, or no close frame

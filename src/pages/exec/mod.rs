@@ -18,9 +18,9 @@ use crate::api::live::{live, LiveOptions};
 use crate::components::live_view::LiveHeader;
 use crate::components::token_form::TokenForm;
 use crate::model::exec_command::{self, Ending, BASH, SH};
+use crate::model::route::Page;
 use crate::model::url::with_query;
 use crate::session::identity::Identity;
-use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use crate::session::{storage, use_session};
 use console::{Console, Ended, Signals, Status};
@@ -42,13 +42,13 @@ pub fn exec_href(scope: &Scope, alloc_id: &str, task: Option<&str>) -> String {
 
 #[component]
 pub fn ExecPage() -> impl IntoView {
-    view! { <ExecConsole standalone=false/> }
+    view! { <ExecConsole standalone=false /> }
 }
 
 /// The console alone, for `window.open`.
 #[component]
 pub fn ExecWindow() -> impl IntoView {
-    view! { <ExecConsole standalone=true/> }
+    view! { <ExecConsole standalone=true /> }
 }
 
 #[component]
@@ -59,12 +59,16 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
     let session = use_session();
     let client = use_client();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let live = live::<Allocation>(move || Some(endpoints::allocation(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
+    let live =
+        live::<Allocation>(move || Some(endpoints::allocation(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
     let alloc = live.data;
     // Memos, so that live updates of the allocation (task events) do not restart the session.
     let owner = Memo::new(move |_| alloc.with(|a| a.as_ref().map(|a| (a.namespace.clone(), a.job_id.clone()))));
     let tasks = Memo::new(move |_| {
-        alloc.with(|a| a.as_ref().map(|a| a.task_states.iter().map(|(name, s)| (name.clone(), s.state.clone())).collect::<Vec<_>>()))
+        alloc.with(|a| {
+            a.as_ref()
+                .map(|a| a.task_states.iter().map(|(name, s)| (name.clone(), s.state.clone())).collect::<Vec<_>>())
+        })
     });
     let title = Memo::new(move |_| alloc.with(|a| a.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| id.get()));
     let picked = RwSignal::new(query.with_untracked(|q| q.get("task")).filter(|t| !t.is_empty()));
@@ -90,7 +94,8 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
     // Whether the token's rights are known (the check before connecting needs them).
     let identity_known = Memo::new(move |_| !session.identity.with(|i| matches!(i, Identity::Checking)));
 
-    let signals = Signals { status: RwSignal::new(Status::Loading), reconnect: RwSignal::new(0), ended: RwSignal::new(None) };
+    let signals =
+        Signals { status: RwSignal::new(Status::Loading), reconnect: RwSignal::new(0), ended: RwSignal::new(None) };
     let status = signals.status;
     let console = StoredValue::new_local(Console::new(signals));
 
@@ -158,7 +163,9 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
         });
     });
     if standalone {
-        Effect::new(move |_| document().set_title(&format!("Exec: {} · {}", task.get().unwrap_or_default(), title.get())));
+        Effect::new(move |_| {
+            document().set_title(&format!("Exec: {} · {}", task.get().unwrap_or_default(), title.get()))
+        });
     }
 
     let open_window = move |_| {
@@ -177,32 +184,59 @@ fn ExecConsole(standalone: bool) -> impl IntoView {
     view! {
         <div class="exec-page" class:standalone=standalone data-testid="exec-page">
             <div class="exec-bar">
-                {(!standalone).then(|| view! {
-                    <h1>"Exec"</h1>
-                    <A href=back attr:data-testid="exec-allocation">{title}</A>
-                })}
+                {(!standalone)
+                    .then(|| {
+                        view! {
+                            <h1>"Exec"</h1>
+                            <A href=back attr:data-testid="exec-allocation">
+                                {title}
+                            </A>
+                        }
+                    })}
                 <label class="inline">
                     "Task"
                     <select data-testid="exec-task" on:change=move |ev| picked.set(Some(event_target_value(&ev)))>
                         {move || {
                             let current = task.get().unwrap_or_default();
-                            tasks.get().unwrap_or_default().into_iter().map(|(name, state)| {
-                                view! { <option value=name.clone() selected=name == current>{format!("{name} ({state})")}</option> }
-                            }).collect_view()
+                            tasks
+                                .get()
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|(name, state)| {
+                                    view! {
+                                        <option value=name.clone() selected=name == current>
+                                            {format!("{name} ({state})")}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
                         }}
                     </select>
-                </label>
-                <form class="exec-command" on:submit=run>
-                    <input type="text" spellcheck="false" autocomplete="off" aria-label="Command" data-testid="exec-command"
-                        prop:value=command_line on:input=move |ev| edited.set(Some(event_target_value(&ev)))/>
-                    <button type="submit" class="primary" data-testid="exec-run">"Run"</button>
+                </label> <form class="exec-command" on:submit=run>
+                    <input
+                        type="text"
+                        spellcheck="false"
+                        autocomplete="off"
+                        aria-label="Command"
+                        data-testid="exec-command"
+                        prop:value=command_line
+                        on:input=move |ev| edited.set(Some(event_target_value(&ev)))
+                    />
+                    <button type="submit" class="primary" data-testid="exec-run">
+                        "Run"
+                    </button>
                 </form>
-                {(!standalone).then(|| view! {
-                    <button type="button" data-testid="exec-open-window" on:click=open_window>"Open in its own window"</button>
-                })}
+                {(!standalone)
+                    .then(|| {
+                        view! {
+                            <button type="button" data-testid="exec-open-window" on:click=open_window>
+                                "Open in its own window"
+                            </button>
+                        }
+                    })}
             </div>
-            <LiveHeader live/>
-            <StatusLine status/>
+            <LiveHeader live />
+            <StatusLine status />
             <div class="exec-terminal" data-testid="exec-terminal" node_ref=pane></div>
         </div>
     }
@@ -227,18 +261,30 @@ pub fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
     view! {
         <div class="exec-status" data-testid="exec-status" data-state=move || status.with(|s| s.state())>
             {move || match status.get() {
-                Status::Exited(code) => view! {
-                    "Exited with code " <strong data-testid="exec-exit-code">{code}</strong>
-                    ". Press Enter in the terminal to run it again."
-                }.into_any(),
-                Status::Closed { code, message } => view! {
-                    <span data-testid="exec-close-reason">{message}</span>
-                    " (close code " <span data-testid="exec-close-code">{code}</span> "). Press Enter in the terminal to reconnect."
-                }.into_any(),
-                Status::Denied(reason) => view! {
-                    <span data-testid="exec-denied">{reason}</span>
-                    <TokenForm/>
-                }.into_any(),
+                Status::Exited(code) => {
+                    view! {
+                        "Exited with code "
+                        <strong data-testid="exec-exit-code">{code}</strong>
+                        ". Press Enter in the terminal to run it again."
+                    }
+                        .into_any()
+                }
+                Status::Closed { code, message } => {
+                    view! {
+                        <span data-testid="exec-close-reason">{message}</span>
+                        " (close code "
+                        <span data-testid="exec-close-code">{code}</span>
+                        "). Press Enter in the terminal to reconnect."
+                    }
+                        .into_any()
+                }
+                Status::Denied(reason) => {
+                    view! {
+                        <span data-testid="exec-denied">{reason}</span>
+                        <TokenForm />
+                    }
+                        .into_any()
+                }
                 other => view! { <span>{status_text(&other)}</span> }.into_any(),
             }}
         </div>

@@ -32,12 +32,18 @@ extern "C" {
 /// Imports xterm (at once when already loaded).
 pub async fn load() -> Result<(), String> {
     JsFuture::from(load_xterm()).await.map(|_| ()).map_err(|e| {
-        let message = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"));
+        let message =
+            e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"));
         format!("The terminal could not be loaded: {message}")
     })
 }
 
-type Handlers = (Closure<dyn FnMut(String)>, Closure<dyn FnMut(JsValue)>, Closure<dyn FnMut(KeyboardEvent) -> bool>, Closure<dyn FnMut()>);
+type Handlers = (
+    Closure<dyn FnMut(String)>,
+    Closure<dyn FnMut(JsValue)>,
+    Closure<dyn FnMut(KeyboardEvent) -> bool>,
+    Closure<dyn FnMut()>,
+);
 
 /// A terminal open in a pane. Dropping it disposes of it.
 pub struct Term {
@@ -50,7 +56,11 @@ pub struct Term {
 impl Term {
     /// Opens a terminal filling `pane`: `on_data` gets what is typed or pasted, `on_resize`
     /// the size (columns, rows) whenever it changes.
-    pub fn open(pane: &HtmlElement, on_data: impl FnMut(String) + 'static, mut on_resize: impl FnMut(u16, u16) + 'static) -> Term {
+    pub fn open(
+        pane: &HtmlElement,
+        on_data: impl FnMut(String) + 'static,
+        mut on_resize: impl FnMut(u16, u16) + 'static,
+    ) -> Term {
         let options = TerminalOptions::new();
         // Nothing blinks. When a key is pressed while a frame is pending, Chrome defers the
         // page's other tasks until that frame is done (DeferRendererTasksAfterInput), the
@@ -75,8 +85,11 @@ impl Term {
             on_resize(get("cols"), get("rows"));
         });
         let key_term: Terminal = term.clone().unchecked_into();
-        let keys = Closure::<dyn FnMut(KeyboardEvent) -> bool>::new(move |e: KeyboardEvent| !browser_copy_paste(&e, key_term.has_selection()));
-        let subscriptions = vec![term.on_data(on_data.as_ref().unchecked_ref()), term.on_resize(on_resize.as_ref().unchecked_ref())];
+        let keys = Closure::<dyn FnMut(KeyboardEvent) -> bool>::new(move |e: KeyboardEvent| {
+            !browser_copy_paste(&e, key_term.has_selection())
+        });
+        let subscriptions =
+            vec![term.on_data(on_data.as_ref().unchecked_ref()), term.on_resize(on_resize.as_ref().unchecked_ref())];
         term.attach_custom_key_event_handler(keys.as_ref().unchecked_ref());
 
         // Whatever resizes the pane (the window, the layout) refits the terminal; a changed

@@ -16,7 +16,11 @@ pub async fn load() -> Result<(), String> {
 pub struct Term;
 
 impl Term {
-    pub fn open(_pane: &HtmlElement, _on_data: impl FnMut(String) + 'static, _on_resize: impl FnMut(u16, u16) + 'static) -> Term {
+    pub fn open(
+        _pane: &HtmlElement,
+        _on_data: impl FnMut(String) + 'static,
+        _on_resize: impl FnMut(u16, u16) + 'static,
+    ) -> Term {
         Term
     }
 

@@ -33,41 +33,63 @@ pub fn Listing(alloc: String, dir: String, entries: Vec<AllocFileInfo>) -> impl 
         };
         view! {
             <th aria-sort=state>
-                <button type="button" class="sort" data-testid=format!("file-sort-{}", key.as_str())
+                <button
+                    type="button"
+                    class="sort"
+                    data-testid=format!("file-sort-{}", key.as_str())
                     on:click=move |_| {
-                        // The same column again reverses the order.
                         let desc = sort.get_untracked() == key && ascending.get_untracked();
                         set_query(&[("sort", key.as_str()), ("order", if desc { "desc" } else { "" })]);
-                    }>
-                    {title}{move || match state() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}
+                    }
+                >
+                    {title}
+                    {move || match state() {
+                        "ascending" => " ▲",
+                        "descending" => " ▼",
+                        _ => "",
+                    }}
                 </button>
             </th>
         }
     };
     let up = (!dir.is_empty()).then(|| {
         let href = files_href(&scope.get_untracked(), &alloc, &parent(&dir));
-        view! { <tr><td colspan="4"><A href=href attr:data-testid="file-up">".."</A></td></tr> }
+        view! {
+            <tr>
+                <td colspan="4">
+                    <A href=href attr:data-testid="file-up">
+                        ".."
+                    </A>
+                </td>
+            </tr>
+        }
     });
     let row = move |f: AllocFileInfo| {
         let href = files_href(&scope.get_untracked(), &alloc, &join(&dir, &f.name));
         let name = if f.is_dir { format!("{}/", f.name) } else { f.name.clone() };
         view! {
             <tr data-testid="file-entry" data-name=f.name.clone() data-dir=f.is_dir.to_string()>
-                <td><A href=href>{name}</A></td>
+                <td>
+                    <A href=href>{name}</A>
+                </td>
                 <td class="num">{(!f.is_dir).then(|| bytes(f.size.max(0) as u64))}</td>
                 <td class="mono small">{f.file_mode.clone()}</td>
-                <td><RelativeTime ms=f.mod_time.as_unix_millis()/></td>
+                <td>
+                    <RelativeTime ms=f.mod_time.as_unix_millis() />
+                </td>
             </tr>
         }
     };
     view! {
         <section class="panel" data-testid="file-listing">
             <table class="table">
-                <thead><tr>{header(SortKey::Name, "Name")}{header(SortKey::Size, "Size")}<th>"Mode"</th>{header(SortKey::Modified, "Modified")}</tr></thead>
-                <tbody>
-                    {up}
-                    {move || shown.get().into_iter().map(row.clone()).collect_view()}
-                </tbody>
+                <thead>
+                    <tr>
+                        {header(SortKey::Name, "Name")}{header(SortKey::Size, "Size")}<th>"Mode"</th>
+                        {header(SortKey::Modified, "Modified")}
+                    </tr>
+                </thead>
+                <tbody>{up} {move || shown.get().into_iter().map(row.clone()).collect_view()}</tbody>
             </table>
             {move || shown.with(Vec::is_empty).then(|| view! { <p class="muted">"Empty directory."</p> })}
         </section>

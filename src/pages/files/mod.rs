@@ -53,7 +53,9 @@ pub fn FilesPage() -> impl IntoView {
             // Nomad's root is "/" (an empty path is refused by stat).
             let at = if path.is_empty() { "/".to_string() } else { path };
             let found = match client.read::<AllocFileInfo>(&endpoints::fs_stat(&scope, &alloc, &at)).await {
-                Ok(info) if info.is_dir => client.read::<Vec<AllocFileInfo>>(&endpoints::fs_ls(&scope, &alloc, &at)).await.map(Entry::Dir),
+                Ok(info) if info.is_dir => {
+                    client.read::<Vec<AllocFileInfo>>(&endpoints::fs_ls(&scope, &alloc, &at)).await.map(Entry::Dir)
+                }
                 Ok(info) => Ok(Entry::File(info)),
                 Err(e) => Err(e),
             };
@@ -70,9 +72,21 @@ pub fn FilesPage() -> impl IntoView {
             .map(|(i, (label, to))| {
                 let sep = (i > 1).then_some(" / ");
                 if i == last {
-                    view! { {sep}<strong data-testid="file-crumb" data-path=to>{label}</strong> }.into_any()
+                    view! {
+                        {sep}
+                        <strong data-testid="file-crumb" data-path=to>
+                            {label}
+                        </strong>
+                    }
+                    .into_any()
                 } else {
-                    view! { {sep}<A href=files_href(&s, &alloc, &to) attr:data-testid="file-crumb" attr:data-path=to>{label}</A> }.into_any()
+                    view! {
+                        {sep}
+                        <A href=files_href(&s, &alloc, &to) attr:data-testid="file-crumb" attr:data-path=to>
+                            {label}
+                        </A>
+                    }
+                    .into_any()
                 }
             })
             .collect_view()
@@ -83,18 +97,35 @@ pub fn FilesPage() -> impl IntoView {
     view! {
         <div class="page-header">
             <h1>"Files"</h1>
-            <A href=back attr:data-testid="files-allocation">{move || format!("Allocation {}", short_id(&id.get()))}</A>
-            <A href=logs attr:data-testid="files-logs">"Logs"</A>
+            <A href=back attr:data-testid="files-allocation">
+                {move || format!("Allocation {}", short_id(&id.get()))}
+            </A>
+            <A href=logs attr:data-testid="files-logs">
+                "Logs"
+            </A>
         </div>
         <nav class="file-crumbs toolbar" data-testid="file-breadcrumbs" aria-label="Path">
             {crumbs}
-            <button type="button" data-testid="file-refresh" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+            <button type="button" data-testid="file-refresh" on:click=move |_| refresh.update(|n| *n += 1)>
+                "Refresh"
+            </button>
         </nav>
         {move || match entry.get() {
-            Entry::Loading => view! { <p class="loading" data-testid="loading">"Loading…"</p> }.into_any(),
-            Entry::Failed(e) => view! { <ErrorPanel error=e/> }.into_any(),
-            Entry::Dir(entries) => view! { <listing::Listing alloc=id.get_untracked() dir=path.get_untracked() entries/> }.into_any(),
-            Entry::File(info) => view! { <preview::FileView alloc=id.get_untracked() path=path.get_untracked() info/> }.into_any(),
+            Entry::Loading => {
+                view! {
+                    <p class="loading" data-testid="loading">
+                        "Loading…"
+                    </p>
+                }
+                    .into_any()
+            }
+            Entry::Failed(e) => view! { <ErrorPanel error=e /> }.into_any(),
+            Entry::Dir(entries) => {
+                view! { <listing::Listing alloc=id.get_untracked() dir=path.get_untracked() entries /> }.into_any()
+            }
+            Entry::File(info) => {
+                view! { <preview::FileView alloc=id.get_untracked() path=path.get_untracked() info /> }.into_any()
+            }
         }}
     }
 }

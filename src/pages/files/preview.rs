@@ -22,7 +22,11 @@ use nomad_api::AllocFileInfo;
 enum Shown {
     Loading,
     Text(String),
-    HeadTail { head: String, skipped: u64, tail: String },
+    HeadTail {
+        head: String,
+        skipped: u64,
+        tail: String,
+    },
     /// A `data:` URL.
     Image(String),
     Binary,
@@ -40,7 +44,8 @@ pub fn FileView(alloc: String, path: String, info: AllocFileInfo) -> impl IntoVi
     let loaded = RwSignal::new(0u32);
     let notice = RwSignal::new(None::<String>);
     let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-    let mime = if info.content_type.is_empty() { "application/octet-stream".to_string() } else { info.content_type.clone() };
+    let mime =
+        if info.content_type.is_empty() { "application/octet-stream".to_string() } else { info.content_type.clone() };
 
     {
         let (scope, alloc, path, info, mime) = (scope.clone(), alloc.clone(), path.clone(), info.clone(), mime.clone());
@@ -54,7 +59,8 @@ pub fn FileView(alloc: String, path: String, info: AllocFileInfo) -> impl IntoVi
     let download = {
         let (scope, alloc, path, name, mime) = (scope.clone(), alloc.clone(), path.clone(), name.clone(), mime.clone());
         move |_| {
-            let (scope, alloc, path, name, mime) = (scope.clone(), alloc.clone(), path.clone(), name.clone(), mime.clone());
+            let (scope, alloc, path, name, mime) =
+                (scope.clone(), alloc.clone(), path.clone(), name.clone(), mime.clone());
             notice.set(Some("Downloading…".into()));
             spawn_local_scoped(async move {
                 let result = match read_raw(&client, &endpoints::fs_cat(&scope, &alloc, &path)).await {
@@ -73,44 +79,97 @@ pub fn FileView(alloc: String, path: String, info: AllocFileInfo) -> impl IntoVi
         loaded.track();
         shown.with_value(|s| match s {
             Shown::Loading => view! { <p class="loading">"Loading…"</p> }.into_any(),
-            Shown::Text(text) => view! { <pre class="file-text" data-testid="file-text">{text.clone()}</pre> }.into_any(),
-            Shown::HeadTail { head, skipped, tail } => view! {
-                <pre class="file-text" data-testid="file-head">{head.clone()}</pre>
-                <p class="file-skipped muted" data-testid="file-skipped">{format!("… {} not shown …", bytes(*skipped))}</p>
-                <pre class="file-text" data-testid="file-tail-text">{tail.clone()}</pre>
+            Shown::Text(text) => view! {
+                <pre class="file-text" data-testid="file-text">
+                    {text.clone()}
+                </pre>
             }
             .into_any(),
-            Shown::Image(url) => view! { <img class="file-image" data-testid="file-image" src=url.clone() alt=name.clone()/> }.into_any(),
-            Shown::Binary => view! { <p class="muted" data-testid="file-binary">"Not shown (binary). Download it instead."</p> }.into_any(),
-            Shown::Failed(e) => view! { <ErrorPanel error=e.clone()/> }.into_any(),
+            Shown::HeadTail { head, skipped, tail } => view! {
+                <pre class="file-text" data-testid="file-head">
+                    {head.clone()}
+                </pre>
+                <p class="file-skipped muted" data-testid="file-skipped">
+                    {format!("… {} not shown …", bytes(*skipped))}
+                </p>
+                <pre class="file-text" data-testid="file-tail-text">
+                    {tail.clone()}
+                </pre>
+            }
+            .into_any(),
+            Shown::Image(url) => {
+                view! { <img class="file-image" data-testid="file-image" src=url.clone() alt=name.clone() /> }
+                    .into_any()
+            }
+            Shown::Binary => view! {
+                <p class="muted" data-testid="file-binary">
+                    "Not shown (binary). Download it instead."
+                </p>
+            }
+            .into_any(),
+            Shown::Failed(e) => view! { <ErrorPanel error=e.clone() /> }.into_any(),
         })
     };
     let tail_stream = vec![Stream::File { path: path.clone() }];
     view! {
         <section class="panel" data-testid="file-view" data-path=path.clone()>
             <dl class="kv">
-                <dt>"Size"</dt><dd data-testid="file-size">{format!("{} ({} bytes)", bytes(info.size.max(0) as u64), info.size)}</dd>
-                <dt>"Mode"</dt><dd class="mono">{info.file_mode.clone()}</dd>
-                <dt>"Modified"</dt><dd><RelativeTime ms=info.mod_time.as_unix_millis()/>" "<span class="muted">{absolute(info.mod_time.as_unix_millis())}</span></dd>
-                <dt>"Type"</dt><dd data-testid="file-type">{info.content_type.clone()}</dd>
+                <dt>"Size"</dt>
+                <dd data-testid="file-size">{format!("{} ({} bytes)", bytes(info.size.max(0) as u64), info.size)}</dd>
+                <dt>"Mode"</dt>
+                <dd class="mono">{info.file_mode.clone()}</dd>
+                <dt>"Modified"</dt>
+                <dd>
+                    <RelativeTime ms=info.mod_time.as_unix_millis() />
+                    " "
+                    <span class="muted">{absolute(info.mod_time.as_unix_millis())}</span>
+                </dd>
+                <dt>"Type"</dt>
+                <dd data-testid="file-type">{info.content_type.clone()}</dd>
             </dl>
             <div class="toolbar file-actions">
-                <button type="button" data-testid="file-download" on:click=download>"Download"</button>
-                <button type="button" data-testid="file-tail" aria-pressed=move || tail.get().to_string() on:click=toggle_tail>
+                <button type="button" data-testid="file-download" on:click=download>
+                    "Download"
+                </button>
+                <button
+                    type="button"
+                    data-testid="file-tail"
+                    aria-pressed=move || tail.get().to_string()
+                    on:click=toggle_tail
+                >
                     {move || if tail.get() { "Stop tailing" } else { "Tail (follow as it grows)" }}
                 </button>
-                {move || notice.get().map(|n| view! { <span class="muted small" data-testid="file-notice">{n}</span> })}
+                {move || {
+                    notice
+                        .get()
+                        .map(|n| {
+                            view! {
+                                <span class="muted small" data-testid="file-notice">
+                                    {n}
+                                </span>
+                            }
+                        })
+                }}
             </div>
-            {move || if tail.get() {
-                view! { <LogViewer alloc=alloc.clone() streams=tail_stream.clone()/> }.into_any()
-            } else {
-                contents().into_any()
+            {move || {
+                if tail.get() {
+                    view! { <LogViewer alloc=alloc.clone() streams=tail_stream.clone() /> }.into_any()
+                } else {
+                    contents().into_any()
+                }
             }}
         </section>
     }
 }
 
-async fn load(client: &crate::api::client::Client, scope: &Scope, alloc: &str, path: &str, info: &AllocFileInfo, mime: &str) -> Result<Shown, ApiError> {
+async fn load(
+    client: &crate::api::client::Client,
+    scope: &Scope,
+    alloc: &str,
+    path: &str,
+    info: &AllocFileInfo,
+    mime: &str,
+) -> Result<Shown, ApiError> {
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     Ok(match preview(info) {
         Preview::Text => Shown::Text(text(read_raw(client, &endpoints::fs_cat(scope, alloc, path)).await?)),

@@ -46,7 +46,12 @@ pub async fn policy_without_name() -> ApiError {
 
 /// `GET /v1/acl/policy/:name`: a policy with its parsed `RulesJSON`, which is how a UI learns
 /// what its token may do. Blocks on the policy. `PUT`/`POST` and `DELETE` write it.
-pub async fn policy(State(state): State<AppState>, Path(name): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+pub async fn policy(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    req: ApiRequest,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if name == "self" && state.version.acl_policy_self() {
         return self_policies(state, req).await;
     }

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{
-    AgentAclConfig, AgentConfig, AgentHealth, AgentHealthResponse, AgentMember, AgentSelf, AgentVersion,
-    JoinResponse, ServerMembers, VersionInfo, Wire,
+    AgentAclConfig, AgentConfig, AgentHealth, AgentHealthResponse, AgentMember, AgentSelf, AgentVersion, JoinResponse,
+    ServerMembers, VersionInfo, Wire,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -89,49 +89,64 @@ fn stats(state: &AppState) -> BTreeMap<String, BTreeMap<String, String>> {
     let servers = state.servers.lock().map(|s| s.join(",")).unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()).to_string();
     BTreeMap::from([
-        ("client".to_string(), section(&[
-            ("heartbeat_ttl", "10s".into()),
-            ("known_servers", servers),
-            ("last_heartbeat", "0s".into()),
-            ("node_id", state.node_id.clone()),
-            ("num_allocations", local_allocs.to_string()),
-        ])),
-        ("nomad".to_string(), section(&[
-            ("bootstrap", "false".into()),
-            ("known_regions", "1".into()),
-            ("leader", "true".into()),
-            ("leader_addr", rpc.clone()),
-            ("server", "true".into()),
-        ])),
-        ("raft".to_string(), section(&[
-            ("applied_index", index.clone()),
-            ("commit_index", index.clone()),
-            ("fsm_pending", "0".into()),
-            ("last_contact", "0".into()),
-            ("last_log_index", index.clone()),
-            ("last_log_term", "2".into()),
-            ("latest_configuration", format!("[{{Suffrage:Voter ID:{} Address:{rpc}}}]", state.node_id)),
-            ("num_peers", "0".into()),
-            ("protocol_version", "3".into()),
-            ("state", "Leader".into()),
-            ("term", "2".into()),
-        ])),
-        ("runtime".to_string(), section(&[
-            ("arch", std::env::consts::ARCH.into()),
-            ("cpu_count", cpus.clone()),
-            ("kernel.name", std::env::consts::OS.into()),
-            ("max_procs", cpus),
-            ("version", "rust".into()),
-        ])),
-        ("serf".to_string(), section(&[
-            ("encrypted", "false".into()),
-            ("event_queue", "0".into()),
-            ("failed", "0".into()),
-            ("health_score", "0".into()),
-            ("left", "0".into()),
-            ("member_time", "1".into()),
-            ("members", "1".into()),
-        ])),
+        (
+            "client".to_string(),
+            section(&[
+                ("heartbeat_ttl", "10s".into()),
+                ("known_servers", servers),
+                ("last_heartbeat", "0s".into()),
+                ("node_id", state.node_id.clone()),
+                ("num_allocations", local_allocs.to_string()),
+            ]),
+        ),
+        (
+            "nomad".to_string(),
+            section(&[
+                ("bootstrap", "false".into()),
+                ("known_regions", "1".into()),
+                ("leader", "true".into()),
+                ("leader_addr", rpc.clone()),
+                ("server", "true".into()),
+            ]),
+        ),
+        (
+            "raft".to_string(),
+            section(&[
+                ("applied_index", index.clone()),
+                ("commit_index", index.clone()),
+                ("fsm_pending", "0".into()),
+                ("last_contact", "0".into()),
+                ("last_log_index", index.clone()),
+                ("last_log_term", "2".into()),
+                ("latest_configuration", format!("[{{Suffrage:Voter ID:{} Address:{rpc}}}]", state.node_id)),
+                ("num_peers", "0".into()),
+                ("protocol_version", "3".into()),
+                ("state", "Leader".into()),
+                ("term", "2".into()),
+            ]),
+        ),
+        (
+            "runtime".to_string(),
+            section(&[
+                ("arch", std::env::consts::ARCH.into()),
+                ("cpu_count", cpus.clone()),
+                ("kernel.name", std::env::consts::OS.into()),
+                ("max_procs", cpus),
+                ("version", "rust".into()),
+            ]),
+        ),
+        (
+            "serf".to_string(),
+            section(&[
+                ("encrypted", "false".into()),
+                ("event_queue", "0".into()),
+                ("failed", "0".into()),
+                ("health_score", "0".into()),
+                ("left", "0".into()),
+                ("member_time", "1".into()),
+                ("members", "1".into()),
+            ]),
+        ),
     ])
 }
 
@@ -237,8 +252,10 @@ pub async fn join(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     if addresses.is_empty() {
         return Err(ApiError::bad_request("missing address to join"));
     }
-    let errors: Vec<String> =
-        addresses.iter().map(|a| format!("Failed to join {a}: this is a single-node dev agent without gossip")).collect();
+    let errors: Vec<String> = addresses
+        .iter()
+        .map(|a| format!("Failed to join {a}: this is a single-node dev agent without gossip"))
+        .collect();
     req.reply(None, &JoinResponse { error: errors.join("\n"), num_joined: 0 })
 }
 

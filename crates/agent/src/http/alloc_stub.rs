@@ -115,7 +115,8 @@ impl StubCache {
             let entry = &mut entries[at];
             if entry.json.is_empty() || entry.modify_index != alloc.modify_index {
                 let stub = AllocStub { alloc, fields };
-                let json = serde_json::to_vec(&Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
+                let json =
+                    serde_json::to_vec(&Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
                 *entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
             }
             out.extend_from_slice(&entry.json);
@@ -143,7 +144,10 @@ mod tests {
             job_id: "web".into(),
             job: Some(Job { kind: "service".into(), version: 3, ..Job::default() }),
             allocated_resources: Some(AllocatedResources::default()),
-            task_states: BTreeMap::from([("server".into(), TaskState { state: "running".into(), ..Default::default() })]),
+            task_states: BTreeMap::from([(
+                "server".into(),
+                TaskState { state: "running".into(), ..Default::default() },
+            )]),
             modify_index: 9,
             ..Allocation::default()
         };

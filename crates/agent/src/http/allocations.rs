@@ -128,7 +128,11 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Re
 }
 
 /// `/v1/allocation/:id` and `/v1/allocation/:id/stop`, split as `AllocSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
     let tokens: Vec<&str> = rest.split('/').collect();
     match tokens.as_slice() {
         [id] => get(&state, id, &req).await,
@@ -144,7 +148,8 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     check_uuid(id, "alloc")?;
-    let index_of = |s: &crate::state::Store| s.alloc(id).map_or_else(|| s.table_index(Table::Allocs), |a| a.modify_index);
+    let index_of =
+        |s: &crate::state::Store| s.alloc(id).map_or_else(|| s.table_index(Table::Allocs), |a| a.modify_index);
     wait_past_index(&state.cluster, &opts, index_of).await;
 
     let store = state.cluster.read();
@@ -203,9 +208,15 @@ mod tests {
         assert_eq!(msg("423"), "alloc lookup failed: index error: Input (without hyphens) must be even length");
         assert_eq!(msg("zz"), "alloc lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'");
         assert!(msg(&"a".repeat(40)).ends_with("UUID have 36 characters; got 40"));
-        assert_eq!(check_uuid("abc", "alloc").unwrap_err().message, "alloc lookup failed: index error: UUID must be 36 characters");
+        assert_eq!(
+            check_uuid("abc", "alloc").unwrap_err().message,
+            "alloc lookup failed: index error: UUID must be 36 characters"
+        );
         assert!(check_uuid("a8198d79-cf2e-4b7c-9d6f-3c9e2f1a0b4d", "alloc").is_ok());
         let zs = "z".repeat(36);
-        assert_eq!(check_uuid(&zs, "node").unwrap_err().message, "node lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'");
+        assert_eq!(
+            check_uuid(&zs, "node").unwrap_err().message,
+            "node lookup failed: index error: Invalid UUID: encoding/hex: invalid byte: U+007A 'z'"
+        );
     }
 }

@@ -14,8 +14,8 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{
-    docker_measured_memory, gojson, task_state, AllocRestartRequest, AllocResourceUsage, AllocSignalRequest, Allocation,
-    CpuStats, GenericResponse, MemoryStats, NanoTime, NomadVersion, ResourceUsage, TaskResourceUsage,
+    docker_measured_memory, gojson, task_state, AllocResourceUsage, AllocRestartRequest, AllocSignalRequest,
+    Allocation, CpuStats, GenericResponse, MemoryStats, NanoTime, NomadVersion, ResourceUsage, TaskResourceUsage,
     DOCKER_MEASURED_CPU,
 };
 
@@ -91,7 +91,12 @@ pub async fn allocation_root() -> ApiError {
 /// `checks` and `pause` are not served yet and answer as unknown actions. Each action calls
 /// `parse` and ignores its failure (`command/agent/alloc_endpoint.go`): the signal after
 /// decoding its body, the others first.
-pub async fn allocation(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+pub async fn allocation(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let tokens: Vec<&str> = rest.split('/').collect();
     let [id, action] = tokens.as_slice() else { return Err(ApiError::not_found(RESOURCE_NOT_FOUND)) };
     let parse = || req.ignored_parse(&state.region);
@@ -168,7 +173,10 @@ fn synthetic_usage(alloc: &Allocation, task: Option<&str>, version: NomadVersion
         let at = if running { now } else { state.finished_at.map_or(started.0, |f| f.0) };
         let task = TaskResourceUsage {
             resource_usage: ResourceUsage {
-                memory_stats: MemoryStats { measured: strings(docker_measured_memory(version)), ..MemoryStats::default() },
+                memory_stats: MemoryStats {
+                    measured: strings(docker_measured_memory(version)),
+                    ..MemoryStats::default()
+                },
                 cpu_stats: CpuStats { measured: strings(&DOCKER_MEASURED_CPU), ..CpuStats::default() },
                 device_stats: None,
             },
@@ -204,7 +212,9 @@ fn decode_restart(body: &[u8]) -> Result<AllocRestartRequest, ApiError> {
     let fields = [("TaskName", "string"), ("AllTasks", "bool")];
     match gojson::decode_object(body, go_type, "", &fields).map_err(ApiError::internal)? {
         None => Ok(AllocRestartRequest::default()),
-        Some(object) => serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| ApiError::internal(e.to_string())),
+        Some(object) => {
+            serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| ApiError::internal(e.to_string()))
+        }
     }
 }
 

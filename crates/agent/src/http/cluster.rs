@@ -38,5 +38,8 @@ pub async fn namespaces(State(state): State<AppState>, req: ApiRequest) -> Resul
         .namespaces()
         .filter(|ns| ns.name.starts_with(&opts.prefix) && authority.allow_namespace(&ns.name))
         .collect();
-    req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Namespaces) }), &nomad_api::Wire::new(&list, state.version))
+    req.reply(
+        Some(QueryMeta::Query { index: store.table_index(Table::Namespaces) }),
+        &nomad_api::Wire::new(&list, state.version),
+    )
 }

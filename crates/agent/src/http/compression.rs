@@ -31,6 +31,8 @@ pub async fn mark_upgrades(request: Request, next: Next) -> Response {
 /// Fastest gzip: a 10,000-allocation list is tens of megabytes of JSON, and the default level
 /// would spend seconds on it for every browser request.
 pub fn layer() -> CompressionLayer<impl Predicate> {
-    let not_upgrade = |_, _, _: &_, extensions: &axum::http::Extensions| extensions.get::<UpgradeRequested>().is_none() && extensions.get::<Uncompressed>().is_none();
+    let not_upgrade = |_, _, _: &_, extensions: &axum::http::Extensions| {
+        extensions.get::<UpgradeRequested>().is_none() && extensions.get::<Uncompressed>().is_none()
+    };
     CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(DefaultPredicate::new().and(not_upgrade))
 }

@@ -39,9 +39,8 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     Paging::of(&req)?;
     if !opts.prefix.is_empty() {
         // `DeploymentsByIDPrefix` over the UUID index: go-memdb's error, unwrapped.
-        super::allocations::check_uuid_prefix(&opts.prefix, "deployment").map_err(|e| {
-            ApiError::internal(e.message.trim_start_matches("deployment lookup failed: ").to_string())
-        })?;
+        super::allocations::check_uuid_prefix(&opts.prefix, "deployment")
+            .map_err(|e| ApiError::internal(e.message.trim_start_matches("deployment lookup failed: ").to_string()))?;
     }
     wait_past_index(&state.cluster, &opts, |_| DEPLOYMENT_TABLE_INDEX).await;
     req.reply(Some(QueryMeta::Query { index: DEPLOYMENT_TABLE_INDEX }), &Vec::<Deployment>::new())
@@ -52,7 +51,12 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes)
 }
 
 /// `/v1/deployment/...`, split by prefix as `DeploymentSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if let Some(id) = rest.strip_prefix("allocations/") {
         return allocations(&state, id, &req).await;
     }

@@ -112,7 +112,11 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Re
 }
 
 /// `/v1/evaluation/:id[/allocations]`, split by suffix as `EvalSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     match rest.strip_suffix("/allocations") {
         Some(id) => allocations(&state, id, &req).await,

@@ -54,7 +54,8 @@ fn subscribe(
     let version = state.version;
     let broker = || state.events.clone().ok_or_else(|| ApiError::internal(BROKER_NOT_CONFIGURED));
     // Any failure to resolve the token is `Permission denied` here.
-    let authority = || state.authorize(req.token(), crate::acl::Realm::Server).map_err(|_| ApiError::permission_denied());
+    let authority =
+        || state.authorize(req.token(), crate::acl::Realm::Server).map_err(|_| ApiError::permission_denied());
     if version.event_stream_checks_each_namespace() {
         let authority = authority()?;
         state.check_region(region)?;
@@ -76,8 +77,11 @@ fn subscribe(
         if !event::allows_topics(&authority, namespace, topics, version) {
             return Err(ApiError::permission_denied());
         }
-        let scope =
-            if namespace == ALL_NAMESPACES { NamespaceScope::All } else { NamespaceScope::Only(vec![namespace.to_string()]) };
+        let scope = if namespace == ALL_NAMESPACES {
+            NamespaceScope::All
+        } else {
+            NamespaceScope::Only(vec![namespace.to_string()])
+        };
         Ok((broker, scope))
     }
 }

@@ -192,7 +192,10 @@ fn is_challenge_key(key: &HeaderValue) -> bool {
 enum Refusal {
     Exec(ExecError),
     /// An error Nomad sends that `ExecError` has no variant for: its code and words.
-    Coded { code: u16, message: String },
+    Coded {
+        code: u16,
+        message: String,
+    },
 }
 
 impl From<ExecError> for Refusal {
@@ -321,7 +324,8 @@ fn server_refusal(state: &AppState, id: &str, token: &str) -> Refusal {
     if let Err(e) = crate::http::allocations::check_uuid(id, "alloc") {
         return Refusal::coded(500, e.message);
     }
-    let alloc = state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone(), a.client_status.clone()));
+    let alloc =
+        state.cluster.read().alloc(id).map(|a| (a.namespace.clone(), a.node_id.clone(), a.client_status.clone()));
     let Some((namespace, node_id, status)) = alloc else { return ExecError::UnknownAllocation(id.to_string()).into() };
     match state.authorize(token, Realm::Server) {
         // The server's own resolution error carries no code in any release.

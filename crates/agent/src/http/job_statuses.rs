@@ -34,7 +34,8 @@ pub async fn statuses(State(state): State<AppState>, req: ApiRequest, body: Byte
     }
     let mut opts = req.query_options(&state.region)?;
     req.require_method(&[Method::GET, Method::POST])?;
-    let mut include_children = req.bool_param("include_children").map_err(|e| ApiError::bad_request(e.message))?.unwrap_or(false);
+    let mut include_children =
+        req.bool_param("include_children").map_err(|e| ApiError::bad_request(e.message))?.unwrap_or(false);
     let mut jobs = None;
     if !body.is_empty() {
         let fields = decode_body_object(&body, "api.JobStatusesRequest", &[("IncludeChildren", "bool")])
@@ -51,7 +52,10 @@ pub async fn statuses(State(state): State<AppState>, req: ApiRequest, body: Byte
         }
         let set: BTreeSet<NamespacedId> = asked_jobs
             .into_iter()
-            .map(|j| NamespacedId { namespace: if j.namespace.is_empty() { DEFAULT_NAMESPACE.into() } else { j.namespace }, id: j.id })
+            .map(|j| NamespacedId {
+                namespace: if j.namespace.is_empty() { DEFAULT_NAMESPACE.into() } else { j.namespace },
+                id: j.id,
+            })
             .collect();
         let namespaces: BTreeSet<&str> = set.iter().map(|j| j.namespace.as_str()).collect();
         if let [only] = namespaces.into_iter().collect::<Vec<_>>().as_slice() {
@@ -90,11 +94,17 @@ pub async fn statuses(State(state): State<AppState>, req: ApiRequest, body: Byte
     // `prevJobs`: once the blocking query has run, a page of other jobs answers the jobs
     // table's index.
     let first = page(&state.cluster.read(), &query, version)?;
-    let first_ids: Vec<NamespacedId> = first.0.iter().map(|j| NamespacedId { id: j.id.clone(), namespace: j.namespace.clone() }).collect();
+    let first_ids: Vec<NamespacedId> =
+        first.0.iter().map(|j| NamespacedId { id: j.id.clone(), namespace: j.namespace.clone() }).collect();
     let index_of = |store: &Store| match page(store, &query, version) {
         Ok((jobs, _, highest)) => {
-            let same = jobs.len() == first_ids.len() && jobs.iter().zip(&first_ids).all(|(j, f)| j.id == f.id && j.namespace == f.namespace);
-            if same { highest } else { store.table_index(Table::Jobs) }
+            let same = jobs.len() == first_ids.len()
+                && jobs.iter().zip(&first_ids).all(|(j, f)| j.id == f.id && j.namespace == f.namespace);
+            if same {
+                highest
+            } else {
+                store.table_index(Table::Jobs)
+            }
         }
         Err(_) => store.index(),
     };
@@ -120,17 +130,20 @@ fn page(store: &Store, query: &Query, version: NomadVersion) -> Result<(Vec<JobS
     let select = |job: &&Job| {
         query.allowed.as_ref().is_none_or(|ns| ns.contains(&job.namespace))
             && (query.include_children || job.parent_id.is_empty())
-            && query.jobs.as_ref().is_none_or(|set| {
-                set.contains(&NamespacedId { id: job.id.clone(), namespace: job.namespace.clone() })
-            })
+            && query
+                .jobs
+                .as_ref()
+                .is_none_or(|set| set.contains(&NamespacedId { id: job.id.clone(), namespace: job.namespace.clone() }))
     };
     // `ModifyIndexTokenizer`: the index as text, compared as a number.
     let token = |job: &&Job, target: &str| {
         let target: u64 = target.parse().unwrap_or(0);
         (job.modify_index.to_string(), job.modify_index.cmp(&target))
     };
-    let (jobs, next_token) =
-        query.paging.page(ordered, token, select).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.message))?;
+    let (jobs, next_token) = query
+        .paging
+        .page(ordered, token, select)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.message))?;
     let mut highest = 0;
     let mut out = Vec::with_capacity(jobs.len());
     for job in jobs {

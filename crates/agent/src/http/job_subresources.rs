@@ -64,7 +64,12 @@ impl<'a> SubResource<'a> {
 }
 
 /// Answers a sub-resource request.
-pub async fn handle(state: &AppState, sub: SubResource<'_>, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    sub: SubResource<'_>,
+    req: &ApiRequest,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     match sub {
         SubResource::Summary(id) => summary(state, id, req).await,
         SubResource::Versions(id) => versions(state, id, req).await,
@@ -79,7 +84,11 @@ pub async fn handle(state: &AppState, sub: SubResource<'_>, req: &ApiRequest, bo
 
 /// The query options, the region, then read-job in the namespace (or `also`, where the RPC
 /// accepts another capability in its place).
-fn authorize_read(state: &AppState, req: &ApiRequest, also: Option<&str>) -> Result<(super::request::QueryOptions, Authority), ApiError> {
+fn authorize_read(
+    state: &AppState,
+    req: &ApiRequest,
+    also: Option<&str>,
+) -> Result<(super::request::QueryOptions, Authority), ApiError> {
     let opts = req.query_options(&state.region)?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
@@ -131,7 +140,10 @@ async fn versions(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respon
     let diff_tag = if tags { req.get("diff_tag").to_string() } else { String::new() };
     let (opts, _) = authorize_read(state, req, None)?;
     let index_of = |s: &Store| {
-        s.job_versions(&opts.namespace, id).map(|j| j.modify_index).max().unwrap_or_else(|| s.table_index(Table::JobVersion))
+        s.job_versions(&opts.namespace, id)
+            .map(|j| j.modify_index)
+            .max()
+            .unwrap_or_else(|| s.table_index(Table::JobVersion))
     };
     wait_past_index(&state.cluster, &opts, index_of).await;
     let store = state.cluster.read();
@@ -152,7 +164,8 @@ async fn versions(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respon
     }
     // Nomad computes `JobDiff`s with `diffs=true` (`nomad/structs/diff.go`); this agent
     // does not, and answers none rather than made-up ones.
-    let response = JobVersionsResponse { versions, diffs: None, index, last_contact: 0, known_leader: true, ..Default::default() };
+    let response =
+        JobVersionsResponse { versions, diffs: None, index, last_contact: 0, known_leader: true, ..Default::default() };
     // The versions are Jobs, written as the release writes a Job (`GET /v1/job/:id`).
     req.reply(Some(meta), &nomad_api::Wire::new(&response, state.version))
 }
@@ -200,7 +213,8 @@ async fn scale(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Res
 /// then scale-job or submit-job in the namespace. Past the checks, not modelled.
 fn scale_action(state: &AppState, id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
     let args = decode_body_object(body, "api.ScalingRequest", &[("Message", "string"), ("Error", "bool")])?;
-    let target_job = body_field(&args, "Target").and_then(|t| t.get("Job")).and_then(|v| v.as_str()).unwrap_or_default();
+    let target_job =
+        body_field(&args, "Target").and_then(|t| t.get("Job")).and_then(|v| v.as_str()).unwrap_or_default();
     if !target_job.is_empty() && target_job != id {
         return Err(ApiError::bad_request("job ID in payload did not match URL"));
     }
@@ -227,7 +241,9 @@ fn scale_status_of(store: &Store, namespace: &str, id: &str) -> (Option<JobScale
         .collect();
     let mut index = job.modify_index;
     // `AllocsByJob(..., false)`: the allocations of this job, not of a purged namesake.
-    let allocs = store.allocs_of_job(namespace, id).filter(|a| a.job.as_ref().is_some_and(|j| j.create_index == job.create_index));
+    let allocs = store
+        .allocs_of_job(namespace, id)
+        .filter(|a| a.job.as_ref().is_some_and(|j| j.create_index == job.create_index));
     for alloc in allocs {
         if alloc.deployment_status.as_ref().is_some_and(|d| d.canary) || is_terminal(alloc) {
             continue;

@@ -15,7 +15,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use nomad_api::{Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobSubmission, Wire};
+use nomad_api::{
+    Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobSubmission, Wire,
+};
 
 /// `Job.Stub`, with the job's summary, and its `Meta` when asked (`JobStubFields.Meta`).
 pub(super) fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
@@ -76,7 +78,8 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     let (page, next_token) =
         paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), |j| in_namespace(&j.namespace))?;
     let stubs: Vec<JobListStub> = page.into_iter().map(|j| stub(&store, j, meta)).collect();
-    let response = req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))?;
+    let response =
+        req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))?;
     Ok(with_next_token(response, &next_token))
 }
 
@@ -87,8 +90,8 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
     // `decodeBody` into an `api.JobRegisterRequest`: Go's words for what it cannot read; the
     // type errors inside the job are serde's.
     let raw = super::request::decode_body_object(body, "api.JobRegisterRequest", &[])?;
-    let args: JobRegisterRequest =
-        serde_json::from_value(serde_json::Value::Object(raw.clone())).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let args: JobRegisterRequest = serde_json::from_value(serde_json::Value::Object(raw.clone()))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let Some(mut job) = args.job else { return Err(ApiError::bad_request("Job must be specified")) };
     // What the request itself says, which `api.Job.Canonicalize` reads (absent or not).
     let raw_job = super::request::body_field(&raw, "Job");
@@ -132,18 +135,16 @@ fn register(state: &AppState, req: &ApiRequest, body: &[u8], path_id: Option<&st
     // `job_max_source_size` is dropped with a warning, the job registered all the same.
     // Releases before 1.6 have no `Submission` in the request, and ignore it.
     let mut warnings = Vec::new();
-    let submission = args
-        .submission
-        .as_ref()
-        .filter(|_| state.version.job_submissions())
-        .map(JobSubmission::from_request)
-        .filter(|sub| match sub.discarded(state.version.job_submission_flags_escaped()) {
-            Some(warning) => {
-                warnings.push(warning);
-                false
-            }
-            None => true,
-        });
+    let submission =
+        args.submission.as_ref().filter(|_| state.version.job_submissions()).map(JobSubmission::from_request).filter(
+            |sub| match sub.discarded(state.version.job_submission_flags_escaped()) {
+                Some(warning) => {
+                    warnings.push(warning);
+                    false
+                }
+                None => true,
+            },
+        );
     let registered = state.register_submitted_job(Job { namespace, ..job }, submission.as_ref())?;
     let response = JobRegisterResponse {
         eval_id: registered.eval_id,
@@ -161,7 +162,12 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes)
 }
 
 /// `/v1/job/:id[/allocations]`, split by suffix as `JobSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if let Some(job_id) = rest.strip_suffix("/allocations") {
         return allocations(&state, job_id, &req).await;
     }
@@ -183,7 +189,8 @@ async fn get(state: &AppState, id: &str, req: &ApiRequest) -> Result<Response, A
     if !state.authorize(req.token(), Realm::Server)?.allow_ns_op(&opts.namespace, cap::READ_JOB) {
         return Err(ApiError::permission_denied());
     }
-    let index_of = |s: &Store| s.job(&opts.namespace, id).map_or_else(|| s.table_index(Table::Jobs), |j| j.modify_index);
+    let index_of =
+        |s: &Store| s.job(&opts.namespace, id).map_or_else(|| s.table_index(Table::Jobs), |j| j.modify_index);
     wait_past_index(&state.cluster, &opts, index_of).await;
     let store = state.cluster.read();
     let meta = QueryMeta::Query { index: index_of(&store) };
@@ -205,7 +212,8 @@ async fn allocations(state: &AppState, id: &str, req: &ApiRequest) -> Result<Res
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
     let store = state.cluster.read();
     let fields = StubFields::default();
-    let body = state.alloc_stubs.encode(req, &store, store.allocs_of_job(&opts.namespace, id), fields, state.version)?;
+    let body =
+        state.alloc_stubs.encode(req, &store, store.allocs_of_job(&opts.namespace, id), fields, state.version)?;
     Ok(json_response(Some(QueryMeta::Query { index: store.table_index(Table::Allocs) }), body))
 }
 

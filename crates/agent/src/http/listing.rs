@@ -35,7 +35,9 @@ impl Paging {
         let filter = match req.get("filter") {
             "" => None,
             text => Some(Filter::parse(text).map_err(|e| {
-                ApiError::bad_request(format!("failed to create result paginator: failed to read filter expression: {e}"))
+                ApiError::bad_request(format!(
+                    "failed to create result paginator: failed to read filter expression: {e}"
+                ))
             })?),
         };
         Ok(Paging {
@@ -100,9 +102,7 @@ pub fn create_index_token(create_index: u64, id: &str, target: &str) -> (String,
     let token = format!("{create_index}.{id}");
     let compared = match target.split_once('.') {
         Some((index, target_id)) => match index.parse::<i64>() {
-            Ok(target_index) => {
-                (create_index as i128).cmp(&(target_index as i128)).then_with(|| id.cmp(target_id))
-            }
+            Ok(target_index) => (create_index as i128).cmp(&(target_index as i128)).then_with(|| id.cmp(target_id)),
             Err(_) => token.as_str().cmp(target),
         },
         None => token.as_str().cmp(target),
@@ -165,7 +165,8 @@ mod tests {
     #[test]
     fn pages_as_nomads_paginator() {
         let ids = ["a", "b", "c", "d", "e"];
-        let paging = |per_page, next: &str, reverse| Paging { per_page, next_token: next.into(), reverse, filter: None };
+        let paging =
+            |per_page, next: &str, reverse| Paging { per_page, next_token: next.into(), reverse, filter: None };
         let tok = |s: &&str, t: &str| id_token(s, t);
         assert_eq!(paging(2, "", false).page(ids, tok, |_| true).unwrap(), (vec!["a", "b"], "c".to_string()));
         assert_eq!(paging(2, "c", false).page(ids, tok, |_| true).unwrap(), (vec!["c", "d"], "e".to_string()));
@@ -174,7 +175,11 @@ mod tests {
         let rev = ["e", "d", "c", "b", "a"];
         assert_eq!(paging(2, "c", true).page(rev, tok, |_| true).unwrap(), (vec!["c", "b"], "a".to_string()));
         // The filter reads each item's JSON; a page counts only what passes it.
-        let records = [serde_json::json!({"ID": "a", "N": 1}), serde_json::json!({"ID": "b", "N": 2}), serde_json::json!({"ID": "c", "N": 3})];
+        let records = [
+            serde_json::json!({"ID": "a", "N": 1}),
+            serde_json::json!({"ID": "b", "N": 2}),
+            serde_json::json!({"ID": "c", "N": 3}),
+        ];
         let filtered = Paging { per_page: 1, filter: Some(Filter::parse("N != 1").unwrap()), ..Paging::default() };
         let (page, next) = filtered.page(&records, |r, t| id_token(r["ID"].as_str().unwrap(), t), |_| true).unwrap();
         assert_eq!((page.len(), page[0]["ID"].as_str(), next.as_str()), (1, Some("b"), "c"));

@@ -14,8 +14,8 @@ pub mod evaluations;
 pub mod events;
 pub mod exec;
 pub mod fs;
-pub mod job_subresources;
 pub mod job_statuses;
+pub mod job_subresources;
 pub mod jobs;
 pub mod listing;
 pub mod meta;
@@ -92,7 +92,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/volumes", any(volumes::list))
         .route("/v1/agent/monitor", any(monitor::monitor))
         .route("/v1/operator/license", any(operator::license))
-        .merge(operator::ENTERPRISE_ROUTES.iter().fold(Router::new(), |r, path| r.route(path, any(operator::enterprise_only))))
+        .merge(
+            operator::ENTERPRISE_ROUTES
+                .iter()
+                .fold(Router::new(), |r, path| r.route(path, any(operator::enterprise_only))),
+        )
         .merge(cors_routes)
         .merge(crate::ui::routes(state.ui_dir.clone()))
         // Nomad's root fallthrough: 404 with no body.

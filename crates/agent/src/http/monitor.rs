@@ -146,14 +146,19 @@ pub async fn monitor(State(state): State<AppState>, req: ApiRequest) -> Result<R
         match req.get(key) {
             "" => Ok(false),
             text => parse_go_bool(text).ok_or_else(|| {
-                ApiError::bad_request(format!("Unknown option for {what}: strconv.ParseBool: parsing {text:?}: invalid syntax"))
+                ApiError::bad_request(format!(
+                    "Unknown option for {what}: strconv.ParseBool: parsing {text:?}: invalid syntax"
+                ))
             }),
         }
     };
     let json = option("log_json", "log json")?;
     let plain = option("plain", "plain")?;
-    let include_location =
-        if state.version.monitor_include_location() { option("log_include_location", "log_include_location")? } else { false };
+    let include_location = if state.version.monitor_include_location() {
+        option("log_include_location", "log_include_location")?
+    } else {
+        false
+    };
     let (node_id, server_id) = (req.get("node_id"), req.get("server_id"));
     if !node_id.is_empty() && !server_id.is_empty() {
         return Err(ApiError::bad_request("Cannot target node and server simultaneously"));

@@ -6,8 +6,11 @@
 //! IDs that go-memdb's UUID index cannot read: `500 node lookup failed: index error: UUID
 //! must be 36 characters`, as `super::nodes` answers.
 
-use super::listing::{allowed_namespaces, allows_unruled, id_token, namespace_id_token, with_next_token, write_not_modelled, Paging};
+use super::listing::{
+    allowed_namespaces, allows_unruled, id_token, namespace_id_token, with_next_token, write_not_modelled, Paging,
+};
 use super::meta::QueryMeta;
+use super::request::ALL_NAMESPACES;
 use super::request::{body_field, decode_body_object, ApiRequest};
 use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
@@ -21,7 +24,6 @@ use axum::http::Method;
 use axum::response::Response;
 use nomad_api::node_pool::{BUILT_IN_POOLS_INDEX, NODE_POOL_ALL};
 use nomad_api::{Job, NodeListStub, NodePool, Wire};
-use super::request::ALL_NAMESPACES;
 
 /// `AllowNodePoolOperation(pool, "read")`: the agent's policies carry no `node_pool` rules.
 fn allow_pool_read(authority: &Authority) -> bool {
@@ -84,7 +86,12 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes)
 }
 
 /// `/v1/node/pool/:name[/nodes|/jobs]`, split by suffix as `NodePoolSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if !state.version.node_pools() {
         return super::nodes::specific(State(state), Path(format!("pool/{rest}")), req).await;
     }
@@ -175,7 +182,8 @@ async fn nodes(state: &AppState, name: &str, req: &ApiRequest) -> Result<Respons
     req.require_method(&[Method::GET])?;
     let opts = req.query_options(&state.region)?;
     let field = |key: &str| {
-        req.bool_param(key).map_err(|e| ApiError::bad_request(format!("Failed to parse node list fields: {}", e.message)))
+        req.bool_param(key)
+            .map_err(|e| ApiError::bad_request(format!("Failed to parse node list fields: {}", e.message)))
     };
     let fields = NodeStubFields { resources: field("resources")?.unwrap_or(false), os: field("os")?.unwrap_or(false) };
     if !opts.prefix.is_empty() {

@@ -50,8 +50,8 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     }
     let (page, next_token) = paging.page(nodes, |n, t| id_token(&n.id, t), |_| true)?;
     let stubs: Vec<NodeListStub> = page.into_iter().map(|n| stub(n, fields)).collect();
-    let response =
-        req.reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &Wire::new(&stubs, state.version))?;
+    let response = req
+        .reply(Some(QueryMeta::Query { index: store.table_index(Table::Nodes) }), &Wire::new(&stubs, state.version))?;
     Ok(with_next_token(response, &next_token))
 }
 
@@ -60,7 +60,11 @@ pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Re
 }
 
 /// `/v1/node/:id[/allocations]`, split by suffix as `NodeSpecificRequest` does.
-pub async fn specific(State(state): State<AppState>, Path(rest): Path<String>, req: ApiRequest) -> Result<Response, ApiError> {
+pub async fn specific(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    req: ApiRequest,
+) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     match rest.strip_suffix("/allocations") {
         Some(id) => allocations(&state, id, &req).await,

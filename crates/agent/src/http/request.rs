@@ -8,8 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
-use nomad_api::query::{parse_token, ServerQueryOptions, HEADER_TOKEN};
 pub use nomad_api::query::{parse_go_bool, parse_go_query, ALL_NAMESPACES, DEFAULT_NAMESPACE};
+use nomad_api::query::{parse_token, ServerQueryOptions, HEADER_TOKEN};
 use serde::Serialize;
 use std::convert::Infallible;
 
@@ -142,7 +142,10 @@ const PIECE: usize = 256 * 1024;
 pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
     let body = if body.len() > PIECE {
         let body = axum::body::Bytes::from(body);
-        let pieces: Vec<_> = (0..body.len()).step_by(PIECE).map(|at| Ok::<_, Infallible>(body.slice(at..(at + PIECE).min(body.len())))).collect();
+        let pieces: Vec<_> = (0..body.len())
+            .step_by(PIECE)
+            .map(|at| Ok::<_, Infallible>(body.slice(at..(at + PIECE).min(body.len()))))
+            .collect();
         axum::body::Body::from_stream(futures::stream::iter(pieces))
     } else {
         axum::body::Body::from(body)
@@ -157,13 +160,17 @@ pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
 /// What Nomad answers when a handler ignored `parse`'s failure: `parse` has already written
 /// its status (400) and message, so the status and headers stay those, and whatever the
 /// handler then writes, its result or its error's text, follows the message in the body.
-pub fn after_ignored_parse(parse_error: Option<ApiError>, result: Result<Response, ApiError>) -> Result<Response, ApiError> {
+pub fn after_ignored_parse(
+    parse_error: Option<ApiError>,
+    result: Result<Response, ApiError>,
+) -> Result<Response, ApiError> {
     let Some(parse_error) = parse_error else { return result };
     let rest = match result {
         Ok(response) => response.into_body(),
         Err(e) => axum::body::Body::from(e.message),
     };
-    let first = futures::stream::once(std::future::ready(Ok::<_, axum::Error>(axum::body::Bytes::from(parse_error.message))));
+    let first =
+        futures::stream::once(std::future::ready(Ok::<_, axum::Error>(axum::body::Bytes::from(parse_error.message))));
     let body = axum::body::Body::from_stream(futures::StreamExt::chain(first, rest.into_data_stream()));
     Ok((parse_error.status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
 }
@@ -198,7 +205,10 @@ pub fn decode_body_object(
 }
 
 /// A field of a decoded body as Go's `encoding/json` finds it: by name in any case.
-pub fn body_field<'a>(fields: &'a serde_json::Map<String, serde_json::Value>, name: &str) -> Option<&'a serde_json::Value> {
+pub fn body_field<'a>(
+    fields: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<&'a serde_json::Value> {
     fields.get(name).or_else(|| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 

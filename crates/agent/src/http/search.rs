@@ -46,7 +46,10 @@ impl Body {
     /// A string field (`path` is how Go names it in errors: `Text`, `QueryOptions.Namespace`).
     fn string(&self, path: &str) -> Result<String, ApiError> {
         let name = path.rsplit('.').next().unwrap_or(path);
-        let found = self.fields.get(name).or_else(|| self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
+        let found = self
+            .fields
+            .get(name)
+            .or_else(|| self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
         match found {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
@@ -167,7 +170,9 @@ pub async fn fuzzy(State(state): State<AppState>, req: ApiRequest, body: Bytes) 
     for context in prefix_contexts.iter().filter(|c| is_uuid_searched(c)) {
         let Some(Some(ids)) = prefix_ids(&store, &authority, state.version, context, ns, rounded) else { continue };
         let (found, truncated) = prefix_matches(ids.iter().map(String::as_str), &args.text);
-        response.matches.insert(context.clone(), found.into_iter().map(|id| FuzzyMatch { id, scope: vec![] }).collect());
+        response
+            .matches
+            .insert(context.clone(), found.into_iter().map(|id| FuzzyMatch { id, scope: vec![] }).collect());
         response.truncations.insert(context.clone(), truncated);
     }
     for context in fuzzy_contexts.iter().filter(|c| !is_uuid_searched(c)) {
@@ -190,13 +195,21 @@ pub async fn fuzzy(State(state): State<AppState>, req: ApiRequest, body: Bytes) 
 fn is_uuid_searched(context: &str) -> bool {
     matches!(
         context,
-        ctx::EVALS | ctx::DEPLOYMENTS | ctx::SCALING_POLICIES | ctx::VOLUMES | ctx::HOST_VOLUMES | ctx::QUOTAS | ctx::RECOMMENDATIONS
+        ctx::EVALS
+            | ctx::DEPLOYMENTS
+            | ctx::SCALING_POLICIES
+            | ctx::VOLUMES
+            | ctx::HOST_VOLUMES
+            | ctx::QUOTAS
+            | ctx::RECOMMENDATIONS
     )
 }
 
 /// `NamespaceValidator(csi-list-volume, csi-read-volume, list-jobs, read-job)`.
 fn volume_read(authority: &Authority, ns: &str) -> bool {
-    [cap::CSI_LIST_VOLUME, cap::CSI_READ_VOLUME, cap::LIST_JOBS, cap::READ_JOB].iter().any(|op| authority.allow_ns_op(ns, op))
+    [cap::CSI_LIST_VOLUME, cap::CSI_READ_VOLUME, cap::LIST_JOBS, cap::READ_JOB]
+        .iter()
+        .any(|op| authority.allow_ns_op(ns, op))
 }
 
 /// `sufficientSearchPerms`: refuses a context the token can read nothing of.
@@ -223,7 +236,9 @@ fn sufficient_perms(authority: &Authority, version: NomadVersion, ns: &str, cont
         ctx::NODES => authority.allow_node_read(),
         ctx::NODE_POOLS | ctx::VARIABLES | ctx::PLUGINS | ctx::QUOTAS => false,
         ctx::NAMESPACES => authority.allow_namespace(ns),
-        ctx::ALLOCS | ctx::DEPLOYMENTS | ctx::EVALS | ctx::JOBS | ctx::SCALING_POLICIES | ctx::RECOMMENDATIONS => job_read,
+        ctx::ALLOCS | ctx::DEPLOYMENTS | ctx::EVALS | ctx::JOBS | ctx::SCALING_POLICIES | ctx::RECOMMENDATIONS => {
+            job_read
+        }
         ctx::VOLUMES => volume_read(authority, ns),
         ctx::HOST_VOLUMES => authority.allow_ns_op(ns, HOST_VOLUME_READ),
         _ => true,
@@ -285,17 +300,33 @@ fn prefix_ids(
     let uuid = || uuid_prefix_bytes(prefix);
     let ids = match context {
         ctx::ALLOCS => uuid().map(|p| {
-            store.allocs().filter(|a| in_ns(&a.namespace) && uuid_has_prefix_bytes(&a.id, &p)).map(|a| a.id.clone()).collect()
+            store
+                .allocs()
+                .filter(|a| in_ns(&a.namespace) && uuid_has_prefix_bytes(&a.id, &p))
+                .map(|a| a.id.clone())
+                .collect()
         }),
         ctx::EVALS => uuid().map(|p| {
-            store.evals().filter(|e| in_ns(&e.namespace) && uuid_has_prefix_bytes(&e.id, &p)).map(|e| e.id.clone()).collect()
+            store
+                .evals()
+                .filter(|e| in_ns(&e.namespace) && uuid_has_prefix_bytes(&e.id, &p))
+                .map(|e| e.id.clone())
+                .collect()
         }),
-        ctx::NODES => uuid().map(|p| store.nodes().filter(|n| uuid_has_prefix_bytes(&n.id, &p)).map(|n| n.id.clone()).collect()),
+        ctx::NODES => {
+            uuid().map(|p| store.nodes().filter(|n| uuid_has_prefix_bytes(&n.id, &p)).map(|n| n.id.clone()).collect())
+        }
         ctx::DEPLOYMENTS => uuid().map(|_| Vec::new()),
         ctx::JOBS => {
             // The `*` namespace walks every job (by namespace, then ID); one namespace reads
             // its own by ID.
-            Some(store.jobs().filter(|j| in_ns(&j.namespace) && j.id.starts_with(prefix)).map(|j| j.id.clone()).collect())
+            Some(
+                store
+                    .jobs()
+                    .filter(|j| in_ns(&j.namespace) && j.id.starts_with(prefix))
+                    .map(|j| j.id.clone())
+                    .collect(),
+            )
         }
         ctx::NODE_POOLS if version.node_pools() => Some(
             NodePool::built_in(version)
@@ -337,30 +368,40 @@ fn fuzzy_in(
     };
     let result = match context {
         ctx::JOBS => collect_fuzzy(
-            store.jobs().filter(|j| if wildcard { authority.allow_ns_op(&j.namespace, cap::READ_JOB) } else { j.namespace == ns }),
+            store.jobs().filter(|j| {
+                if wildcard {
+                    authority.allow_ns_op(&j.namespace, cap::READ_JOB)
+                } else {
+                    j.namespace == ns
+                }
+            }),
             config,
             |j| fuzzy_job_matches(j, text),
         ),
         ctx::ALLOCS => collect_fuzzy(
-            store.allocs().filter(|a| if wildcard { authority.allow_ns_op(&a.namespace, cap::READ_JOB) } else { a.namespace == ns }),
+            store.allocs().filter(|a| {
+                if wildcard {
+                    authority.allow_ns_op(&a.namespace, cap::READ_JOB)
+                } else {
+                    a.namespace == ns
+                }
+            }),
             config,
             |a| single(ctx::ALLOCS, fuzzy_match(&a.name, text, vec![a.namespace.clone(), a.id.clone()])),
         ),
-        ctx::NODES => collect_fuzzy(
-            store.nodes().filter(|_| !wildcard || authority.allow_node_read()),
-            config,
-            |n| single(ctx::NODES, fuzzy_match(&n.name, text, vec![n.id.clone()])),
-        ),
-        ctx::NODE_POOLS if version.node_pools() => collect_fuzzy(
-            NodePool::built_in(version).into_iter().filter(|_| allows_unruled(authority)),
-            config,
-            |p| single(ctx::NODE_POOLS, fuzzy_match(&p.name, text, vec![p.name.clone()])),
-        ),
-        ctx::NAMESPACES => collect_fuzzy(
-            store.namespaces().filter(|n| authority.allow_namespace(&n.name)),
-            config,
-            |n| single(ctx::NAMESPACES, fuzzy_match(&n.name, text, vec![])),
-        ),
+        ctx::NODES => collect_fuzzy(store.nodes().filter(|_| !wildcard || authority.allow_node_read()), config, |n| {
+            single(ctx::NODES, fuzzy_match(&n.name, text, vec![n.id.clone()]))
+        }),
+        ctx::NODE_POOLS if version.node_pools() => {
+            collect_fuzzy(NodePool::built_in(version).into_iter().filter(|_| allows_unruled(authority)), config, |p| {
+                single(ctx::NODE_POOLS, fuzzy_match(&p.name, text, vec![p.name.clone()]))
+            })
+        }
+        ctx::NAMESPACES => {
+            collect_fuzzy(store.namespaces().filter(|n| authority.allow_namespace(&n.name)), config, |n| {
+                single(ctx::NAMESPACES, fuzzy_match(&n.name, text, vec![]))
+            })
+        }
         ctx::PLUGINS | ctx::VARIABLES => Default::default(),
         _ => return None,
     };

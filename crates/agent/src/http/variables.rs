@@ -19,9 +19,9 @@ const VARIABLES_INDEX: u64 = 1;
 pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
     req.require_method(&[Method::GET])?;
     // `parse` has already written its error when the handler adds its own to the body.
-    let opts = req.query_options(&state.region).map_err(|e| {
-        ApiError::bad_request(format!("{}failed to parse parameters", e.message))
-    })?;
+    let opts = req
+        .query_options(&state.region)
+        .map_err(|e| ApiError::bad_request(format!("{}failed to parse parameters", e.message)))?;
     state.check_region(&opts.region)?;
     let authority = state.authorize(req.token(), Realm::Server)?;
     // 1.4.0 to 1.4.2 first required `list` on the prefix in the namespace; the agent's

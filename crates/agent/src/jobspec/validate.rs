@@ -137,7 +137,8 @@ pub fn job_errors(job: &Job, version: NomadVersion) -> Vec<String> {
     }
     let batch_like = job.kind == job_type::BATCH || job.kind == job_type::SYSBATCH;
     // `api.PeriodicConfig.Canonicalize` enables a periodic block that does not say.
-    let periodic_enabled = job.periodic.as_ref().is_some_and(|p| given(Some(p), "Enabled").and_then(Value::as_bool) != Some(false));
+    let periodic_enabled =
+        job.periodic.as_ref().is_some_and(|p| given(Some(p), "Enabled").and_then(Value::as_bool) != Some(false));
     if let Some(periodic) = job.periodic.as_ref().filter(|_| periodic_enabled) {
         if !batch_like {
             errors.push(r#"Periodic can only be used with "batch" or "sysbatch" scheduler"#.to_string());
@@ -198,17 +199,19 @@ fn group_errors(group: &TaskGroup, kind: &str, version: NomadVersion) -> Vec<Str
     errors.extend(placement_errors(kind, &group.affinities, &[], version));
     // A policy's multierror is appended point by point from 1.8.0 (go-multierror `Append`
     // flattens it), as one nested point before.
-    let policy_errors = |policy_errors: Vec<String>| match policy_errors.is_empty() || version.group_policy_errors_flattened() {
-        true => policy_errors,
-        false => vec![multierror::format(&policy_errors)],
-    };
+    let policy_errors =
+        |policy_errors: Vec<String>| match policy_errors.is_empty() || version.group_policy_errors_flattened() {
+            true => policy_errors,
+            false => vec![multierror::format(&policy_errors)],
+        };
     match &group.restart_policy {
         Some(policy) => errors.extend(policy_errors(blocks::restart_policy_errors(policy))),
         None => errors.push(format!("Task Group {} should have a restart policy", group.name)),
     }
     errors.extend(placement_errors(kind, &[], &group.spreads, version));
     let no_reschedule = if version.sysbatch_reschedule_refused() {
-        (kind == job_type::SYSTEM || kind == job_type::SYSBATCH).then_some("System or sysbatch jobs should not have a reschedule policy")
+        (kind == job_type::SYSTEM || kind == job_type::SYSBATCH)
+            .then_some("System or sysbatch jobs should not have a reschedule policy")
     } else {
         (kind == job_type::SYSTEM).then_some("System jobs should not have a reschedule policy")
     };
@@ -265,7 +268,11 @@ fn task_errors(task: &Task, kind: &str, version: NomadVersion) -> Vec<String> {
     for (idx, constraint) in task.constraints.iter().enumerate() {
         let constraint_errors = blocks::constraint_errors(constraint, version);
         if !constraint_errors.is_empty() {
-            errors.push(format!("Constraint {} validation failed: {}", idx + 1, multierror::format(&constraint_errors)));
+            errors.push(format!(
+                "Constraint {} validation failed: {}",
+                idx + 1,
+                multierror::format(&constraint_errors)
+            ));
         }
         let operand = given(Some(constraint), "Operand").and_then(Value::as_str).unwrap_or_default();
         if matches!(operand, "distinct_hosts" | "distinct_property") {
@@ -299,7 +306,8 @@ mod tests {
     }
 
     fn valid() -> Job {
-        let mut j = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "true", 100, 64)])]);
+        let mut j =
+            job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "true", 100, 64)])]);
         j.datacenters = vec!["dc1".into()];
         crate::jobspec::fill_defaults(&mut j, "global", "dc1", LATEST);
         j
@@ -334,8 +342,14 @@ mod tests {
         let mut j = valid();
         j.priority = 101;
         j.kind = "nope".into();
-        assert_eq!(job_errors(&j, v("1.4.14")), vec!["Invalid job type: \"nope\"", "Job priority must be between [1, 100]"]);
-        assert_eq!(job_errors(&j, v("1.5.0")), vec!["Invalid job type: \"nope\"", "job priority must be between [1, 100]"]);
+        assert_eq!(
+            job_errors(&j, v("1.4.14")),
+            vec!["Invalid job type: \"nope\"", "Job priority must be between [1, 100]"]
+        );
+        assert_eq!(
+            job_errors(&j, v("1.5.0")),
+            vec!["Invalid job type: \"nope\"", "job priority must be between [1, 100]"]
+        );
     }
 
     #[test]

@@ -33,14 +33,21 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { eval: Duration::from_secs(3600), batch_eval: Duration::from_secs(24 * 3600), job: Duration::from_secs(4 * 3600) }
+        Thresholds {
+            eval: Duration::from_secs(3600),
+            batch_eval: Duration::from_secs(24 * 3600),
+            job: Duration::from_secs(4 * 3600),
+        }
     }
 }
 
 impl Thresholds {
     /// `forceGC`: "a minimal threshold for all objects to make force GC possible".
-    pub const FORCE: Thresholds =
-        Thresholds { eval: Duration::from_millis(1), batch_eval: Duration::from_millis(1), job: Duration::from_millis(1) };
+    pub const FORCE: Thresholds = Thresholds {
+        eval: Duration::from_millis(1),
+        batch_eval: Duration::from_millis(1),
+        job: Duration::from_millis(1),
+    };
 }
 
 /// What one pass removed.
@@ -273,7 +280,9 @@ mod tests {
         let (mut store, node) = store_with_node();
         let first = write(&mut store, |txn| scheduler::register(txn, service("web", 1), std::slice::from_ref(&node)));
         let second = write(&mut store, |txn| scheduler::register(txn, service("web", 1), std::slice::from_ref(&node)));
-        write(&mut store, |txn| txn.update_alloc_client(&first.alloc_ids[0], |a| a.client_status = client_status::COMPLETE.into()));
+        write(&mut store, |txn| {
+            txn.update_alloc_client(&first.alloc_ids[0], |a| a.client_status = client_status::COMPLETE.into())
+        });
         assert_eq!(force(&mut store), Reaped { jobs: 0, evals: 1, allocs: 1 });
         assert!(store.alloc(&first.alloc_ids[0]).is_none() && store.eval(&first.eval_id).is_none());
         assert!(store.alloc(&second.alloc_ids[0]).is_some() && store.eval(&second.eval_id).is_some());
@@ -291,7 +300,8 @@ mod tests {
         };
         let mut running = Job { status: job_status::RUNNING.into(), ..web };
         assert!(alloc_gc_eligible(&alloc, Some(&running), 10, 5));
-        running.task_groups[0].reschedule_policy = Some(nomad_api::ReschedulePolicy { unlimited: true, ..Default::default() });
+        running.task_groups[0].reschedule_policy =
+            Some(nomad_api::ReschedulePolicy { unlimited: true, ..Default::default() });
         assert!(!alloc_gc_eligible(&alloc, Some(&running), 10, 5));
         assert!(alloc_gc_eligible(&alloc, None, 10, 5));
         alloc.next_allocation = "next".into();

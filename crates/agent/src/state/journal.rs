@@ -157,9 +157,12 @@ mod tests {
             txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() });
             txn.upsert_node(node.clone());
         });
-        let web = job("web", "default", "service", vec![group("web", 2, vec![shell_task("server", "sleep 1", 100, 64)])]);
+        let web =
+            job("web", "default", "service", vec![group("web", 2, vec![shell_task("server", "sleep 1", 100, 64)])]);
         let mut placed = None;
-        write_and_replay(&mut store, &mut replica, |txn| placed = Some(scheduler::register(txn, web, std::slice::from_ref(&node))));
+        write_and_replay(&mut store, &mut replica, |txn| {
+            placed = Some(scheduler::register(txn, web, std::slice::from_ref(&node)))
+        });
         let first = placed.unwrap().alloc_ids[0].clone();
         write_and_replay(&mut store, &mut replica, |txn| {
             txn.update_alloc_client(&first, |a| a.client_status = "running".into());
@@ -177,7 +180,12 @@ mod tests {
         // More versions than are kept, then a collection that reaps the replaced allocations
         // and their evaluations: the log carries versions and removals.
         for n in 0..8 {
-            let web = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", &format!("sleep {n}"), 100, 64)])]);
+            let web = job(
+                "web",
+                "default",
+                "service",
+                vec![group("web", 1, vec![shell_task("server", &format!("sleep {n}"), 100, 64)])],
+            );
             write_and_replay(&mut store, &mut replica, |txn| {
                 scheduler::register(txn, web, std::slice::from_ref(&node));
             });
@@ -191,7 +199,9 @@ mod tests {
         });
         std::thread::sleep(std::time::Duration::from_millis(5));
         let mut reaped = None;
-        write_and_replay(&mut store, &mut replica, |txn| reaped = Some(crate::state::gc::collect(txn, &crate::state::gc::Thresholds::FORCE)));
+        write_and_replay(&mut store, &mut replica, |txn| {
+            reaped = Some(crate::state::gc::collect(txn, &crate::state::gc::Thresholds::FORCE))
+        });
         let reaped = reaped.unwrap();
         assert!(reaped.allocs >= 8 && reaped.evals >= 8, "{reaped:?}");
         assert_eq!(store.job_versions("default", "web").count(), nomad_api::JOB_TRACKED_VERSIONS);

@@ -52,7 +52,12 @@ impl Cluster {
     /// its writes kept in `journal`.
     pub fn new(store: Store, journal: Option<Arc<dyn Journal>>) -> Self {
         let index = store.index();
-        let cluster = Cluster { store: RwLock::new(store), changes: watch::Sender::new(index), journal: OnceLock::new(), publisher: OnceLock::new() };
+        let cluster = Cluster {
+            store: RwLock::new(store),
+            changes: watch::Sender::new(index),
+            journal: OnceLock::new(),
+            publisher: OnceLock::new(),
+        };
         if let Some(journal) = journal {
             cluster.keep_in(journal);
         }

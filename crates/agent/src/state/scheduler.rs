@@ -184,7 +184,14 @@ fn stop_running_allocs(txn: &mut Txn, job: &Job, description: &str) {
 
 /// A new allocation of `group` on `node`, with the resources and placement metrics the
 /// scheduler records.
-pub fn new_alloc(job: &Job, group: &TaskGroup, name: String, node: &Node, eval_id: &str, nodes_evaluated: usize) -> Allocation {
+pub fn new_alloc(
+    job: &Job,
+    group: &TaskGroup,
+    name: String,
+    node: &Node,
+    eval_id: &str,
+    nodes_evaluated: usize,
+) -> Allocation {
     let disk_mb = group.ephemeral_disk.as_ref().map_or(300, |d| d.size_mb);
     let mut task_resources = BTreeMap::new();
     let mut allocated = BTreeMap::new();
@@ -199,7 +206,10 @@ pub fn new_alloc(job: &Job, group: &TaskGroup, name: String, node: &Node, eval_i
             task.name.clone(),
             AllocatedTaskResources {
                 cpu: AllocatedCpuResources { cpu_shares: r.cpu },
-                memory: AllocatedMemoryResources { memory_mb: r.memory_mb, memory_max_mb: r.memory_max_mb.unwrap_or(0) },
+                memory: AllocatedMemoryResources {
+                    memory_mb: r.memory_mb,
+                    memory_max_mb: r.memory_max_mb.unwrap_or(0),
+                },
                 networks: Vec::new(),
             },
         );

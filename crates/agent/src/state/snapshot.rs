@@ -89,7 +89,11 @@ impl Store {
             store.add_alloc(alloc.into_owned());
         }
         for job in snapshot.job_versions {
-            store.versions.entry((job.namespace.clone(), job.id.clone())).or_default().insert(job.version, job.into_owned());
+            store
+                .versions
+                .entry((job.namespace.clone(), job.id.clone()))
+                .or_default()
+                .insert(job.version, job.into_owned());
         }
         for submission in snapshot.job_submissions {
             store.keep_submission(submission.into_owned());
@@ -128,7 +132,8 @@ mod tests {
         txn.upsert_node(node.clone());
         txn.commit();
         let mut txn = store.begin();
-        let web = job("web", "default", "service", vec![group("web", 2, vec![shell_task("server", "sleep 1", 100, 64)])]);
+        let web =
+            job("web", "default", "service", vec![group("web", 2, vec![shell_task("server", "sleep 1", 100, 64)])]);
         let placed = scheduler::register(&mut txn, web, std::slice::from_ref(&node));
         txn.commit();
         let mut txn = store.begin();
@@ -142,7 +147,15 @@ mod tests {
         let restored = Store::restore(read);
 
         assert_eq!(restored.index(), store.index());
-        for table in [Table::Jobs, Table::JobSummary, Table::Allocs, Table::Nodes, Table::Evals, Table::Namespaces, Table::JobVersion] {
+        for table in [
+            Table::Jobs,
+            Table::JobSummary,
+            Table::Allocs,
+            Table::Nodes,
+            Table::Evals,
+            Table::Namespaces,
+            Table::JobVersion,
+        ] {
             assert_eq!(restored.table_index(table), store.table_index(table), "{table:?}");
         }
         assert_eq!(restored.job("default", "web"), store.job("default", "web"));

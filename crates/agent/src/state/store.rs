@@ -3,8 +3,8 @@
 //! each table remembers the last index that changed it, each object its Create/Modify index.
 
 use nomad_api::{
-    desired_status, client_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary, Namespace,
-    Node, TaskGroupSummary, JOB_TRACKED_VERSIONS,
+    client_status, desired_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary,
+    Namespace, Node, TaskGroupSummary, JOB_TRACKED_VERSIONS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,8 +80,7 @@ pub fn now_nanos() -> i64 {
 
 /// `Allocation.TerminalStatus`: stopped by the server or finished on the client.
 pub fn is_terminal(alloc: &Allocation) -> bool {
-    matches!(alloc.desired_status.as_str(), desired_status::STOP | desired_status::EVICT)
-        || is_client_terminal(alloc)
+    matches!(alloc.desired_status.as_str(), desired_status::STOP | desired_status::EVICT) || is_client_terminal(alloc)
 }
 
 /// `Allocation.ClientTerminalStatus`.
@@ -124,7 +123,10 @@ impl Store {
 
     /// Allocations whose ID starts with `prefix`, in ID order.
     pub fn allocs_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Allocation> {
-        self.allocs.range(prefix.to_string()..).take_while(move |(id, _)| id.starts_with(prefix)).map(|(_, a)| a.as_ref())
+        self.allocs
+            .range(prefix.to_string()..)
+            .take_while(move |(id, _)| id.starts_with(prefix))
+            .map(|(_, a)| a.as_ref())
     }
 
     pub fn allocs_of_job(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Allocation> {
@@ -557,7 +559,11 @@ impl Txn<'_> {
     /// `setJobStatus`: a changed status is a new write of the job, and of its version.
     fn refresh_job(&mut self, key: &JobKey) {
         let Some(job) = self.store.jobs.get(key) else { return };
-        let status = super::status::job_status(job, self.store.allocs_of_job(&key.0, &key.1), self.store.evals_of_job(&key.0, &key.1));
+        let status = super::status::job_status(
+            job,
+            self.store.allocs_of_job(&key.0, &key.1),
+            self.store.evals_of_job(&key.0, &key.1),
+        );
         let index = self.index;
         let mut changed = None;
         if let Some(job) = self.store.jobs.get_mut(key) {
@@ -598,7 +604,12 @@ mod tests {
         let mut last = None;
         for n in 0..MAX_EVALS + 10 {
             let mut txn = store.begin();
-            let web = job("web", "default", "service", vec![group("web", 1, vec![shell_task("s", &format!("sleep {n}"), 10, 8)])]);
+            let web = job(
+                "web",
+                "default",
+                "service",
+                vec![group("web", 1, vec![shell_task("s", &format!("sleep {n}"), 10, 8)])],
+            );
             last = Some(scheduler::register(&mut txn, web, std::slice::from_ref(&node)));
             txn.commit();
         }

@@ -75,7 +75,11 @@ impl TestAgent {
             req = req.body(body.to_string());
         }
         let res = req.send().await.unwrap();
-        Resp { status: res.status().as_u16(), headers: res.headers().clone(), body: res.bytes().await.unwrap().to_vec() }
+        Resp {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.bytes().await.unwrap().to_vec(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {

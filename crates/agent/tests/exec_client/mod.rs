@@ -17,9 +17,21 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Opens an exec session of `command` in `task`, with `token` in `X-Nomad-Token`.
-pub async fn open(addr: SocketAddr, alloc: &str, task: &str, command: &[&str], tty: bool, token: Option<&str>) -> Socket {
+pub async fn open(
+    addr: SocketAddr,
+    alloc: &str,
+    task: &str,
+    command: &[&str],
+    tty: bool,
+    token: Option<&str>,
+) -> Socket {
     let command = serde_json::to_string(command).unwrap();
-    let query = serde_urlencoded::to_string([("task", task), ("command", &command), ("tty", if tty { "true" } else { "false" })]).unwrap();
+    let query = serde_urlencoded::to_string([
+        ("task", task),
+        ("command", &command),
+        ("tty", if tty { "true" } else { "false" }),
+    ])
+    .unwrap();
     let mut request = format!("ws://{addr}/v1/client/allocation/{alloc}/exec?{query}").into_client_request().unwrap();
     if let Some(token) = token {
         request.headers_mut().insert("X-Nomad-Token", token.parse().unwrap());

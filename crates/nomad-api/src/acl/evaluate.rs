@@ -274,7 +274,8 @@ mod tests {
             assert!(acl.is_management() && acl.allow_ns_op("any", cap::ALLOC_EXEC) && acl.allow_node_write());
             assert!(acl.allow_agent_write() && acl.allow_operator_write() && acl.allow_namespace("x"));
         }
-        let read = PolicyRules { node: coarse("read"), agent: coarse("write"), ..rules(vec![ns("default", "read", &[])]) };
+        let read =
+            PolicyRules { node: coarse("read"), agent: coarse("write"), ..rules(vec![ns("default", "read", &[])]) };
         let lifecycle = PolicyRules { node: coarse("write"), ..rules(vec![ns("default", "", &["alloc-lifecycle"])]) };
         let acl = Acl::new([&read, &lifecycle]);
         assert!(!acl.is_management());
@@ -328,8 +329,14 @@ mod tests {
     /// `AllowNamespaceOperation("*")` and `AllowNamespace("*")`: any namespace granting it.
     #[test]
     fn all_namespaces() {
-        let acl = Acl::new([&rules(vec![ns("default", "read", &[]), ns("ops", "", &["alloc-lifecycle"]), ns("secret", "deny", &[])])]);
-        assert!(acl.allow_ns_op(ALL_NAMESPACES, cap::ALLOC_LIFECYCLE) && acl.allow_ns_op(ALL_NAMESPACES, cap::READ_JOB));
+        let acl = Acl::new([&rules(vec![
+            ns("default", "read", &[]),
+            ns("ops", "", &["alloc-lifecycle"]),
+            ns("secret", "deny", &[]),
+        ])]);
+        assert!(
+            acl.allow_ns_op(ALL_NAMESPACES, cap::ALLOC_LIFECYCLE) && acl.allow_ns_op(ALL_NAMESPACES, cap::READ_JOB)
+        );
         assert!(!acl.allow_ns_op(ALL_NAMESPACES, cap::SUBMIT_JOB) && acl.allow_namespace(ALL_NAMESPACES));
         let denied = Acl::new([&rules(vec![ns("secret", "deny", &[])])]);
         assert!(!denied.allow_namespace(ALL_NAMESPACES) && !denied.allow_ns_op(ALL_NAMESPACES, cap::READ_JOB));

@@ -37,7 +37,10 @@ impl AclPolicy {
     /// `ACLPolicy.SetHash`: Name, Description, Rules, then the JobACL's Namespace, JobID,
     /// Group and Task if it has one. `RulesJSON` is not hashed.
     pub fn set_hash(&mut self) {
-        let job = self.job_acl.iter().flat_map(|j| [j.namespace.as_str(), j.job_id.as_str(), j.group.as_str(), j.task.as_str()]);
+        let job = self
+            .job_acl
+            .iter()
+            .flat_map(|j| [j.namespace.as_str(), j.job_id.as_str(), j.group.as_str(), j.task.as_str()]);
         let parts = [self.name.as_str(), self.description.as_str(), self.rules.as_str()].into_iter().chain(job);
         self.hash = digest(parts);
     }
@@ -83,7 +86,11 @@ mod tests {
         policy.set_hash();
         // blake2b(b"prnjgk", digest_size=32)
         assert_eq!(hex(&policy.hash), "5a2b9784c26f632b3f9ac51d3eb7fea907b2dd558131f24b834134fe053394d2");
-        let mut ns = Namespace { name: "default".into(), description: "Default shared namespace".into(), ..Namespace::default() };
+        let mut ns = Namespace {
+            name: "default".into(),
+            description: "Default shared namespace".into(),
+            ..Namespace::default()
+        };
         ns.set_hash();
         // blake2b(b"defaultDefault shared namespace", digest_size=32)
         assert_eq!(hex(&ns.hash), "0bb51b8c3c012b474af3042aec8ce0ed2248cda57e948a365fbc11b73637a52c");

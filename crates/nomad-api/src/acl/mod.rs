@@ -14,8 +14,8 @@ pub use policy::{
 };
 
 use crate::serde_util::{base64_bytes, nullable};
-use policy::null_if_empty;
 use crate::time::{self, DateTime};
+use policy::null_if_empty;
 use serde::{Deserialize, Serialize, Serializer};
 
 /// `Type` values.
@@ -391,7 +391,12 @@ mod tests {
 
     #[test]
     fn stubs_follow_their_struct() {
-        let token = AclToken { accessor_id: "a".into(), secret_id: "s".into(), create_time: Some(DateTime(0)), ..AclToken::anonymous() };
+        let token = AclToken {
+            accessor_id: "a".into(),
+            secret_id: "s".into(),
+            create_time: Some(DateTime(0)),
+            ..AclToken::anonymous()
+        };
         let stub = serde_json::to_value(token.stub()).unwrap();
         assert_eq!(stub.get("SecretID"), None);
         assert_eq!(stub["CreateTime"], "1970-01-01T00:00:00Z");

@@ -136,7 +136,8 @@ pub fn expand_namespace_policy(policy: &str, version: NomadVersion) -> Vec<&'sta
             write
         }
         word::SCALE => {
-            let mut scale = vec![cap::LIST_SCALING_POLICIES, cap::READ_SCALING_POLICY, cap::READ_JOB_SCALING, cap::SCALE_JOB];
+            let mut scale =
+                vec![cap::LIST_SCALING_POLICIES, cap::READ_SCALING_POLICY, cap::READ_JOB_SCALING, cap::SCALE_JOB];
             if version.scale_policy_reads_job() {
                 scale.extend_from_slice(&[cap::READ_JOB, cap::SUBMIT_RECOMMENDATION]);
             }
@@ -358,8 +359,14 @@ mod tests {
     #[test]
     fn expansions_follow_the_release() {
         let read_14 = [
-            "list-jobs", "parse-job", "read-job", "csi-list-volume", "csi-read-volume", "read-job-scaling",
-            "list-scaling-policies", "read-scaling-policy",
+            "list-jobs",
+            "parse-job",
+            "read-job",
+            "csi-list-volume",
+            "csi-read-volume",
+            "read-job-scaling",
+            "list-scaling-policies",
+            "read-scaling-policy",
         ];
         assert_eq!(expand_namespace_policy("read", v("1.4.0")), read_14);
         assert_eq!(expand_namespace_policy("read", v("1.9.7")), read_14);
@@ -371,12 +378,24 @@ mod tests {
         assert_eq!(
             &write[9..],
             [
-                "scale-job", "submit-job", "dispatch-job", "read-logs", "read-fs", "alloc-exec", "alloc-lifecycle",
-                "csi-mount-volume", "csi-write-volume", "submit-recommendation", "host-volume-create"
+                "scale-job",
+                "submit-job",
+                "dispatch-job",
+                "read-logs",
+                "read-fs",
+                "alloc-exec",
+                "alloc-lifecycle",
+                "csi-mount-volume",
+                "csi-write-volume",
+                "submit-recommendation",
+                "host-volume-create"
             ]
         );
         assert_eq!(expand_namespace_policy("write", v("1.9.7")).len(), 18);
-        assert_eq!(expand_namespace_policy("scale", v("1.11.0")), ["list-scaling-policies", "read-scaling-policy", "read-job-scaling", "scale-job"]);
+        assert_eq!(
+            expand_namespace_policy("scale", v("1.11.0")),
+            ["list-scaling-policies", "read-scaling-policy", "read-job-scaling", "scale-job"]
+        );
         assert_eq!(expand_namespace_policy("scale", v("1.11.1"))[4..], ["read-job", "submit-recommendation"]);
         assert_eq!(expand_namespace_policy("deny", v("1.4.0")), ["deny"]);
         assert!(expand_namespace_policy("list", v("1.11.3")).is_empty());
@@ -393,7 +412,16 @@ mod tests {
         let old = NamespaceRules::parsed("*", "write", &["alloc-node-exec"], v("1.9.7"));
         assert_eq!(old.capabilities.len(), 1 + 18);
         let hv = NamespaceRules::parsed("x", "", &["host-volume-write"], v("1.10.0"));
-        assert_eq!(hv.capabilities, ["host-volume-write", "host-volume-register", "host-volume-create", "host-volume-delete", "host-volume-read"]);
+        assert_eq!(
+            hv.capabilities,
+            [
+                "host-volume-write",
+                "host-volume-register",
+                "host-volume-create",
+                "host-volume-delete",
+                "host-volume-read"
+            ]
+        );
     }
 
     /// `acl.Policy`'s fields at v1.4.0 (no `NodePools`), v1.6.0, v1.11.0 (`ExtraKeysHCL`)
@@ -427,7 +455,10 @@ mod tests {
         assert_eq!(keys("1.11.0"), sorted(&v111));
         assert_eq!(keys("1.11.3"), sorted(&[&v111[..], &["Sentinel"]].concat()));
         let text = serde_json::to_string(&rules("1.11.3")).unwrap();
-        assert!(text.starts_with(r#"{"Namespaces":[{"Name":"*","Policy":"read","Capabilities":["list-jobs","#), "{text}");
+        assert!(
+            text.starts_with(r#"{"Namespaces":[{"Name":"*","Policy":"read","Capabilities":["list-jobs","#),
+            "{text}"
+        );
         assert!(text.contains(r#""Variables":null}],"NodePools":null,"HostVolumes":null,"Agent":{"Policy":"read"},"Node":null,"Operator":{"Policy":"read","Capabilities":null},"Sentinel":null"#), "{text}");
         assert!(serde_json::to_string(&rules("1.11.2")).unwrap().contains(r#""Operator":{"Policy":"read"},"Quota""#));
     }

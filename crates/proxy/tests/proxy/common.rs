@@ -23,9 +23,7 @@ pub const EXIT_CODE: u16 = 4001;
 pub const EXIT_REASON: &str = "exited";
 
 /// Bytes as a gzipping agent sends them; the proxy must pass them on undecoded.
-pub const GZIP_BODY: &[u8] = &[
-    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x01, 0x02, 0x03,
-];
+pub const GZIP_BODY: &[u8] = &[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x01, 0x02, 0x03];
 
 pub struct FakeAgent {
     /// `http://127.0.0.1:port` (or https).
@@ -44,30 +42,17 @@ struct AgentState {
 }
 
 /// The fake agent's routes; `origin` is the only `Origin` its exec endpoint accepts.
-pub fn agent_router(
-    origin: String,
-) -> (
-    Router,
-    mpsc::UnboundedSender<Bytes>,
-    mpsc::UnboundedReceiver<(u16, String)>,
-) {
+pub fn agent_router(origin: String) -> (Router, mpsc::UnboundedSender<Bytes>, mpsc::UnboundedReceiver<(u16, String)>) {
     let (chunks, stream) = mpsc::unbounded_channel();
     let (closes_tx, closes) = mpsc::unbounded_channel();
-    let state = AgentState {
-        origin,
-        stream: Arc::new(Mutex::new(Some(stream))),
-        closes: closes_tx,
-    };
+    let state = AgentState { origin, stream: Arc::new(Mutex::new(Some(stream))), closes: closes_tx };
     let router = Router::new()
         .route("/v1/stream", routing::get(stream_chunks))
         .route("/v1/blocking", routing::get(blocking))
         .route("/v1/echo", any(echo))
         .route("/v1/upload", post(upload))
         .route("/v1/gzip", routing::get(gzip))
-        .route(
-            "/v1/acl/token/self",
-            routing::get(|| async { (StatusCode::FORBIDDEN, "Permission denied") }),
-        )
+        .route("/v1/acl/token/self", routing::get(|| async { (StatusCode::FORBIDDEN, "Permission denied") }))
         .route("/v1/client/allocation/{id}/exec", routing::get(exec))
         .with_state(state);
     (router, chunks, closes)
@@ -78,11 +63,7 @@ pub async fn start_agent() -> FakeAgent {
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (router, chunks, closes) = agent_router(address.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    FakeAgent {
-        address,
-        chunks: Some(chunks),
-        closes,
-    }
+    FakeAgent { address, chunks: Some(chunks), closes }
 }
 
 async fn stream_chunks(State(state): State<AgentState>) -> Response {
@@ -90,26 +71,15 @@ async fn stream_chunks(State(state): State<AgentState>) -> Response {
         return (StatusCode::CONFLICT, "stream already taken").into_response();
     };
     let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
-        chunks
-            .recv()
-            .await
-            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), chunks))
+        chunks.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), chunks))
     });
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from_stream(body),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(body)).into_response()
 }
 
 /// A blocking query that answers after 2 s, with Nomad's query metadata.
 async fn blocking() -> Response {
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let meta = [
-        ("x-nomad-index", "42"),
-        ("x-nomad-knownleader", "true"),
-        ("x-nomad-lastcontact", "0"),
-    ];
+    let meta = [("x-nomad-index", "42"), ("x-nomad-knownleader", "true"), ("x-nomad-lastcontact", "0")];
     (meta, "[]").into_response()
 }
 
@@ -117,12 +87,7 @@ async fn blocking() -> Response {
 async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let headers: serde_json::Map<String, serde_json::Value> = headers
         .iter()
-        .map(|(name, value)| {
-            (
-                name.to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into(),
-            )
-        })
+        .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into()))
         .collect();
     let seen = serde_json::json!({
         "method": method.as_str(),
@@ -160,13 +125,7 @@ async fn exec(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if header("origin") != state.origin {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -182,11 +141,7 @@ async fn exec(
     upgrade.on_upgrade(move |socket| exec_session(socket, hello.to_string(), state.closes))
 }
 
-async fn exec_session(
-    mut socket: WebSocket,
-    hello: String,
-    closes: mpsc::UnboundedSender<(u16, String)>,
-) {
+async fn exec_session(mut socket: WebSocket, hello: String, closes: mpsc::UnboundedSender<(u16, String)>) {
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
@@ -195,10 +150,7 @@ async fn exec_session(
             // The agent going away: its connection ends without a close frame.
             Message::Text(text) if text.as_str() == "vanish" => return,
             Message::Text(text) if text.as_str() == "exit" => {
-                let close = CloseFrame {
-                    code: EXIT_CODE,
-                    reason: EXIT_REASON.into(),
-                };
+                let close = CloseFrame { code: EXIT_CODE, reason: EXIT_REASON.into() };
                 let _ = socket.send(Message::Close(Some(close))).await;
             }
             Message::Text(_) | Message::Binary(_) => {
@@ -207,8 +159,7 @@ async fn exec_session(
                 }
             }
             Message::Close(frame) => {
-                let (code, reason) =
-                    frame.map_or((0, String::new()), |f| (f.code, f.reason.to_string()));
+                let (code, reason) = frame.map_or((0, String::new()), |f| (f.code, f.reason.to_string()));
                 let _ = closes.send((code, reason));
                 return;
             }
@@ -248,24 +199,12 @@ pub fn dashboard_dir() -> tempfile::TempDir {
 }
 
 /// A config from `serve` flags and the given environment variables.
-pub fn config(
-    ui_dir: &std::path::Path,
-    flags: &[&str],
-    vars: &[(&str, &str)],
-) -> Result<ProxyConfig, ProxyError> {
+pub fn config(ui_dir: &std::path::Path, flags: &[&str], vars: &[(&str, &str)]) -> Result<ProxyConfig, ProxyError> {
     let ui_dir = ui_dir.to_str().unwrap();
-    let argv = ["serve", "--ui-dir", ui_dir]
-        .into_iter()
-        .chain(flags.iter().copied());
+    let argv = ["serve", "--ui-dir", ui_dir].into_iter().chain(flags.iter().copied());
     let args = Cli::try_parse_from(argv).unwrap().serve;
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    ProxyConfig::from_vars_and_args(
-        |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
-        &args,
-    )
+    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    ProxyConfig::from_vars_and_args(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()), &args)
 }
 
 pub async fn start_proxy(flags: &[&str], vars: &[(&str, &str)]) -> Proxy {
@@ -274,10 +213,7 @@ pub async fn start_proxy(flags: &[&str], vars: &[(&str, &str)]) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(nomad_proxy::serve(config, listener));
-    Proxy {
-        url: format!("http://{addr}"),
-        _ui: ui,
-    }
+    Proxy { url: format!("http://{addr}"), _ui: ui }
 }
 
 /// A proxy in front of `agent`.
@@ -287,20 +223,12 @@ pub async fn proxy_to(agent: &FakeAgent) -> Proxy {
 
 /// A client that follows no redirects and turns a hang into a failure.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(PATIENCE)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(PATIENCE).build().unwrap()
 }
 
 /// `GET` a path of the proxy.
 pub async fn get(proxy: &Proxy, path_and_query: &str) -> reqwest::Response {
-    client()
-        .get(format!("{}{path_and_query}", proxy.url))
-        .send()
-        .await
-        .unwrap()
+    client().get(format!("{}{path_and_query}", proxy.url)).send().await.unwrap()
 }
 
 /// An address nothing listens on.

@@ -72,9 +72,7 @@ async fn a_trickling_body_gets_408_while_the_dashboard_and_the_api_are_served() 
     let proxy = proxy_with_short_limits(&agent).await;
     let mut socket = connect(&proxy);
     let slow = tokio::task::spawn_blocking(move || {
-        socket
-            .write_all(b"PUT /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n{")
-            .unwrap();
+        socket.write_all(b"PUT /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n{").unwrap();
         let started = Instant::now();
         let mut writer = socket.try_clone().unwrap();
         // A byte every 500 ms, until the proxy closes the connection.
@@ -102,7 +100,9 @@ async fn a_trickling_body_gets_408_while_the_dashboard_and_the_api_are_served() 
     let (answer, took) = slow.await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
     assert!(
-        answer.ends_with("\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 2s\n"),
+        answer.ends_with(
+            "\r\n\r\nRequest body too slow: it must arrive within 2s plus 1s per 64 KiB, without pausing over 2s\n"
+        ),
         "{answer}"
     );
     assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "{took:?}");

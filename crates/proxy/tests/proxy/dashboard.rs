@@ -11,18 +11,10 @@ async fn files_are_served_and_other_paths_get_index_html() {
     let proxy = proxy_to(&agent).await;
     let script = get(&proxy, "/ui/app.js").await;
     assert_eq!(script.status(), 200);
-    assert!(script.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .contains("javascript"));
+    assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
     assert_eq!(script.text().await.unwrap(), APP_JS);
 
-    for path in [
-        "/ui/",
-        "/ui/index.html",
-        "/ui/allocations/5b1c/logs?task=web",
-        "/ui/jobs",
-    ] {
+    for path in ["/ui/", "/ui/index.html", "/ui/allocations/5b1c/logs?task=web", "/ui/jobs"] {
         let page = get(&proxy, path).await;
         assert_eq!(page.status(), 200, "{path}");
         assert_eq!(page.text().await.unwrap(), INDEX_HTML, "{path}");
@@ -60,37 +52,14 @@ async fn the_base_path_without_its_slash_redirects_permanently() {
 #[tokio::test]
 async fn any_base_path_serves_the_same_files() {
     let agent = start_agent().await;
-    let flags = [
-        "--nomad-addr",
-        &agent.address,
-        "--base-path",
-        "/tools/nomad",
-    ];
+    let flags = ["--nomad-addr", &agent.address, "--base-path", "/tools/nomad"];
     let proxy = start_proxy(&flags, &[]).await;
-    assert_eq!(
-        get(&proxy, "/tools/nomad/app.js")
-            .await
-            .text()
-            .await
-            .unwrap(),
-        APP_JS
-    );
+    assert_eq!(get(&proxy, "/tools/nomad/app.js").await.text().await.unwrap(), APP_JS);
     let rebased = INDEX_HTML.replace(r#"<base href="/ui/">"#, r#"<base href="/tools/nomad/">"#);
-    for path in [
-        "/tools/nomad/",
-        "/tools/nomad/index.html",
-        "/tools/nomad/jobs/web@default",
-    ] {
-        assert_eq!(
-            get(&proxy, path).await.text().await.unwrap(),
-            rebased,
-            "{path}"
-        );
+    for path in ["/tools/nomad/", "/tools/nomad/index.html", "/tools/nomad/jobs/web@default"] {
+        assert_eq!(get(&proxy, path).await.text().await.unwrap(), rebased, "{path}");
     }
-    assert_eq!(
-        get(&proxy, "/").await.headers()["location"],
-        "/tools/nomad/"
-    );
+    assert_eq!(get(&proxy, "/").await.headers()["location"], "/tools/nomad/");
     assert_eq!(get(&proxy, "/ui/").await.status(), 404);
     // The API stays at the root whatever the base path.
     assert_eq!(get(&proxy, "/v1/gzip").await.status(), 200);
@@ -100,12 +69,7 @@ async fn any_base_path_serves_the_same_files() {
 async fn files_are_revalidated_and_compressed() {
     let agent = start_agent().await;
     let proxy = proxy_to(&agent).await;
-    let response = client()
-        .get(format!("{}/ui/", proxy.url))
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let response = client().get(format!("{}/ui/", proxy.url)).header("Accept-Encoding", "gzip").send().await.unwrap();
     assert_eq!(response.headers()["cache-control"], "no-cache");
     assert_eq!(response.headers()["content-encoding"], "gzip");
     let script = get(&proxy, "/ui/app.js").await;
@@ -144,50 +108,24 @@ async fn pages_carry_the_content_security_policy_and_may_be_framed() {
     let proxy = proxy_to(&agent).await;
     for path in ["/ui/", "/ui/allocations/a1/exec", "/ui/app.js"] {
         let response = get(&proxy, path).await;
-        assert_eq!(
-            response.headers()["content-security-policy"],
-            CONTENT_SECURITY_POLICY,
-            "{path}"
-        );
-        assert!(
-            !response.headers().contains_key("x-frame-options"),
-            "{path}"
-        );
+        assert_eq!(response.headers()["content-security-policy"], CONTENT_SECURITY_POLICY, "{path}");
+        assert!(!response.headers().contains_key("x-frame-options"), "{path}");
     }
     // The API's answers are Nomad's own.
-    assert!(!get(&proxy, "/v1/gzip")
-        .await
-        .headers()
-        .contains_key("content-security-policy"));
+    assert!(!get(&proxy, "/v1/gzip").await.headers().contains_key("content-security-policy"));
 }
 
 #[tokio::test]
 async fn the_policy_can_be_replaced_or_left_out() {
     let agent = start_agent().await;
     let strict = "default-src 'self'; frame-ancestors https://portal.example";
-    let flags = [
-        "--nomad-addr",
-        &agent.address,
-        "--content-security-policy",
-        strict,
-    ];
+    let flags = ["--nomad-addr", &agent.address, "--content-security-policy", strict];
     let proxy = start_proxy(&flags, &[]).await;
-    assert_eq!(
-        get(&proxy, "/ui/").await.headers()["content-security-policy"],
-        strict
-    );
+    assert_eq!(get(&proxy, "/ui/").await.headers()["content-security-policy"], strict);
 
-    let flags = [
-        "--nomad-addr",
-        &agent.address,
-        "--content-security-policy",
-        "",
-    ];
+    let flags = ["--nomad-addr", &agent.address, "--content-security-policy", ""];
     let proxy = start_proxy(&flags, &[]).await;
-    assert!(!get(&proxy, "/ui/")
-        .await
-        .headers()
-        .contains_key("content-security-policy"));
+    assert!(!get(&proxy, "/ui/").await.headers().contains_key("content-security-policy"));
 
     let dir = dashboard_dir();
     let bad = ["--content-security-policy", "default-src\n'self'"];

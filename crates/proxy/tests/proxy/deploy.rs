@@ -8,9 +8,6 @@ fn deploy_configs_and_the_readme_carry_the_same_policy() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     for file in ["deploy/nginx.conf", "deploy/Caddyfile", "README.md"] {
         let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
-        assert!(
-            text.contains(CONTENT_SECURITY_POLICY),
-            "{file} does not carry the policy:\n{CONTENT_SECURITY_POLICY}"
-        );
+        assert!(text.contains(CONTENT_SECURITY_POLICY), "{file} does not carry the policy:\n{CONTENT_SECURITY_POLICY}");
     }
 }

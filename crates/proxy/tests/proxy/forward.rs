@@ -20,10 +20,7 @@ async fn stream_chunks_arrive_while_the_agent_is_still_writing() {
         assert_eq!(chunk.as_deref(), Some(text.as_bytes()));
     }
     drop(chunks);
-    assert_eq!(
-        timeout(PATIENCE, response.chunk()).await.unwrap().unwrap(),
-        None
-    );
+    assert_eq!(timeout(PATIENCE, response.chunk()).await.unwrap().unwrap(), None);
 }
 
 #[tokio::test]
@@ -43,10 +40,7 @@ async fn headers_status_and_body_pass_both_ways_without_hop_by_hop_headers() {
     let agent = start_agent().await;
     let proxy = proxy_to(&agent).await;
     let response = client()
-        .put(format!(
-            "{}/v1/echo?namespace=default&prefix=a%20b",
-            proxy.url
-        ))
+        .put(format!("{}/v1/echo?namespace=default&prefix=a%20b", proxy.url))
         .header("X-Nomad-Token", "s3cret-token")
         .header("Connection", "x-hop")
         .header("X-Hop", "1")
@@ -90,10 +84,7 @@ async fn a_gzipped_answer_passes_undecoded() {
     let proxy = proxy_to(&agent).await;
     let response = get(&proxy, "/v1/gzip").await;
     assert_eq!(response.headers()["content-encoding"], "gzip");
-    assert_eq!(
-        response.headers()["content-length"],
-        GZIP_BODY.len().to_string().as_str()
-    );
+    assert_eq!(response.headers()["content-length"], GZIP_BODY.len().to_string().as_str());
     assert_eq!(response.bytes().await.unwrap().as_ref(), GZIP_BODY);
 }
 
@@ -104,11 +95,7 @@ async fn read_until(socket: &mut tokio::net::TcpStream, seen: &mut Vec<u8>, want
         let mut buffer = [0u8; 4096];
         while !found(seen) {
             let n = socket.read(&mut buffer).await.unwrap();
-            assert!(
-                n > 0,
-                "connection closed before {wanted:?}: {}",
-                String::from_utf8_lossy(seen)
-            );
+            assert!(n > 0, "connection closed before {wanted:?}: {}", String::from_utf8_lossy(seen));
             seen.extend_from_slice(&buffer[..n]);
         }
     };
@@ -119,14 +106,9 @@ async fn read_until(socket: &mut tokio::net::TcpStream, seen: &mut Vec<u8>, want
 async fn a_request_body_streams_to_the_agent_while_it_is_sent() {
     let agent = start_agent().await;
     let proxy = proxy_to(&agent).await;
-    let mut socket = tokio::net::TcpStream::connect(proxy.url.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut socket = tokio::net::TcpStream::connect(proxy.url.trim_start_matches("http://")).await.unwrap();
     let head = "POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-    socket
-        .write_all(format!("{head}5\r\nfirst\r\n").as_bytes())
-        .await
-        .unwrap();
+    socket.write_all(format!("{head}5\r\nfirst\r\n").as_bytes()).await.unwrap();
     let mut seen = Vec::new();
     // The echo of the first chunk arrives before the body is finished.
     read_until(&mut socket, &mut seen, "first").await;
@@ -141,14 +123,8 @@ async fn an_unreachable_agent_is_a_502_with_a_plain_reason() {
     let proxy = start_proxy(&["--nomad-addr", &address], &[]).await;
     let response = get(&proxy, "/v1/jobs?index=3").await;
     assert_eq!(response.status(), 502);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/plain; charset=utf-8"
-    );
+    assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
     let text = response.text().await.unwrap();
-    assert!(
-        text.starts_with(&format!("Cannot reach the Nomad agent at {address}: ")),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("Cannot reach the Nomad agent at {address}: ")), "{text}");
     assert!(text.to_lowercase().contains("refused"), "{text}");
 }

@@ -21,29 +21,14 @@ async fn a_rebound_name_is_refused_with_how_to_allow_it() {
     let proxy = proxy_to(&agent).await;
     let port = proxy.url.rsplit(':').next().unwrap();
     let rebound = format!("{REBOUND}:{port}");
-    for path in [
-        "/v1/echo",
-        "/ui/",
-        "/",
-        "/v1/client/allocation/a1/exec?command=%5B%22sh%22%5D",
-    ] {
+    for path in ["/v1/echo", "/ui/", "/", "/v1/client/allocation/a1/exec?command=%5B%22sh%22%5D"] {
         let response = get_as(&proxy, &rebound, path).await;
         assert_eq!(response.status(), 403, "{path}");
         let text = response.text().await.unwrap();
-        assert!(
-            text.starts_with(&format!("Host \"{rebound}\" is not allowed")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("--allowed-host {REBOUND} ")),
-            "{text}"
-        );
+        assert!(text.starts_with(&format!("Host \"{rebound}\" is not allowed")), "{text}");
+        assert!(text.contains(&format!("--allowed-host {REBOUND} ")), "{text}");
     }
-    for host in [
-        format!("127.0.0.1:{port}"),
-        format!("localhost:{port}"),
-        "localhost".to_string(),
-    ] {
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), "localhost".to_string()] {
         let response = get_as(&proxy, &host, "/v1/echo").await;
         assert_eq!(response.status(), 201, "{host}");
     }
@@ -53,14 +38,7 @@ async fn a_rebound_name_is_refused_with_how_to_allow_it() {
 async fn an_allowed_name_is_answered() {
     let agent = start_agent().await;
     let proxy = start_proxy(
-        &[
-            "--nomad-addr",
-            &agent.address,
-            "--allowed-host",
-            "Caravan.Example.com",
-            "--allowed-host",
-            REBOUND,
-        ],
+        &["--nomad-addr", &agent.address, "--allowed-host", "Caravan.Example.com", "--allowed-host", REBOUND],
         &[],
     )
     .await;
@@ -68,12 +46,7 @@ async fn an_allowed_name_is_answered() {
         let response = get_as(&proxy, host, "/v1/echo").await;
         assert_eq!(response.status(), 201, "{host}");
     }
-    assert_eq!(
-        get_as(&proxy, "other.example.com", "/v1/echo")
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(get_as(&proxy, "other.example.com", "/v1/echo").await.status(), 403);
 }
 
 #[test]

@@ -3,10 +3,7 @@
 
 use crate::common::*;
 use crate::websocket::{check_session, open_exec};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
@@ -35,9 +32,7 @@ fn make_pki() -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Nomad Agent CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "Nomad Agent CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf = |name: &str, usage| {
         let key = KeyPair::generate().unwrap();
@@ -57,9 +52,7 @@ fn make_pki() -> Pki {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     roots.add(ca.der().clone()).unwrap();
-    let clients = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .unwrap();
+    let clients = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
     let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone()];
     let server = ServerConfig::builder_with_provider(provider)
@@ -68,10 +61,7 @@ fn make_pki() -> Pki {
         .with_client_cert_verifier(clients)
         .with_single_cert(chain, key)
         .unwrap();
-    Pki {
-        dir,
-        server: Arc::new(server),
-    }
+    Pki { dir, server: Arc::new(server) }
 }
 
 /// Accepts only connections whose TLS handshake succeeds.
@@ -104,16 +94,9 @@ async fn start_tls_agent(pki: &Pki) -> FakeAgent {
     let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("https://{}", tcp.local_addr().unwrap());
     let (router, chunks, closes) = agent_router(address.clone());
-    let listener = TlsListener {
-        tcp,
-        acceptor: TlsAcceptor::from(pki.server.clone()),
-    };
+    let listener = TlsListener { tcp, acceptor: TlsAcceptor::from(pki.server.clone()) };
     tokio::spawn(async move { axum::serve(listener, router).await });
-    FakeAgent {
-        address,
-        chunks: Some(chunks),
-        closes,
-    }
+    FakeAgent { address, chunks: Some(chunks), closes }
 }
 
 /// Nomad's variables for reaching `agent` with the CA file, the server name and the client
@@ -149,10 +132,7 @@ async fn verified_by_the_ca_under_the_server_name_with_a_client_certificate() {
     assert_eq!(response.status(), 201);
     let seen: serde_json::Value = response.json().await.unwrap();
     // Host stays the address's, as Nomad's client sends it; only TLS uses the server name.
-    assert_eq!(
-        seen["headers"]["host"],
-        agent.address.trim_start_matches("https://")
-    );
+    assert_eq!(seen["headers"]["host"], agent.address.trim_start_matches("https://"));
 
     let mut browser = open_exec(&proxy.url, "a1").await.unwrap();
     check_session(&mut browser, &agent.address).await;
@@ -163,14 +143,7 @@ async fn flags_work_as_the_variables_and_a_ca_directory_as_a_ca_file() {
     let pki = make_pki();
     let agent = start_tls_agent(&pki).await;
     let (ca_dir, cert, key) = (pki.path("ca"), pki.path("cli.pem"), pki.path("cli-key.pem"));
-    let flags = [
-        "--nomad-addr",
-        &agent.address,
-        "--ca-path",
-        &ca_dir,
-        "--tls-server-name",
-        SERVER_NAME,
-    ];
+    let flags = ["--nomad-addr", &agent.address, "--ca-path", &ca_dir, "--tls-server-name", SERVER_NAME];
     let flags = [&flags[..], &["--client-cert", &cert, "--client-key", &key]].concat();
     let (_proxy, response) = echo_through(&flags, &[]).await;
     assert_eq!(response.status(), 201);
@@ -184,27 +157,15 @@ async fn without_the_server_name_the_addresss_host_is_verified_and_fails() {
     let (_proxy, response) = echo_through(&[], &vars).await;
     assert_eq!(response.status(), 502);
     let text = response.text().await.unwrap();
-    assert!(
-        text.contains("certificate not valid for name \"127.0.0.1\""),
-        "{text}"
-    );
+    assert!(text.contains("certificate not valid for name \"127.0.0.1\""), "{text}");
 }
 
 #[tokio::test]
 async fn skip_verify_accepts_the_certificate_without_a_ca_or_name() {
     let pki = make_pki();
     let agent = start_tls_agent(&pki).await;
-    let unverifiable = without(
-        without(working_vars(&pki, &agent), "NOMAD_CACERT"),
-        "NOMAD_TLS_SERVER_NAME",
-    );
-    let skip = |value: &str| {
-        [
-            &unverifiable[..],
-            &[("NOMAD_SKIP_VERIFY", value.to_string())],
-        ]
-        .concat()
-    };
+    let unverifiable = without(without(working_vars(&pki, &agent), "NOMAD_CACERT"), "NOMAD_TLS_SERVER_NAME");
+    let skip = |value: &str| [&unverifiable[..], &[("NOMAD_SKIP_VERIFY", value.to_string())]].concat();
     let (_proxy, response) = echo_through(&[], &skip("1")).await;
     assert_eq!(response.status(), 201);
     // Not a Go boolean: ignored as Nomad ignores it, so the certificate is still verified.
@@ -216,10 +177,7 @@ async fn skip_verify_accepts_the_certificate_without_a_ca_or_name() {
 async fn without_a_client_certificate_the_agent_refuses() {
     let pki = make_pki();
     let agent = start_tls_agent(&pki).await;
-    let vars = without(
-        without(working_vars(&pki, &agent), "NOMAD_CLIENT_CERT"),
-        "NOMAD_CLIENT_KEY",
-    );
+    let vars = without(without(working_vars(&pki, &agent), "NOMAD_CLIENT_CERT"), "NOMAD_CLIENT_KEY");
     let (_proxy, response) = echo_through(&[], &vars).await;
     assert_eq!(response.status(), 502);
 }

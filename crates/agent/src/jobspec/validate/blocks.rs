@@ -98,7 +98,11 @@ pub fn restart_policy_errors(policy: &RestartPolicy) -> Vec<String> {
         errors.push(format!("Restart policy {:?} with {} attempts is ambiguous", policy.mode, policy.attempts));
     }
     if policy.interval.0 < RESTART_MIN_INTERVAL {
-        errors.push(format!("Interval can not be less than {} (got {})", dur(RESTART_MIN_INTERVAL), dur(policy.interval.0)));
+        errors.push(format!(
+            "Interval can not be less than {} (got {})",
+            dur(RESTART_MIN_INTERVAL),
+            dur(policy.interval.0)
+        ));
     }
     // Go multiplies durations with wrapping.
     if policy.attempts.wrapping_mul(policy.delay.0) > policy.interval.0 {
@@ -139,23 +143,39 @@ pub fn reschedule_policy_errors(policy: &ReschedulePolicy) -> Vec<String> {
     }
     if !DELAY_FUNCTIONS.contains(&policy.delay_function.as_str()) {
         let functions: Vec<String> = DELAY_FUNCTIONS.iter().map(|f| format!("{f:?}")).collect();
-        errors.push(format!("Invalid delay function {:?}, must be one of [{}]", policy.delay_function, functions.join(" ")));
+        errors.push(format!(
+            "Invalid delay function {:?}, must be one of [{}]",
+            policy.delay_function,
+            functions.join(" ")
+        ));
         delay_checked = false;
     }
     if policy.delay_function != "constant" {
         if policy.max_delay.0 < RESCHEDULE_MIN_DELAY {
             // Nomad prints the delay, not the ceiling, as what it got.
-            errors.push(format!("Max Delay cannot be less than {} (got {})", dur(RESCHEDULE_MIN_DELAY), dur(policy.delay.0)));
+            errors.push(format!(
+                "Max Delay cannot be less than {} (got {})",
+                dur(RESCHEDULE_MIN_DELAY),
+                dur(policy.delay.0)
+            ));
             delay_checked = false;
         }
         if policy.max_delay.0 < policy.delay.0 {
-            errors.push(format!("Max Delay cannot be less than Delay {} (got {})", dur(policy.delay.0), dur(policy.max_delay.0)));
+            errors.push(format!(
+                "Max Delay cannot be less than Delay {} (got {})",
+                dur(policy.delay.0),
+                dur(policy.max_delay.0)
+            ));
             delay_checked = false;
         }
     }
     if !policy.unlimited {
         if policy.interval.0 < RESCHEDULE_MIN_INTERVAL {
-            errors.push(format!("Interval cannot be less than {} (got {})", dur(RESCHEDULE_MIN_INTERVAL), dur(policy.interval.0)));
+            errors.push(format!(
+                "Interval cannot be less than {} (got {})",
+                dur(RESCHEDULE_MIN_INTERVAL),
+                dur(policy.interval.0)
+            ));
         }
         if delay_checked {
             errors.extend(delay_param_errors(policy));
@@ -190,7 +210,8 @@ fn delay_param_errors(policy: &ReschedulePolicy) -> Vec<String> {
 
 /// `viableAttempts`: whether the attempts fit, how many do, and the interval they need.
 fn viable_attempts(policy: &ReschedulePolicy) -> (bool, i64, i64) {
-    let (attempts, interval, delay, max_delay) = (policy.attempts, policy.interval.0, policy.delay.0, policy.max_delay.0);
+    let (attempts, interval, delay, max_delay) =
+        (policy.attempts, policy.interval.0, policy.delay.0, policy.max_delay.0);
     let mut possible = 0;
     let mut recommended: i64 = 0;
     let mut viable = true;
@@ -247,7 +268,8 @@ fn viable_attempts(policy: &ReschedulePolicy) -> (bool, i64, i64) {
 }
 
 /// `validConstraintExactTargets`.
-const EXACT_TARGETS: [&str; 5] = ["${node.unique.id}", "${node.datacenter}", "${node.unique.name}", "${node.class}", "${node.pool}"];
+const EXACT_TARGETS: [&str; 5] =
+    ["${node.unique.id}", "${node.datacenter}", "${node.unique.name}", "${node.class}", "${node.pool}"];
 /// `validConstraintPrefixTargets`.
 const PREFIX_TARGETS: [&str; 3] = ["${attr.", "${device.", "${meta."];
 
@@ -275,7 +297,8 @@ fn text<'a>(object: &'a Value, name: &str) -> &'a str {
 /// `Constraint.Validate` of a constraint as the request gave it (`LTarget`, `RTarget`,
 /// `Operand`).
 pub fn constraint_errors(constraint: &Value, version: NomadVersion) -> Vec<String> {
-    let (l_target, r_target, operand) = (text(constraint, "LTarget"), text(constraint, "RTarget"), text(constraint, "Operand"));
+    let (l_target, r_target, operand) =
+        (text(constraint, "LTarget"), text(constraint, "RTarget"), text(constraint, "Operand"));
     let mut errors = Vec::new();
     if operand.is_empty() {
         errors.push("Missing constraint operand".to_string());
@@ -293,8 +316,13 @@ pub fn constraint_errors(constraint: &Value, version: NomadVersion) -> Vec<Strin
         "distinct_property" => {
             if !r_target.is_empty() {
                 match r_target.parse::<u64>() {
-                    Err(_) => errors.push(format!("Failed to convert RTarget {r_target:?} to uint64: {}", parse_uint_error(r_target))),
-                    Ok(0) => errors.push("Distinct Property must have an allowed count of 1 or greater: 0 < 1".to_string()),
+                    Err(_) => errors.push(format!(
+                        "Failed to convert RTarget {r_target:?} to uint64: {}",
+                        parse_uint_error(r_target)
+                    )),
+                    Ok(0) => {
+                        errors.push("Distinct Property must have an allowed count of 1 or greater: 0 < 1".to_string())
+                    }
                     Ok(_) => {}
                 }
             }
@@ -328,7 +356,8 @@ pub fn constraint_errors(constraint: &Value, version: NomadVersion) -> Vec<Strin
 /// `Affinity.Validate` of an affinity as `api.Affinity.Canonicalize` leaves it (`Weight` 50
 /// unless given).
 pub fn affinity_errors(affinity: &Value) -> Vec<String> {
-    let (l_target, r_target, operand) = (text(affinity, "LTarget"), text(affinity, "RTarget"), text(affinity, "Operand"));
+    let (l_target, r_target, operand) =
+        (text(affinity, "LTarget"), text(affinity, "RTarget"), text(affinity, "Operand"));
     let weight = given(Some(affinity), "Weight").and_then(Value::as_i64).unwrap_or(50);
     let mut errors = Vec::new();
     if operand.is_empty() {
@@ -398,7 +427,8 @@ pub fn spread_errors(spread: &Value, version: NomadVersion) -> Vec<String> {
 pub fn numbered(kind: &str, blocks: &[Value], check: impl Fn(&Value) -> Vec<String>) -> Vec<String> {
     let point = |(idx, block): (usize, &Value)| {
         let errors = check(block);
-        (!errors.is_empty()).then(|| format!("{kind} {} validation failed: {}", idx + 1, nomad_api::multierror::format(&errors)))
+        (!errors.is_empty())
+            .then(|| format!("{kind} {} validation failed: {}", idx + 1, nomad_api::multierror::format(&errors)))
     };
     blocks.iter().enumerate().filter_map(point).collect()
 }
@@ -453,13 +483,26 @@ mod tests {
     fn restart_policies() {
         let ok = default_restart_policy("service");
         assert!(restart_policy_errors(&ok).is_empty());
-        let bad = RestartPolicy { attempts: 0, interval: GoDuration(1_000_000_000), delay: secs(15), mode: "nope".into(), render_templates: false };
+        let bad = RestartPolicy {
+            attempts: 0,
+            interval: GoDuration(1_000_000_000),
+            delay: secs(15),
+            mode: "nope".into(),
+            render_templates: false,
+        };
         assert_eq!(
             restart_policy_errors(&bad),
-            [r#"Unsupported restart mode: "nope""#, r#"Restart policy "nope" with 0 attempts is ambiguous"#, "Interval can not be less than 5s (got 1s)"]
+            [
+                r#"Unsupported restart mode: "nope""#,
+                r#"Restart policy "nope" with 0 attempts is ambiguous"#,
+                "Interval can not be less than 5s (got 1s)"
+            ]
         );
         let tight = RestartPolicy { attempts: 3, interval: secs(30), delay: secs(15), ..ok };
-        assert_eq!(restart_policy_errors(&tight), ["Nomad can't restart the TaskGroup 3 times in an interval of 30s with a delay of 15s"]);
+        assert_eq!(
+            restart_policy_errors(&tight),
+            ["Nomad can't restart the TaskGroup 3 times in an interval of 30s with a delay of 15s"]
+        );
     }
 
     #[test]
@@ -476,7 +519,13 @@ mod tests {
                 "If Attempts >0, Unlimited cannot also be set to true",
             ]
         );
-        let bad = ReschedulePolicy { attempts: 1, interval: secs(10), delay: secs(1), delay_function: "linear".into(), ..Default::default() };
+        let bad = ReschedulePolicy {
+            attempts: 1,
+            interval: secs(10),
+            delay: secs(1),
+            delay_function: "linear".into(),
+            ..Default::default()
+        };
         assert_eq!(
             reschedule_policy_errors(&bad),
             [
@@ -487,7 +536,13 @@ mod tests {
                 "Interval cannot be less than 15s (got 10s)",
             ]
         );
-        let constant = ReschedulePolicy { attempts: 5, interval: secs(60), delay: secs(30), delay_function: "constant".into(), ..Default::default() };
+        let constant = ReschedulePolicy {
+            attempts: 5,
+            interval: secs(60),
+            delay: secs(30),
+            delay_function: "constant".into(),
+            ..Default::default()
+        };
         assert_eq!(
             reschedule_policy_errors(&constant),
             [
@@ -495,7 +550,8 @@ mod tests {
                 "Set the interval to at least 2m30s to accommodate 5 attempts",
             ]
         );
-        let exponential = ReschedulePolicy { delay_function: "exponential".into(), max_delay: secs(3600), ..constant.clone() };
+        let exponential =
+            ReschedulePolicy { delay_function: "exponential".into(), max_delay: secs(3600), ..constant.clone() };
         assert_eq!(
             reschedule_policy_errors(&exponential),
             [
@@ -520,17 +576,33 @@ mod tests {
         assert!(constraint_errors(&c("", "", "distinct_hosts"), LATEST).is_empty());
         assert_eq!(
             constraint_errors(&c("", "", ""), LATEST),
-            ["Missing constraint operand", r#"Unknown constraint type """#, "no attribute provided but is required by operator"]
+            [
+                "Missing constraint operand",
+                r#"Unknown constraint type """#,
+                "no attribute provided but is required by operator"
+            ]
         );
         let old: NomadVersion = "1.11.1".parse().unwrap();
         assert_eq!(constraint_errors(&c("", "x", "="), old), ["No LTarget provided but is required by constraint"]);
         assert!(constraint_errors(&c("${nope}", "x", "="), old).is_empty());
         assert_eq!(constraint_errors(&c("${nope}", "x", "="), LATEST), [r#"unsupported attribute "${nope}""#]);
-        assert_eq!(constraint_errors(&c("$attr", "x", "="), LATEST), [r#"attribute "$attr" is missing an opening brace"#]);
-        assert_eq!(constraint_errors(&c("${attr.x", "x", "="), LATEST), [r#"attribute "${attr.x" is missing a closing brace"#]);
+        assert_eq!(
+            constraint_errors(&c("$attr", "x", "="), LATEST),
+            [r#"attribute "$attr" is missing an opening brace"#]
+        );
+        assert_eq!(
+            constraint_errors(&c("${attr.x", "x", "="), LATEST),
+            [r#"attribute "${attr.x" is missing a closing brace"#]
+        );
         assert_eq!(constraint_errors(&c("a", "", "<"), LATEST), [r#"Operator "<" requires an RTarget"#]);
-        assert_eq!(constraint_errors(&c("a", "", "set_contains"), LATEST), ["Set contains constraint requires an RTarget"]);
-        assert_eq!(constraint_errors(&c("a", "x", "is_set"), LATEST), [r#"Operator "is_set" does not support an RTarget"#]);
+        assert_eq!(
+            constraint_errors(&c("a", "", "set_contains"), LATEST),
+            ["Set contains constraint requires an RTarget"]
+        );
+        assert_eq!(
+            constraint_errors(&c("a", "x", "is_set"), LATEST),
+            [r#"Operator "is_set" does not support an RTarget"#]
+        );
         assert_eq!(
             constraint_errors(&c("a", "two", "distinct_property"), LATEST),
             [r#"Failed to convert RTarget "two" to uint64: strconv.ParseUint: parsing "two": invalid syntax"#]
@@ -546,7 +618,12 @@ mod tests {
         assert!(affinity_errors(&json!({"LTarget": "${node.class}", "RTarget": "x", "Operand": "="})).is_empty());
         assert_eq!(
             affinity_errors(&json!({"Weight": 0})),
-            ["Missing affinity operand", r#"Unknown affinity operator """#, "No LTarget provided but is required", "Affinity weight cannot be zero"]
+            [
+                "Missing affinity operand",
+                r#"Unknown affinity operator """#,
+                "No LTarget provided but is required",
+                "Affinity weight cannot be zero"
+            ]
         );
         assert_eq!(
             affinity_errors(&json!({"LTarget": "a", "Operand": "set_contains", "Weight": 101})),
@@ -565,7 +642,10 @@ mod tests {
             ]
         );
         let old: NomadVersion = "1.4.14".parse().unwrap();
-        assert_eq!(spread_errors(&json!({"Attribute": "a", "Weight": 0}), old), ["Spread stanza must have a positive weight from 0 to 100"]);
+        assert_eq!(
+            spread_errors(&json!({"Attribute": "a", "Weight": 0}), old),
+            ["Spread stanza must have a positive weight from 0 to 100"]
+        );
     }
 
     #[test]
@@ -578,7 +658,10 @@ mod tests {
         let v1_6: NomadVersion = "1.6.0".parse().unwrap();
         assert!(periodic_errors(&json!({"Spec": "x", "Specs": ["y"]}), v1_6).is_empty());
         assert_eq!(periodic_errors(&json!({"Specs": ["y"]}), v1_6), ["Must specify a spec"]);
-        assert_eq!(periodic_errors(&json!({"Spec": "x", "SpecType": "weekly"}), LATEST), [r#"Unknown periodic specification type "weekly""#]);
+        assert_eq!(
+            periodic_errors(&json!({"Spec": "x", "SpecType": "weekly"}), LATEST),
+            [r#"Unknown periodic specification type "weekly""#]
+        );
     }
 
     /// `api.TaskGroup.Canonicalize`: what the request gave, over the type's defaults.
@@ -592,7 +675,10 @@ mod tests {
         let raw = json!({"RestartPolicy": {"Attempts": 7}, "ReschedulePolicy": {"Delay": 60_000_000_000i64}});
         merge_policies(&mut group, "service", Some(&raw));
         assert_eq!(group.restart_policy, Some(RestartPolicy { attempts: 7, ..default_restart_policy("service") }));
-        assert_eq!(group.reschedule_policy, Some(ReschedulePolicy { delay: secs(60), ..default_reschedule_policy("service") }));
+        assert_eq!(
+            group.reschedule_policy,
+            Some(ReschedulePolicy { delay: secs(60), ..default_reschedule_policy("service") })
+        );
         let mut group = TaskGroup::default();
         merge_policies(&mut group, "system", Some(&json!({})));
         assert_eq!((group.restart_policy.is_some(), group.reschedule_policy), (true, None));
