@@ -46,7 +46,7 @@ impl Items {
 
     pub fn get(&self, i: usize) -> Option<Item> {
         match self {
-            Items::All { first, count, open } if i < *count => Some(Item::Line(first + i as i64)),
+            Items::All { first, count, .. } if i < *count => Some(Item::Line(first + i as i64)),
             Items::All { count, open, .. } => open.get(i - count).map(|s| Item::Open(*s)),
             Items::Filtered { rows, open } => match rows.get(i) {
                 Some(Row::Line(n)) => Some(Item::Line(*n)),
