@@ -5,6 +5,7 @@
 //! of the frame's data, so a resume names the file and that offset.
 
 use crate::serde_util::{base64_bytes, nullable};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 /// `FileEvent` of a frame saying the file was truncated; Nomad reads it again from offset 0.
@@ -95,11 +96,25 @@ impl FrameDecoder {
                     break;
                 }
                 Some(Err(e)) => {
-                    let at = self.consumed + (start + skip) as u64;
-                    out.push(Err(FrameError { at, reason: e.to_string() }));
-                    // Resynchronise at the next object start after the bad one.
-                    let bad = start + skip + 1;
-                    start = self.pending[bad..].iter().position(|&b| b == b'{').map_or(self.pending.len(), |p| bad + p);
+                    let from = start + skip;
+                    // A frame of the wrong shape is still one JSON value: skip it whole, so that
+                    // an object nested in it is not taken for the next frame. Only broken JSON
+                    // resynchronises at the next `{`; an unfinished value waits for its end.
+                    let mut whole =
+                        serde_json::Deserializer::from_slice(&self.pending[from..]).into_iter::<IgnoredAny>();
+                    let next = match whole.next() {
+                        Some(Err(syntax)) if syntax.is_eof() => {
+                            start = from;
+                            break;
+                        }
+                        Some(Ok(_)) => from + whole.byte_offset(),
+                        _ => {
+                            let bad = from + 1;
+                            self.pending[bad..].iter().position(|&b| b == b'{').map_or(self.pending.len(), |p| bad + p)
+                        }
+                    };
+                    out.push(Err(FrameError { at: self.consumed + from as u64, reason: e.to_string() }));
+                    start = next;
                 }
                 None => break,
             }
@@ -175,6 +190,26 @@ mod tests {
         let mut d = FrameDecoder::new();
         let got = d.push(b"{}");
         assert!(got[0].as_ref().unwrap().is_heartbeat());
+    }
+
+    #[test]
+    fn a_frame_of_the_wrong_shape_is_skipped_whole() {
+        // Its nested object is not a frame: no made-up heartbeat, one error, then the next frame.
+        let mut d = FrameDecoder::new();
+        let got = d.push(br#"{"Offset":"x","File":{"a":1}} {"Offset":3,"Data":"YWJj","File":"f"}"#);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].is_err());
+        assert_eq!(got[1].as_ref().unwrap().data, b"abc");
+    }
+
+    #[test]
+    fn an_unfinished_frame_of_the_wrong_shape_waits_for_its_end() {
+        let mut d = FrameDecoder::new();
+        assert!(d.push(br#"{"Offset":"x","File":{"a":1}"#).is_empty());
+        let got = d.push(br#"} {"Offset":3,"Data":"YWJj","File":"f"}"#);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].is_err());
+        assert_eq!(got[1].as_ref().unwrap().data, b"abc");
     }
 
     #[test]

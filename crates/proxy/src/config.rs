@@ -69,12 +69,8 @@ impl ProxyConfig {
 /// `NOMAD_SKIP_VERIFY` is read with Go's `strconv.ParseBool`; Nomad ignores other values
 /// (verification stays on), so do we, with a warning.
 fn skip_verify(value: &str) -> bool {
-    match value {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
-        other => {
-            tracing::warn!("NOMAD_SKIP_VERIFY={other:?} is not a boolean; certificates stay verified");
-            false
-        }
-    }
+    nomad_api::query::parse_go_bool(value).unwrap_or_else(|| {
+        tracing::warn!("NOMAD_SKIP_VERIFY={value:?} is not a boolean; certificates stay verified");
+        false
+    })
 }
