@@ -49,7 +49,9 @@ async fn client_endpoints_name_a_bad_secret_by_release() {
         let t = agent(version).await;
         let ids = t.run_job("web", "default", "service", 1, &[("main", "sleep 60")]);
         let id = &ids[0];
+        let node_id = t.get(&format!("/v1/allocation/{id}")).await.json::<nomad_api::Allocation>().node_id;
         for path in [
+            format!("/v1/agent/monitor?node_id={node_id}"),
             "/v1/client/stats".to_string(),
             "/v1/agent/servers".into(),
             format!("/v1/client/allocation/{id}/stats"),
@@ -61,8 +63,9 @@ async fn client_endpoints_name_a_bad_secret_by_release() {
             // `FileSystem.Stream` sends any such error with 403, `FileSystem.Logs` with no
             // code, which the HTTP agent answers 500 (`client/fs_endpoint.go`,
             // `command/agent/fs_endpoint.go`); the others by `errCodeFromHandler`.
+            // The client's `Agent.monitor` (`client/agent_endpoint.go`) codes it 403 too.
             let (unknown_code, not_a_uuid_code) = match &path {
-                p if p.contains("/fs/stream/") => (403, 403),
+                p if p.contains("/fs/stream/") || p.contains("/monitor") => (403, 403),
                 p if p.contains("/fs/logs/") => (500, 500),
                 _ => (403, 500),
             };

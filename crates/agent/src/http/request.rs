@@ -24,13 +24,25 @@ pub struct ApiRequest {
     token: String,
 }
 
-impl FromRequestParts<AppState> for ApiRequest {
+/// What the extractor needs of the router's state: how the release's `parseToken` reads
+/// `X-Nomad-Token` ([`nomad_api::NomadVersion::trims_x_nomad_token`]).
+pub trait TokenRules {
+    fn trims_x_nomad_token(&self) -> bool;
+}
+
+impl TokenRules for AppState {
+    fn trims_x_nomad_token(&self) -> bool {
+        self.version.trims_x_nomad_token()
+    }
+}
+
+impl<S: TokenRules + Send + Sync> FromRequestParts<S> for ApiRequest {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         // Like Go's `URL.Query()`, malformed pairs never fail the request.
         let params = parts.uri.query().map(parse_go_query).unwrap_or_default();
-        let token = token_of(&parts.headers, state.version.trims_x_nomad_token());
+        let token = token_of(&parts.headers, state.trims_x_nomad_token());
         Ok(ApiRequest { method: parts.method.clone(), params, token })
     }
 }
@@ -221,6 +233,13 @@ pub fn body_field<'a>(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// The rules of the latest release, for requests made without an agent.
+    impl TokenRules for () {
+        fn trims_x_nomad_token(&self) -> bool {
+            true
+        }
+    }
 
     fn request(query: &str, headers: &[(&str, &str)]) -> ApiRequest {
         let mut builder = axum::http::Request::builder().uri(format!("/v1/allocations?{query}"));
