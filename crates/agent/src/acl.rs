@@ -8,7 +8,7 @@ use crate::http::meta::QueryMeta;
 use axum::http::StatusCode;
 use nomad_api::acl::{
     AclPolicyListStub, AclTokenListStub, CoarsePolicy, NamespaceRules, PolicyRules, RulesShape, ACL_DISABLED,
-    ANONYMOUS_POLICY, MISSING_SECRET_ID, NOT_A_SIGNED_TOKEN, POLICY_NOT_FOUND, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
+    ANONYMOUS_POLICY, MISSING_SECRET_ID, POLICY_NOT_FOUND, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
 };
 use nomad_api::{token_type, AclPolicy, AclToken, DateTime, NomadVersion};
 use serde::Serialize;
@@ -256,12 +256,34 @@ impl Acl {
             if !is_uuid(secret) {
                 return Err(ApiError::internal(format!(
                     "ACL token not found or invalid workload identity: {}",
-                    not_a_signed_token()
+                    not_a_signed_token(version)
                 )));
             }
             return Err(ApiError::permission_denied());
         }
         memdb_uuid(secret).map_err(|e| ApiError::internal(format!("failed to resolve ACL token: {}", e.message)))?;
+        Err(ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))
+    }
+
+    /// The caller as the client's `resolveTokenAndACL` finds it (`client/acl.go`), the
+    /// server's error passed on unwrapped. From 1.5.0 through `ACL.WhoAmI`: an unknown UUID
+    /// is `Permission denied` (403), any other secret the claim parser's error (500). Before,
+    /// through `ACL.ResolveToken`: an unknown UUID is `ACL token not found` (403), a secret
+    /// memdb cannot read the state store's error (500).
+    fn client_caller(&self, secret: &str, version: NomadVersion) -> Result<Caller<'_>, ApiError> {
+        if secret.is_empty() {
+            return Ok(Caller::Anonymous);
+        }
+        if let Some(token) = self.token(secret) {
+            return Ok(Caller::Token(token));
+        }
+        if version.client_resolves_token_with_who_am_i() {
+            if !is_uuid(secret) {
+                return Err(ApiError::internal(not_a_signed_token(version)));
+            }
+            return Err(ApiError::permission_denied());
+        }
+        memdb_uuid(secret)?;
         Err(ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))
     }
 
@@ -273,10 +295,7 @@ impl Acl {
         }
         let caller = match realm {
             Realm::Server => self.caller(secret, version)?,
-            Realm::Client if secret.is_empty() => Caller::Anonymous,
-            Realm::Client => {
-                Caller::Token(self.token(secret).ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, TOKEN_NOT_FOUND))?)
-            }
+            Realm::Client => self.client_caller(secret, version)?,
             Realm::Agent => self.agent_caller(secret, version)?,
         };
         Ok(match caller {
@@ -310,7 +329,7 @@ impl Acl {
                 return Ok(TokenSelf { token: AclToken::anonymous(), index: 0 });
             }
             if !is_uuid(secret) {
-                return Err(ApiError::internal(not_a_signed_token()));
+                return Err(ApiError::internal(not_a_signed_token(version)));
             }
             let token = self.token(secret).ok_or_else(ApiError::permission_denied)?;
             return Ok(TokenSelf { token: token.clone(), index: token.modify_index });
@@ -444,12 +463,12 @@ fn memdb_uuid(secret: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `Encrypter.VerifyClaim` (`nomad/encrypter.go`) on a secret that is not a UUID: go-jose's
-/// compact JWS parser needs exactly three dot-separated parts. Secrets that have them fail
-/// later, on base64 or the signature, with messages this agent does not model; they get the
-/// same answer.
-fn not_a_signed_token() -> String {
-    format!("{NOT_A_SIGNED_TOKEN}: go-jose/go-jose: compact JWS format must have three parts")
+/// `Encrypter.VerifyClaim` (`nomad/encrypter.go`) on a secret that is not a UUID: the claim
+/// parser needs exactly three dot-separated parts. Secrets that have them fail later, on
+/// base64 or the signature, with messages this agent does not model; they get the same
+/// answer.
+fn not_a_signed_token(version: NomadVersion) -> String {
+    nomad_api::acl::not_a_signed_token(version)
 }
 
 #[cfg(test)]
@@ -479,14 +498,31 @@ mod tests {
     }
 
     /// `Server.Authenticate` (1.5.0+) versus `ResolveToken` (1.4) in `nomad/acl.go`; the
-    /// client always says `ACL token not found`.
+    /// client (`client/acl.go`) asks `ACL.WhoAmI` from 1.5.0, `ACL.ResolveToken` before.
     #[test]
     fn unknown_secrets_are_named_by_release() {
         let acl = Acl::bootstrap(5, 0);
         let message = |realm, version| acl.resolve("nope", realm, version).unwrap_err().message;
         assert_eq!(message(Realm::Server, LATEST), "Permission denied");
         assert_eq!(acl.resolve(UNKNOWN, Realm::Server, V1_4).unwrap_err().message, "ACL token not found");
-        assert_eq!(message(Realm::Client, LATEST), "ACL token not found");
+        let client = |secret, version| {
+            let e = acl.resolve(secret, Realm::Client, version).unwrap_err();
+            (e.status.as_u16(), e.message)
+        };
+        assert_eq!(client(UNKNOWN, V1_4), (403, "ACL token not found".into()));
+        assert_eq!(
+            client("nope", V1_4),
+            (500, "acl token lookup failed: index error: UUID must be 36 characters".into())
+        );
+        assert_eq!(client(UNKNOWN, LATEST), (403, "Permission denied".into()));
+        assert_eq!(
+            client("nope", LATEST),
+            (500, "failed to parse signed token: go-jose/go-jose: compact JWS format must have three parts".into())
+        );
+        assert_eq!(
+            client("nope", NomadVersion::new(1, 5, 0)),
+            (500, "failed to verify token: token contains an invalid number of segments".into())
+        );
         assert_eq!(acl.resolve(UNKNOWN, Realm::Server, V1_4).unwrap_err().status, StatusCode::FORBIDDEN);
     }
 

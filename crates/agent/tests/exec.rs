@@ -287,9 +287,11 @@ async fn exec_needs_alloc_exec_and_alloc_node_exec() {
     // No token at all is the anonymous token; an unknown one does not resolve.
     exec.header_token = None;
     assert_eq!(read_all(&mut exec.open(&t).await).await.close, Some((1011, "Permission denied".into())));
-    // Code 400 from Nomad 1.7.0 (tests/exec_end.rs).
+    // Code 400 from Nomad 1.7.0 (tests/exec_end.rs); the text is `ACL.WhoAmI`'s
+    // (`client/acl.go`, tests/client_tokens.rs).
     exec.handshake = Some("not-a-token");
-    assert_eq!(read_all(&mut exec.open(&t).await).await.close, Some((1008, "ACL token not found".into())));
+    let reason = "failed to parse signed token: go-jose/go-jose: compact JWS format must have three parts";
+    assert_eq!(read_all(&mut exec.open(&t).await).await.close, Some((1008, reason.into())));
 
     // The handshake's token is the one that counts, not the header's.
     exec.handshake = Some(&s.operator);

@@ -213,11 +213,14 @@ fn go_query_unescape(text: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// `parseToken`: `X-Nomad-Token` (trimmed) when present and not empty, else the first word of
-/// an `Authorization: Bearer` value. Never from the URL.
-pub fn parse_token(x_nomad_token: Option<&str>, authorization: Option<&str>) -> String {
+/// `parseToken` (`command/agent/http.go`): `X-Nomad-Token` when present and not empty, else
+/// the first word of an `Authorization: Bearer` value. Never from the URL. `trim_x_nomad_token`
+/// is the release's [`NomadVersion::trims_x_nomad_token`](crate::NomadVersion::trims_x_nomad_token):
+/// whether surrounding white space (Unicode's, as Go's `strings.TrimSpace`) is cut from
+/// `X-Nomad-Token`; the `Bearer` value always is.
+pub fn parse_token(x_nomad_token: Option<&str>, authorization: Option<&str>, trim_x_nomad_token: bool) -> String {
     if let Some(token) = x_nomad_token.filter(|t| !t.is_empty()) {
-        return token.trim().to_string();
+        return if trim_x_nomad_token { token.trim() } else { token }.to_string();
     }
     let Some(authorization) = authorization else { return String::new() };
     // `<Scheme> <Value>`: split on single spaces, as Go's `strings.Split(other, " ")`.
@@ -375,15 +378,26 @@ mod tests {
     /// `parseToken` (`command/agent/http.go`, v1.11.3).
     #[test]
     fn reads_tokens_as_parse_token() {
-        assert_eq!(parse_token(Some(" abc "), Some("Bearer xyz")), "abc");
-        assert_eq!(parse_token(None, Some("Bearer xyz")), "xyz");
-        assert_eq!(parse_token(Some(""), Some("bearer  xyz more")), "xyz");
-        assert_eq!(parse_token(None, Some("Basic xyz")), "");
-        assert_eq!(parse_token(None, Some("Bearer")), "");
+        assert_eq!(parse_token(Some(" abc "), Some("Bearer xyz"), true), "abc");
+        assert_eq!(parse_token(None, Some("Bearer xyz"), true), "xyz");
+        assert_eq!(parse_token(Some(""), Some("bearer  xyz more"), true), "xyz");
+        assert_eq!(parse_token(None, Some("Basic xyz"), true), "");
+        assert_eq!(parse_token(None, Some("Bearer"), true), "");
         // A header of spaces is present: its trimmed value, empty, wins over Authorization.
-        assert_eq!(parse_token(Some("  "), Some("Bearer xyz")), "");
+        assert_eq!(parse_token(Some("  "), Some("Bearer xyz"), true), "");
         // Go does not trim Authorization before splitting: a leading space is an empty scheme.
-        assert_eq!(parse_token(None, Some(" Bearer xyz")), "");
+        assert_eq!(parse_token(None, Some(" Bearer xyz"), true), "");
+    }
+
+    /// `parseToken` at v1.5.1 and every 1.4 release takes `X-Nomad-Token` as sent; v1.5.2
+    /// trims it (hashicorp/nomad#16469), with `strings.TrimSpace`'s Unicode white space.
+    #[test]
+    fn trims_x_nomad_token_only_when_the_release_does() {
+        assert_eq!(parse_token(Some(" abc\u{a0}"), None, false), " abc\u{a0}");
+        assert_eq!(parse_token(Some(" abc\u{a0}"), None, true), "abc");
+        assert_eq!(parse_token(Some("  "), Some("Bearer xyz"), false), "  ");
+        // The Bearer value is trimmed in every release.
+        assert_eq!(parse_token(None, Some("Bearer  xyz\u{a0}"), false), "xyz");
     }
 
     #[test]

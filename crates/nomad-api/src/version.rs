@@ -83,6 +83,41 @@ impl NomadVersion {
         self.at_least(1, 11, 1)
     }
 
+    /// The client resolves the secret of a `/v1/client/*` request (and of
+    /// `/v1/agent/servers`) through `ACL.WhoAmI`, which authenticates it (1.5.0;
+    /// `client/acl.go` `resolveTokenValue`, `nomad/acl_endpoint.go` `WhoAmI`, `Authenticate`
+    /// in `nomad/acl.go`, from 1.7 `nomad/auth/auth.go`): an unknown UUID is `Permission
+    /// denied` (403), any other secret fails in the identity claim parser (500, see
+    /// [`NomadVersion::claims_parsed_by_go_jose`]). Before, through `ACL.ResolveToken`
+    /// (`StateStore.ACLTokenBySecretID`): an unknown UUID is `ACL token not found` (403), a
+    /// secret memdb cannot read as a UUID `acl token lookup failed: index error: ...` (500).
+    pub fn client_resolves_token_with_who_am_i(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// Identity claims are parsed by go-jose (`jwt.ParseSigned` in `nomad/encrypter.go`
+    /// `VerifyClaim`, 1.7.0): a secret that is not three dot-separated parts fails with
+    /// `failed to parse signed token: go-jose/go-jose: compact JWS format must have three
+    /// parts`. Before, by golang-jwt (`jwt.ParseWithClaims`, wrapped in `failed to verify
+    /// token: `): v4 in 1.5 (`token contains an invalid number of segments`), v5 from 1.6.0
+    /// (`token is malformed: token contains an invalid number of segments`); see `go.mod`.
+    pub fn claims_parsed_by_go_jose(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// golang-jwt v5 (1.6.0, `go.mod`; `nomad/encrypter.go`) rather than v4 parses identity
+    /// claims, until go-jose takes over ([`NomadVersion::claims_parsed_by_go_jose`]).
+    pub fn claims_parsed_by_jwt_v5(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// `parseToken` trims surrounding white space from `X-Nomad-Token` (1.5.2,
+    /// hashicorp/nomad#16469; never in the 1.4 line; `command/agent/http.go`). Before, the
+    /// header's value is the secret as sent (Go's header parser cuts only spaces and tabs).
+    pub fn trims_x_nomad_token(self) -> bool {
+        self.at_least(1, 5, 2)
+    }
+
     /// Server endpoints authenticate the caller before anything else (`Server.Authenticate`
     /// in `nomad/acl.go`, first in 1.5.0): an unknown secret is `Permission denied` (403).
     /// Before, `ResolveToken` failed with `ACL token not found` (also 403).
@@ -677,6 +712,11 @@ mod tests {
         assert!(!v("1.5").host_cpu_total_percent() && v("1.6.0").host_cpu_total_percent());
         assert!(!v("1.4").server_authenticates() && v("1.5.0").server_authenticates());
         assert!(!v("1.4").acl_auth_methods() && v("1.5.0").acl_auth_methods());
+        assert!(!v("1.4.14").trims_x_nomad_token() && !v("1.5.1").trims_x_nomad_token());
+        assert!(v("1.5.2").trims_x_nomad_token());
+        assert!(!v("1.4.7").client_resolves_token_with_who_am_i() && v("1.5.0").client_resolves_token_with_who_am_i());
+        assert!(!v("1.6.10").claims_parsed_by_go_jose() && v("1.7.0").claims_parsed_by_go_jose());
+        assert!(!v("1.5.17").claims_parsed_by_jwt_v5() && v("1.6.0").claims_parsed_by_jwt_v5());
         assert!(!v("1.9").namespace_policy_host_volumes() && v("1.10.0").namespace_policy_host_volumes());
         assert!(!v("1.11.0").scale_policy_reads_job() && v("1.11.1").scale_policy_reads_job());
         assert!(!v("1.10.1").policy_stub_job_acl() && v("1.10.2").policy_stub_job_acl());

@@ -116,6 +116,18 @@ pub async fn allocation(
 /// Finds the allocation a client request names and checks `op` on its namespace. Only
 /// allocations of this agent's node have a client to answer.
 pub fn authorize_alloc(state: &AppState, id: &str, req: &ApiRequest, op: &str) -> Result<(), ApiError> {
+    authorize_alloc_with(state, id, req, op, |e| e)
+}
+
+/// [`authorize_alloc`], with the error of a secret this client cannot resolve recoded as the
+/// endpoint sends it (the streaming ones put their own code on it, `client/fs_endpoint.go`).
+pub fn authorize_alloc_with(
+    state: &AppState,
+    id: &str,
+    req: &ApiRequest,
+    op: &str,
+    unresolved: impl FnOnce(ApiError) -> ApiError,
+) -> Result<(), ApiError> {
     // An allocation this client does not run is the server's (`rpcHandlerForAlloc`), whose
     // `getAlloc` fails first on an ID its index cannot read.
     check_uuid(id, "alloc")?;
@@ -125,8 +137,12 @@ pub fn authorize_alloc(state: &AppState, id: &str, req: &ApiRequest, op: &str) -
         (alloc.namespace.clone(), alloc.node_id.clone())
     };
     let local = node_id == state.node_id;
-    let realm = if local { Realm::Client } else { Realm::Server };
-    if !state.authorize(req.token(), realm)?.allow_ns_op(&namespace, op) {
+    let authority = if local {
+        state.authorize(req.token(), Realm::Client).map_err(unresolved)?
+    } else {
+        state.authorize(req.token(), Realm::Server)?
+    };
+    if !authority.allow_ns_op(&namespace, op) {
         return Err(ApiError::permission_denied());
     }
     if !local {

@@ -3,7 +3,7 @@
 //! finds the allocation and checks the ACL as the client's `FileSystem` endpoint does, then
 //! answers with one `alloc_fs` call. Streamed bodies go out as they are produced.
 
-use super::client::authorize_alloc;
+use super::client::{authorize_alloc, authorize_alloc_with};
 use super::request::{after_ignored_parse, ApiRequest};
 use crate::acl::cap;
 use crate::error::{ApiError, INVALID_METHOD};
@@ -86,6 +86,15 @@ pub async fn fs(State(state): State<AppState>, uri: Uri, req: ApiRequest) -> Res
     }
 }
 
+/// Which kind of endpoint asks for the allocation's directory: the streaming ones code a
+/// token error their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Unary,
+    Stream,
+    Logs,
+}
+
 impl FsCall<'_> {
     /// Every endpoint needs an allocation ID.
     fn checked(&self) -> Result<&Self, ApiError> {
@@ -96,10 +105,17 @@ impl FsCall<'_> {
     }
 
     /// The allocation's directory, once the token may read its files (or, for logs, its logs).
-    fn alloc_dir(&self, logs: bool) -> Result<PathBuf, ApiError> {
+    /// A secret the client cannot resolve is sent by the streaming endpoints with their own
+    /// code (`client/fs_endpoint.go`, 1.4 to 1.11): `stream` always 403, `logs` none (500).
+    fn alloc_dir(&self, kind: Kind) -> Result<PathBuf, ApiError> {
         let (state, id, req) = (self.state, self.alloc_id, self.req);
-        let read_fs = authorize_alloc(state, id, req, cap::READ_FS);
-        if logs && read_fs.as_ref().is_err_and(|e| *e == ApiError::permission_denied()) {
+        let unresolved = |e: ApiError| match kind {
+            Kind::Unary => e,
+            Kind::Stream => ApiError::new(StatusCode::FORBIDDEN, e.message),
+            Kind::Logs => ApiError::internal(e.message),
+        };
+        let read_fs = authorize_alloc_with(state, id, req, cap::READ_FS, unresolved);
+        if kind == Kind::Logs && read_fs.as_ref().is_err_and(|e| *e == ApiError::permission_denied()) {
             authorize_alloc(state, id, req, cap::READ_LOGS).map_err(|e| match e {
                 // Sent without a code before the fix of 1.4.13, 1.5.9 and 1.6.2.
                 e if e == ApiError::permission_denied() && !state.version.fs_logs_denial_is_forbidden() => {
@@ -116,31 +132,31 @@ impl FsCall<'_> {
 
 /// `/fs/ls`: the directory's entries as JSON.
 async fn ls(call: &FsCall<'_>, args: ListRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(false)?;
+    let dir = call.alloc_dir(Kind::Unary)?;
     call.req.reply(None, &alloc_fs::list(&dir, &args.path).await?)
 }
 
 /// `/fs/stat`: one file's `AllocFileInfo` as JSON.
 async fn stat(call: &FsCall<'_>, args: PathRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(false)?;
+    let dir = call.alloc_dir(Kind::Unary)?;
     call.req.reply(None, &alloc_fs::stat(&dir, &args.path).await?)
 }
 
 /// `/fs/cat`: the whole file, raw.
 async fn cat(call: &FsCall<'_>, args: PathRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(false)?;
+    let dir = call.alloc_dir(Kind::Unary)?;
     untrusted(alloc_fs::cat(&dir, &args.path).await?).await
 }
 
 /// `/fs/readat`: `limit` bytes from `offset`, raw.
 async fn read_at(call: &FsCall<'_>, args: ReadAtRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(false)?;
+    let dir = call.alloc_dir(Kind::Unary)?;
     untrusted(alloc_fs::read_at(&dir, &args.path, args.offset, args.limit).await?).await
 }
 
 /// `/fs/stream`: one file as frames, followed by default.
 async fn stream_file(call: &FsCall<'_>, args: StreamRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(false)?;
+    let dir = call.alloc_dir(Kind::Stream)?;
     let frames = alloc_fs::stream_file(&dir, &args.path, args.offset, args.origin, args.follow).await?;
     Ok(streaming(SNIFFED_JSON, alloc_fs::framed(frames)))
 }
@@ -148,7 +164,7 @@ async fn stream_file(call: &FsCall<'_>, args: StreamRequest) -> Result<Response,
 /// `/fs/logs`: a task's stdout or stderr across its rotated files, as frames or plain text.
 /// The task must be one of the allocation's and have started, as the client checks.
 async fn logs(call: &FsCall<'_>, args: LogsRequest) -> Result<Response, ApiError> {
-    let dir = call.alloc_dir(true)?;
+    let dir = call.alloc_dir(Kind::Logs)?;
     let alloc_state = call.state.client.alloc_state(call.alloc_id)?;
     let task = alloc_state.task_states.get(&args.task).ok_or_else(|| FsError::UnknownTask(args.task.clone()))?;
     if task.started_at.is_none() {

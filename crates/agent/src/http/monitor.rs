@@ -181,9 +181,14 @@ struct MonitorOptions {
 fn open(state: &AppState, req: &ApiRequest, options: MonitorOptions) -> Result<Response, ApiError> {
     let MonitorOptions { level, json, plain, include_location } = options;
     let (node_id, server_id) = (req.get("node_id"), req.get("server_id"));
-    // The local client's monitor resolves the token as the client does.
-    let realm = if node_id == state.node_id { Realm::Client } else { Realm::Server };
-    if !state.authorize(req.token(), realm)?.allow_agent_read() {
+    // The local client's monitor resolves the token as the client does, and sends its error
+    // with 403 whatever it is (`Agent.monitor` in `client/agent_endpoint.go`).
+    let authority = if node_id == state.node_id {
+        state.authorize(req.token(), Realm::Client).map_err(|e| ApiError::new(StatusCode::FORBIDDEN, e.message))?
+    } else {
+        state.authorize(req.token(), Realm::Server)?
+    };
+    if !authority.allow_agent_read() {
         return Err(ApiError::permission_denied());
     }
     if !node_id.is_empty() && node_id != state.node_id {

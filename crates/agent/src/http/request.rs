@@ -4,6 +4,7 @@
 
 use crate::error::ApiError;
 use crate::http::meta::QueryMeta;
+use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
@@ -23,20 +24,36 @@ pub struct ApiRequest {
     token: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiRequest {
-    type Rejection = Infallible;
+/// What the extractor needs of the router's state: how the release's `parseToken` reads
+/// `X-Nomad-Token` ([`nomad_api::NomadVersion::trims_x_nomad_token`]).
+pub trait TokenRules {
+    fn trims_x_nomad_token(&self) -> bool;
+}
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        // Like Go's `URL.Query()`, malformed pairs never fail the request.
-        let params = parts.uri.query().map(parse_go_query).unwrap_or_default();
-        Ok(ApiRequest { method: parts.method.clone(), params, token: token_of(&parts.headers) })
+impl TokenRules for AppState {
+    fn trims_x_nomad_token(&self) -> bool {
+        self.version.trims_x_nomad_token()
     }
 }
 
-/// `X-Nomad-Token`, else an `Authorization: Bearer` value. Never from the URL.
-fn token_of(headers: &HeaderMap) -> String {
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    parse_token(text(HEADER_TOKEN), text(header::AUTHORIZATION.as_str()))
+impl<S: TokenRules + Send + Sync> FromRequestParts<S> for ApiRequest {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        // Like Go's `URL.Query()`, malformed pairs never fail the request.
+        let params = parts.uri.query().map(parse_go_query).unwrap_or_default();
+        let token = token_of(&parts.headers, state.trims_x_nomad_token());
+        Ok(ApiRequest { method: parts.method.clone(), params, token })
+    }
+}
+
+/// `X-Nomad-Token`, else an `Authorization: Bearer` value. Never from the URL. Go reads a
+/// header's bytes as they came, non-ASCII included (a UTF-8 no-break space is white space
+/// to `strings.TrimSpace`), so they are read lossily rather than dropped.
+fn token_of(headers: &HeaderMap, trim_x_nomad_token: bool) -> String {
+    let text = |name| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let (x_nomad_token, authorization) = (text(HEADER_TOKEN), text(header::AUTHORIZATION.as_str()));
+    parse_token(x_nomad_token.as_deref(), authorization.as_deref(), trim_x_nomad_token)
 }
 
 impl ApiRequest {
@@ -216,6 +233,13 @@ pub fn body_field<'a>(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// The rules of the latest release, for requests made without an agent.
+    impl TokenRules for () {
+        fn trims_x_nomad_token(&self) -> bool {
+            true
+        }
+    }
 
     fn request(query: &str, headers: &[(&str, &str)]) -> ApiRequest {
         let mut builder = axum::http::Request::builder().uri(format!("/v1/allocations?{query}"));

@@ -15,6 +15,7 @@ pub use policy::{
 
 use crate::serde_util::{base64_bytes, nullable};
 use crate::time::{self, DateTime};
+use crate::version::NomadVersion;
 use policy::null_if_empty;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -39,6 +40,18 @@ pub const POLICY_NOT_FOUND: &str = "ACL policy not found";
 /// The start of `Encrypter.VerifyClaim`'s error for a secret that is neither a UUID nor a
 /// signed identity: from 1.10.1 `/v1/acl/token/self` answers it (500) for such a secret.
 pub const NOT_A_SIGNED_TOKEN: &str = "failed to parse signed token";
+/// `Encrypter.VerifyClaim`'s error (`nomad/encrypter.go`) for a secret that is neither a
+/// UUID nor a signed identity, with no dot-separated parts to parse: worded by the release's
+/// claim parser ([`NomadVersion::claims_parsed_by_go_jose`]).
+pub fn not_a_signed_token(version: NomadVersion) -> String {
+    if version.claims_parsed_by_go_jose() {
+        format!("{NOT_A_SIGNED_TOKEN}: go-jose/go-jose: compact JWS format must have three parts")
+    } else if version.claims_parsed_by_jwt_v5() {
+        "failed to verify token: token is malformed: token contains an invalid number of segments".to_string()
+    } else {
+        "failed to verify token: token contains an invalid number of segments".to_string()
+    }
+}
 /// The start of `StateStore.ACLTokenBySecretID`'s errors (`nomad/state/state_store.go`),
 /// which callers before `Authenticate` (1.5.0; 1.10.1 for `/v1/acl/token/self`) answer 500.
 pub const TOKEN_LOOKUP_FAILED: &str = "acl token lookup failed";
@@ -352,6 +365,23 @@ fn bytes_or_null<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `nomad/encrypter.go` `VerifyClaim` by release: golang-jwt v4 (1.5), v5 (1.6), go-jose
+    /// (1.7+), per `go.mod` at each tag.
+    #[test]
+    fn claim_parse_errors_follow_the_parser() {
+        let says = |v: &str| not_a_signed_token(v.parse().unwrap());
+        assert_eq!(says("1.5.0"), "failed to verify token: token contains an invalid number of segments");
+        assert_eq!(
+            says("1.6.0"),
+            "failed to verify token: token is malformed: token contains an invalid number of segments"
+        );
+        assert_eq!(
+            says("1.7.0"),
+            "failed to parse signed token: go-jose/go-jose: compact JWS format must have three parts"
+        );
+        assert_eq!(says("1.11.3"), says("1.7.0"));
+    }
 
     #[test]
     fn decodes_a_policy_with_its_parsed_rules() {
