@@ -101,7 +101,10 @@ pub enum Earlier {
     Read(EarlierRead),
     /// Everything is shown (or what came before was rotated away).
     AtStart,
-    /// Not known yet (no data so far) or not possible (the file was truncated).
+    /// Not known yet: no frame has arrived, so where the view starts is not known. Asking
+    /// again once data came in answers.
+    NotYet,
+    /// Not possible (the file was truncated or is not a rotated log).
     Unavailable,
 }
 
@@ -327,7 +330,7 @@ impl Follower {
     /// `alloc/logs` (ignored for a single file).
     pub fn earlier(&self, listing: &[AllocFileInfo], want: u64) -> Earlier {
         let Some(start) = self.head.start.as_ref().filter(|_| !self.head.done) else {
-            return if self.head.done { Earlier::AtStart } else { Earlier::Unavailable };
+            return if self.head.done { Earlier::AtStart } else { Earlier::NotYet };
         };
         let want = want.max(1);
         let read = |path: &str, end: u64, reaches_start: bool| {

@@ -288,7 +288,7 @@ fn earlier_output_is_loaded_across_rotated_files_in_whole_lines() {
                 prepended = lines;
             }
             Earlier::AtStart => break,
-            Earlier::Unavailable => panic!("no data yet?"),
+            Earlier::NotYet | Earlier::Unavailable => panic!("no data yet?"),
         }
     }
     assert!(!f.has_earlier());
@@ -298,7 +298,7 @@ fn earlier_output_is_loaded_across_rotated_files_in_whole_lines() {
 #[test]
 fn nothing_earlier_is_known_before_data_and_a_fresh_start_repeats_the_first_query() {
     let mut f = Follower::new(target(), 100);
-    assert_eq!(f.earlier(&[], 10), Earlier::Unavailable);
+    assert_eq!(f.earlier(&[], 10), Earlier::NotYet);
     f.push(b"{}");
     f.broke();
     let (q, out) = f.resume(&listing(&[("web.stdout.0", 5)]));

@@ -2,7 +2,7 @@
 //! loaded on request, and redraws batched to one per animation frame (a fast writer sends
 //! many chunks a frame; the screen needs the result once).
 
-use crate::api::browser::now_ms;
+use crate::api::browser::{now_ms, sleep};
 use crate::api::client::Client;
 use crate::api::endpoints::{self, Scope};
 use crate::api::logs::{follow_framed, follow_plain, list_logs, read_raw, whole_log, Sink, StreamState, TAIL};
@@ -15,6 +15,7 @@ use log_view::viewer::Viewer;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::time::Duration;
 
 /// Time given to taking in output at a go; then the page draws and handles input, so a fast
 /// writer cannot freeze it (a long task is one over 50 ms).
@@ -27,6 +28,8 @@ const MAX_PENDING: usize = 32 << 20;
 const EARLIER: u64 = 1 << 20;
 /// Empty rotated files stepped over in one request for earlier output.
 const MAX_EMPTY_STEPS: usize = 16;
+/// Tenths of a second a request for earlier output waits for the stream's first frame.
+const FIRST_FRAME_WAITS: usize = 100;
 
 /// One stream a log view follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +279,14 @@ impl Session {
 
     async fn earlier_step(&self, core: &Rc<Core>, follower: &Rc<RefCell<Follower>>) -> Result<(), ApiError> {
         let (scope, alloc) = (self.scope.get_value(), self.alloc.get_value());
+        // Asked before the stream's first frame: where the view starts is not known yet, so
+        // wait for it (a slow first answer) rather than do nothing.
+        for _ in 0..FIRST_FRAME_WAITS {
+            if follower.borrow().earlier(&[], EARLIER) != Earlier::NotYet {
+                break;
+            }
+            sleep(Duration::from_millis(100)).await;
+        }
         for _ in 0..MAX_EMPTY_STEPS {
             let listing = self.listing(core, 0).await?;
             let plan = follower.borrow().earlier(&listing, EARLIER);
@@ -301,7 +312,8 @@ impl Session {
                     self.release(core, 0, follower);
                     return Ok(());
                 }
-                Earlier::Unavailable => return Ok(()),
+                // Still no data (an empty log): nothing earlier to load yet.
+                Earlier::NotYet | Earlier::Unavailable => return Ok(()),
             }
         }
         Ok(())
