@@ -38,22 +38,23 @@ test('the list shows the demo allocations of every namespace', async () => {
   });
 });
 
-test('a stop made through the API reaches the open list and detail without reload, over blocking queries', async () => {
+test('a stop made through the API reaches the open list (event stream) and detail (blocking query) without reload', async () => {
   await withPage(browser, (list) => withPage(browser, async (detail) => {
     const [web] = (await api(agent, 'GET', '/v1/job/web/allocations')).filter((a) => a.ClientStatus === 'running');
-    const listAnswers = [];
-    list.page.on('response', (r) => {
+    const detailAnswers = [];
+    detail.page.on('response', (r) => {
       const url = new URL(r.url());
-      if (url.pathname !== '/v1/allocations' || !url.searchParams.has('index')) return;
-      listAnswers.push({ asked: Number(url.searchParams.get('index')), index: Number(r.headers()['x-nomad-index']), at: Date.now() });
+      if (url.pathname !== `/v1/allocation/${web.ID}` || !url.searchParams.has('index')) return;
+      detailAnswers.push({ asked: Number(url.searchParams.get('index')), index: Number(r.headers()['x-nomad-index']), at: Date.now() });
     });
     await list.page.goto(`${agent.url}/ui/allocations`);
     await row(list.page, web.ID).waitFor();
+    await list.page.locator('[data-testid="live-status"][data-mode="events"][data-state="live"]').waitFor();
     await detail.page.goto(`${agent.url}/ui/allocations/${web.ID}`);
     await detail.page.getByTestId('alloc-tasks').waitFor();
-    // Let both views settle into their long polls before the change.
+    // Let both views settle into their stream and long poll before the change.
     await new Promise((r) => setTimeout(r, 1000));
-    const before = list.requests.length;
+    const [listBefore, detailBefore] = [list.requests.length, detail.requests.length];
 
     const stop = await api(agent, 'POST', `/v1/allocation/${web.ID}/stop`);
     assert.ok(stop.EvalID);
@@ -62,12 +63,18 @@ test('a stop made through the API reaches the open list and detail without reloa
     // The issue asks for the change on screen within 2 s, without a reload.
     await row(list.page, stopped.NextAllocation).waitFor({ timeout: 2000 });
     await detail.page.getByTestId('alloc-next').waitFor({ timeout: 2000 });
+    assert.match(await row(list.page, web.ID).textContent(), /stop/, 'the stopped row shows its new desired status');
 
-    const listReads = list.requests.slice(before).filter((r) => new URL(r.url).pathname === '/v1/allocations');
-    assert.ok(listReads.length >= 1, 'the list read again');
-    assert.ok(listReads.every((r) => /[?&]index=\d+/.test(r.url) && /[?&]wait=/.test(r.url)), 'blocking queries carry index and wait');
-    // Not polling: every answer the list got came because the state moved past its index.
-    const answers = listAnswers.filter((a) => a.at >= listReads[0].at);
+    // The list took the change from the stream: it read no list again.
+    const listReads = list.requests.slice(listBefore).filter((r) => new URL(r.url).pathname === '/v1/allocations');
+    assert.deepEqual(listReads.map((r) => r.url), [], 'no list re-read for a change');
+    assert.ok(list.requests.some((r) => new URL(r.url).pathname === '/v1/event/stream'), 'the list subscribed');
+
+    const detailReads = detail.requests.slice(detailBefore).filter((r) => new URL(r.url).pathname === `/v1/allocation/${web.ID}`);
+    assert.ok(detailReads.length >= 1, 'the detail read again');
+    assert.ok(detailReads.every((r) => /[?&]index=\d+/.test(r.url) && /[?&]wait=/.test(r.url)), 'blocking queries carry index and wait');
+    // Not polling: every answer the detail got came because the state moved past its index.
+    const answers = detailAnswers.filter((a) => a.at >= detailReads[0].at);
     assert.ok(answers.length >= 1, 'an answer arrived');
     for (const a of answers) assert.ok(a.index > a.asked, `answered only on change: index ${a.asked} -> ${a.index}`);
   }));

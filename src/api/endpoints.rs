@@ -60,6 +60,21 @@ impl Read {
         self.url(index, wait).path_and_query()
     }
 
+    /// Whether the query has `key` (a `filter` expression: the event stream cannot narrow
+    /// events by it).
+    pub fn has_param(&self, key: &str) -> bool {
+        self.url.params().iter().any(|(k, _)| k == key)
+    }
+
+    /// One page of this list, newest first (`reverse`: allocations are listed in create-index
+    /// order): `per_page` rows (all the rest when `None`) from `next_token`, the value of the
+    /// previous page's `X-Nomad-NextToken` (Nomad's paginator, `nomad/state/paginator`).
+    pub fn page(&self, per_page: Option<u32>, next_token: Option<&str>) -> Read {
+        let url =
+            self.url.clone().param("reverse", true).param_opt("per_page", per_page).param_opt("next_token", next_token);
+        Read { url, ..self.clone() }
+    }
+
     fn url(&self, index: Option<u64>, wait: Duration) -> ApiUrl {
         let options = QueryOptions { index, wait: Some(wait), ..self.options.clone() };
         self.url.clone().query_options(&options)
@@ -154,6 +169,22 @@ pub fn acl_policy(name: &str) -> Read {
 pub fn allocations(scope: &Scope) -> Read {
     let url = ApiUrl::new(&["allocations"]).param("task_states", false);
     Read::new(url, scope.options(true), Capability::Namespace(ns::READ_JOB)).blocking()
+}
+
+/// The allocations on one node, whole (`/v1/node/:id/allocations` answers full allocations,
+/// each with its job; `nomad/node_endpoint.go` `GetAllocs` needs `node:read` and leaves out
+/// those of namespaces the token may not read).
+pub fn node_allocations(scope: &Scope, node_id: &str) -> Read {
+    Read::new(ApiUrl::new(&["node", node_id, "allocations"]), scope.options(false), Capability::NodeRead).blocking()
+}
+
+/// `/v1/event/stream` for `topics` in the scope's namespace (`*` for all), from the oldest
+/// batch the agent holds (no `index`): see `model::feed` for why that is exact.
+pub fn event_stream(scope: &Scope, topics: &[&str]) -> Read {
+    let url = topics.iter().fold(ApiUrl::new(&["event", "stream"]), |u, t| u.param("topic", t));
+    let mut options = scope.options(true);
+    options.stale = false;
+    Read::new(url, options, Capability::Namespace(ns::READ_JOB))
 }
 
 pub fn allocation(scope: &Scope, id: &str) -> Read {

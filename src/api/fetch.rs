@@ -9,7 +9,7 @@
 
 use super::error::ApiError;
 use gloo_net::http::{Headers, Method, RequestBuilder, Response};
-use nomad_api::query::{QueryMeta, HEADER_TOKEN};
+use nomad_api::query::{QueryMeta, HEADER_NEXT_TOKEN, HEADER_TOKEN};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader};
@@ -18,6 +18,8 @@ use web_sys::{AbortController, ReadableStreamDefaultReader};
 pub struct Answer {
     pub status: u16,
     pub meta: QueryMeta,
+    /// `X-Nomad-NextToken`: a paginated list has a next page, read with this token.
+    pub next_token: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -103,8 +105,9 @@ pub async fn fetch(method: &str, url: &str, token: Option<&str>, body: Option<&s
     let (response, _abort) = send(method, url, token, body).await?;
     let headers = response.headers();
     let meta = QueryMeta::from_headers(|name| headers.get(name));
+    let next_token = headers.get(HEADER_NEXT_TOKEN).filter(|t| !t.is_empty());
     let body = response.binary().await.map_err(gloo)?;
-    Ok(Answer { status: response.status(), meta, body })
+    Ok(Answer { status: response.status(), meta, next_token, body })
 }
 
 /// What a streaming GET got.

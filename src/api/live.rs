@@ -21,6 +21,7 @@ use super::client::{decode, use_client, Client};
 use super::decode::{decode_element, fingerprint, split_against, SplitBody};
 use super::endpoints::Read;
 use super::error::ApiError;
+use super::feed_mode::FeedMode;
 use super::query_loop::{QueryLoop, Step, Verdict};
 use super::slot::Slot;
 use futures::{pin_mut, select, FutureExt};
@@ -56,6 +57,10 @@ pub struct LiveState {
     pub meta: Option<QueryMeta>,
     /// Attempts completed, good or failed (charts count them to draw gaps).
     pub attempts: u64,
+    /// How a list fed by `feed` is kept live; `None` for every other view.
+    pub mode: Option<FeedMode>,
+    /// The first page is shown and the rest of the list is still arriving.
+    pub filling: bool,
 }
 
 impl LiveState {
@@ -96,7 +101,7 @@ impl LiveOptions {
 
 /// Decodes a body and shows it. The loop itself is not generic, so it is compiled once, not
 /// once per data type (wasm size).
-type Apply = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
+pub(super) type Apply = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(), ApiError>>>>>;
 
 type Decode<T> = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
 
@@ -120,7 +125,7 @@ where
 }
 
 /// The last answer of a list, split, and its decoded elements.
-struct LastList<E> {
+pub(super) struct LastList<E> {
     body: SplitBody,
     elements: Vec<Arc<E>>,
 }
@@ -132,7 +137,7 @@ impl<E> Default for LastList<E> {
 }
 
 /// Decodes in batches of about 8 ms, yielding to the browser in between.
-async fn decode_list<E: DeserializeOwned>(
+pub(super) async fn decode_list<E: DeserializeOwned>(
     body: Vec<u8>,
     last: Rc<RefCell<LastList<E>>>,
 ) -> Result<Vec<Arc<E>>, ApiError> {
@@ -201,7 +206,7 @@ enum Outcome {
 }
 
 /// Performs the steps `QueryLoop` decides, and reports back what happened.
-async fn run(client: Client, read: Read, options: LiveOptions, apply: Apply, state: RwSignal<LiveState>) {
+pub(super) async fn run(client: Client, read: Read, options: LiveOptions, apply: Apply, state: RwSignal<LiveState>) {
     let mut machine = QueryLoop::new(read.blocking, options.every, visible().get_untracked());
     loop {
         let index = match machine.next() {

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod endpoints;
 pub mod error;
 pub mod exec;
+pub mod feed_mode;
 pub mod query_loop;
 pub mod token_self;
 
@@ -17,6 +18,8 @@ pub mod browser;
 pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod exec_socket;
+#[cfg(target_arch = "wasm32")]
+pub mod feed;
 #[cfg(target_arch = "wasm32")]
 pub mod fetch;
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,7 @@
 //! How fresh a live view is: live, loading, or stale since the last good read (and why),
 //! plus the cluster's leader status from the blocking query's headers.
 
+use crate::api::feed_mode::FeedMode;
 use crate::api::live::{LiveState, HIGH_LAST_CONTACT_MS};
 use crate::components::time::{absolute, clock};
 use crate::model::format::relative;
@@ -22,7 +23,11 @@ pub fn LiveStatus(state: ReadSignal<LiveState>) -> impl IntoView {
         let now = now.get();
         state.with(|s| match state_name(s) {
             "loading" => "Loading…".to_string(),
-            "live" => "Live".to_string(),
+            "live" => {
+                let mode = s.mode.as_ref().map(|m| format!(" · {}", m.describe())).unwrap_or_default();
+                let filling = if s.filling { " · loading the rest of the list…" } else { "" };
+                format!("Live{mode}{filling}")
+            }
             name => {
                 let since = s
                     .last_ok_ms
@@ -57,7 +62,13 @@ pub fn LiveStatus(state: ReadSignal<LiveState>) -> impl IntoView {
         })
     };
     view! {
-        <div class="live-status" data-testid="live-status" data-state=move || state.with(state_name)>
+        <div
+            class="live-status"
+            data-testid="live-status"
+            data-state=move || state.with(state_name)
+            data-mode=move || state.with(|s| s.mode.as_ref().map(FeedMode::key))
+            data-filling=move || state.with(|s| s.filling)
+        >
             <span class="live-dot"></span>
             <span class="live-text">{text}</span>
             {move || {

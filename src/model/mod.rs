@@ -4,6 +4,7 @@
 pub mod alloc_list;
 pub mod deployment;
 pub mod exec_command;
+pub mod feed;
 pub mod format;
 pub mod output_queue;
 pub mod route;

@@ -1,18 +1,24 @@
-//! `/allocations`: every allocation in the namespace, live.
+//! `/allocations`: every allocation in the namespace, live: a snapshot, then the event stream's
+//! changes (blocking queries where the stream cannot be had).
 
 use crate::api::endpoints;
-use crate::api::live::{live_list, LiveOptions};
+use crate::api::feed::{live_allocations, FeedSpec};
+use crate::api::live::LiveOptions;
 use crate::components::alloc_table::AllocTable;
 use crate::components::live_view::LiveHeader;
 use crate::session::scope::use_scope;
 use leptos::prelude::*;
-use nomad_api::AllocationListStub;
 
 #[component]
 pub fn AllocationsPage() -> impl IntoView {
     let scope = use_scope();
-    let allocs =
-        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::FOREGROUND);
+    let allocs = live_allocations(
+        move || {
+            let scope = scope.get();
+            Some(FeedSpec::allocations(&scope, endpoints::allocations(&scope)))
+        },
+        LiveOptions::FOREGROUND,
+    );
     view! {
         <div class="page-header">
             <h1>"Allocations"</h1>

@@ -2,7 +2,8 @@
 //! uptime) and its allocations.
 
 use crate::api::endpoints;
-use crate::api::live::{live, live_list, LiveOptions};
+use crate::api::feed::{live_allocations, FeedSpec};
+use crate::api::live::{live, LiveOptions};
 use crate::components::alloc_table::AllocTable;
 use crate::components::chart::{record_polls, Chart, Line};
 use crate::components::live_status::LiveStatus;
@@ -14,7 +15,7 @@ use crate::model::usage::HostUsage;
 use crate::session::scope::use_scope;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use nomad_api::{AllocationListStub, HostStats, Node};
+use nomad_api::{HostStats, Node};
 use std::time::Duration;
 
 #[component]
@@ -23,8 +24,8 @@ pub fn NodePage() -> impl IntoView {
     let scope = use_scope();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let node = live::<Node>(move || Some(endpoints::node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
-    let allocs =
-        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::BACKGROUND);
+    // This node's allocations only (`/v1/node/:id/allocations`), kept live by the events.
+    let allocs = live_allocations(move || Some(FeedSpec::node(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
     view! {
         <div class="page-header">
             <h1 data-testid="node-title">

@@ -261,9 +261,61 @@ pub struct JobPayload<J> {
     pub deleted: bool,
 }
 
+/// Cuts the stream into its lines as chunks arrive (a line may span chunks, a chunk may hold
+/// several lines): each line is one JSON value, ended by `\n` (`fmt.Fprint(output, "\n")` in
+/// `command/agent/event_endpoint.go`).
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Takes a chunk; returns the lines it completes, without their `\n`, skipping empty ones.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+        let mut lines = Vec::new();
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let mut line = std::mem::take(&mut self.partial);
+            line.extend_from_slice(&rest[..end]);
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                lines.push(line);
+            }
+            rest = &rest[end + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+        lines
+    }
+
+    /// Bytes of a line not yet ended.
+    pub fn pending(&self) -> usize {
+        self.partial.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Any cut of the stream gives the same lines.
+    #[test]
+    fn lines_are_the_same_whatever_the_chunks() {
+        let stream = b"{}\n{\"Index\":3,\"Events\":[]}\n\n{}\n{\"Index\":4";
+        let whole = {
+            let mut s = LineSplitter::default();
+            s.push(stream)
+        };
+        assert_eq!(whole, vec![b"{}".to_vec(), b"{\"Index\":3,\"Events\":[]}".to_vec(), b"{}".to_vec()]);
+        for a in 0..stream.len() {
+            for b in a..stream.len() {
+                let mut s = LineSplitter::default();
+                let mut lines = s.push(&stream[..a]);
+                lines.extend(s.push(&stream[a..b]));
+                lines.extend(s.push(&stream[b..]));
+                assert_eq!(lines, whole, "cut at {a} and {b}");
+                assert_eq!(s.pending(), br#"{"Index":4"#.len());
+            }
+        }
+    }
 
     fn topics(values: &[&str]) -> Topics {
         parse_topics(values).unwrap()

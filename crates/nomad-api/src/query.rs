@@ -16,6 +16,9 @@ pub const HEADER_KNOWN_LEADER: &str = "X-Nomad-KnownLeader";
 pub const HEADER_LAST_CONTACT: &str = "X-Nomad-LastContact";
 /// The header carrying a request's ACL secret (`Authorization: Bearer` is read too).
 pub const HEADER_TOKEN: &str = "X-Nomad-Token";
+/// `X-Nomad-NextToken`: set by `setMeta` when a paginated list has a next page; its value is
+/// the `next_token` that reads it.
+pub const HEADER_NEXT_TOKEN: &str = "X-Nomad-NextToken";
 
 /// `structs.DefaultNamespace`.
 pub const DEFAULT_NAMESPACE: &str = "default";

@@ -12,8 +12,7 @@ use nomad_api::filter::Filter;
 use serde::Serialize;
 use std::cmp::Ordering;
 
-/// `X-Nomad-NextToken`, set by `setMeta` when a page is not the last.
-pub const HEADER_NEXT_TOKEN: &str = "X-Nomad-NextToken";
+pub use nomad_api::query::HEADER_NEXT_TOKEN;
 
 /// The paging options of `structs.QueryOptions`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,0 +1,438 @@
+//! The event-fed engine for allocation lists: a snapshot, then Nomad's event stream applied
+//! row by row (`model::feed` has the rules and why they are exact), so a change costs the
+//! bytes of one event, not a re-read of the whole list.
+//!
+//! - The first page (`per_page`, newest first) is painted before the rest of the snapshot
+//!   arrives, in large pages.
+//! - The stream holds one slot of the page-wide connection budget for as long as it is open;
+//!   a hidden tab or a visible view needing the slot closes it, and coming back reads a fresh
+//!   snapshot.
+//! - A stream that ends, breaks, goes silent past its heartbeat, or sends a line that is not
+//!   an event means a fresh subscription and snapshot; what is shown stays until it arrives.
+//! - A stream refused for good (the token may not read it, the agent has none, or nothing
+//!   arrives because a proxy buffers it) hands the view to the blocking-query engine, and the
+//!   status line says so.
+//! - Changes are shown at most every `PUBLISH_MS`: a busy cluster sends many events a second,
+//!   and the list needs the result once per frame or so.
+
+use super::backoff::Backoff;
+use super::browser::{now_ms, random, sleep, until_visible, yield_now};
+use super::client::{use_client, Client};
+use super::decode::{decode_element, split_against};
+use super::endpoints::{self, Read, Scope};
+use super::error::ApiError;
+use super::feed_mode::{refusal, silent_reason, FeedMode, OPENING_TIMEOUT_S};
+use super::fetch::Body;
+use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
+use super::slot::Slot;
+use crate::model::feed::{AllocationFeed, AllocationPayload, JobHeader};
+use futures::channel::{mpsc, oneshot};
+use futures::{pin_mut, select, FutureExt, StreamExt};
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use nomad_api::event::{topic, Events, LineSplitter, HEARTBEAT};
+use nomad_api::query::QueryMeta;
+use nomad_api::query::ALL_NAMESPACES;
+use nomad_api::AllocationListStub;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Rows in the first page: more than a screenful.
+const FIRST_PAGE: u32 = 200;
+/// Rows in each later page of the snapshot.
+const REST_PAGE: u32 = 25_000;
+/// Shortest time between two updates of the list while events stream in.
+const PUBLISH_MS: f64 = 50.0;
+
+/// What a feed reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSpec {
+    /// The list: `/v1/allocations` (paginated), or a node's `/v1/node/:id/allocations`.
+    pub list: Read,
+    /// The event stream; `None` keeps the view on blocking queries, for `why_not`.
+    pub stream: Option<Read>,
+    pub why_not: String,
+    /// Only this node's allocations.
+    pub node: Option<String>,
+    /// `list` answers whole allocations in one answer (a node's); keep only those of this
+    /// namespace (`None`: all).
+    pub whole_in: Option<Option<String>>,
+}
+
+/// Topics an allocations list subscribes to: its rows, and jobs for the rows' job versions.
+const TOPICS: [&str; 2] = [topic::ALLOCATION, topic::JOB];
+
+impl FeedSpec {
+    /// The allocations list `list` (`endpoints::allocations`, perhaps with a `filter`).
+    pub fn allocations(scope: &Scope, list: Read) -> FeedSpec {
+        // Events cannot be narrowed by an expression (the stream filters by topic and key
+        // only, `nomad/stream/subscription.go`); the server narrows the list instead.
+        let filtered = list.has_param("filter");
+        FeedSpec {
+            stream: (!filtered).then(|| endpoints::event_stream(scope, &TOPICS)),
+            why_not: if filtered { "a filter expression narrows the list on the server".into() } else { String::new() },
+            list,
+            node: None,
+            whole_in: None,
+        }
+    }
+
+    /// The allocations on one node, in the scope's namespace (all with `*`).
+    pub fn node(scope: &Scope, node_id: &str) -> FeedSpec {
+        let namespace = scope.namespace_name();
+        FeedSpec {
+            list: endpoints::node_allocations(scope, node_id),
+            stream: Some(endpoints::event_stream(scope, &TOPICS)),
+            why_not: String::new(),
+            node: Some(node_id.to_string()),
+            whole_in: Some((namespace != ALL_NAMESPACES).then(|| namespace.to_string())),
+        }
+    }
+}
+
+/// A live allocations list fed by `spec` (`None`: nothing to read).
+pub fn live_allocations(
+    spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
+    options: LiveOptions,
+) -> Live<Vec<Arc<AllocationListStub>>> {
+    let client = use_client();
+    let data = RwSignal::new(None);
+    let state = RwSignal::new(LiveState { loading: true, ..LiveState::default() });
+    let spec = Memo::new(move |_| spec());
+    Effect::new(move |previous: Option<Option<FeedSpec>>| {
+        let current = spec.get();
+        // A new token or agent: subscribe again, keeping what is shown until the answer comes.
+        client.token.track();
+        client.address.track();
+        if previous.as_ref().is_some_and(|p| *p != current) {
+            data.set(None);
+            state.set(LiveState { loading: true, ..LiveState::default() });
+        }
+        if let Some(spec) = current.clone() {
+            // Cancelled when this effect re-runs or its view is disposed.
+            spawn_local_scoped_with_cancellation(feed(client, spec, options, data, state));
+        }
+        current
+    });
+    Live { data: data.read_only(), state: state.read_only() }
+}
+
+type Rows = RwSignal<Option<Arc<Vec<Arc<AllocationListStub>>>>>;
+
+/// How a session with the stream ended.
+enum End {
+    /// The stream cannot be had: blocking queries from now on.
+    Refused(String),
+    Hidden,
+    Preempted,
+    /// Passing trouble: subscribe and read a snapshot again.
+    Failed(ApiError),
+}
+
+async fn feed(client: Client, spec: FeedSpec, options: LiveOptions, data: Rows, state: RwSignal<LiveState>) {
+    let Some(stream) = spec.stream.clone() else {
+        let why = spec.why_not.clone();
+        return blocking(client, spec, options, data, state, why).await;
+    };
+    let mut backoff = Backoff::default();
+    loop {
+        until_visible(true).await;
+        let mut slot = Slot::acquire(options.priority).await;
+        let end = session(&client, &spec, &stream, &mut slot, data, state, &mut backoff).await;
+        drop(slot);
+        match end {
+            End::Refused(why) => return blocking(client, spec, options, data, state, why).await,
+            End::Hidden | End::Preempted => {}
+            End::Failed(e) => {
+                let delay = backoff.next_delay(random());
+                state.update(|s| {
+                    s.loading = false;
+                    s.error = Some(e);
+                    s.retry_at_ms = Some(now_ms() + delay.as_millis() as f64);
+                    s.attempts += 1;
+                });
+                sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// One subscription: open, snapshot, then events until it ends.
+async fn session(
+    client: &Client,
+    spec: &FeedSpec,
+    stream: &Read,
+    slot: &mut Slot,
+    data: Rows,
+    state: RwSignal<LiveState>,
+    backoff: &mut Backoff,
+) -> End {
+    let hidden = until_visible(false).fuse();
+    let preempted = slot.preempted().fuse();
+    pin_mut!(hidden, preempted);
+
+    // 1. Subscribe, and wait for the opening `{}`: from then on every write is sent. The
+    //    first page is read meanwhile and shown if nothing is yet, so first rows never wait
+    //    for the stream (it is read again in the snapshot, after the opening).
+    let opening = client.stream(stream).fuse();
+    let timeout = sleep(Duration::from_secs(OPENING_TIMEOUT_S)).fuse();
+    let preview = async {
+        if spec.whole_in.is_some() || data.with_untracked(Option::is_some) {
+            return std::future::pending().await;
+        }
+        let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
+        let rows = decode_list(first.body, Rc::new(RefCell::new(LastList::default()))).await?;
+        Ok::<_, ApiError>((rows, first.meta))
+    }
+    .fuse();
+    pin_mut!(opening, timeout, preview);
+    let mut chunks: Option<(Chunks, oneshot::Sender<()>)> = None;
+    let mut lines = LineSplitter::default();
+    let mut held: Vec<Events<AllocationPayload>> = Vec::new();
+    while held.is_empty() {
+        let next = async {
+            match chunks.as_mut() {
+                Some((rx, _)) => rx.next().await,
+                None => std::future::pending().await,
+            }
+        }
+        .fuse();
+        pin_mut!(next);
+        select! {
+            opened = opening => match opened {
+                Ok(body) => chunks = Some(read_in_background(body)),
+                Err(e) => return refusal(&e).map_or(End::Failed(e), End::Refused),
+            },
+            chunk = next => match take(chunk, &mut lines) {
+                Ok(batches) => held.extend(batches),
+                Err(e) => return End::Failed(e),
+            },
+            shown = preview => {
+                if let Ok((rows, mut meta)) = shown {
+                    if data.with_untracked(Option::is_none) {
+                        publish(&AllocationFeed::new(rows, meta.last_index, spec.node.clone()), &mut meta, data, state, true);
+                    }
+                }
+            },
+            _ = timeout => return End::Refused(silent_reason()),
+            _ = hidden => return End::Hidden,
+            _ = preempted => return End::Preempted,
+        }
+    }
+    let Some((mut chunks, _stop)) = chunks else { return End::Failed(ApiError::Network("no event stream".into())) };
+
+    // 2. The snapshot, with the stream's batches held meanwhile.
+    let snapshot = read_snapshot(client, spec, data, state).fuse();
+    pin_mut!(snapshot);
+    let (mut feed, meta) = loop {
+        select! {
+            read = snapshot => match read {
+                Ok(read) => break read,
+                Err(e) => return End::Failed(e),
+            },
+            chunk = chunks.next() => match take(chunk, &mut lines) {
+                Ok(batches) => held.extend(batches),
+                Err(e) => return End::Failed(e),
+            },
+            _ = hidden => return End::Hidden,
+            _ = preempted => return End::Preempted,
+        }
+    };
+    for batch in held {
+        feed.apply(batch);
+    }
+    backoff.reset();
+    let mut meta = meta;
+    publish(&feed, &mut meta, data, state, false);
+
+    // 3. Events, each applied to its row; the list shown at most every PUBLISH_MS.
+    let silence_limit = (HEARTBEAT + Duration::from_secs(15)).as_millis() as f64;
+    let mut last_data = now_ms();
+    let mut last_publish = now_ms();
+    let mut dirty = false;
+    loop {
+        let due = if dirty { (last_publish + PUBLISH_MS - now_ms()).max(0.0) } else { 5_000.0 };
+        let tick = sleep(Duration::from_millis(due as u64)).fuse();
+        pin_mut!(tick);
+        select! {
+            chunk = chunks.next() => {
+                last_data = now_ms();
+                match take(chunk, &mut lines) {
+                    Ok(batches) => {
+                        for batch in batches {
+                            dirty |= feed.apply(batch);
+                        }
+                    }
+                    Err(e) => {
+                        if dirty {
+                            publish(&feed, &mut meta, data, state, false);
+                        }
+                        return End::Failed(e);
+                    }
+                }
+            },
+            _ = tick => {
+                if dirty && now_ms() - last_publish >= PUBLISH_MS {
+                    publish(&feed, &mut meta, data, state, false);
+                    last_publish = now_ms();
+                    dirty = false;
+                } else if !dirty && now_ms() - last_data > silence_limit {
+                    return End::Failed(ApiError::Network("the event stream went silent".into()));
+                }
+            },
+            _ = hidden => return End::Hidden,
+            _ = preempted => return End::Preempted,
+        }
+    }
+}
+
+/// Shows the feed's rows.
+fn publish(feed: &AllocationFeed, meta: &mut QueryMeta, data: Rows, state: RwSignal<LiveState>, filling: bool) {
+    meta.last_index = feed.feed.index();
+    data.set(Some(Arc::new(feed.feed.rows().to_vec())));
+    let meta = *meta;
+    state.update(|s| {
+        s.loading = false;
+        s.error = None;
+        s.last_ok_ms = Some(now_ms());
+        s.retry_at_ms = None;
+        s.meta = Some(meta);
+        s.mode = Some(FeedMode::Events);
+        s.filling = filling;
+    });
+}
+
+/// The lines a chunk completes, as event batches; the stream's end or a line that is not an
+/// event batch is an error (the session starts over).
+fn take(
+    chunk: Option<Result<Option<Vec<u8>>, ApiError>>,
+    lines: &mut LineSplitter,
+) -> Result<Vec<Events<AllocationPayload>>, ApiError> {
+    let bytes = match chunk {
+        Some(Ok(Some(bytes))) => bytes,
+        Some(Err(e)) => return Err(e),
+        Some(Ok(None)) | None => return Err(ApiError::Network("the event stream ended".into())),
+    };
+    lines
+        .push(&bytes)
+        .iter()
+        .map(|line| {
+            serde_json::from_slice(line)
+                .map_err(|e| ApiError::Malformed(format!("a line of the event stream is not an event batch: {e}")))
+        })
+        .collect()
+}
+
+type Chunks = mpsc::UnboundedReceiver<Result<Option<Vec<u8>>, ApiError>>;
+
+/// Reads the body into a channel, so that waiting on it can be given up without losing a
+/// chunk (a pending read's chunk would be lost with its future). Dropping the returned
+/// sender stops the reader and aborts the request.
+fn read_in_background(mut body: Body) -> (Chunks, oneshot::Sender<()>) {
+    let (tx, rx) = mpsc::unbounded();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut stop = stop_rx.fuse();
+        loop {
+            let next = body.next().fuse();
+            pin_mut!(next);
+            let read = select! {
+                read = next => read,
+                _ = stop => return,
+            };
+            let ended = !matches!(read, Ok(Some(_)));
+            if tx.unbounded_send(read).is_err() || ended {
+                return;
+            }
+        }
+    });
+    (rx, stop_tx)
+}
+
+/// The snapshot: the first page shown at once, then the rest; or a node's allocations.
+async fn read_snapshot(
+    client: &Client,
+    spec: &FeedSpec,
+    data: Rows,
+    state: RwSignal<LiveState>,
+) -> Result<(AllocationFeed, QueryMeta), ApiError> {
+    if let Some(namespace) = &spec.whole_in {
+        let answer = client.get(&spec.list, None, Duration::ZERO).await?;
+        let rows = decode_whole(answer.body, namespace.as_deref()).await?;
+        return Ok((AllocationFeed::new(rows, answer.meta.last_index, spec.node.clone()), answer.meta));
+    }
+    let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
+    let mut meta = first.meta;
+    let mut next = first.next_token.clone();
+    let rows = decode_list(first.body, Rc::new(RefCell::new(LastList::default()))).await?;
+    let mut feed = AllocationFeed::new(rows, meta.last_index, spec.node.clone());
+    while let Some(token) = next {
+        publish(&feed, &mut meta, data, state, true);
+        let page = client.get(&spec.list.page(Some(REST_PAGE), Some(&token)), None, Duration::ZERO).await?;
+        next = page.next_token.clone();
+        feed.merge(decode_list(page.body, Rc::new(RefCell::new(LastList::default()))).await?);
+    }
+    Ok((feed, meta))
+}
+
+/// Whole allocations (a node's) as list rows: the stub's fields are the allocation's, but its
+/// job's type and version are inside `Job`. Decoded in slices, so a long list never blocks.
+async fn decode_whole(body: Vec<u8>, namespace: Option<&str>) -> Result<Vec<Arc<AllocationListStub>>, ApiError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    struct WithJob {
+        job: Option<JobHeader>,
+    }
+    let split = split_against(None, &body).map_err(ApiError::Malformed)?;
+    let mut rows = Vec::with_capacity(split.len());
+    let mut slice_start = now_ms();
+    for (i, (range, _)) in split.into_iter().enumerate() {
+        let mut alloc: AllocationListStub = decode_element(&body, range.clone()).map_err(ApiError::Malformed)?;
+        if namespace.is_some_and(|ns| ns != alloc.namespace) {
+            continue;
+        }
+        let with: WithJob = decode_element(&body, range).map_err(ApiError::Malformed)?;
+        if let Some(job) = with.job {
+            alloc.job_type = job.kind;
+            alloc.job_version = job.version;
+        }
+        alloc.task_states = None;
+        rows.push(Arc::new(alloc));
+        if i % 32 == 31 && now_ms() - slice_start > 8.0 {
+            yield_now().await;
+            slice_start = now_ms();
+        }
+    }
+    Ok(rows)
+}
+
+/// The blocking-query engine on the same list, for when the stream cannot be had.
+async fn blocking(
+    client: Client,
+    spec: FeedSpec,
+    options: LiveOptions,
+    data: Rows,
+    state: RwSignal<LiveState>,
+    why: String,
+) {
+    state.update(|s| s.mode = Some(FeedMode::Blocking(why)));
+    let last = Rc::new(RefCell::new(LastList::default()));
+    let (node, whole_in) = (spec.node.clone(), spec.whole_in.clone());
+    let apply: Apply = Rc::new(move |body| {
+        let (last, node, whole_in) = (last.clone(), node.clone(), whole_in.clone());
+        Box::pin(async move {
+            let mut rows = match &whole_in {
+                Some(namespace) => decode_whole(body, namespace.as_deref()).await?,
+                None => decode_list(body, last).await?,
+            };
+            if let Some(node) = &node {
+                rows.retain(|a| &a.node_id == node);
+            }
+            data.set(Some(Arc::new(rows)));
+            Ok(())
+        })
+    });
+    run(client, spec.list, options, apply, state).await
+}

@@ -1,0 +1,237 @@
+//! A list kept live by Nomad's event stream: a snapshot read from a list endpoint, then each
+//! event applied to the one row it names, so one change costs one row, not a re-read of the
+//! whole list (issue 18: 100,000 allocations).
+//!
+//! The order of work that makes this exact (`src/api/feed.rs` performs it):
+//! 1. subscribe first, and wait for the stream's opening `{}` (`NewJsonStream` sends it once
+//!    subscribed, `nomad/stream/ndjson.go`), holding the batches that arrive;
+//! 2. read the snapshot; its `X-Nomad-Index` says which writes it holds;
+//! 3. apply the held batches, then the live ones, skipping any batch at or below the index
+//!    already applied, and any row older (by `ModifyIndex`) than the one shown.
+//!
+//! Every write after the snapshot was published after the subscription began, so none is
+//! missed; a write both in the snapshot and the stream is applied once. Pages of a snapshot
+//! read at different indexes merge the same way (the newest `ModifyIndex` wins).
+//!
+//! Allocation events carry the allocation without its job (`eventFromChange` in
+//! `nomad/state/events.go` sets `alloc.Job = nil`), so the list's `JobType` and `JobVersion`
+//! come from the row already shown or, for a new allocation, from the job's latest `Job`
+//! event, else from another row of the same job.
+
+use nomad_api::event::Events;
+use nomad_api::AllocationListStub;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A row a feed keeps: its identity and the index of its last change.
+pub trait Keyed {
+    /// The object's ID (with its namespace where IDs are per namespace).
+    fn key(&self) -> String;
+    /// `ModifyIndex`: the Raft index of its last change.
+    fn modify_index(&self) -> u64;
+}
+
+impl Keyed for AllocationListStub {
+    fn key(&self) -> String {
+        // Allocation IDs are UUIDs, unique across namespaces.
+        self.id.clone()
+    }
+
+    fn modify_index(&self) -> u64 {
+        self.modify_index
+    }
+}
+
+/// What one event does to a list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change<E> {
+    /// The object as of the event: a new row, or a newer state of one shown.
+    Upsert(E),
+    /// The object is gone (by key).
+    Delete(String),
+}
+
+/// The rows of a live list by key, and the index of the last write applied.
+#[derive(Debug, Clone)]
+pub struct Feed<E> {
+    rows: Vec<Arc<E>>,
+    at: HashMap<String, usize>,
+    index: u64,
+}
+
+impl<E> Default for Feed<E> {
+    fn default() -> Self {
+        Feed { rows: Vec::new(), at: HashMap::new(), index: 0 }
+    }
+}
+
+impl<E: Keyed> Feed<E> {
+    /// A feed holding a snapshot taken at `index`.
+    pub fn from_snapshot(rows: Vec<Arc<E>>, index: u64) -> Self {
+        let mut feed = Feed { rows: Vec::with_capacity(rows.len()), at: HashMap::with_capacity(rows.len()), index };
+        feed.merge(rows);
+        feed
+    }
+
+    /// Merges another page of the snapshot (read at a later index): new rows are added, and
+    /// a row shown is replaced only by a newer one.
+    pub fn merge(&mut self, rows: Vec<Arc<E>>) {
+        for row in rows {
+            self.upsert(row);
+        }
+    }
+
+    /// The index of the last write the rows reflect.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The rows, in no particular order (views sort).
+    pub fn rows(&self) -> &[Arc<E>] {
+        &self.rows
+    }
+
+    /// The row with this key.
+    pub fn get(&self, key: &str) -> Option<&Arc<E>> {
+        self.at.get(key).and_then(|&i| self.rows.get(i))
+    }
+
+    /// Applies one batch (one Raft write) of changes; whether any row changed. A batch at or
+    /// below the index already applied is skipped: the snapshot or an earlier batch holds it.
+    pub fn apply(&mut self, index: u64, changes: Vec<Change<E>>) -> bool {
+        if index <= self.index {
+            return false;
+        }
+        self.index = index;
+        let mut changed = false;
+        for change in changes {
+            changed |= match change {
+                Change::Upsert(row) => self.upsert(Arc::new(row)),
+                Change::Delete(key) => self.delete(&key),
+            };
+        }
+        changed
+    }
+
+    fn upsert(&mut self, row: Arc<E>) -> bool {
+        let key = row.key();
+        match self.at.get(&key) {
+            Some(&i) if self.rows[i].modify_index() >= row.modify_index() => false,
+            Some(&i) => {
+                self.rows[i] = row;
+                true
+            }
+            None => {
+                self.at.insert(key, self.rows.len());
+                self.rows.push(row);
+                true
+            }
+        }
+    }
+
+    fn delete(&mut self, key: &str) -> bool {
+        let Some(i) = self.at.remove(key) else { return false };
+        self.rows.swap_remove(i);
+        if let Some(moved) = self.rows.get(i) {
+            self.at.insert(moved.key(), i);
+        }
+        true
+    }
+}
+
+/// The part of a Job event the allocations list needs (the payload is the whole job).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobHeader {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub namespace: String,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub version: u64,
+}
+
+/// The payload of the events an allocations feed subscribes to: `{"Allocation": {...}}` or
+/// `{"Job": {...}}` (`structs.AllocationEvent`, `structs.JobEvent`). The allocation decodes
+/// straight into the list's stub: the field names are the same, and the stub's extra
+/// fields (`JobType`, `JobVersion`) are filled in by [`AllocationFeed`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AllocationPayload {
+    pub allocation: Option<AllocationListStub>,
+    pub job: Option<JobHeader>,
+}
+
+/// An allocations list fed by events: the rows, and each job's latest type and version.
+#[derive(Debug, Clone, Default)]
+pub struct AllocationFeed {
+    pub feed: Feed<AllocationListStub>,
+    jobs: HashMap<(String, String), (String, u64)>,
+    /// Keep only allocations on this node (a node's page).
+    node: Option<String>,
+}
+
+impl AllocationFeed {
+    /// A feed from a snapshot at `index`, keeping only `node`'s allocations when given.
+    pub fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, node: Option<String>) -> Self {
+        let rows = rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect();
+        AllocationFeed { feed: Feed::from_snapshot(rows, index), jobs: HashMap::new(), node }
+    }
+
+    /// Merges a later page of the snapshot.
+    pub fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
+        let node = self.node.clone();
+        self.feed.merge(rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect());
+    }
+
+    /// Applies one line of the stream; whether the list changed.
+    pub fn apply(&mut self, batch: Events<AllocationPayload>) -> bool {
+        if batch.index <= self.feed.index() {
+            return false;
+        }
+        let mut changes = Vec::new();
+        for event in batch.events {
+            if let Some(job) = event.payload.job {
+                self.jobs.insert((job.namespace, job.id), (job.kind, job.version));
+            }
+            let Some(mut alloc) = event.payload.allocation else { continue };
+            if self.node.as_ref().is_some_and(|n| n != &alloc.node_id) {
+                continue;
+            }
+            self.fill_job(&mut alloc);
+            // The list is read without task states (`task_states=false`); rows from events
+            // match the snapshot's, and 100,000 rows stay small.
+            alloc.task_states = None;
+            changes.push(Change::Upsert(alloc));
+        }
+        self.feed.apply(batch.index, changes)
+    }
+
+    fn fill_job(&self, alloc: &mut AllocationListStub) {
+        if let Some(shown) = self.feed.get(&alloc.id) {
+            alloc.job_type.clone_from(&shown.job_type);
+            alloc.job_version = shown.job_version;
+            return;
+        }
+        if let Some((kind, version)) = self.jobs.get(&(alloc.namespace.clone(), alloc.job_id.clone())) {
+            alloc.job_type.clone_from(kind);
+            alloc.job_version = *version;
+            return;
+        }
+        let sibling = self
+            .feed
+            .rows()
+            .iter()
+            .filter(|a| a.job_id == alloc.job_id && a.namespace == alloc.namespace)
+            .max_by_key(|a| a.job_version);
+        if let Some(sibling) = sibling {
+            alloc.job_type.clone_from(&sibling.job_type);
+            alloc.job_version = sibling.job_version;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "feed_tests.rs"]
+mod tests;
