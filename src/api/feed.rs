@@ -21,7 +21,7 @@ use super::client::{use_client, Client};
 use super::decode::{decode_element, split_against};
 use super::endpoints::{self, Read, Scope};
 use super::error::ApiError;
-use super::feed_mode::{refusal, silent_reason, FeedMode, OPENING_TIMEOUT_S};
+use super::feed_mode::{refusal, silent_reason, unopened_reason, FeedMode, OPENING_TIMEOUT_S};
 use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
@@ -129,6 +129,10 @@ enum End {
     Preempted,
     /// Passing trouble: subscribe and read a snapshot again.
     Failed(ApiError),
+    /// The stream ended before its opening line: what Nomad 1.11 does when its event broker
+    /// is disabled (the answer is already 200 when the error comes; earlier releases send
+    /// 500 `EventBroker not configured`). Twice in a row counts as a refusal.
+    Unopened(ApiError),
 }
 
 async fn feed(client: Client, spec: FeedSpec, options: LiveOptions, data: Rows, state: RwSignal<LiveState>) {
@@ -137,25 +141,35 @@ async fn feed(client: Client, spec: FeedSpec, options: LiveOptions, data: Rows, 
         return blocking(client, spec, options, data, state, why).await;
     };
     let mut backoff = Backoff::default();
+    let mut unopened = 0;
     loop {
         until_visible(true).await;
         let mut slot = Slot::acquire(options.priority).await;
         let end = session(&client, &spec, &stream, &mut slot, data, state, &mut backoff).await;
         drop(slot);
-        match end {
+        let error = match end {
             End::Refused(why) => return blocking(client, spec, options, data, state, why).await,
-            End::Hidden | End::Preempted => {}
-            End::Failed(e) => {
-                let delay = backoff.next_delay(random());
-                state.update(|s| {
-                    s.loading = false;
-                    s.error = Some(e);
-                    s.retry_at_ms = Some(now_ms() + delay.as_millis() as f64);
-                    s.attempts += 1;
-                });
-                sleep(delay).await;
+            End::Hidden | End::Preempted => continue,
+            End::Unopened(_) if unopened >= 1 => {
+                return blocking(client, spec, options, data, state, unopened_reason()).await
             }
-        }
+            End::Unopened(e) => {
+                unopened += 1;
+                e
+            }
+            End::Failed(e) => {
+                unopened = 0;
+                e
+            }
+        };
+        let delay = backoff.next_delay(random());
+        state.update(|s| {
+            s.loading = false;
+            s.error = Some(error);
+            s.retry_at_ms = Some(now_ms() + delay.as_millis() as f64);
+            s.attempts += 1;
+        });
+        sleep(delay).await;
     }
 }
 
@@ -207,7 +221,7 @@ async fn session(
             },
             chunk = next => match take(chunk, &mut lines) {
                 Ok(batches) => held.extend(batches),
-                Err(e) => return End::Failed(e),
+                Err(e) => return End::Unopened(e),
             },
             shown = preview => {
                 if let Ok((rows, mut meta)) = shown {

@@ -37,9 +37,6 @@ impl FeedMode {
 /// later, a proxy that buffers the stream is the likely cause.
 pub const OPENING_TIMEOUT_S: u64 = 5;
 
-/// Failed attempts in a row at opening the stream before giving up on it for this view.
-pub const MAX_STREAM_FAILURES: u32 = 3;
-
 /// Why an answer to opening the stream means this view cannot have one; `None` when trying
 /// again may help.
 pub fn refusal(error: &ApiError) -> Option<String> {
@@ -55,6 +52,13 @@ pub fn refusal(error: &ApiError) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The reason given when the stream twice closed before its opening line (Nomad 1.11 with
+/// its event broker disabled answers 200 and closes: `command/agent/event_endpoint.go`
+/// writes the headers before the subscription is tried).
+pub fn unopened_reason() -> String {
+    "the event stream closed before it opened (the agent's event broker may be disabled)".into()
 }
 
 /// The reason given when the stream stayed silent after opening.
