@@ -18,19 +18,20 @@
 use super::backoff::Backoff;
 use super::browser::{now_ms, random, sleep, until_visible, yield_now};
 use super::client::{use_client, Client};
-use super::decode::{decode_element, split_against};
+use super::decode::split_against;
 use super::endpoints::{self, Read, Scope};
 use super::error::ApiError;
 use super::feed_mode::{refusal, silent_reason, unopened_reason, FeedMode, OPENING_TIMEOUT_S};
 use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
-use crate::model::feed::{AllocationFeed, AllocationPayload, JobHeader};
+use crate::model::feed::{AllocationFeed, EventList, Keep};
 use futures::channel::{mpsc, oneshot};
+use futures::stream::FuturesUnordered;
 use futures::{pin_mut, select, FutureExt, StreamExt};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
-use nomad_api::event::{topic, Events, LineSplitter, HEARTBEAT};
+use nomad_api::event::{Events, LineSplitter, HEARTBEAT};
 use nomad_api::query::QueryMeta;
 use nomad_api::query::ALL_NAMESPACES;
 use nomad_api::AllocationListStub;
@@ -54,15 +55,11 @@ pub struct FeedSpec {
     /// The event stream; `None` keeps the view on blocking queries, for `why_not`.
     pub stream: Option<Read>,
     pub why_not: String,
-    /// Only this node's allocations.
-    pub node: Option<String>,
-    /// `list` answers whole allocations in one answer (a node's); keep only those of this
-    /// namespace (`None`: all).
-    pub whole_in: Option<Option<String>>,
+    /// Which rows to keep.
+    pub keep: Keep,
+    /// `list` answers whole objects in one answer (a node's allocations), not stubs in pages.
+    pub whole: bool,
 }
-
-/// Topics an allocations list subscribes to: its rows, and jobs for the rows' job versions.
-const TOPICS: [&str; 2] = [topic::ALLOCATION, topic::JOB];
 
 impl FeedSpec {
     /// The allocations list `list` (`endpoints::allocations`, perhaps with a `filter`).
@@ -71,11 +68,11 @@ impl FeedSpec {
         // only, `nomad/stream/subscription.go`); the server narrows the list instead.
         let filtered = list.has_param("filter");
         FeedSpec {
-            stream: (!filtered).then(|| endpoints::event_stream(scope, &TOPICS)),
+            stream: (!filtered).then(|| endpoints::event_stream(scope, AllocationFeed::TOPICS)),
             why_not: if filtered { "a filter expression narrows the list on the server".into() } else { String::new() },
             list,
-            node: None,
-            whole_in: None,
+            keep: Keep::default(),
+            whole: false,
         }
     }
 
@@ -84,10 +81,13 @@ impl FeedSpec {
         let namespace = scope.namespace_name();
         FeedSpec {
             list: endpoints::node_allocations(scope, node_id),
-            stream: Some(endpoints::event_stream(scope, &TOPICS)),
+            stream: Some(endpoints::event_stream(scope, AllocationFeed::TOPICS)),
             why_not: String::new(),
-            node: Some(node_id.to_string()),
-            whole_in: Some((namespace != ALL_NAMESPACES).then(|| namespace.to_string())),
+            keep: Keep {
+                node: Some(node_id.to_string()),
+                namespace: (namespace != ALL_NAMESPACES).then(|| namespace.to_string()),
+            },
+            whole: true,
         }
     }
 }
@@ -97,6 +97,14 @@ pub fn live_allocations(
     spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
     options: LiveOptions,
 ) -> Live<Vec<Arc<AllocationListStub>>> {
+    live_feed::<AllocationFeed>(spec, options)
+}
+
+/// A live list of `L`'s rows fed by `spec` (`None`: nothing to read).
+pub fn live_feed<L: EventList>(
+    spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
+    options: LiveOptions,
+) -> Live<Vec<Arc<L::Row>>> {
     let client = use_client();
     let data = RwSignal::new(None);
     let state = RwSignal::new(LiveState { loading: true, ..LiveState::default() });
@@ -112,14 +120,14 @@ pub fn live_allocations(
         }
         if let Some(spec) = current.clone() {
             // Cancelled when this effect re-runs or its view is disposed.
-            spawn_local_scoped_with_cancellation(feed(client, spec, options, data, state));
+            spawn_local_scoped_with_cancellation(feed::<L>(client, spec, options, data, state));
         }
         current
     });
     Live { data: data.read_only(), state: state.read_only() }
 }
 
-type Rows = RwSignal<Option<Arc<Vec<Arc<AllocationListStub>>>>>;
+type Rows<R> = RwSignal<Option<Arc<Vec<Arc<R>>>>>;
 
 /// How a session with the stream ended.
 enum End {
@@ -135,23 +143,29 @@ enum End {
     Unopened(ApiError),
 }
 
-async fn feed(client: Client, spec: FeedSpec, options: LiveOptions, data: Rows, state: RwSignal<LiveState>) {
+async fn feed<L: EventList>(
+    client: Client,
+    spec: FeedSpec,
+    options: LiveOptions,
+    data: Rows<L::Row>,
+    state: RwSignal<LiveState>,
+) {
     let Some(stream) = spec.stream.clone() else {
         let why = spec.why_not.clone();
-        return blocking(client, spec, options, data, state, why).await;
+        return blocking::<L>(client, spec, options, data, state, why).await;
     };
     let mut backoff = Backoff::default();
     let mut unopened = 0;
     loop {
         until_visible(true).await;
         let mut slot = Slot::acquire(options.priority).await;
-        let end = session(&client, &spec, &stream, &mut slot, data, state, &mut backoff).await;
+        let end = session::<L>(&client, &spec, &stream, &mut slot, data, state, &mut backoff).await;
         drop(slot);
         let error = match end {
-            End::Refused(why) => return blocking(client, spec, options, data, state, why).await,
+            End::Refused(why) => return blocking::<L>(client, spec, options, data, state, why).await,
             End::Hidden | End::Preempted => continue,
             End::Unopened(_) if unopened >= 1 => {
-                return blocking(client, spec, options, data, state, unopened_reason()).await
+                return blocking::<L>(client, spec, options, data, state, unopened_reason()).await
             }
             End::Unopened(e) => {
                 unopened += 1;
@@ -174,12 +188,12 @@ async fn feed(client: Client, spec: FeedSpec, options: LiveOptions, data: Rows, 
 }
 
 /// One subscription: open, snapshot, then events until it ends.
-async fn session(
+async fn session<L: EventList>(
     client: &Client,
     spec: &FeedSpec,
     stream: &Read,
     slot: &mut Slot,
-    data: Rows,
+    data: Rows<L::Row>,
     state: RwSignal<LiveState>,
     backoff: &mut Backoff,
 ) -> End {
@@ -193,7 +207,7 @@ async fn session(
     let opening = client.stream(stream).fuse();
     let timeout = sleep(Duration::from_secs(OPENING_TIMEOUT_S)).fuse();
     let preview = async {
-        if spec.whole_in.is_some() || data.with_untracked(Option::is_some) {
+        if spec.whole || data.with_untracked(Option::is_some) {
             return std::future::pending().await;
         }
         let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
@@ -204,7 +218,7 @@ async fn session(
     pin_mut!(opening, timeout, preview);
     let mut chunks: Option<(Chunks, oneshot::Sender<()>)> = None;
     let mut lines = LineSplitter::default();
-    let mut held: Vec<Events<AllocationPayload>> = Vec::new();
+    let mut held: Vec<Events<L::Payload>> = Vec::new();
     while held.is_empty() {
         let next = async {
             match chunks.as_mut() {
@@ -226,7 +240,7 @@ async fn session(
             shown = preview => {
                 if let Ok((rows, mut meta)) = shown {
                     if data.with_untracked(Option::is_none) {
-                        publish(&AllocationFeed::new(rows, meta.last_index, spec.node.clone()), &mut meta, data, state, true);
+                        publish(&L::new(rows, meta.last_index, &spec.keep), &mut meta, data, state, true);
                     }
                 }
             },
@@ -238,7 +252,7 @@ async fn session(
     let Some((mut chunks, _stop)) = chunks else { return End::Failed(ApiError::Network("no event stream".into())) };
 
     // 2. The snapshot, with the stream's batches held meanwhile.
-    let snapshot = read_snapshot(client, spec, data, state).fuse();
+    let snapshot = read_snapshot::<L>(client, spec, data, state).fuse();
     pin_mut!(snapshot);
     let (mut feed, meta) = loop {
         select! {
@@ -266,7 +280,13 @@ async fn session(
     let mut last_data = now_ms();
     let mut last_publish = now_ms();
     let mut dirty = false;
+    // Reads events call for (a job's summary), answered while events keep coming.
+    let mut follow_ups = FuturesUnordered::new();
     loop {
+        for (key, read) in feed.follow_ups() {
+            let client = *client;
+            follow_ups.push(async move { (key, client.get(&read, None, Duration::ZERO).await) });
+        }
         let due = if dirty { (last_publish + PUBLISH_MS - now_ms()).max(0.0) } else { 5_000.0 };
         let tick = sleep(Duration::from_millis(due as u64)).fuse();
         pin_mut!(tick);
@@ -287,6 +307,12 @@ async fn session(
                     }
                 }
             },
+            (key, answer) = follow_ups.select_next_some() => {
+                // A failed follow-up leaves the row as it was; the next event asks again.
+                if let Ok(answer) = answer {
+                    dirty |= feed.take_follow_up(&key, &answer.body).unwrap_or(false);
+                }
+            },
             _ = tick => {
                 if dirty && now_ms() - last_publish >= PUBLISH_MS {
                     publish(&feed, &mut meta, data, state, false);
@@ -303,9 +329,15 @@ async fn session(
 }
 
 /// Shows the feed's rows.
-fn publish(feed: &AllocationFeed, meta: &mut QueryMeta, data: Rows, state: RwSignal<LiveState>, filling: bool) {
-    meta.last_index = feed.feed.index();
-    data.set(Some(Arc::new(feed.feed.rows().to_vec())));
+fn publish<L: EventList>(
+    feed: &L,
+    meta: &mut QueryMeta,
+    data: Rows<L::Row>,
+    state: RwSignal<LiveState>,
+    filling: bool,
+) {
+    meta.last_index = feed.index();
+    data.set(Some(Arc::new(feed.rows())));
     let meta = *meta;
     state.update(|s| {
         s.loading = false;
@@ -320,10 +352,10 @@ fn publish(feed: &AllocationFeed, meta: &mut QueryMeta, data: Rows, state: RwSig
 
 /// The lines a chunk completes, as event batches; the stream's end or a line that is not an
 /// event batch is an error (the session starts over).
-fn take(
+fn take<P: serde::de::DeserializeOwned + Default>(
     chunk: Option<Result<Option<Vec<u8>>, ApiError>>,
     lines: &mut LineSplitter,
-) -> Result<Vec<Events<AllocationPayload>>, ApiError> {
+) -> Result<Vec<Events<P>>, ApiError> {
     let bytes = match chunk {
         Some(Ok(Some(bytes))) => bytes,
         Some(Err(e)) => return Err(e),
@@ -366,22 +398,22 @@ fn read_in_background(mut body: Body) -> (Chunks, oneshot::Sender<()>) {
 }
 
 /// The snapshot: the first page shown at once, then the rest; or a node's allocations.
-async fn read_snapshot(
+async fn read_snapshot<L: EventList>(
     client: &Client,
     spec: &FeedSpec,
-    data: Rows,
+    data: Rows<L::Row>,
     state: RwSignal<LiveState>,
-) -> Result<(AllocationFeed, QueryMeta), ApiError> {
-    if let Some(namespace) = &spec.whole_in {
+) -> Result<(L, QueryMeta), ApiError> {
+    if spec.whole {
         let answer = client.get(&spec.list, None, Duration::ZERO).await?;
-        let rows = decode_whole(answer.body, namespace.as_deref()).await?;
-        return Ok((AllocationFeed::new(rows, answer.meta.last_index, spec.node.clone()), answer.meta));
+        let rows = decode_whole::<L>(answer.body, &spec.keep).await?;
+        return Ok((L::new(rows, answer.meta.last_index, &spec.keep), answer.meta));
     }
     let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
     let mut meta = first.meta;
     let mut next = first.next_token.clone();
     let rows = decode_list(first.body, Rc::new(RefCell::new(LastList::default()))).await?;
-    let mut feed = AllocationFeed::new(rows, meta.last_index, spec.node.clone());
+    let mut feed = L::new(rows, meta.last_index, &spec.keep);
     while let Some(token) = next {
         publish(&feed, &mut meta, data, state, true);
         let page = client.get(&spec.list.page(Some(REST_PAGE), Some(&token)), None, Duration::ZERO).await?;
@@ -391,29 +423,16 @@ async fn read_snapshot(
     Ok((feed, meta))
 }
 
-/// Whole allocations (a node's) as list rows: the stub's fields are the allocation's, but its
-/// job's type and version are inside `Job`. Decoded in slices, so a long list never blocks.
-async fn decode_whole(body: Vec<u8>, namespace: Option<&str>) -> Result<Vec<Arc<AllocationListStub>>, ApiError> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(rename_all = "PascalCase", default)]
-    struct WithJob {
-        job: Option<JobHeader>,
-    }
+/// An answer of whole objects (a node's allocations) as rows, decoded in slices so a long
+/// list never blocks the page.
+async fn decode_whole<L: EventList>(body: Vec<u8>, keep: &Keep) -> Result<Vec<Arc<L::Row>>, ApiError> {
     let split = split_against(None, &body).map_err(ApiError::Malformed)?;
     let mut rows = Vec::with_capacity(split.len());
     let mut slice_start = now_ms();
     for (i, (range, _)) in split.into_iter().enumerate() {
-        let mut alloc: AllocationListStub = decode_element(&body, range.clone()).map_err(ApiError::Malformed)?;
-        if namespace.is_some_and(|ns| ns != alloc.namespace) {
-            continue;
+        if let Some(row) = L::whole_row(&body, range, keep).map_err(ApiError::Malformed)? {
+            rows.push(Arc::new(row));
         }
-        let with: WithJob = decode_element(&body, range).map_err(ApiError::Malformed)?;
-        if let Some(job) = with.job {
-            alloc.job_type = job.kind;
-            alloc.job_version = job.version;
-        }
-        alloc.task_states = None;
-        rows.push(Arc::new(alloc));
         if i % 32 == 31 && now_ms() - slice_start > 8.0 {
             yield_now().await;
             slice_start = now_ms();
@@ -423,27 +442,23 @@ async fn decode_whole(body: Vec<u8>, namespace: Option<&str>) -> Result<Vec<Arc<
 }
 
 /// The blocking-query engine on the same list, for when the stream cannot be had.
-async fn blocking(
+async fn blocking<L: EventList>(
     client: Client,
     spec: FeedSpec,
     options: LiveOptions,
-    data: Rows,
+    data: Rows<L::Row>,
     state: RwSignal<LiveState>,
     why: String,
 ) {
     state.update(|s| s.mode = Some(FeedMode::Blocking(why)));
     let last = Rc::new(RefCell::new(LastList::default()));
-    let (node, whole_in) = (spec.node.clone(), spec.whole_in.clone());
+    let (keep, whole) = (spec.keep.clone(), spec.whole);
     let apply: Apply = Rc::new(move |body| {
-        let (last, node, whole_in) = (last.clone(), node.clone(), whole_in.clone());
+        let (last, keep) = (last.clone(), keep.clone());
         Box::pin(async move {
-            let mut rows = match &whole_in {
-                Some(namespace) => decode_whole(body, namespace.as_deref()).await?,
-                None => decode_list(body, last).await?,
-            };
-            if let Some(node) = &node {
-                rows.retain(|a| &a.node_id == node);
-            }
+            let rows = if whole { decode_whole::<L>(body, &keep).await? } else { decode_list(body, last).await? };
+            // Kept as a feed would keep them (a node's page).
+            let rows = L::new(rows, 0, &keep).rows();
             data.set(Some(Arc::new(rows)));
             Ok(())
         })

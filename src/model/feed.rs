@@ -18,11 +18,63 @@
 //! come from the row already shown or, for a new allocation, from the job's latest `Job`
 //! event, else from another row of the same job.
 
-use nomad_api::event::Events;
+use crate::api::decode::decode_element;
+use crate::api::endpoints::Read;
+use nomad_api::event::{topic, Events};
 use nomad_api::AllocationListStub;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
+
+/// Which rows of a list a view keeps (a node's page keeps that node's allocations).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Only rows on this node.
+    pub node: Option<String>,
+    /// Only rows of this namespace, for lists whose endpoint answers every namespace.
+    pub namespace: Option<String>,
+}
+
+/// A list the event engine (`src/api/feed.rs`) keeps live: how it is built from a snapshot,
+/// which topics feed it, and how a batch of events changes it.
+pub trait EventList: Sized + 'static {
+    /// A row as the list endpoint answers it.
+    type Row: DeserializeOwned + Send + Sync + 'static;
+    /// The payload of the events subscribed to.
+    type Payload: DeserializeOwned + Default + 'static;
+    /// The topics subscribed to.
+    const TOPICS: &'static [&'static str];
+
+    /// The list from a snapshot taken at `index`.
+    fn new(rows: Vec<Arc<Self::Row>>, index: u64, keep: &Keep) -> Self;
+    /// Merges a later page of the snapshot.
+    fn merge(&mut self, rows: Vec<Arc<Self::Row>>);
+    /// Applies one line of the stream; whether the rows changed.
+    fn apply(&mut self, batch: Events<Self::Payload>) -> bool;
+    /// The index of the last write applied.
+    fn index(&self) -> u64;
+    /// The rows, in no particular order.
+    fn rows(&self) -> Vec<Arc<Self::Row>>;
+
+    /// A row of an endpoint answering whole objects rather than list stubs (`None`: not
+    /// kept); by default the element decoded as a row.
+    fn whole_row(body: &[u8], range: Range<usize>, _keep: &Keep) -> Result<Option<Self::Row>, String> {
+        decode_element(body, range).map(Some)
+    }
+
+    /// Reads events call for (a job's summary, which no event carries), by key; asked after
+    /// each batch, answered through [`EventList::take_follow_up`].
+    fn follow_ups(&mut self) -> Vec<(String, Read)> {
+        Vec::new()
+    }
+
+    /// The answer to a follow-up read; whether the rows changed.
+    fn take_follow_up(&mut self, _key: &str, _body: &[u8]) -> Result<bool, String> {
+        Ok(false)
+    }
+}
 
 /// A row a feed keeps: its identity and the index of its last change.
 pub trait Keyed {
@@ -172,21 +224,52 @@ pub struct AllocationFeed {
     node: Option<String>,
 }
 
-impl AllocationFeed {
-    /// A feed from a snapshot at `index`, keeping only `node`'s allocations when given.
-    pub fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, node: Option<String>) -> Self {
+impl EventList for AllocationFeed {
+    type Row = AllocationListStub;
+    type Payload = AllocationPayload;
+    /// Its rows, and jobs for the rows' job versions.
+    const TOPICS: &'static [&'static str] = &[topic::ALLOCATION, topic::JOB];
+
+    fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, keep: &Keep) -> Self {
+        let node = keep.node.clone();
         let rows = rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect();
         AllocationFeed { feed: Feed::from_snapshot(rows, index), jobs: HashMap::new(), node }
     }
 
-    /// Merges a later page of the snapshot.
-    pub fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
+    fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
         let node = self.node.clone();
         self.feed.merge(rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect());
     }
 
-    /// Applies one line of the stream; whether the list changed.
-    pub fn apply(&mut self, batch: Events<AllocationPayload>) -> bool {
+    fn index(&self) -> u64 {
+        self.feed.index()
+    }
+
+    fn rows(&self) -> Vec<Arc<AllocationListStub>> {
+        self.feed.rows().to_vec()
+    }
+
+    /// A whole allocation (a node's `/v1/node/:id/allocations`) as a list row: the stub's
+    /// fields are the allocation's, but its job's type and version are inside `Job`.
+    fn whole_row(body: &[u8], range: Range<usize>, keep: &Keep) -> Result<Option<AllocationListStub>, String> {
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "PascalCase", default)]
+        struct WithJob {
+            job: Option<JobHeader>,
+        }
+        let mut alloc: AllocationListStub = decode_element(body, range.clone())?;
+        if keep.namespace.as_ref().is_some_and(|ns| ns != &alloc.namespace) {
+            return Ok(None);
+        }
+        if let Some(job) = decode_element::<WithJob>(body, range)?.job {
+            alloc.job_type = job.kind;
+            alloc.job_version = job.version;
+        }
+        alloc.task_states = None;
+        Ok(Some(alloc))
+    }
+
+    fn apply(&mut self, batch: Events<AllocationPayload>) -> bool {
         if batch.index <= self.feed.index() {
             return false;
         }
@@ -207,7 +290,9 @@ impl AllocationFeed {
         }
         self.feed.apply(batch.index, changes)
     }
+}
 
+impl AllocationFeed {
     fn fill_job(&self, alloc: &mut AllocationListStub) {
         if let Some(shown) = self.feed.get(&alloc.id) {
             alloc.job_type.clone_from(&shown.job_type);

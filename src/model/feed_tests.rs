@@ -77,7 +77,7 @@ fn line(text: &str) -> Events<AllocationPayload> {
 
 #[test]
 fn a_new_allocation_takes_its_jobs_type_and_version_from_the_job_event() {
-    let mut feed = AllocationFeed::new(vec![Arc::new(alloc("a1", "web", "n1", "running", 30))], 30, None);
+    let mut feed = AllocationFeed::new(vec![Arc::new(alloc("a1", "web", "n1", "running", 30))], 30, &Keep::default());
     // A job event changes no row, but is remembered.
     assert!(!feed.apply(line(JOB_LINE)));
     assert!(feed.apply(line(ALLOC_LINE)));
@@ -94,7 +94,7 @@ fn an_allocation_shown_keeps_its_job_fields_and_a_new_one_falls_back_to_a_siblin
     let mut shown = alloc("b2", "web", "n1", "pending", 30);
     shown.job_type = "batch".into();
     shown.job_version = 1;
-    let mut feed = AllocationFeed::new(vec![Arc::new(shown)], 30, None);
+    let mut feed = AllocationFeed::new(vec![Arc::new(shown)], 30, &Keep::default());
     assert!(feed.apply(line(ALLOC_LINE)));
     let b2 = feed.feed.get("b2").unwrap();
     assert_eq!((b2.job_type.as_str(), b2.job_version, b2.client_status.as_str()), ("batch", 1, "running"));
@@ -107,7 +107,7 @@ fn an_allocation_shown_keeps_its_job_fields_and_a_new_one_falls_back_to_a_siblin
 #[test]
 fn a_node_feed_keeps_only_that_nodes_allocations() {
     let rows = vec![Arc::new(alloc("a1", "web", "n1", "running", 5)), Arc::new(alloc("a2", "web", "n2", "running", 5))];
-    let mut feed = AllocationFeed::new(rows, 30, Some("n2".into()));
+    let mut feed = AllocationFeed::new(rows, 30, &Keep { node: Some("n2".into()), namespace: None });
     assert_eq!(feed.feed.rows().len(), 1);
     // b2 is on n1: not this node's.
     assert!(!feed.apply(line(ALLOC_LINE)));
@@ -118,7 +118,22 @@ fn a_node_feed_keeps_only_that_nodes_allocations() {
 
 #[test]
 fn a_heartbeat_changes_nothing() {
-    let mut feed = AllocationFeed::new(Vec::new(), 30, None);
+    let mut feed = AllocationFeed::new(Vec::new(), 30, &Keep::default());
     assert!(!feed.apply(line("{}")));
     assert_eq!(feed.feed.index(), 30);
+}
+
+/// `/v1/node/:id/allocations` answers whole allocations, each with its job
+/// (`nomad/node_endpoint.go` `GetAllocs`); the row takes the job's type and version.
+#[test]
+fn a_whole_allocation_becomes_a_row_with_its_jobs_type_and_version() {
+    let body = br#"[{"ID":"a1","Namespace":"default","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4,"TaskGroups":[]},"ClientStatus":"running","TaskStates":{"t":{"State":"running"}},"ModifyIndex":9},{"ID":"a2","Namespace":"ops","JobID":"x","ClientStatus":"pending","ModifyIndex":9}]"#;
+    let ranges = crate::api::decode::split_array(body).unwrap();
+    let keep = Keep { node: None, namespace: Some("default".into()) };
+    let a1 = AllocationFeed::whole_row(body, ranges[0].clone(), &keep).unwrap().unwrap();
+    assert_eq!((a1.job_type.as_str(), a1.job_version, a1.task_states.is_none()), ("batch", 4, true));
+    // Another namespace than the page's: not kept.
+    assert_eq!(AllocationFeed::whole_row(body, ranges[1].clone(), &keep).unwrap(), None);
+    let all = AllocationFeed::whole_row(body, ranges[1].clone(), &Keep::default()).unwrap().unwrap();
+    assert_eq!((all.job_type.as_str(), all.job_version), ("", 0));
 }
