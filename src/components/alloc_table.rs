@@ -41,9 +41,11 @@ pub fn AllocTable(
     });
     let hide = only.map(|(facet, _)| facet);
     let rows = move || live.data.get().unwrap_or_default();
-    let shown = Memo::new(move |_| {
+    // Sorted starting from the order shown before: after a few events it is nearly right.
+    let shown = Memo::new(move |previous: Option<&Arc<Vec<usize>>>| {
         let rows = live.data.get().unwrap_or_default();
-        filter.with(|f| Arc::new(f.apply(&rows)))
+        let previous = previous.map_or(&[][..], |p| p.as_slice());
+        filter.with(|f| Arc::new(f.apply_after(&rows, previous)))
     });
     let set_filter = use_set_filter(hide);
 

@@ -234,7 +234,25 @@ impl AllocFilter {
 
     /// Indices of the matching rows in display order.
     pub fn apply(&self, rows: &[Arc<AllocationListStub>]) -> Vec<usize> {
-        let mut shown: Vec<usize> = (0..rows.len()).filter(|&i| self.matches(&rows[i])).collect();
+        self.apply_after(rows, &[])
+    }
+
+    /// As [`AllocFilter::apply`], starting from `previous`, the order shown before. A live
+    /// list keeps each row at its index when it changes (`model::feed`), so after a few events
+    /// the previous order is nearly right, and the sort (adaptive: it finds the runs) costs
+    /// about one pass instead of a full sort of 100,000 rows. Any `previous` gives the same
+    /// result; a wrong one is only slower.
+    pub fn apply_after(&self, rows: &[Arc<AllocationListStub>], previous: &[usize]) -> Vec<usize> {
+        let mut seen = vec![false; rows.len()];
+        let mut shown: Vec<usize> = Vec::with_capacity(rows.len());
+        for i in previous.iter().copied().chain(0..rows.len()).filter(|&i| i < rows.len()) {
+            if !seen[i] {
+                seen[i] = true;
+                if self.matches(&rows[i]) {
+                    shown.push(i);
+                }
+            }
+        }
         shown.sort_by(|&x, &y| {
             let ord = compare(self.sort, &rows[x], &rows[y]);
             let ord = if self.descending { ord.reverse() } else { ord };
@@ -331,6 +349,30 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use nomad_api::NanoTime;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever order it starts from, the result is the full sort's.
+        #[test]
+        fn any_previous_order_gives_the_same_rows(
+            modified in proptest::collection::vec(0i64..20, 0..60),
+            previous in proptest::collection::vec(0usize..80, 0..80),
+            column in 0usize..Column::ALL.len(),
+            descending: bool,
+        ) {
+            let rows: Vec<Arc<AllocationListStub>> = modified
+                .iter()
+                .enumerate()
+                .map(|(i, &m)| Arc::new(alloc(&format!("{i:02}"), &format!("n{}", m % 3), "web", ["running", "failed"][i % 2], ("n1", "node-1"), m)))
+                .collect();
+            let filter = AllocFilter { sort: Column::ALL[column], descending, ..AllocFilter::default() };
+            prop_assert_eq!(filter.apply_after(&rows, &previous), filter.apply(&rows));
+            let mut running = filter.clone();
+            running.toggle(Facet::Status, "running");
+            let shown = filter.apply(&rows);
+            prop_assert_eq!(running.apply_after(&rows, &shown), running.apply(&rows));
+        }
+    }
 
     fn alloc(id: &str, name: &str, job: &str, status: &str, node: (&str, &str), modified: i64) -> AllocationListStub {
         AllocationListStub {
