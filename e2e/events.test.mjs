@@ -143,3 +143,45 @@ test("a node's page reads that node's allocations only, kept live by events", as
     assert.ok(!requests.some((r) => path(r) === '/v1/allocations'), 'never the whole cluster\'s');
   });
 });
+
+/** An HTTP proxy in front of `target` that passes everything but holds every event stream's
+ *  body until it ends, as a buffering proxy does. */
+async function startBufferingProxy(target) {
+  const { createServer, request } = await import('node:http');
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    const out = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      if (req.url.startsWith('/v1/event/stream')) {
+        const held = [];
+        answer.on('data', (c) => held.push(c));
+        answer.on('end', () => res.end(Buffer.concat(held)));
+      } else {
+        answer.pipe(res);
+      }
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+test('a stream held back by a buffering proxy hands the list to blocking queries', async () => {
+  const agent = await agentWith(['--no-demo']);
+  await runJob(agent, { id: 'buf', count: 2, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
+  const proxy = await startBufferingProxy(agent.apiUrl);
+  try {
+    await withPage(browser, async ({ page }) => {
+      await page.goto(`${proxy.url}/ui/allocations`);
+      // The first page does not wait for the stream.
+      await eventually(async () => (await rows(page).count()) === 2, { timeout: 4000, message: 'rows before the stream opened' });
+      await status(page, 'blocking').waitFor({ timeout: 15_000 });
+      assert.match(await page.getByTestId('live-status').textContent(), /sent nothing within 5 s/);
+      await runJob(agent, { id: 'buf2', count: 1, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
+      await eventually(async () => (await rows(page).count()) === 3, { message: 'a change over blocking queries' });
+    });
+  } finally {
+    proxy.close();
+  }
+});
