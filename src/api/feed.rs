@@ -17,7 +17,7 @@
 
 use super::backoff::Backoff;
 use super::browser::{now_ms, random, sleep, until_visible, yield_now};
-use super::client::{use_client, Client};
+use super::client::{decode, use_client, Client};
 use super::decode::split_against;
 use super::endpoints::{self, Read, Scope};
 use super::error::ApiError;
@@ -25,7 +25,7 @@ use super::feed_mode::{refusal, silent_reason, unopened_reason, FeedMode, OPENIN
 use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
-use crate::model::feed::{AllocationFeed, EventList, Keep};
+use crate::model::feed::{AllocationFeed, EventList, Keep, OneAllocation};
 use futures::channel::{mpsc, oneshot};
 use futures::stream::FuturesUnordered;
 use futures::{pin_mut, select, FutureExt, StreamExt};
@@ -34,7 +34,7 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use nomad_api::event::{Events, LineSplitter, HEARTBEAT};
 use nomad_api::query::QueryMeta;
 use nomad_api::query::ALL_NAMESPACES;
-use nomad_api::AllocationListStub;
+use nomad_api::{Allocation, AllocationListStub};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -76,6 +76,20 @@ impl FeedSpec {
         }
     }
 
+    /// One allocation (its page): `/v1/allocation/:id`, then its own events
+    /// (`topic=Allocation:<id>`: the stream's key filter, `nomad/stream/subscription.go`).
+    pub fn allocation(scope: &Scope, id: &str) -> FeedSpec {
+        let list = endpoints::allocation(scope, id);
+        let key = format!("{}:{id}", nomad_api::event::topic::ALLOCATION);
+        FeedSpec {
+            stream: Some(endpoints::event_stream(scope, &[&key])),
+            why_not: String::new(),
+            keep: Keep { one: Some(list.clone()), ..Keep::default() },
+            list,
+            whole: false,
+        }
+    }
+
     /// The allocations on one node, in the scope's namespace (all with `*`).
     pub fn node(scope: &Scope, node_id: &str) -> FeedSpec {
         let namespace = scope.namespace_name();
@@ -86,6 +100,7 @@ impl FeedSpec {
             keep: Keep {
                 node: Some(node_id.to_string()),
                 namespace: (namespace != ALL_NAMESPACES).then(|| namespace.to_string()),
+                one: None,
             },
             whole: true,
         }
@@ -98,6 +113,14 @@ pub fn live_allocations(
     options: LiveOptions,
 ) -> Live<Vec<Arc<AllocationListStub>>> {
     live_feed::<AllocationFeed>(spec, options)
+}
+
+/// One allocation, live (a list of one: the engine is the lists').
+pub fn live_allocation(
+    spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
+    options: LiveOptions,
+) -> Live<Vec<Arc<Allocation>>> {
+    live_feed::<OneAllocation>(spec, options)
 }
 
 /// A live list of `L`'s rows fed by `spec` (`None`: nothing to read).
@@ -171,6 +194,16 @@ async fn feed<L: EventList>(
                 unopened += 1;
                 e
             }
+            // The list itself refused (403) or gone (404): shown, and not asked again.
+            End::Failed(e) if e.is_permanent() => {
+                state.update(|s| {
+                    s.loading = false;
+                    s.error = Some(e);
+                    s.retry_at_ms = None;
+                    s.attempts += 1;
+                });
+                return;
+            }
             End::Failed(e) => {
                 unopened = 0;
                 e
@@ -207,7 +240,7 @@ async fn session<L: EventList>(
     let opening = client.stream(stream).fuse();
     let timeout = sleep(Duration::from_secs(OPENING_TIMEOUT_S)).fuse();
     let preview = async {
-        if spec.whole || data.with_untracked(Option::is_some) {
+        if spec.whole || spec.keep.one.is_some() || data.with_untracked(Option::is_some) {
             return std::future::pending().await;
         }
         let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
@@ -404,6 +437,11 @@ async fn read_snapshot<L: EventList>(
     data: Rows<L::Row>,
     state: RwSignal<LiveState>,
 ) -> Result<(L, QueryMeta), ApiError> {
+    if spec.keep.one.is_some() {
+        let answer = client.get(&spec.list, None, Duration::ZERO).await?;
+        let row: L::Row = decode(&answer.body)?;
+        return Ok((L::new(vec![Arc::new(row)], answer.meta.last_index, &spec.keep), answer.meta));
+    }
     if spec.whole {
         let answer = client.get(&spec.list, None, Duration::ZERO).await?;
         let rows = decode_whole::<L>(answer.body, &spec.keep).await?;
@@ -456,7 +494,13 @@ async fn blocking<L: EventList>(
     let apply: Apply = Rc::new(move |body| {
         let (last, keep) = (last.clone(), keep.clone());
         Box::pin(async move {
-            let rows = if whole { decode_whole::<L>(body, &keep).await? } else { decode_list(body, last).await? };
+            let rows = if keep.one.is_some() {
+                vec![Arc::new(decode::<L::Row>(&body)?)]
+            } else if whole {
+                decode_whole::<L>(body, &keep).await?
+            } else {
+                decode_list(body, last).await?
+            };
             // Kept as a feed would keep them (a node's page).
             let rows = L::new(rows, 0, &keep).rows();
             data.set(Some(Arc::new(rows)));

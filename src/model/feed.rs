@@ -21,7 +21,7 @@
 use crate::api::decode::decode_element;
 use crate::api::endpoints::Read;
 use nomad_api::event::{topic, Events};
-use nomad_api::AllocationListStub;
+use nomad_api::{Allocation, AllocationListStub};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -35,6 +35,8 @@ pub struct Keep {
     pub node: Option<String>,
     /// Only rows of this namespace, for lists whose endpoint answers every namespace.
     pub namespace: Option<String>,
+    /// A feed of one object: its own read, made again when an event leaves out what changed.
+    pub one: Option<Read>,
 }
 
 /// A list the event engine (`src/api/feed.rs`) keeps live: how it is built from a snapshot,
@@ -164,6 +166,19 @@ impl<E: Keyed> Feed<E> {
             };
         }
         changed
+    }
+
+    /// Puts `row` in place of the row with its key, whatever their indexes (a fresh read of
+    /// one object).
+    pub fn replace(&mut self, row: E) {
+        let key = row.key();
+        match self.at.get(&key) {
+            Some(&i) => self.rows[i] = Arc::new(row),
+            None => {
+                self.at.insert(key, self.rows.len());
+                self.rows.push(Arc::new(row));
+            }
+        }
     }
 
     fn upsert(&mut self, row: Arc<E>) -> bool {
@@ -314,6 +329,95 @@ impl AllocationFeed {
             alloc.job_type.clone_from(&sibling.job_type);
             alloc.job_version = sibling.job_version;
         }
+    }
+}
+
+impl Keyed for Allocation {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+
+    fn modify_index(&self) -> u64 {
+        self.modify_index
+    }
+}
+
+/// The payload of an allocation's own events (`topic=Allocation:<id>`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct OneAllocationPayload {
+    pub allocation: Option<Allocation>,
+}
+
+/// One allocation kept live by its events (its page). An event's allocation has no job
+/// (`eventFromChange`), so the job shown stays; only the scheduler changes an allocation's
+/// job (an in-place update), and it moves `AllocModifyIndex` when it does
+/// (`nomad/structs/structs.go`: "AllocModifyIndex ... updated when the alloc is modified by
+/// the scheduler, not the client"), so such an event is followed by a read of the whole
+/// allocation.
+#[derive(Debug, Clone, Default)]
+pub struct OneAllocation {
+    pub feed: Feed<Allocation>,
+    read: Option<Read>,
+    reread: bool,
+}
+
+impl EventList for OneAllocation {
+    type Row = Allocation;
+    type Payload = OneAllocationPayload;
+    /// Unused: the stream names the allocation's key (`Allocation:<id>`), see `FeedSpec`.
+    const TOPICS: &'static [&'static str] = &[topic::ALLOCATION];
+
+    fn new(rows: Vec<Arc<Allocation>>, index: u64, keep: &Keep) -> Self {
+        OneAllocation { feed: Feed::from_snapshot(rows, index), read: keep.one.clone(), reread: false }
+    }
+
+    fn merge(&mut self, rows: Vec<Arc<Allocation>>) {
+        self.feed.merge(rows);
+    }
+
+    fn apply(&mut self, batch: Events<OneAllocationPayload>) -> bool {
+        if batch.index <= self.feed.index() {
+            return false;
+        }
+        let mut changes = Vec::new();
+        for event in batch.events {
+            let Some(mut alloc) = event.payload.allocation else { continue };
+            let Some(shown) = self.feed.get(&alloc.id) else { continue };
+            if alloc.alloc_modify_index != shown.alloc_modify_index {
+                self.reread = true;
+            }
+            if alloc.job.is_none() {
+                alloc.job.clone_from(&shown.job);
+            }
+            changes.push(Change::Upsert(alloc));
+        }
+        self.feed.apply(batch.index, changes)
+    }
+
+    fn index(&self) -> u64 {
+        self.feed.index()
+    }
+
+    fn rows(&self) -> Vec<Arc<Allocation>> {
+        self.feed.rows().to_vec()
+    }
+
+    fn follow_ups(&mut self) -> Vec<(String, Read)> {
+        match self.read.clone() {
+            Some(read) if std::mem::take(&mut self.reread) => vec![(String::new(), read)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn take_follow_up(&mut self, _key: &str, body: &[u8]) -> Result<bool, String> {
+        let alloc: Allocation = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        // Newer than what is shown, or as new and now with its job.
+        let newer = self.feed.get(&alloc.id).is_none_or(|shown| alloc.modify_index >= shown.modify_index);
+        if newer {
+            self.feed.replace(alloc);
+        }
+        Ok(newer)
     }
 }
 

@@ -107,7 +107,7 @@ fn an_allocation_shown_keeps_its_job_fields_and_a_new_one_falls_back_to_a_siblin
 #[test]
 fn a_node_feed_keeps_only_that_nodes_allocations() {
     let rows = vec![Arc::new(alloc("a1", "web", "n1", "running", 5)), Arc::new(alloc("a2", "web", "n2", "running", 5))];
-    let mut feed = AllocationFeed::new(rows, 30, &Keep { node: Some("n2".into()), namespace: None });
+    let mut feed = AllocationFeed::new(rows, 30, &Keep { node: Some("n2".into()), ..Keep::default() });
     assert_eq!(feed.feed.rows().len(), 1);
     // b2 is on n1: not this node's.
     assert!(!feed.apply(line(ALLOC_LINE)));
@@ -129,11 +129,52 @@ fn a_heartbeat_changes_nothing() {
 fn a_whole_allocation_becomes_a_row_with_its_jobs_type_and_version() {
     let body = br#"[{"ID":"a1","Namespace":"default","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4,"TaskGroups":[]},"ClientStatus":"running","TaskStates":{"t":{"State":"running"}},"ModifyIndex":9},{"ID":"a2","Namespace":"ops","JobID":"x","ClientStatus":"pending","ModifyIndex":9}]"#;
     let ranges = crate::api::decode::split_array(body).unwrap();
-    let keep = Keep { node: None, namespace: Some("default".into()) };
+    let keep = Keep { namespace: Some("default".into()), ..Keep::default() };
     let a1 = AllocationFeed::whole_row(body, ranges[0].clone(), &keep).unwrap().unwrap();
     assert_eq!((a1.job_type.as_str(), a1.job_version, a1.task_states.is_none()), ("batch", 4, true));
     // Another namespace than the page's: not kept.
     assert_eq!(AllocationFeed::whole_row(body, ranges[1].clone(), &keep).unwrap(), None);
     let all = AllocationFeed::whole_row(body, ranges[1].clone(), &Keep::default()).unwrap().unwrap();
     assert_eq!((all.job_type.as_str(), all.job_version), ("", 0));
+}
+
+fn whole(id: &str, modify: u64, alloc_modify: u64, status: &str, job_version: Option<u64>) -> Allocation {
+    Allocation {
+        id: id.into(),
+        client_status: status.into(),
+        modify_index: modify,
+        alloc_modify_index: alloc_modify,
+        job: job_version.map(|v| nomad_api::Job { id: "web".into(), version: v, ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+fn one_line(a: &Allocation, index: u64) -> Events<OneAllocationPayload> {
+    let payload = serde_json::json!({ "Allocation": a });
+    let line = serde_json::json!({ "Index": index, "Events": [{ "Topic": "Allocation", "Type": "AllocationUpdated",
+        "Key": a.id, "Namespace": "default", "FilterKeys": ["web"], "Index": index, "Payload": payload }] });
+    serde_json::from_value(line).unwrap()
+}
+
+#[test]
+fn an_allocations_page_keeps_its_job_and_reads_again_after_a_scheduler_change() {
+    let read = crate::api::endpoints::allocation(&crate::api::endpoints::Scope::default(), "a1");
+    let keep = Keep { one: Some(read.clone()), ..Keep::default() };
+    let mut one = OneAllocation::new(vec![Arc::new(whole("a1", 10, 8, "pending", Some(1)))], 10, &keep);
+    // A client update (the event's allocation has no job): the job shown stays, no re-read.
+    assert!(one.apply(one_line(&whole("a1", 11, 8, "running", None), 11)));
+    assert_eq!(
+        one.feed.get("a1").map(|a| (a.client_status.as_str(), a.job.as_ref().map(|j| j.version))),
+        Some(("running", Some(1)))
+    );
+    assert!(one.follow_ups().is_empty());
+    // An in-place update by the scheduler moves AllocModifyIndex: the whole allocation is read.
+    assert!(one.apply(one_line(&whole("a1", 12, 12, "running", None), 12)));
+    assert_eq!(one.follow_ups(), vec![(String::new(), read)]);
+    assert!(one.follow_ups().is_empty(), "asked once");
+    let fresh = serde_json::to_vec(&whole("a1", 12, 12, "running", Some(2))).unwrap();
+    assert!(one.take_follow_up("", &fresh).unwrap());
+    assert_eq!(one.feed.get("a1").and_then(|a| a.job.as_ref()).map(|j| j.version), Some(2));
+    // Another allocation's event (not this page's) changes nothing.
+    assert!(!one.apply(one_line(&whole("b", 13, 13, "failed", None), 13)));
 }

@@ -8,7 +8,8 @@ mod stats;
 mod tasks;
 
 use crate::api::endpoints::{self, Scope};
-use crate::api::live::{live, LiveOptions};
+use crate::api::feed::{live_allocation, FeedSpec};
+use crate::api::live::LiveOptions;
 use crate::components::live_view::LiveHeader;
 use crate::components::raw_json::RawJson;
 use crate::components::status::StatusBadge;
@@ -31,9 +32,9 @@ pub fn AllocationPage() -> impl IntoView {
     let params = use_params_map();
     let scope = use_scope();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let read = move || Some(endpoints::allocation(&scope.get(), &id.get()));
-    let live = live::<Allocation>(read, LiveOptions::FOREGROUND);
-    let alloc: Current = Memo::new(move |_| live.data.get());
+    // Its own events keep it live (blocking queries where the stream cannot be had).
+    let live = live_allocation(move || Some(FeedSpec::allocation(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
+    let alloc: Current = Memo::new(move |_| live.data.with(|d| d.as_ref().and_then(|d| d.first().cloned())));
     // Writes and ACL checks use the allocation's own namespace.
     let alloc_scope = Signal::derive(move || {
         let mut s = scope.get();
