@@ -111,8 +111,9 @@ pub struct JobVersionsResponse {
     /// The job's tracked versions, newest first.
     #[serde(deserialize_with = "nullable")]
     pub versions: Vec<Job>,
-    /// Only with `diffs=true`; `null` otherwise.
-    pub diffs: Option<Vec<Value>>,
+    /// With `diffs=true`, each version against the next older one (`null` otherwise, or with
+    /// a single version).
+    pub diffs: Option<Vec<crate::job_diff::JobDiff>>,
     /// Raft index of the response (the `X-Nomad-Index` value).
     pub index: u64,
     /// Nanoseconds.

@@ -617,6 +617,12 @@ impl NomadVersion {
         self.at_least(1, 7, 2)
     }
 
+    /// `TaskGroup.Diff` diffs the group's `migrate` block as a `Migrate` object (1.10.0,
+    /// `nomad/structs/diff.go`); before, a changed block shows only as an edited group.
+    pub fn group_diff_migrate(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
     /// `TaskGroup.Disconnect` (1.8.0, `group.go`).
     pub fn group_disconnect(self) -> bool {
         self.at_least(1, 8, 0)
@@ -797,6 +803,7 @@ mod tests {
             (NomadVersion::node_list_fields_error_coded, "1.5.17", "1.6.0"),
             (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
             (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
+            (NomadVersion::group_diff_migrate, "1.9.7", "1.10.0"),
             (NomadVersion::task_identity, "1.4.14", "1.5.0"),
             (NomadVersion::workload_identities, "1.6.10", "1.7.0"),
             (NomadVersion::identity_filepath, "1.8.4", "1.9.0"),

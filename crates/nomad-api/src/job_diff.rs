@@ -1,0 +1,796 @@
+//! The `Diffs` of `GET /v1/job/:id/versions?diffs=true`: what changed between a job's
+//! versions, computed as Nomad's `nomad/structs/diff.go` computes them (`Job.Diff`,
+//! `TaskGroup.Diff`, `Task.Diff`), so that a tool reading the local agent sees the shape and
+//! the strings a real cluster sends.
+//!
+//! `Job.GetJobVersions` (`nomad/job_endpoint.go`, v1.4.0 to v1.11.3) diffs each version
+//! against the next older one, newest first, with `contextual` set: changed nested objects
+//! carry their unchanged fields too (type `None`), while the job's, groups' and tasks' own
+//! fields list only the changed ones. Diff.go reads Go structs through `helper/flatmap`
+//! (`Flatten` with `primitiveOnly`): a struct's bool, integer and string fields, and the
+//! string entries of its maps as `Name[key]`; pointers, slices and nested structs are left to
+//! their own diffs. Values are Go's `%v`: `true`/`false`, integers in decimal (a
+//! `time.Duration` in nanoseconds), and task `Config` numbers as the `float64` that JSON
+//! decoding made of them (`1e+06`). Here the structs are read in the JSON form a release
+//! writes them in ([`crate::wire::Wire`]), whose tables name every Go field of that release:
+//! fields the agent does not model read as Go's zero value, as Nomad would read them.
+//!
+//! Diffed as diff.go does: the job's fields (less the filtered ones, such as `Version` and
+//! `SubmitTime`) and `Meta`, `Datacenters`, job, group and task `Constraint`s and
+//! `Affinity`s; groups added, deleted and edited, their `Count`, `Meta` and other fields,
+//! `RestartPolicy`, `Migrate` (1.10.0+), `ReschedulePolicy`, `EphemeralDisk`, `Update`; tasks
+//! added, deleted and edited, their `Driver`, `User`, `Env`, `Meta`, `KillTimeout` and other
+//! fields, `Config`, `Resources`, `LogConfig`, `Identity` (1.5.0+). Spreads are diffed by no
+//! release. Not diffed here yet, though Nomad diffs them: the job's `Periodic` and
+//! `ParameterizedJob` blocks, services (group and task), networks and devices inside
+//! `Resources`, and the blocks the agent does not model (templates, artifacts, vault,
+//! volumes, scaling, ...): a change to one of these shows only as an edited group or task.
+
+use crate::job::Job;
+use crate::serde_util::{nullable, nullable_values};
+use crate::version::NomadVersion;
+use crate::wire::{self, Field, GoStruct, Kind, Wire};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `structs.DiffType`: how an object or field changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffType {
+    /// Unchanged (listed for context inside a changed object).
+    #[default]
+    None,
+    /// Only in the newer version.
+    Added,
+    /// Only in the older version.
+    Deleted,
+    /// In both, with a different value.
+    Edited,
+}
+
+impl DiffType {
+    /// diff.go's `DiffType.Less` (a reverse sort): Edited, Added, Deleted, then None.
+    fn rank(self) -> u8 {
+        match self {
+            DiffType::Edited => 0,
+            DiffType::Added => 1,
+            DiffType::Deleted => 2,
+            DiffType::None => 3,
+        }
+    }
+}
+
+/// `structs.FieldDiff`: one primitive field (or one entry of a map or string set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FieldDiff {
+    /// How it changed.
+    #[serde(rename = "Type")]
+    pub kind: DiffType,
+    /// The flattened name: `Count`, `Meta[owner]`, `args[0]`.
+    pub name: String,
+    /// The older value as Go's `%v` writes it; empty when added.
+    pub old: String,
+    /// The newer value; empty when deleted.
+    pub new: String,
+    /// Set by the plan endpoint (`forces create/destroy update`); never by versions.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub annotations: Vec<String>,
+}
+
+/// `structs.ObjectDiff`: a nested block (`Resources`, `Constraint`, `Datacenters`...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ObjectDiff {
+    /// How it changed.
+    #[serde(rename = "Type")]
+    pub kind: DiffType,
+    /// The block's name in diff.go.
+    pub name: String,
+    /// Its fields, sorted by name (unchanged ones too, as `None`).
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub fields: Vec<FieldDiff>,
+    /// Blocks inside it.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub objects: Vec<ObjectDiff>,
+}
+
+/// `structs.TaskDiff`: one task of a group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskDiff {
+    /// How the task changed.
+    #[serde(rename = "Type")]
+    pub kind: DiffType,
+    /// The task's name.
+    pub name: String,
+    /// Its changed primitive fields, `Env[...]` and `Meta[...]` entries.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub fields: Vec<FieldDiff>,
+    /// Its changed blocks, in diff.go's order (not sorted).
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub objects: Vec<ObjectDiff>,
+    /// Set by the plan endpoint; never by versions.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub annotations: Vec<String>,
+}
+
+/// `structs.TaskGroupDiff`: one group of the job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskGroupDiff {
+    /// How the group changed.
+    #[serde(rename = "Type")]
+    pub kind: DiffType,
+    /// The group's name.
+    pub name: String,
+    /// Its changed primitive fields and `Meta[...]` entries.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub fields: Vec<FieldDiff>,
+    /// Its changed blocks, in diff.go's order (not sorted).
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub objects: Vec<ObjectDiff>,
+    /// Every task of either version, by name.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub tasks: Vec<TaskDiff>,
+    /// Placement counts set by the plan endpoint; `null` in versions.
+    #[serde(deserialize_with = "nullable_values", serialize_with = "nil_if_empty_map")]
+    pub updates: BTreeMap<String, u64>,
+}
+
+/// `structs.JobDiff`: what changed from one version of a job to another.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobDiff {
+    /// `Edited` when anything below changed, else `None`.
+    #[serde(rename = "Type")]
+    pub kind: DiffType,
+    /// `ID`: the job's.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The job's changed primitive fields and `Meta[...]` entries.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub fields: Vec<FieldDiff>,
+    /// Its changed blocks: `Datacenters`, then `Constraint`s, then `Affinity`s.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub objects: Vec<ObjectDiff>,
+    /// Every group of either version, by name.
+    #[serde(deserialize_with = "nullable", serialize_with = "nil_if_empty")]
+    pub task_groups: Vec<TaskGroupDiff>,
+}
+
+/// Why two versions could not be diffed; the text is diff.go's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffError(pub String);
+
+impl fmt::Display for DiffError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DiffError {}
+
+/// Go appends to nil slices and leaves them nil when nothing was appended: `null`.
+fn nil_if_empty<S: Serializer, T: Serialize>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    if items.is_empty() {
+        s.serialize_none()
+    } else {
+        s.collect_seq(items)
+    }
+}
+
+fn nil_if_empty_map<S: Serializer>(map: &BTreeMap<String, u64>, s: S) -> Result<S::Ok, S::Error> {
+    if map.is_empty() {
+        s.serialize_none()
+    } else {
+        s.collect_map(map)
+    }
+}
+
+/// The `Diffs` of `Job.GetJobVersions` (`nomad/job_endpoint.go`): `versions` newest first,
+/// each diffed against the next older one (the oldest against none), or every one against
+/// version `against` when it is given (`diff_version`, 1.9+). Empty with a single version.
+pub fn version_diffs(
+    versions: &[Job],
+    against: Option<u64>,
+    version: NomadVersion,
+) -> Result<Vec<JobDiff>, DiffError> {
+    let compare = match against {
+        Some(number) => Some(
+            versions
+                .iter()
+                .find(|j| j.version == number)
+                .ok_or_else(|| DiffError(format!("version {number} not found")))?,
+        ),
+        None => None,
+    };
+    let mut diffs = Vec::new();
+    for (i, new) in versions.iter().enumerate() {
+        let old = match (compare, versions.get(i + 1)) {
+            (Some(old), _) | (None, Some(old)) => old,
+            (None, None) => break,
+        };
+        diffs.push(job_diff(old, new, version)?);
+    }
+    Ok(diffs)
+}
+
+/// `Job.Diff(other, contextual=true)`: what changed from `old` to `new`, as release
+/// `version` writes the two jobs.
+pub fn job_diff(old: &Job, new: &Job, version: NomadVersion) -> Result<JobDiff, DiffError> {
+    if old.id != new.id {
+        return Err(DiffError(format!("can not diff jobs with different IDs: {:?} and {:?}", old.id, new.id)));
+    }
+    let old = to_wire(old, version)?;
+    let new = to_wire(new, version)?;
+    Ok(JobDiffer { version, contextual: true }.job(&old, &new))
+}
+
+fn to_wire(job: &Job, version: NomadVersion) -> Result<Value, DiffError> {
+    serde_json::to_value(Wire::new(job, version)).map_err(|e| DiffError(format!("failed to encode job: {e}")))
+}
+
+/// Flattened fields, as `helper/flatmap.Flatten` makes them (key order is irrelevant: every
+/// list of fields is sorted).
+type Flat = BTreeMap<String, String>;
+
+/// `structs.Constraint` (`LTarget`, `RTarget`, `Operand`; the unexported `str` is filtered).
+static CONSTRAINT: GoStruct = GoStruct {
+    name: "Constraint",
+    source: "nomad/structs/structs.go",
+    omitempty: |_| false,
+    fields: &[field("LTarget", Kind::Str), field("RTarget", Kind::Str), field("Operand", Kind::Str)],
+};
+
+/// `structs.Affinity` (`Weight` is an `int8`).
+static AFFINITY: GoStruct = GoStruct {
+    name: "Affinity",
+    source: "nomad/structs/structs.go",
+    omitempty: |_| false,
+    fields: &[
+        field("LTarget", Kind::Str),
+        field("RTarget", Kind::Str),
+        field("Operand", Kind::Str),
+        field("Weight", Kind::Num),
+    ],
+};
+
+const fn field(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, omitempty: false, present: None }
+}
+
+/// `Job.Diff` filters these from the job's fields: they change with every version.
+const JOB_FILTER: &[&str] = &[
+    "ID",
+    "Status",
+    "StatusDescription",
+    "Version",
+    "Stable",
+    "CreateIndex",
+    "ModifyIndex",
+    "JobModifyIndex",
+    "Update",
+    "SubmitTime",
+    "NomadTokenID",
+    "VaultToken",
+];
+
+struct JobDiffer {
+    version: NomadVersion,
+    contextual: bool,
+}
+
+fn present(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| !v.is_null())
+}
+
+fn items(value: Option<&Value>) -> &[Value] {
+    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    items(value).iter().filter_map(Value::as_str).map(str::to_string).collect()
+}
+
+/// Entries of a list of named objects by `Name`, the last of a name winning (a Go map).
+fn by_name(list: &[Value]) -> BTreeMap<String, &Value> {
+    list.iter().map(|v| (v.get("Name").and_then(Value::as_str).unwrap_or_default().to_string(), v)).collect()
+}
+
+impl JobDiffer {
+    fn job(&self, old: &Value, new: &Value) -> JobDiff {
+        let mut diff = JobDiff { id: str_of(new.get("ID")), ..Default::default() };
+        let old_flat = self.primitive_flat(Some(old), &wire::JOB, JOB_FILTER);
+        let new_flat = self.primitive_flat(Some(new), &wire::JOB, JOB_FILTER);
+        diff.fields = field_diffs(&old_flat, &new_flat, false);
+
+        let datacenters = string_set_diff(
+            &strings(old.get("Datacenters")),
+            &strings(new.get("Datacenters")),
+            "Datacenters",
+            self.contextual,
+        );
+        diff.objects.extend(datacenters.filter(|d| d.kind != DiffType::None));
+        diff.objects.extend(self.object_set_diff(old.get("Constraints"), new.get("Constraints"), &CONSTRAINT, "Constraint"));
+        diff.objects.extend(self.object_set_diff(old.get("Affinities"), new.get("Affinities"), &AFFINITY, "Affinity"));
+
+        let old_groups = by_name(items(old.get("TaskGroups")));
+        let new_groups = by_name(items(new.get("TaskGroups")));
+        for (name, group) in &old_groups {
+            diff.task_groups.push(self.group(Some(group), new_groups.get(name).copied()));
+        }
+        for (name, group) in &new_groups {
+            if !old_groups.contains_key(name) {
+                diff.task_groups.push(self.group(None, Some(group)));
+            }
+        }
+        diff.task_groups.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let changed = diff.fields.iter().any(|f| f.kind != DiffType::None)
+            || diff.objects.iter().any(|o| o.kind != DiffType::None)
+            || diff.task_groups.iter().any(|g| g.kind != DiffType::None);
+        if changed {
+            diff.kind = DiffType::Edited;
+        }
+        diff
+    }
+
+    /// `TaskGroup.Diff`. A group in both versions is `Edited` when anything in it differs
+    /// (`reflect.DeepEqual`), even where no field or block below says what.
+    fn group(&self, old: Option<&Value>, new: Option<&Value>) -> TaskGroupDiff {
+        let mut diff = TaskGroupDiff {
+            kind: change_of(old, new),
+            name: str_of(new.or(old).and_then(|g| g.get("Name"))),
+            ..Default::default()
+        };
+        let old_flat = self.primitive_flat(old, &wire::TASK_GROUP, &["Name"]);
+        let new_flat = self.primitive_flat(new, &wire::TASK_GROUP, &["Name"]);
+        // `ShutdownDelay` (and, up to 1.9, `StopAfterClientDisconnect` and
+        // `MaxClientDisconnect`) are added to both sides as `%d` of the pointer or ""; the
+        // agent models none of them, so they are equal and never listed.
+        diff.fields = field_diffs(&old_flat, &new_flat, false);
+
+        diff.objects.extend(self.object_set_diff(
+            get(old, "Constraints"),
+            get(new, "Constraints"),
+            &CONSTRAINT,
+            "Constraint",
+        ));
+        diff.objects.extend(self.object_set_diff(
+            get(old, "Affinities"),
+            get(new, "Affinities"),
+            &AFFINITY,
+            "Affinity",
+        ));
+        let blocks: [(&str, &GoStruct, &[&str], bool); 5] = [
+            ("RestartPolicy", &wire::RESTART_POLICY, &[], true),
+            ("Migrate", &wire::MIGRATE_STRATEGY, &[], self.version.group_diff_migrate()),
+            ("ReschedulePolicy", &wire::RESCHEDULE_POLICY, &[], true),
+            ("EphemeralDisk", &wire::EPHEMERAL_DISK, &[], true),
+            // COMPAT in diff.go: `Stagger` is filtered from the group's update block.
+            ("Update", &wire::UPDATE_STRATEGY, &["Stagger"], true),
+        ];
+        for (name, table, filter, diffed) in blocks {
+            if diffed {
+                diff.objects.extend(self.object_diff(get(old, name), get(new, name), table, filter, name));
+            }
+        }
+
+        let old_tasks = by_name(items(get(old, "Tasks")));
+        let new_tasks = by_name(items(get(new, "Tasks")));
+        for (name, task) in &old_tasks {
+            diff.tasks.push(self.task(Some(task), new_tasks.get(name).copied()));
+        }
+        for (name, task) in &new_tasks {
+            if !old_tasks.contains_key(name) {
+                diff.tasks.push(self.task(None, Some(task)));
+            }
+        }
+        diff.tasks.sort_by(|a, b| a.name.cmp(&b.name));
+        diff
+    }
+
+    /// `Task.Diff`; `Name` and `Config` are filtered from the task's own fields (`Config`
+    /// is its own object).
+    fn task(&self, old: Option<&Value>, new: Option<&Value>) -> TaskDiff {
+        let mut diff = TaskDiff {
+            kind: change_of(old, new),
+            name: str_of(new.or(old).and_then(|t| t.get("Name"))),
+            ..Default::default()
+        };
+        let old_flat = self.primitive_flat(old, &wire::TASK, &["Name", "Config"]);
+        let new_flat = self.primitive_flat(new, &wire::TASK, &["Name", "Config"]);
+        diff.fields = field_diffs(&old_flat, &new_flat, false);
+
+        diff.objects.extend(self.object_set_diff(
+            get(old, "Constraints"),
+            get(new, "Constraints"),
+            &CONSTRAINT,
+            "Constraint",
+        ));
+        diff.objects.extend(self.object_set_diff(
+            get(old, "Affinities"),
+            get(new, "Affinities"),
+            &AFFINITY,
+            "Affinity",
+        ));
+        diff.objects.extend(config_diff(get(old, "Config"), get(new, "Config"), self.contextual));
+        diff.objects.extend(self.resources_diff(get(old, "Resources"), get(new, "Resources")));
+        diff.objects.extend(self.object_diff(
+            get(old, "LogConfig"),
+            get(new, "LogConfig"),
+            &wire::LOG_CONFIG,
+            &[],
+            "LogConfig",
+        ));
+        diff.objects.extend(self.identity_diff(get(old, "Identity"), get(new, "Identity")));
+        diff
+    }
+
+    /// `Resources.Diff`: its primitive fields (`CPU`, `Cores`, `MemoryMB`, ...); the
+    /// networks, devices and NUMA blocks inside are not diffed here.
+    fn resources_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let fields = field_diffs(
+            &self.primitive_flat(old, &wire::RESOURCES, &[]),
+            &self.primitive_flat(new, &wire::RESOURCES, &[]),
+            self.contextual,
+        );
+        Some(ObjectDiff { kind, name: "Resources".into(), fields, objects: Vec::new() })
+    }
+
+    /// `idDiff` (1.5.0+): the task's default identity, with its `Audience` as a string set
+    /// (1.7.0+, when the field exists).
+    fn identity_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let audience = |side: Option<&Value>| strings(side.and_then(|i| i.get("Audience")));
+        let objects = string_set_diff(&audience(old), &audience(new), "Audience", self.contextual)
+            .into_iter()
+            .collect();
+        let fields = field_diffs(
+            &self.primitive_flat(old, &wire::WORKLOAD_IDENTITY, &[]),
+            &self.primitive_flat(new, &wire::WORKLOAD_IDENTITY, &[]),
+            self.contextual,
+        );
+        Some(ObjectDiff { kind, name: "Identity".into(), fields, objects })
+    }
+
+    /// `primitiveObjectDiff`: a block's primitive fields; `None` when none changed. Its
+    /// type comes from its fields: edited, or added and deleted, is `Edited`.
+    fn object_diff(
+        &self,
+        old: Option<&Value>,
+        new: Option<&Value>,
+        table: &GoStruct,
+        filter: &[&str],
+        name: &str,
+    ) -> Option<ObjectDiff> {
+        let fields = field_diffs(
+            &self.primitive_flat(present(old), table, filter),
+            &self.primitive_flat(present(new), table, filter),
+            self.contextual,
+        );
+        let has = |kind: DiffType| fields.iter().any(|f| f.kind == kind);
+        let kind = if has(DiffType::Edited) || has(DiffType::Added) && has(DiffType::Deleted) {
+            DiffType::Edited
+        } else if has(DiffType::Added) {
+            DiffType::Added
+        } else if has(DiffType::Deleted) {
+            DiffType::Deleted
+        } else {
+            return None;
+        };
+        Some(ObjectDiff { kind, name: name.into(), fields, objects: Vec::new() })
+    }
+
+    /// `primitiveObjectSetDiff`: the blocks of a list as a set, matched whole (diff.go
+    /// keys them by `hashstructure`), so an edited constraint is one `Deleted` and one
+    /// `Added`.
+    fn object_set_diff(
+        &self,
+        old: Option<&Value>,
+        new: Option<&Value>,
+        table: &GoStruct,
+        name: &str,
+    ) -> Vec<ObjectDiff> {
+        let set = |list: &[Value]| -> BTreeMap<String, Value> {
+            list.iter()
+                .map(|v| (format!("{:?}", self.primitive_flat(Some(v), table, &[])), v.clone()))
+                .collect()
+        };
+        let (old_set, new_set) = (set(items(old)), set(items(new)));
+        let mut diffs = Vec::new();
+        for (key, object) in &old_set {
+            diffs.extend(self.object_diff(Some(object), new_set.get(key), table, &["str"], name));
+        }
+        for (key, object) in &new_set {
+            if !old_set.contains_key(key) {
+                diffs.extend(self.object_diff(None, Some(object), table, &["str"], name));
+            }
+        }
+        go_sort(&mut diffs, object_less);
+        diffs
+    }
+
+    /// `flatmap.Flatten(obj, filter, primitiveOnly=true)` over the JSON form of a Go struct:
+    /// its bool, integer and string fields, and its maps' primitive entries as `Name[key]`.
+    /// Pointers, slices and nested structs are skipped; a missing field is Go's zero value.
+    fn primitive_flat(&self, object: Option<&Value>, table: &GoStruct, filter: &[&str]) -> Flat {
+        let mut flat = Flat::new();
+        let Some(object) = object.and_then(Value::as_object) else {
+            return flat;
+        };
+        for field in table.fields.iter().filter(|f| f.in_release(self.version) && !filter.contains(&f.name)) {
+            let value = object.get(field.name).unwrap_or(&Value::Null);
+            match field.kind {
+                Kind::Str => {
+                    flat.insert(field.name.into(), value.as_str().unwrap_or_default().into());
+                }
+                Kind::Num => {
+                    flat.insert(field.name.into(), value.as_number().map_or_else(|| "0".into(), integer));
+                }
+                Kind::Bool => {
+                    flat.insert(field.name.into(), value.as_bool().unwrap_or_default().to_string());
+                }
+                // A map of strings (`Meta`, `Env`); a map of pointers (`Volumes`) has no
+                // primitive entries, and a slice is no JSON object.
+                Kind::Collection | Kind::MadeMap => {
+                    for (key, entry) in value.as_object().into_iter().flatten() {
+                        if let Some(text) = entry.as_str() {
+                            flat.insert(format!("{}[{key}]", field.name), text.into());
+                        }
+                    }
+                }
+                Kind::Null | Kind::MadeList | Kind::Struct(_) => {}
+            }
+        }
+        flat
+    }
+}
+
+/// Added, Deleted, or (both present) Edited when they differ at all.
+fn change_of(old: Option<&Value>, new: Option<&Value>) -> DiffType {
+    match (old, new) {
+        (None, _) => DiffType::Added,
+        (_, None) => DiffType::Deleted,
+        (Some(a), Some(b)) if a != b => DiffType::Edited,
+        _ => DiffType::None,
+    }
+}
+
+/// `key` of an object that may be absent (a group or task only in one version).
+fn get<'a>(side: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    side.and_then(|v| v.get(key))
+}
+
+fn str_of(value: Option<&Value>) -> String {
+    value.and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// An integer field (`int`, `uint64`, `time.Duration`) as `%v` writes it.
+fn integer(n: &serde_json::Number) -> String {
+    n.to_string()
+}
+
+/// `configDiff`: the task's driver config flattened whole (`flatmap.Flatten` without
+/// `primitiveOnly`): `command`, `args[0]`, `port_map[0][http]`.
+fn config_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
+    let len = |v: Option<&Value>| v.and_then(Value::as_object).map_or(0, serde_json::Map::len);
+    // A nil map and an empty one are not DeepEqual in Go; the agent writes both `null`.
+    if present(old) == present(new) {
+        return None;
+    }
+    let kind = if len(old) == 0 {
+        DiffType::Added
+    } else if len(new) == 0 {
+        DiffType::Deleted
+    } else {
+        DiffType::Edited
+    };
+    let flatten = |v: Option<&Value>| {
+        let mut flat = Flat::new();
+        if let Some(map) = v.and_then(Value::as_object) {
+            for (key, entry) in map {
+                flatten_any(key, entry, &mut flat);
+            }
+        }
+        flat
+    };
+    let fields = field_diffs(&flatten(old), &flatten(new), contextual);
+    Some(ObjectDiff { kind, name: "Config".into(), fields, objects: Vec::new() })
+}
+
+/// `flatmap.flatten` of an `interface{}` value decoded from JSON: maps as `[key]`, slices as
+/// `[i]`, nil as `nil`, numbers as the `float64` Go decoded them into.
+fn flatten_any(prefix: &str, value: &Value, flat: &mut Flat) {
+    match value {
+        Value::Null => {
+            flat.insert(prefix.into(), "nil".into());
+        }
+        Value::Bool(b) => {
+            flat.insert(prefix.into(), b.to_string());
+        }
+        Value::Number(n) => {
+            flat.insert(prefix.into(), go_float(n.as_f64().unwrap_or_default()));
+        }
+        Value::String(s) => {
+            flat.insert(prefix.into(), s.clone());
+        }
+        Value::Array(list) => {
+            for (i, item) in list.iter().enumerate() {
+                flatten_any(&format!("{prefix}[{i}]"), item, flat);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                flatten_any(&format!("{prefix}[{key}]"), item, flat);
+            }
+        }
+    }
+}
+
+/// Go's `%v` of a `float64` (`%g` with the shortest digits that read back the same):
+/// exponent form, at least two exponent digits, when the exponent is below -4 or 6 and
+/// above (`strconv.FormatFloat(f, 'g', -1, 64)`: `1e+06`, `1.5e-05`), plain otherwise.
+pub fn go_float(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits too: `1.2345e3`.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{dot}e{exp_sign}{:02}", exp.abs());
+    }
+    let point = exp + 1; // digits before the decimal point
+    let text = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        let (int, frac) = digits.split_at(point as usize);
+        format!("{int}.{frac}")
+    };
+    format!("{sign}{text}")
+}
+
+/// `fieldDiff`: `None` when equal (listed only if `contextual`), `Added` from "", `Deleted`
+/// to "", else `Edited`.
+fn field_diff(old: &str, new: &str, name: &str, contextual: bool) -> Option<FieldDiff> {
+    let mut diff = FieldDiff { name: name.into(), ..Default::default() };
+    if old == new {
+        if !contextual {
+            return None;
+        }
+        diff.old = old.into();
+        diff.new = new.into();
+    } else if old.is_empty() {
+        diff.kind = DiffType::Added;
+        diff.new = new.into();
+    } else if new.is_empty() {
+        diff.kind = DiffType::Deleted;
+        diff.old = old.into();
+    } else {
+        diff.kind = DiffType::Edited;
+        diff.old = old.into();
+        diff.new = new.into();
+    }
+    Some(diff)
+}
+
+/// `fieldDiffs`: every key of either side (a missing one reads ""), sorted by name, old
+/// value, new value.
+fn field_diffs(old: &Flat, new: &Flat, contextual: bool) -> Vec<FieldDiff> {
+    let mut diffs: Vec<FieldDiff> = old
+        .iter()
+        .filter_map(|(k, v)| field_diff(v, new.get(k).map_or("", String::as_str), k, contextual))
+        .collect();
+    diffs.extend(
+        new.iter().filter(|(k, _)| !old.contains_key(*k)).filter_map(|(k, v)| field_diff("", v, k, contextual)),
+    );
+    diffs.sort_by(|a, b| (&a.name, &a.old, &a.new).cmp(&(&b.name, &b.old, &b.new)));
+    diffs
+}
+
+/// `stringSetDiff`: a list of strings as a set; kept entries are listed (`None`) when
+/// `contextual`. `None` for two empty sets, or equal sets without `contextual`.
+fn string_set_diff(old: &[String], new: &[String], name: &str, contextual: bool) -> Option<ObjectDiff> {
+    use std::collections::BTreeSet;
+    let old: BTreeSet<&String> = old.iter().collect();
+    let new: BTreeSet<&String> = new.iter().collect();
+    if old == new && !contextual {
+        return None;
+    }
+    let mut fields = Vec::new();
+    let (mut added, mut removed) = (false, false);
+    for k in &old {
+        if !new.contains(k) {
+            fields.extend(field_diff(k, "", name, contextual));
+            removed = true;
+        } else if contextual {
+            fields.extend(field_diff(k, k, name, contextual));
+        }
+    }
+    for k in &new {
+        if !old.contains(k) {
+            fields.extend(field_diff("", k, name, contextual));
+            added = true;
+        }
+    }
+    fields.sort_by(|a, b| (&a.name, &a.old, &a.new).cmp(&(&b.name, &b.old, &b.new)));
+    let kind = match (added, removed) {
+        (true, true) => DiffType::Edited,
+        (true, false) => DiffType::Added,
+        (false, true) => DiffType::Deleted,
+        (false, false) if fields.is_empty() => return None,
+        (false, false) => DiffType::None,
+    };
+    Some(ObjectDiff { kind, name: name.into(), fields, objects: Vec::new() })
+}
+
+/// `FieldDiff.Less`.
+fn field_less(a: &FieldDiff, b: &FieldDiff) -> bool {
+    a != b && (&a.name, &a.old, &a.new) < (&b.name, &b.old, &b.new)
+}
+
+/// `ObjectDiff.Less`: by name, type, number of fields and of objects, then true when any
+/// field (or object) at the same position is less. That last rule is no total order, so the
+/// result depends on the sort's steps: [`go_sort`] takes Go's.
+fn object_less(a: &ObjectDiff, b: &ObjectDiff) -> bool {
+    if a == b {
+        return false;
+    }
+    if a.name != b.name {
+        return a.name < b.name;
+    }
+    if a.kind != b.kind {
+        return a.kind.rank() < b.kind.rank();
+    }
+    if a.fields.len() != b.fields.len() {
+        return a.fields.len() < b.fields.len();
+    }
+    if a.objects.len() != b.objects.len() {
+        return a.objects.len() < b.objects.len();
+    }
+    a.fields.iter().zip(&b.fields).any(|(x, y)| field_less(x, y))
+        || a.objects.iter().zip(&b.objects).any(|(x, y)| object_less(x, y))
+}
+
+/// `sort.Sort` as Go runs it on the short lists diffs have: an insertion sort (Go's
+/// `pdqsort` sorts 12 elements or fewer so; longer lists here are sorted the same way,
+/// where Go would partition first).
+fn go_sort<T>(items: &mut [T], less: fn(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && less(&items[j], &items[j - 1]) {
+            items.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
