@@ -794,3 +794,209 @@ fn go_sort<T>(items: &mut [T], less: fn(&T, &T) -> bool) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{MigrateStrategy, Task, TaskGroup};
+    use serde_json::json;
+
+    fn v(text: &str) -> NomadVersion {
+        text.parse().unwrap()
+    }
+
+    fn fd(kind: DiffType, name: &str, old: &str, new: &str) -> FieldDiff {
+        FieldDiff { kind, name: name.into(), old: old.into(), new: new.into(), annotations: Vec::new() }
+    }
+
+    fn web() -> Job {
+        Job {
+            id: "web".into(),
+            name: "web".into(),
+            kind: "service".into(),
+            priority: 50,
+            datacenters: vec!["dc1".into()],
+            task_groups: vec![TaskGroup {
+                name: "web".into(),
+                count: 1,
+                tasks: vec![Task { name: "server".into(), driver: "raw_exec".into(), ..Task::default() }],
+                ..TaskGroup::default()
+            }],
+            ..Job::default()
+        }
+    }
+
+    /// `fmt.Sprintf("%v", float64)`, as diff.go's flatmap writes task config numbers:
+    /// `strconv.FormatFloat(f, 'g', -1, 64)`, exponent form from 1e+06 and below 1e-04.
+    #[test]
+    fn config_numbers_are_go_floats() {
+        let cases = [
+            (0.0, "0"),
+            (1.0, "1"),
+            (8080.0, "8080"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (100000.0, "100000"),
+            (123456.0, "123456"),
+            (1e6, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e21, "1e+21"),
+            (1e100, "1e+100"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(go_float(x), text, "{x}");
+        }
+    }
+
+    /// diff.go `fieldDiff`/`fieldDiffs`: "" on one side is Added or Deleted; without
+    /// `contextual` equal fields are left out; sorted by name.
+    #[test]
+    fn field_diffs_name_their_change() {
+        let old = Flat::from([("b".into(), "1".into()), ("a".into(), "x".into()), ("c".into(), "same".into())]);
+        let new = Flat::from([("b".into(), "2".into()), ("d".into(), "y".into()), ("c".into(), "same".into())]);
+        assert_eq!(
+            field_diffs(&old, &new, false),
+            [
+                fd(DiffType::Deleted, "a", "x", ""),
+                fd(DiffType::Edited, "b", "1", "2"),
+                fd(DiffType::Added, "d", "", "y")
+            ]
+        );
+        assert_eq!(field_diffs(&old, &new, true)[2], fd(DiffType::None, "c", "same", "same"));
+    }
+
+    /// diff.go `stringSetDiff`: added and removed entries; kept ones as `None` when
+    /// contextual; two empty sets are no diff; `Job.Diff` drops an unchanged `Datacenters`.
+    #[test]
+    fn datacenters_are_a_string_set() {
+        let (old, new) = (web(), Job { datacenters: vec!["dc1".into(), "dc2".into()], ..web() });
+        let diff = job_diff(&old, &new, NomadVersion::LATEST).unwrap();
+        assert_eq!(diff.kind, DiffType::Edited);
+        assert_eq!(
+            diff.objects,
+            [ObjectDiff {
+                kind: DiffType::Added,
+                name: "Datacenters".into(),
+                fields: vec![fd(DiffType::Added, "Datacenters", "", "dc2"), fd(DiffType::None, "Datacenters", "dc1", "dc1")],
+                objects: Vec::new(),
+            }]
+        );
+        assert_eq!(string_set_diff(&[], &[], "Audience", true), None);
+        let same = string_set_diff(&["a".into()], &["a".into()], "Audience", true).unwrap();
+        assert_eq!(same.kind, DiffType::None);
+        assert_eq!(job_diff(&old, &old, NomadVersion::LATEST).unwrap().objects, []);
+    }
+
+    /// diff.go `primitiveObjectSetDiff`: constraints are matched whole, so an edited one is a
+    /// `Deleted` and an `Added` object, sorted Added before Deleted (`DiffType.Less`).
+    #[test]
+    fn an_edited_constraint_is_deleted_and_added() {
+        let constraint = |r: &str| json!({"LTarget": "${attr.kernel.name}", "RTarget": r, "Operand": "="});
+        let old = Job { constraints: vec![constraint("linux")], ..web() };
+        let new = Job { constraints: vec![constraint("darwin")], ..web() };
+        let diff = job_diff(&old, &new, NomadVersion::LATEST).unwrap();
+        let object = |kind, fields| ObjectDiff { kind, name: "Constraint".into(), fields, objects: Vec::new() };
+        use DiffType::{Added, Deleted};
+        assert_eq!(
+            diff.objects,
+            [
+                object(
+                    Added,
+                    vec![
+                        fd(Added, "LTarget", "", "${attr.kernel.name}"),
+                        fd(Added, "Operand", "", "="),
+                        fd(Added, "RTarget", "", "darwin")
+                    ]
+                ),
+                object(
+                    Deleted,
+                    vec![
+                        fd(Deleted, "LTarget", "${attr.kernel.name}", ""),
+                        fd(Deleted, "Operand", "=", ""),
+                        fd(Deleted, "RTarget", "linux", "")
+                    ]
+                ),
+            ]
+        );
+        assert!(diff.task_groups.iter().all(|g| g.kind == DiffType::None));
+    }
+
+    /// diff.go `TaskGroup.Diff`: `Migrate` is an object from 1.10.0 (#25528); before, the
+    /// group is edited with nothing below to say why.
+    #[test]
+    fn migrate_is_diffed_from_1_10() {
+        let old = web();
+        let mut new = web();
+        new.task_groups[0].migrate = Some(MigrateStrategy { max_parallel: 2, ..MigrateStrategy::default() });
+        let latest = &job_diff(&old, &new, v("1.10.0")).unwrap().task_groups[0];
+        assert_eq!(latest.kind, DiffType::Edited);
+        assert_eq!(latest.objects[0].name, "Migrate");
+        assert_eq!(latest.objects[0].kind, DiffType::Added);
+        assert_eq!(
+            latest.objects[0].fields,
+            [
+                fd(DiffType::None, "HealthCheck", "", ""),
+                fd(DiffType::Added, "HealthyDeadline", "", "0"),
+                fd(DiffType::Added, "MaxParallel", "", "2"),
+                fd(DiffType::Added, "MinHealthyTime", "", "0")
+            ]
+        );
+        let older = &job_diff(&old, &new, v("1.9.7")).unwrap().task_groups[0];
+        assert_eq!((older.kind, older.objects.len()), (DiffType::Edited, 0));
+    }
+
+    /// diff.go `taskGroupDiffs`: groups only in the new version are `Added` with their
+    /// non-empty fields, those gone are `Deleted`; sorted by name. `Job.Diff` filters
+    /// `Version`, `SubmitTime` and the indexes.
+    #[test]
+    fn groups_added_and_deleted() {
+        let old = web();
+        let mut new = web();
+        new.version = 3;
+        new.submit_time = crate::time::NanoTime(7);
+        new.task_groups[0].name = "api".into();
+        let diff = job_diff(&old, &new, v("1.6.10")).unwrap();
+        assert_eq!(diff.fields, []);
+        let groups: Vec<(&str, DiffType)> = diff.task_groups.iter().map(|g| (g.name.as_str(), g.kind)).collect();
+        assert_eq!(groups, [("api", DiffType::Added), ("web", DiffType::Deleted)]);
+        assert_eq!(diff.task_groups[0].fields, [fd(DiffType::Added, "Count", "", "1")]);
+        assert_eq!(diff.task_groups[1].fields, [fd(DiffType::Deleted, "Count", "1", "")]);
+        // 1.7.2 adds `PreventRescheduleOnLost`, a bool: "false" is no empty string.
+        let later = job_diff(&old, &new, v("1.7.2")).unwrap();
+        assert_eq!(later.task_groups[0].fields[1], fd(DiffType::Added, "PreventRescheduleOnLost", "", "false"));
+        let err = job_diff(&old, &Job { id: "api".into(), ..web() }, NomadVersion::LATEST).unwrap_err();
+        assert_eq!(err.to_string(), "can not diff jobs with different IDs: \"web\" and \"api\"");
+    }
+
+    /// `Job.GetJobVersions`: newest first, each against the next older one; nothing for a
+    /// single version; `version N not found` for an unknown `diff_version`.
+    #[test]
+    fn version_diffs_pair_neighbours() {
+        let mut versions: Vec<Job> = (0..3u64).map(|n| Job { version: n, priority: 50 + n as i64, ..web() }).collect();
+        versions.reverse();
+        let diffs = version_diffs(&versions, None, NomadVersion::LATEST).unwrap();
+        let priorities: Vec<_> = diffs.iter().map(|d| (d.fields[0].old.as_str(), d.fields[0].new.as_str())).collect();
+        assert_eq!(priorities, [("51", "52"), ("50", "51")]);
+        assert!(version_diffs(&versions[2..], None, NomadVersion::LATEST).unwrap().is_empty());
+        assert_eq!(version_diffs(&versions, Some(0), NomadVersion::LATEST).unwrap().len(), 3);
+        assert_eq!(version_diffs(&versions, Some(9), NomadVersion::LATEST).unwrap_err().to_string(), "version 9 not found");
+    }
+
+    /// The JSON shape of `structs.JobDiff`: Go's field names, nil slices and maps `null`.
+    #[test]
+    fn writes_nil_slices_as_null() {
+        let diff = job_diff(&web(), &web(), NomadVersion::LATEST).unwrap();
+        assert_eq!(
+            serde_json::to_value(&diff).unwrap(),
+            json!({"Type": "None", "ID": "web", "Fields": null, "Objects": null, "TaskGroups": [{
+                "Type": "None", "Name": "web", "Fields": null, "Objects": null, "Updates": null,
+                "Tasks": [{"Type": "None", "Name": "server", "Fields": null, "Objects": null, "Annotations": null}]
+            }]})
+        );
+        let back: JobDiff = serde_json::from_value(serde_json::to_value(&diff).unwrap()).unwrap();
+        assert_eq!(back, diff);
+    }
+}
