@@ -17,14 +17,16 @@
 //!
 //! Diffed as diff.go does: the job's fields (less the filtered ones, such as `Version` and
 //! `SubmitTime`) and `Meta`, `Datacenters`, job, group and task `Constraint`s and
-//! `Affinity`s; groups added, deleted and edited, their `Count`, `Meta` and other fields,
-//! `RestartPolicy`, `Migrate` (1.10.0+), `ReschedulePolicy`, `EphemeralDisk`, `Update`; tasks
-//! added, deleted and edited, their `Driver`, `User`, `Env`, `Meta`, `KillTimeout` and other
-//! fields, `Config`, `Resources`, `LogConfig`, `Identity` (1.5.0+). Spreads are diffed by no
-//! release. Not diffed here yet, though Nomad diffs them: the job's `Periodic` and
-//! `ParameterizedJob` blocks, services (group and task), networks and devices inside
-//! `Resources`, and the blocks the agent does not model (templates, artifacts, vault,
-//! volumes, scaling, ...): a change to one of these shows only as an edited group or task.
+//! `Affinity`s, `Periodic` (`periodicDiff` from 1.7.0) and `ParameterizedJob`; groups added,
+//! deleted and edited, their `Count`, `Meta` and other fields, `RestartPolicy`, `Migrate`
+//! (1.10.0+), `ReschedulePolicy`, `EphemeralDisk`, `Update`; tasks added, deleted and
+//! edited, their `Driver`, `User`, `Env`, `Meta`, `KillTimeout` and other fields, `Config`,
+//! `Resources`, `LogConfig`, `Identity` (1.5.0+). Spreads, task `Lifecycle` and task
+//! `RestartPolicy` are diffed by no release (a change shows only as an edited group or
+//! task). Not diffed here yet, though Nomad diffs them: services (group and task, kept as
+//! JSON by the agent), networks and devices inside `Resources`, and the blocks the agent
+//! does not model (templates, artifacts, vault, volumes, scaling, ...): a change to one of
+//! these shows only as an edited group or task.
 
 use crate::job::Job;
 use crate::serde_util::{nullable, nullable_values};
@@ -257,6 +259,33 @@ static AFFINITY: GoStruct = GoStruct {
     ],
 };
 
+/// `structs.PeriodicConfig` (the unexported `location` is a pointer, never flattened).
+static PERIODIC_CONFIG: GoStruct = GoStruct {
+    name: "PeriodicConfig",
+    source: "nomad/structs/structs.go",
+    omitempty: |_| false,
+    fields: &[
+        field("Enabled", Kind::Bool),
+        field("Spec", Kind::Str),
+        Field { present: Some(NomadVersion::periodic_specs), ..field("Specs", Kind::Collection) },
+        field("SpecType", Kind::Str),
+        field("ProhibitOverlap", Kind::Bool),
+        field("TimeZone", Kind::Str),
+    ],
+};
+
+/// `structs.ParameterizedJobConfig`.
+static PARAMETERIZED_JOB_CONFIG: GoStruct = GoStruct {
+    name: "ParameterizedJobConfig",
+    source: "nomad/structs/structs.go",
+    omitempty: |_| false,
+    fields: &[
+        field("Payload", Kind::Str),
+        field("MetaRequired", Kind::Collection),
+        field("MetaOptional", Kind::Collection),
+    ],
+};
+
 const fn field(name: &'static str, kind: Kind) -> Field {
     Field { name, kind, omitempty: false, present: None }
 }
@@ -328,6 +357,9 @@ impl JobDiffer {
         }
         diff.task_groups.sort_by(|a, b| a.name.cmp(&b.name));
 
+        diff.objects.extend(self.periodic_diff(old.get("Periodic"), new.get("Periodic")));
+        diff.objects.extend(self.parameterized_diff(old.get("ParameterizedJob"), new.get("ParameterizedJob")));
+
         let changed = diff.fields.iter().any(|f| f.kind != DiffType::None)
             || diff.objects.iter().any(|o| o.kind != DiffType::None)
             || diff.task_groups.iter().any(|g| g.kind != DiffType::None);
@@ -335,6 +367,57 @@ impl JobDiffer {
             diff.kind = DiffType::Edited;
         }
         diff
+    }
+
+    /// `periodicDiff` (1.7.0+, with `Specs`): added, deleted or edited by the block's
+    /// presence, its fields contextual, `Specs` a string set listed only when changed.
+    /// Before 1.7.0 the block was a `primitiveObjectDiff`, typed by its fields.
+    fn periodic_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        if !self.version.periodic_specs() {
+            return self.object_diff(old, new, &PERIODIC_CONFIG, &[], "Periodic");
+        }
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let fields = field_diffs(
+            &self.primitive_flat(old, &PERIODIC_CONFIG, &[]),
+            &self.primitive_flat(new, &PERIODIC_CONFIG, &[]),
+            self.contextual,
+        );
+        let specs = string_set_diff(
+            &strings(get(old, "Specs")),
+            &strings(get(new, "Specs")),
+            "Specs",
+            self.contextual,
+        );
+        let objects = specs.into_iter().filter(|d| d.kind != DiffType::None).collect();
+        Some(ObjectDiff { kind, name: "Periodic".into(), fields, objects })
+    }
+
+    /// `parameterizedJobDiff`: `Payload`, and `MetaOptional` then `MetaRequired` as string
+    /// sets (listed when unchanged too, being contextual).
+    fn parameterized_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let fields = field_diffs(
+            &self.primitive_flat(old, &PARAMETERIZED_JOB_CONFIG, &[]),
+            &self.primitive_flat(new, &PARAMETERIZED_JOB_CONFIG, &[]),
+            self.contextual,
+        );
+        let objects = ["MetaOptional", "MetaRequired"]
+            .into_iter()
+            .filter_map(|name| string_set_diff(&strings(get(old, name)), &strings(get(new, name)), name, self.contextual))
+            .collect();
+        Some(ObjectDiff { kind, name: "ParameterizedJob".into(), fields, objects })
     }
 
     /// `TaskGroup.Diff`. A group in both versions is `Edited` when anything in it differs
@@ -969,6 +1052,38 @@ mod tests {
         assert_eq!(later.task_groups[0].fields[1], fd(DiffType::Added, "PreventRescheduleOnLost", "", "false"));
         let err = job_diff(&old, &Job { id: "api".into(), ..web() }, NomadVersion::LATEST).unwrap_err();
         assert_eq!(err.to_string(), "can not diff jobs with different IDs: \"web\" and \"api\"");
+    }
+
+    /// diff.go `periodicDiff` (1.7.0, #17858) types the block by its presence and adds
+    /// `Specs`; before, `primitiveObjectDiff` typed it by its fields, so a time zone set
+    /// where there was none is `Added` there and `Edited` from 1.7.0.
+    #[test]
+    fn periodic_block_per_release() {
+        let periodic = |tz: &str| json!({"Enabled": true, "Spec": "0 * * * *", "SpecType": "cron", "TimeZone": tz});
+        let old = Job { periodic: Some(periodic("")), ..web() };
+        let new = Job { periodic: Some(periodic("UTC")), ..web() };
+        let now = job_diff(&old, &new, v("1.7.0")).unwrap();
+        assert_eq!(now.objects.len(), 1);
+        assert_eq!((now.objects[0].name.as_str(), now.objects[0].kind), ("Periodic", DiffType::Edited));
+        assert_eq!(
+            now.objects[0].fields,
+            [
+                fd(DiffType::None, "Enabled", "true", "true"),
+                fd(DiffType::None, "ProhibitOverlap", "false", "false"),
+                fd(DiffType::None, "Spec", "0 * * * *", "0 * * * *"),
+                fd(DiffType::None, "SpecType", "cron", "cron"),
+                fd(DiffType::Added, "TimeZone", "", "UTC")
+            ]
+        );
+        let before = job_diff(&old, &new, v("1.6.10")).unwrap();
+        assert_eq!(before.objects[0].kind, DiffType::Added);
+        assert_eq!(before.objects[0].fields, now.objects[0].fields);
+        let params = Job { parameterized_job: Some(json!({"Payload": "optional", "MetaRequired": ["a"]})), ..web() };
+        let added = job_diff(&web(), &params, NomadVersion::LATEST).unwrap();
+        assert_eq!(added.objects[0].name, "ParameterizedJob");
+        assert_eq!(added.objects[0].fields, [fd(DiffType::Added, "Payload", "", "optional")]);
+        assert_eq!(added.objects[0].objects.len(), 1, "an empty MetaOptional set is no diff");
+        assert_eq!(added.objects[0].objects[0].fields, [fd(DiffType::Added, "MetaRequired", "", "a")]);
     }
 
     /// `Job.GetJobVersions`: newest first, each against the next older one; nothing for a
