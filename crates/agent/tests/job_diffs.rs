@@ -23,7 +23,8 @@ async fn register(t: &TestAgent, job: &Job) {
 
 /// Version 0: one group of one raw_exec task, job meta `owner=ops`, in `dc1`.
 fn v0() -> Job {
-    let mut j = job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "sleep 60", 100, 64)])]);
+    let mut j =
+        job("web", "default", "service", vec![group("web", 1, vec![shell_task("server", "sleep 60", 100, 64)])]);
     j.meta = BTreeMap::from([("owner".to_string(), "ops".to_string())]);
     // 1.4 has no default datacenters (`Missing job datacenters`).
     j.datacenters = vec!["dc1".to_string()];

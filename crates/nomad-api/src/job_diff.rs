@@ -194,11 +194,7 @@ fn nil_if_empty_map<S: Serializer>(map: &BTreeMap<String, u64>, s: S) -> Result<
 /// The `Diffs` of `Job.GetJobVersions` (`nomad/job_endpoint.go`): `versions` newest first,
 /// each diffed against the next older one (the oldest against none), or every one against
 /// version `against` when it is given (`diff_version`, 1.9+). Empty with a single version.
-pub fn version_diffs(
-    versions: &[Job],
-    against: Option<u64>,
-    version: NomadVersion,
-) -> Result<Vec<JobDiff>, DiffError> {
+pub fn version_diffs(versions: &[Job], against: Option<u64>, version: NomadVersion) -> Result<Vec<JobDiff>, DiffError> {
     let compare = match against {
         Some(number) => Some(
             versions
@@ -342,7 +338,12 @@ impl JobDiffer {
             self.contextual,
         );
         diff.objects.extend(datacenters.filter(|d| d.kind != DiffType::None));
-        diff.objects.extend(self.object_set_diff(old.get("Constraints"), new.get("Constraints"), &CONSTRAINT, "Constraint"));
+        diff.objects.extend(self.object_set_diff(
+            old.get("Constraints"),
+            new.get("Constraints"),
+            &CONSTRAINT,
+            "Constraint",
+        ));
         diff.objects.extend(self.object_set_diff(old.get("Affinities"), new.get("Affinities"), &AFFINITY, "Affinity"));
 
         let old_groups = by_name(items(old.get("TaskGroups")));
@@ -388,12 +389,7 @@ impl JobDiffer {
             &self.primitive_flat(new, &PERIODIC_CONFIG, &[]),
             self.contextual,
         );
-        let specs = string_set_diff(
-            &strings(get(old, "Specs")),
-            &strings(get(new, "Specs")),
-            "Specs",
-            self.contextual,
-        );
+        let specs = string_set_diff(&strings(get(old, "Specs")), &strings(get(new, "Specs")), "Specs", self.contextual);
         let objects = specs.into_iter().filter(|d| d.kind != DiffType::None).collect();
         Some(ObjectDiff { kind, name: "Periodic".into(), fields, objects })
     }
@@ -415,7 +411,9 @@ impl JobDiffer {
         );
         let objects = ["MetaOptional", "MetaRequired"]
             .into_iter()
-            .filter_map(|name| string_set_diff(&strings(get(old, name)), &strings(get(new, name)), name, self.contextual))
+            .filter_map(|name| {
+                string_set_diff(&strings(get(old, name)), &strings(get(new, name)), name, self.contextual)
+            })
             .collect();
         Some(ObjectDiff { kind, name: "ParameterizedJob".into(), fields, objects })
     }
@@ -541,9 +539,8 @@ impl JobDiffer {
             _ => DiffType::Edited,
         };
         let audience = |side: Option<&Value>| strings(side.and_then(|i| i.get("Audience")));
-        let objects = string_set_diff(&audience(old), &audience(new), "Audience", self.contextual)
-            .into_iter()
-            .collect();
+        let objects =
+            string_set_diff(&audience(old), &audience(new), "Audience", self.contextual).into_iter().collect();
         let fields = field_diffs(
             &self.primitive_flat(old, &wire::WORKLOAD_IDENTITY, &[]),
             &self.primitive_flat(new, &wire::WORKLOAD_IDENTITY, &[]),
@@ -591,9 +588,7 @@ impl JobDiffer {
         name: &str,
     ) -> Vec<ObjectDiff> {
         let set = |list: &[Value]| -> BTreeMap<String, Value> {
-            list.iter()
-                .map(|v| (format!("{:?}", self.primitive_flat(Some(v), table, &[])), v.clone()))
-                .collect()
+            list.iter().map(|v| (format!("{:?}", self.primitive_flat(Some(v), table, &[])), v.clone())).collect()
         };
         let (old_set, new_set) = (set(items(old)), set(items(new)));
         let mut diffs = Vec::new();
@@ -790,10 +785,8 @@ fn field_diff(old: &str, new: &str, name: &str, contextual: bool) -> Option<Fiel
 /// `fieldDiffs`: every key of either side (a missing one reads ""), sorted by name, old
 /// value, new value.
 fn field_diffs(old: &Flat, new: &Flat, contextual: bool) -> Vec<FieldDiff> {
-    let mut diffs: Vec<FieldDiff> = old
-        .iter()
-        .filter_map(|(k, v)| field_diff(v, new.get(k).map_or("", String::as_str), k, contextual))
-        .collect();
+    let mut diffs: Vec<FieldDiff> =
+        old.iter().filter_map(|(k, v)| field_diff(v, new.get(k).map_or("", String::as_str), k, contextual)).collect();
     diffs.extend(
         new.iter().filter(|(k, _)| !old.contains_key(*k)).filter_map(|(k, v)| field_diff("", v, k, contextual)),
     );
@@ -963,7 +956,10 @@ mod tests {
             [ObjectDiff {
                 kind: DiffType::Added,
                 name: "Datacenters".into(),
-                fields: vec![fd(DiffType::Added, "Datacenters", "", "dc2"), fd(DiffType::None, "Datacenters", "dc1", "dc1")],
+                fields: vec![
+                    fd(DiffType::Added, "Datacenters", "", "dc2"),
+                    fd(DiffType::None, "Datacenters", "dc1", "dc1")
+                ],
                 objects: Vec::new(),
             }]
         );
@@ -1097,7 +1093,10 @@ mod tests {
         assert_eq!(priorities, [("51", "52"), ("50", "51")]);
         assert!(version_diffs(&versions[2..], None, NomadVersion::LATEST).unwrap().is_empty());
         assert_eq!(version_diffs(&versions, Some(0), NomadVersion::LATEST).unwrap().len(), 3);
-        assert_eq!(version_diffs(&versions, Some(9), NomadVersion::LATEST).unwrap_err().to_string(), "version 9 not found");
+        assert_eq!(
+            version_diffs(&versions, Some(9), NomadVersion::LATEST).unwrap_err().to_string(),
+            "version 9 not found"
+        );
     }
 
     /// The JSON shape of `structs.JobDiff`: Go's field names, nil slices and maps `null`.
