@@ -13,19 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// `structs.JobChildrenSummary`: the children of a periodic or parameterized job. Nomad
-/// creates one (all zero) with every job summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct JobChildrenSummary {
-    /// Child jobs whose status is `pending`.
-    pub pending: i64,
-    /// Child jobs whose status is `running`.
-    pub running: i64,
-    /// Child jobs whose status is `dead`.
-    pub dead: i64,
-}
-
 impl TaskGroupSummary {
     /// `updateSummaryWithAlloc` for one allocation of the group: `old` is its client status
     /// before the write (`None` for a new allocation), `new` after. A new allocation counts
