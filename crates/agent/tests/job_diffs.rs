@@ -247,3 +247,87 @@ async fn null_without_diffs_and_against_a_chosen_version() {
     let missing = t.get("/v1/job/web/versions?diffs=true&diff_version=7").await;
     assert_eq!((missing.status, missing.text().as_str()), (500, "version 7 not found"));
 }
+
+/// Every field added, as `Added` with its new value.
+fn added(name: &str, fields: &[(&str, &str)]) -> Value {
+    object("Added", name, fields.iter().map(|(n, v)| field("Added", n, "", v)).collect(), Value::Null)
+}
+
+/// A group added (`taskGroupDiffs`, `old.Diff(newGroup)` with no old group): its non-empty
+/// fields `Added` (`PreventRescheduleOnLost`, 1.7.2, `false`), then its blocks in diff.go's
+/// order, `RestartPolicy`, `Migrate` (1.10.0), `ReschedulePolicy`, `EphemeralDisk`, `Update`
+/// less `Stagger`, with the defaults the agent gave them (durations in nanoseconds); the
+/// group that stayed is listed as `None`.
+#[tokio::test]
+async fn a_group_added() {
+    let t = TestAgent::start().await;
+    register(&t, &v0()).await;
+    let mut j = v0();
+    j.task_groups.push(group("api", 3, vec![shell_task("api", "sleep 60", 100, 64)]));
+    register(&t, &j).await;
+    let body: Value = t.get("/v1/job/web/versions?diffs=true").await.json();
+    let groups = &body["Diffs"][0]["TaskGroups"];
+    assert_eq!(groups.as_array().unwrap().len(), 2);
+    let api = &groups[0];
+    assert_eq!((&api["Type"], &api["Name"]), (&json!("Added"), &json!("api")));
+    assert_eq!(
+        api["Fields"],
+        json!([field("Added", "Count", "", "3"), field("Added", "PreventRescheduleOnLost", "", "false")])
+    );
+    assert_eq!(
+        api["Objects"],
+        json!([
+            added(
+                "RestartPolicy",
+                &[
+                    ("Attempts", "2"),
+                    ("Delay", "15000000000"),
+                    ("Interval", "1800000000000"),
+                    ("Mode", "fail"),
+                    ("RenderTemplates", "false")
+                ]
+            ),
+            added(
+                "Migrate",
+                &[
+                    ("HealthCheck", "checks"),
+                    ("HealthyDeadline", "300000000000"),
+                    ("MaxParallel", "1"),
+                    ("MinHealthyTime", "10000000000")
+                ]
+            ),
+            added(
+                "ReschedulePolicy",
+                &[
+                    ("Attempts", "0"),
+                    ("Delay", "30000000000"),
+                    ("DelayFunction", "exponential"),
+                    ("Interval", "0"),
+                    ("MaxDelay", "3600000000000"),
+                    ("Unlimited", "true")
+                ]
+            ),
+            added("EphemeralDisk", &[("Migrate", "false"), ("SizeMB", "300"), ("Sticky", "false")]),
+            added(
+                "Update",
+                &[
+                    ("AutoPromote", "false"),
+                    ("AutoRevert", "false"),
+                    ("Canary", "0"),
+                    ("HealthCheck", "checks"),
+                    ("HealthyDeadline", "300000000000"),
+                    ("MaxParallel", "1"),
+                    ("MinHealthyTime", "10000000000"),
+                    ("ProgressDeadline", "600000000000")
+                ]
+            ),
+        ])
+    );
+    let task_objects: Vec<&str> =
+        api["Tasks"][0]["Objects"].as_array().unwrap().iter().map(|o| o["Name"].as_str().unwrap()).collect();
+    assert_eq!(task_objects, ["Config", "Resources", "LogConfig", "Identity"]);
+    assert_eq!(
+        groups[1],
+        json!({"Type": "None", "Name": "web", "Fields": null, "Objects": null, "Tasks": [unchanged_server()], "Updates": null})
+    );
+}
