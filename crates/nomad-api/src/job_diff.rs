@@ -21,12 +21,14 @@
 //! deleted and edited, their `Count`, `Meta` and other fields, `RestartPolicy`, `Migrate`
 //! (1.10.0+), `ReschedulePolicy`, `EphemeralDisk`, `Update`; tasks added, deleted and
 //! edited, their `Driver`, `User`, `Env`, `Meta`, `KillTimeout` and other fields, `Config`,
-//! `Resources`, `LogConfig`, `Identity` (1.5.0+). Spreads, task `Lifecycle` and task
+//! `Resources`, `LogConfig`, task `Service`s (`findServiceMatch`; their fields, `Tags`,
+//! `CanaryTags`, `Check`s with `Header` and `CheckRestart`, `Identity` from 1.7.0,
+//! `Weights` from 1.9.2), `Identity` (1.5.0+). Spreads, task `Lifecycle` and task
 //! `RestartPolicy` are diffed by no release (a change shows only as an edited group or
-//! task). Not diffed here yet, though Nomad diffs them: services (group and task, kept as
-//! JSON by the agent), networks and devices inside `Resources`, and the blocks the agent
-//! does not model (templates, artifacts, vault, volumes, scaling, ...): a change to one of
-//! these shows only as an edited group or task.
+//! task). Not diffed here yet, though Nomad diffs them: a service's `Connect` block,
+//! networks and devices inside `Resources`, and the blocks the agent does not model (group
+//! services and networks, templates, artifacts, vault, volumes, scaling, ...): a change to
+//! one of these shows only as an edited group or task.
 
 use crate::job::Job;
 use crate::serde_util::{nullable, nullable_values};
@@ -282,6 +284,83 @@ static PARAMETERIZED_JOB_CONFIG: GoStruct = GoStruct {
     ],
 };
 
+/// `structs.Service` (`nomad/structs/services.go`); `Connect`, `Identity` and `Weights`
+/// are pointers, `Tags`, `CanaryTags` and `Checks` slices, diffed on their own.
+static SERVICE: GoStruct = GoStruct {
+    name: "Service",
+    source: "nomad/structs/services.go",
+    omitempty: |_| false,
+    fields: &[
+        field("Name", Kind::Str),
+        field("TaskName", Kind::Str),
+        field("PortLabel", Kind::Str),
+        field("AddressMode", Kind::Str),
+        field("Address", Kind::Str),
+        field("EnableTagOverride", Kind::Bool),
+        field("Tags", Kind::Collection),
+        field("CanaryTags", Kind::Collection),
+        field("Checks", Kind::Collection),
+        field("Connect", Kind::Null),
+        field("Meta", Kind::Collection),
+        field("CanaryMeta", Kind::Collection),
+        Field { present: Some(NomadVersion::service_weights), ..field("Weights", Kind::Null) },
+        field("TaggedAddresses", Kind::Collection),
+        field("Namespace", Kind::Str),
+        field("OnUpdate", Kind::Str),
+        field("Provider", Kind::Str),
+        Field { present: Some(NomadVersion::service_cluster), ..field("Cluster", Kind::Str) },
+        Field { present: Some(NomadVersion::service_cluster), ..field("Identity", Kind::Null) },
+        Field { present: Some(NomadVersion::service_kind), ..field("Kind", Kind::Str) },
+    ],
+};
+
+/// `structs.ServiceCheck` (`nomad/structs/services.go`); `Header` (a map of slices) and
+/// `CheckRestart` are diffed on their own.
+static SERVICE_CHECK: GoStruct = GoStruct {
+    name: "ServiceCheck",
+    source: "nomad/structs/services.go",
+    omitempty: |_| false,
+    fields: &[
+        field("Name", Kind::Str),
+        field("Type", Kind::Str),
+        field("Command", Kind::Str),
+        field("Args", Kind::Collection),
+        field("Path", Kind::Str),
+        field("Protocol", Kind::Str),
+        field("PortLabel", Kind::Str),
+        field("Expose", Kind::Bool),
+        field("AddressMode", Kind::Str),
+        field("Interval", Kind::Num),
+        field("Timeout", Kind::Num),
+        field("InitialStatus", Kind::Str),
+        Field { present: Some(NomadVersion::check_notes), ..field("Notes", Kind::Str) },
+        Field { present: Some(NomadVersion::check_tls_server_name), ..field("TLSServerName", Kind::Str) },
+        field("TLSSkipVerify", Kind::Bool),
+        field("Method", Kind::Str),
+        field("Header", Kind::Collection),
+        field("CheckRestart", Kind::Null),
+        field("GRPCService", Kind::Str),
+        field("GRPCUseTLS", Kind::Bool),
+        field("TaskName", Kind::Str),
+        field("SuccessBeforePassing", Kind::Num),
+        field("FailuresBeforeCritical", Kind::Num),
+        Field {
+            present: Some(NomadVersion::check_failures_before_warning),
+            ..field("FailuresBeforeWarning", Kind::Num)
+        },
+        field("Body", Kind::Str),
+        field("OnUpdate", Kind::Str),
+    ],
+};
+
+/// `structs.CheckRestart`.
+static CHECK_RESTART: GoStruct = GoStruct {
+    name: "CheckRestart",
+    source: "nomad/structs/services.go",
+    omitempty: |_| false,
+    fields: &[field("Limit", Kind::Num), field("Grace", Kind::Num), field("IgnoreWarnings", Kind::Bool)],
+};
+
 const fn field(name: &'static str, kind: Kind) -> Field {
     Field { name, kind, omitempty: false, present: None }
 }
@@ -506,8 +585,126 @@ impl JobDiffer {
             &[],
             "LogConfig",
         ));
+        // DispatchPayload and Artifacts come here; the agent models neither.
+        diff.objects.extend(self.service_diffs(items(get(old, "Services")), items(get(new, "Services"))));
         diff.objects.extend(self.identity_diff(get(old, "Identity"), get(new, "Identity")));
         diff
+    }
+
+    /// `serviceDiffs`: one service on each side is diffed as one; otherwise each old service
+    /// is matched to an unmatched new one by `findServiceMatch`'s score (same position 1,
+    /// same `PortLabel` 2, same `Name` 3; above 2 wins, the highest first found), the
+    /// unmatched being deleted or added.
+    fn service_diffs(&self, old: &[Value], new: &[Value]) -> Vec<ObjectDiff> {
+        if old.len() == 1 && new.len() == 1 {
+            return self.service_diff(old.first(), new.first()).into_iter().collect();
+        }
+        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+        let mut new_matched = vec![false; new.len()];
+        let mut diffs = Vec::new();
+        for (old_index, service) in old.iter().enumerate() {
+            let mut best = (0, None);
+            for (i, candidate) in new.iter().enumerate() {
+                if new_matched[i] {
+                    continue;
+                }
+                let score = u8::from(i == old_index)
+                    + 2 * u8::from(text(service, "PortLabel") == text(candidate, "PortLabel"))
+                    + 3 * u8::from(text(service, "Name") == text(candidate, "Name"));
+                if score > 2 && score > best.0 {
+                    best = (score, Some(i));
+                }
+            }
+            match best.1 {
+                Some(i) => {
+                    new_matched[i] = true;
+                    diffs.extend(self.service_diff(Some(service), new.get(i)));
+                }
+                None => diffs.extend(self.service_diff(Some(service), None)),
+            }
+        }
+        for (i, service) in new.iter().enumerate() {
+            if !new_matched[i] {
+                diffs.extend(self.service_diff(None, Some(service)));
+            }
+        }
+        go_sort(&mut diffs, object_less);
+        diffs
+    }
+
+    /// `serviceDiff`: its fields, `CanaryTags` and `Tags` as string sets, its checks, its
+    /// `Identity` (1.7.0+) and `Weights` (1.9.2+). Its `Connect` block is not diffed here.
+    fn service_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let fields = field_diffs(
+            &self.primitive_flat(old, &SERVICE, &[]),
+            &self.primitive_flat(new, &SERVICE, &[]),
+            self.contextual,
+        );
+        let mut objects = Vec::new();
+        for name in ["CanaryTags", "Tags"] {
+            objects.extend(string_set_diff(&strings(get(old, name)), &strings(get(new, name)), name, self.contextual));
+        }
+        objects.extend(self.check_diffs(items(get(old, "Checks")), items(get(new, "Checks"))));
+        if self.version.service_cluster() {
+            objects.extend(self.identity_diff(get(old, "Identity"), get(new, "Identity")));
+        }
+        if self.version.service_weights() {
+            objects.extend(weights_diff(present(get(old, "Weights")), present(get(new, "Weights")), self.contextual));
+        }
+        Some(ObjectDiff { kind, name: "Service".into(), fields, objects })
+    }
+
+    /// `serviceCheckDiffs`: checks matched by `Name`.
+    fn check_diffs(&self, old: &[Value], new: &[Value]) -> Vec<ObjectDiff> {
+        let (old, new) = (by_name(old), by_name(new));
+        let mut diffs: Vec<ObjectDiff> =
+            old.iter().filter_map(|(name, check)| self.check_diff(Some(check), new.get(name).copied())).collect();
+        diffs.extend(
+            new.iter().filter(|(name, _)| !old.contains_key(*name)).filter_map(|(_, c)| self.check_diff(None, Some(c))),
+        );
+        go_sort(&mut diffs, object_less);
+        diffs
+    }
+
+    /// `serviceCheckDiff`: its fields, its `Header` (flattened whole: `X-Key[0]`) and its
+    /// `CheckRestart`.
+    fn check_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
+        let (old, new) = (present(old), present(new));
+        let kind = match (old, new) {
+            _ if old == new => return None,
+            (None, _) => DiffType::Added,
+            (_, None) => DiffType::Deleted,
+            _ => DiffType::Edited,
+        };
+        let fields = field_diffs(
+            &self.primitive_flat(old, &SERVICE_CHECK, &[]),
+            &self.primitive_flat(new, &SERVICE_CHECK, &[]),
+            self.contextual,
+        );
+        let mut objects: Vec<ObjectDiff> =
+            whole_map_diff(get(old, "Header"), get(new, "Header"), "Header", self.contextual).into_iter().collect();
+        let (old_restart, new_restart) = (present(get(old, "CheckRestart")), present(get(new, "CheckRestart")));
+        if old_restart != new_restart {
+            let kind = match (old_restart, new_restart) {
+                (None, _) => DiffType::Added,
+                (_, None) => DiffType::Deleted,
+                _ => DiffType::Edited,
+            };
+            let fields = field_diffs(
+                &self.primitive_flat(old_restart, &CHECK_RESTART, &[]),
+                &self.primitive_flat(new_restart, &CHECK_RESTART, &[]),
+                self.contextual,
+            );
+            objects.push(ObjectDiff { kind, name: "CheckRestart".into(), fields, objects: Vec::new() });
+        }
+        Some(ObjectDiff { kind, name: "Check".into(), fields, objects })
     }
 
     /// `Resources.Diff`: its primitive fields (`CPU`, `Cores`, `MemoryMB`, ...); the
@@ -664,9 +861,30 @@ fn integer(n: &serde_json::Number) -> String {
     n.to_string()
 }
 
-/// `configDiff`: the task's driver config flattened whole (`flatmap.Flatten` without
-/// `primitiveOnly`): `command`, `args[0]`, `port_map[0][http]`.
-fn config_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
+/// `weightsDiff` (1.9.2): `Passing` and `Warning`, each listed only when above 0
+/// (`strconv.Itoa`).
+fn weights_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
+    let kind = match (old, new) {
+        _ if old == new => return None,
+        (None, _) => DiffType::Added,
+        (_, None) => DiffType::Deleted,
+        _ => DiffType::Edited,
+    };
+    let flat = |side: Option<&Value>| -> Flat {
+        ["Passing", "Warning"]
+            .into_iter()
+            .filter_map(|name| {
+                let n = get(side, name).and_then(Value::as_i64).filter(|n| *n > 0)?;
+                Some((name.to_string(), n.to_string()))
+            })
+            .collect()
+    };
+    let fields = field_diffs(&flat(old), &flat(new), contextual);
+    Some(ObjectDiff { kind, name: "Weights".into(), fields, objects: Vec::new() })
+}
+
+/// A map flattened whole, typed by which side is empty (`configDiff`, `checkHeaderDiff`).
+fn whole_map_diff(old: Option<&Value>, new: Option<&Value>, name: &str, contextual: bool) -> Option<ObjectDiff> {
     let len = |v: Option<&Value>| v.and_then(Value::as_object).map_or(0, serde_json::Map::len);
     // A nil map and an empty one are not DeepEqual in Go; the agent writes both `null`.
     if present(old) == present(new) {
@@ -689,7 +907,13 @@ fn config_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Op
         flat
     };
     let fields = field_diffs(&flatten(old), &flatten(new), contextual);
-    Some(ObjectDiff { kind, name: "Config".into(), fields, objects: Vec::new() })
+    Some(ObjectDiff { kind, name: name.into(), fields, objects: Vec::new() })
+}
+
+/// `configDiff`: the task's driver config flattened whole (`flatmap.Flatten` without
+/// `primitiveOnly`): `command`, `args[0]`, `port_map[0][http]`.
+fn config_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
+    whole_map_diff(old, new, "Config", contextual)
 }
 
 /// `flatmap.flatten` of an `interface{}` value decoded from JSON: maps as `[key]`, slices as
@@ -1080,6 +1304,88 @@ mod tests {
         assert_eq!(added.objects[0].fields, [fd(DiffType::Added, "Payload", "", "optional")]);
         assert_eq!(added.objects[0].objects.len(), 1, "an empty MetaOptional set is no diff");
         assert_eq!(added.objects[0].objects[0].fields, [fd(DiffType::Added, "MetaRequired", "", "a")]);
+    }
+
+    /// diff.go `serviceDiff`: one service on each side is diffed as one, its fields
+    /// contextual, its `Tags` a string set, its checks matched by name, a check's fields
+    /// (durations in nanoseconds) contextual; fields a release lacks are not listed.
+    #[test]
+    fn a_service_and_its_check() {
+        let service = |tags: Value, path: &str| {
+            json!({"Name": "web", "PortLabel": "http", "Provider": "nomad", "Tags": tags, "Checks": [
+                {"Name": "alive", "Type": "http", "Path": path, "Interval": 10_000_000_000u64, "Timeout": 2_000_000_000u64}
+            ]})
+        };
+        let with = |s: Value| {
+            let mut j = web();
+            j.task_groups[0].tasks[0].services = vec![s];
+            j
+        };
+        let old = with(service(json!(["a"]), "/"));
+        let new = with(service(json!(["a", "b"]), "/health"));
+        let diff = job_diff(&old, &new, NomadVersion::LATEST).unwrap();
+        let task = &diff.task_groups[0].tasks[0];
+        assert_eq!(task.kind, DiffType::Edited);
+        let svc = &task.objects[0];
+        assert_eq!((svc.name.as_str(), svc.kind), ("Service", DiffType::Edited));
+        use DiffType::{Added, Edited, None as Same};
+        assert_eq!(
+            svc.fields,
+            [
+                fd(Same, "Address", "", ""),
+                fd(Same, "AddressMode", "", ""),
+                fd(Same, "Cluster", "", ""),
+                fd(Same, "EnableTagOverride", "false", "false"),
+                fd(Same, "Kind", "", ""),
+                fd(Same, "Name", "web", "web"),
+                fd(Same, "Namespace", "", ""),
+                fd(Same, "OnUpdate", "", ""),
+                fd(Same, "PortLabel", "http", "http"),
+                fd(Same, "Provider", "nomad", "nomad"),
+                fd(Same, "TaskName", "", ""),
+            ]
+        );
+        assert_eq!(svc.objects[0].name, "Tags");
+        assert_eq!(svc.objects[0].kind, Added);
+        assert_eq!(svc.objects[0].fields, [fd(Added, "Tags", "", "b"), fd(Same, "Tags", "a", "a")]);
+        let check = &svc.objects[1];
+        assert_eq!((check.name.as_str(), check.kind), ("Check", Edited));
+        let changed: Vec<&FieldDiff> = check.fields.iter().filter(|f| f.kind != Same).collect();
+        assert_eq!(changed, [&fd(Edited, "Path", "/", "/health")]);
+        let interval = check.fields.iter().find(|f| f.name == "Interval").unwrap();
+        assert_eq!(interval.new, "10000000000");
+        assert_eq!(check.fields.len(), 23, "every primitive field of ServiceCheck at 1.11.3");
+        // 1.4.0: no Cluster, Kind, Notes, TLSServerName, FailuresBeforeWarning.
+        let oldest = job_diff(&old, &new, NomadVersion::OLDEST).unwrap();
+        let svc = &oldest.task_groups[0].tasks[0].objects[0];
+        assert_eq!(svc.fields.len(), 9);
+        assert_eq!(svc.objects[1].fields.len(), 20);
+    }
+
+    /// diff.go `findServiceMatch`: services moved in the list still match by name and port
+    /// label (an unchanged one is no diff); one renamed onto another port is deleted and
+    /// added, sorted Added first.
+    #[test]
+    fn services_match_by_name_and_port() {
+        let svc = |name: &str, port: &str, tag: &str| json!({"Name": name, "PortLabel": port, "Tags": [tag]});
+        let with = |services: Vec<Value>| {
+            let mut j = web();
+            j.task_groups[0].tasks[0].services = services;
+            j
+        };
+        let old = with(vec![svc("web", "http", "a"), svc("db", "db", "a")]);
+        let moved = with(vec![svc("db", "db", "b"), svc("web", "http", "a")]);
+        let diff = job_diff(&old, &moved, NomadVersion::LATEST).unwrap();
+        let objects = &diff.task_groups[0].tasks[0].objects;
+        assert_eq!(objects.len(), 1);
+        assert_eq!(
+            (objects[0].kind, &objects[0].fields[5]),
+            (DiffType::Edited, &fd(DiffType::None, "Name", "db", "db"))
+        );
+        let renamed = with(vec![svc("web", "http", "a"), svc("cache", "redis", "a")]);
+        let diff = job_diff(&old, &renamed, NomadVersion::LATEST).unwrap();
+        let kinds: Vec<DiffType> = diff.task_groups[0].tasks[0].objects.iter().map(|o| o.kind).collect();
+        assert_eq!(kinds, [DiffType::Added, DiffType::Deleted]);
     }
 
     /// `Job.GetJobVersions`: newest first, each against the next older one; nothing for a
