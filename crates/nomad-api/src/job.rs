@@ -1,7 +1,7 @@
 //! Jobs: the copy embedded in an allocation, and `/v1/jobs`, `/v1/job/:id`.
 
-use crate::allocation::Resources;
 use crate::duration::GoDuration;
+use crate::resources::Resources;
 use crate::serde_util::{nullable, nullable_values};
 use crate::time::NanoTime;
 use serde::{Deserialize, Serialize};
@@ -380,11 +380,24 @@ pub struct JobSummary {
     #[serde(deserialize_with = "nullable_values")]
     pub summary: BTreeMap<String, TaskGroupSummary>,
     /// Created (all zero) with every summary (`updateSummaryWithJob`).
-    pub children: Option<crate::summary::JobChildrenSummary>,
+    pub children: Option<JobChildrenSummary>,
     /// Raft index at which the summary was created (with the job).
     pub create_index: u64,
     /// Raft index of the summary's last change.
     pub modify_index: u64,
+}
+
+/// `structs.JobChildrenSummary`: the children of a periodic or parameterized job. Nomad
+/// creates one (all zero) with every job summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobChildrenSummary {
+    /// Child jobs whose status is `pending`.
+    pub pending: i64,
+    /// Child jobs whose status is `running`.
+    pub running: i64,
+    /// Child jobs whose status is `dead`.
+    pub dead: i64,
 }
 
 /// `structs.TaskGroupSummary`: one group's allocations counted by state.

@@ -1,6 +1,6 @@
 //! Nodes: `/v1/nodes`, `/v1/node/:id`.
 
-use crate::allocation::Resources;
+use crate::resources::Resources;
 use crate::serde_util::{nullable, nullable_values};
 use crate::time::{self, DateTime};
 use serde::{Deserialize, Serialize};

@@ -13,19 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// `structs.JobChildrenSummary`: the children of a periodic or parameterized job. Nomad
-/// creates one (all zero) with every job summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct JobChildrenSummary {
-    /// Child jobs whose status is `pending`.
-    pub pending: i64,
-    /// Child jobs whose status is `running`.
-    pub running: i64,
-    /// Child jobs whose status is `dead`.
-    pub dead: i64,
-}
-
 impl TaskGroupSummary {
     /// `updateSummaryWithAlloc` for one allocation of the group: `old` is its client status
     /// before the write (`None` for a new allocation), `new` after. A new allocation counts
@@ -111,8 +98,9 @@ pub struct JobVersionsResponse {
     /// The job's tracked versions, newest first.
     #[serde(deserialize_with = "nullable")]
     pub versions: Vec<Job>,
-    /// Only with `diffs=true`; `null` otherwise.
-    pub diffs: Option<Vec<Value>>,
+    /// With `diffs=true`, each version against the next older one (`null` otherwise, or with
+    /// a single version).
+    pub diffs: Option<Vec<crate::job_diff::JobDiff>>,
     /// Raft index of the response (the `X-Nomad-Index` value).
     pub index: u64,
     /// Nanoseconds.

@@ -617,6 +617,42 @@ impl NomadVersion {
         self.at_least(1, 7, 2)
     }
 
+    /// `TaskGroup.Diff` diffs the group's `migrate` block as a `Migrate` object (1.10.0,
+    /// `nomad/structs/diff.go`); before, a changed block shows only as an edited group.
+    pub fn group_diff_migrate(self) -> bool {
+        self.at_least(1, 10, 0)
+    }
+
+    /// `Service.Cluster` and `Service.Identity` (1.7.0, `nomad/structs/services.go`).
+    pub fn service_cluster(self) -> bool {
+        self.at_least(1, 7, 0)
+    }
+
+    /// `Service.Weights` (1.9.2, `nomad/structs/services.go`).
+    pub fn service_weights(self) -> bool {
+        self.at_least(1, 9, 2)
+    }
+
+    /// `Service.Kind` (1.10.3, `nomad/structs/services.go`).
+    pub fn service_kind(self) -> bool {
+        self.at_least(1, 10, 3)
+    }
+
+    /// `ServiceCheck.TLSServerName` (1.6.0, `nomad/structs/services.go`).
+    pub fn check_tls_server_name(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// `ServiceCheck.FailuresBeforeWarning` (1.7.3, `nomad/structs/services.go`).
+    pub fn check_failures_before_warning(self) -> bool {
+        self.at_least(1, 7, 3)
+    }
+
+    /// `ServiceCheck.Notes` (1.8.1, `nomad/structs/services.go`).
+    pub fn check_notes(self) -> bool {
+        self.at_least(1, 8, 1)
+    }
+
     /// `TaskGroup.Disconnect` (1.8.0, `group.go`).
     pub fn group_disconnect(self) -> bool {
         self.at_least(1, 8, 0)
@@ -797,6 +833,13 @@ mod tests {
             (NomadVersion::node_list_fields_error_coded, "1.5.17", "1.6.0"),
             (NomadVersion::group_prevent_reschedule_on_lost, "1.7.1", "1.7.2"),
             (NomadVersion::group_disconnect, "1.7.7", "1.8.0"),
+            (NomadVersion::group_diff_migrate, "1.9.7", "1.10.0"),
+            (NomadVersion::service_cluster, "1.6.10", "1.7.0"),
+            (NomadVersion::service_weights, "1.9.1", "1.9.2"),
+            (NomadVersion::service_kind, "1.10.2", "1.10.3"),
+            (NomadVersion::check_tls_server_name, "1.5.17", "1.6.0"),
+            (NomadVersion::check_failures_before_warning, "1.7.2", "1.7.3"),
+            (NomadVersion::check_notes, "1.8.0", "1.8.1"),
             (NomadVersion::task_identity, "1.4.14", "1.5.0"),
             (NomadVersion::workload_identities, "1.6.10", "1.7.0"),
             (NomadVersion::identity_filepath, "1.8.4", "1.9.0"),

@@ -162,10 +162,17 @@ async fn versions(state: &AppState, id: &str, req: &ApiRequest) -> Result<Respon
             return Err(ApiError::internal(format!("version {v} not found")).with_meta(meta));
         }
     }
-    // Nomad computes `JobDiff`s with `diffs=true` (`nomad/structs/diff.go`); this agent
-    // does not, and answers none rather than made-up ones.
+    // Each version against the next older one, or against `diff_version` (`nomad/structs/diff.go`
+    // through `nomad_api::job_diff`); `null` when nothing was diffed.
+    let diffs = if diffs {
+        let computed = nomad_api::job_diff::version_diffs(&versions, diff_version, state.version)
+            .map_err(|e| ApiError::internal(format!("failed to create job diff: {e}")).with_meta(meta))?;
+        Some(computed).filter(|d| !d.is_empty())
+    } else {
+        None
+    };
     let response =
-        JobVersionsResponse { versions, diffs: None, index, last_contact: 0, known_leader: true, ..Default::default() };
+        JobVersionsResponse { versions, diffs, index, last_contact: 0, known_leader: true, ..Default::default() };
     // The versions are Jobs, written as the release writes a Job (`GET /v1/job/:id`).
     req.reply(Some(meta), &nomad_api::Wire::new(&response, state.version))
 }

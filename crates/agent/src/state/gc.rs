@@ -14,8 +14,9 @@
 //! nomad/config.go) through Raft (`Eval.Reap`, `Job.BatchDeregister`); here a pass is one
 //! write, so the write-ahead log records what it removed.
 
+use super::status::is_terminal;
 use super::status::job_status;
-use super::store::{is_terminal, Store, Txn};
+use super::store::{Store, Txn};
 use nomad_api::{client_status, desired_status, job_type, Allocation, Evaluation, Job};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

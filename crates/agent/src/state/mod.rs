@@ -8,7 +8,8 @@ pub mod status;
 pub mod store;
 
 pub use snapshot::Snapshot;
-pub use store::{is_terminal, Changes, JobKey, Store, Table, Txn};
+pub use status::is_terminal;
+pub use store::{Changes, JobKey, Store, Table, Txn};
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,8 @@
 //! here, so every evaluation completes at once, and is recorded as Nomad's worker leaves it:
 //! complete, with the queued allocations per group (none) and the index it was scheduled at.
 
-use super::store::{is_terminal, Txn};
+use super::status::is_terminal;
+use super::store::Txn;
 use nomad_api::{
     desired_status, eval_status, eval_trigger, AllocMetric, AllocatedCpuResources, AllocatedMemoryResources,
     AllocatedResources, AllocatedSharedResources, AllocatedTaskResources, Allocation, Evaluation, Job, Node,

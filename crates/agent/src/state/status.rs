@@ -1,8 +1,18 @@
-//! What Nomad's state store derives from allocations and evaluations: the job status. (Job
-//! summaries follow each allocation change in the store, `Txn::count_in_summary`.)
+//! What Nomad's state store derives from allocations and evaluations: whether an
+//! allocation is terminal, and the job status. (Job summaries follow each allocation change
+//! in the store, `Txn::count_in_summary`.) The store asks these; they read no table.
 
-use super::store::is_terminal;
-use nomad_api::{eval_status, job_type, Allocation, Evaluation, Job};
+use nomad_api::{client_status, desired_status, eval_status, job_type, Allocation, Evaluation, Job};
+
+/// `Allocation.TerminalStatus`: stopped by the server or finished on the client.
+pub fn is_terminal(alloc: &Allocation) -> bool {
+    matches!(alloc.desired_status.as_str(), desired_status::STOP | desired_status::EVICT) || is_client_terminal(alloc)
+}
+
+/// `Allocation.ClientTerminalStatus`.
+pub fn is_client_terminal(alloc: &Allocation) -> bool {
+    matches!(alloc.client_status.as_str(), client_status::COMPLETE | client_status::FAILED | client_status::LOST)
+}
 
 /// `JobStatusPending`, `JobStatusRunning`, `JobStatusDead`.
 pub mod job_status {

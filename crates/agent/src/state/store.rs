@@ -2,9 +2,10 @@
 //! Raft index bookkeeping that blocking queries rely on. Every write runs at a new index;
 //! each table remembers the last index that changed it, each object its Create/Modify index.
 
+use super::status::is_terminal;
 use nomad_api::{
-    client_status, desired_status, Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary,
-    Namespace, Node, TaskGroupSummary, JOB_TRACKED_VERSIONS,
+    Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary, Namespace, Node, TaskGroupSummary,
+    JOB_TRACKED_VERSIONS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,16 +77,6 @@ pub struct Store {
 
 pub fn now_nanos() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
-}
-
-/// `Allocation.TerminalStatus`: stopped by the server or finished on the client.
-pub fn is_terminal(alloc: &Allocation) -> bool {
-    matches!(alloc.desired_status.as_str(), desired_status::STOP | desired_status::EVICT) || is_client_terminal(alloc)
-}
-
-/// `Allocation.ClientTerminalStatus`.
-pub fn is_client_terminal(alloc: &Allocation) -> bool {
-    matches!(alloc.client_status.as_str(), client_status::COMPLETE | client_status::FAILED | client_status::LOST)
 }
 
 impl Store {
