@@ -22,6 +22,7 @@ pub mod filter;
 pub mod fs;
 pub mod gojson;
 pub mod job;
+pub mod json;
 pub mod job_statuses;
 pub mod logs;
 pub mod monitor;
