@@ -182,7 +182,9 @@ mod tests {
         assert_eq!(parse_go_duration("+2h0m0.25s").unwrap(), Duration::from_millis(7_200_250));
         assert_eq!(parse_go_duration("1.0000000000000000009h").unwrap(), Duration::from_secs(3600));
         assert_eq!(parse_go_duration("5124095h").unwrap(), Duration::from_secs(5_124_095 * 3600));
-        for bad in ["", "10", "s", "10x", "-5s", "1..2s", "5 m", ".s", "1.2.3s", "99999999999999999999ns", "5124096000h"] {
+        for bad in
+            ["", "10", "s", "10x", "-5s", "1..2s", "5 m", ".s", "1.2.3s", "99999999999999999999ns", "5124096000h"]
+        {
             assert!(parse_go_duration(bad).is_err(), "{bad}");
         }
     }
