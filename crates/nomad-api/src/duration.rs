@@ -152,11 +152,13 @@ fn decimal(value: u64, unit: u64, digits: usize) -> String {
 }
 
 /// Go's text form of a whole-second duration, as written in a `wait` parameter (`300s`).
+/// Milliseconds are counted in `u64` (584 million years): printing a `u128` would bring its
+/// formatting and division into the dashboard's first load.
 pub fn format_wait(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
-        format!("{}ms", d.as_millis())
+        format!("{}ms", d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())))
     }
 }
 
@@ -196,6 +198,7 @@ mod tests {
         let c: GoDuration = serde_json::from_str(r#""5s""#).unwrap();
         assert_eq!((a, b, c), (GoDuration(5_000_000_000), GoDuration(5_000_000_000), GoDuration(5_000_000_000)));
         assert_eq!(format_wait(Duration::from_secs(300)), "300s");
+        assert_eq!(format_wait(Duration::from_millis(300_250)), "300250ms");
     }
 
     #[test]
