@@ -98,7 +98,7 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
             return Err(err());
         }
         let mut nanos = digits(whole).ok_or_else(err)?.checked_mul(nanos_per_unit).ok_or_else(err)?;
-        // Go's fraction is exact to 18 digits and ignores further ones (`leadingFraction`).
+        // Digits past the 18th are worth under a nanosecond even in hours: they are ignored.
         let fraction = &fraction[..fraction.len().min(18)];
         if !fraction.is_empty() {
             let scale = 10u128.pow(fraction.len() as u32);
