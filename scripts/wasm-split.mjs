@@ -7,7 +7,7 @@
 //   wasm-split-cli → the main module, the chunks and their loader (`__wasm_split.js`);
 //   wasm-bindgen   → the main module's JS and wasm, in place of trunk's (same names, so
 //                    index.html and the start script stay as trunk wrote them);
-//   wasm-opt -Oz   → every module (trunk's own wasm-opt is off: index.html data-wasm-opt="0").
+//   wasm-opt -Os   → every module (trunk's own wasm-opt is off: index.html data-wasm-opt="0").
 // Chunks and the loader get content-hashed names, as trunk names everything else.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -71,12 +71,18 @@ export async function splitWasm(staging, root) {
   return { main: mainWasm, chunks: chunks.length, loader: loaderName };
 }
 
-/** wasm-opt -Oz on each file in place, two at a time (the machines have two cores). */
+// What is measured is the compressed size (gzip -9 and brotli, README.md), not the raw one.
+// `-Os` without binaryen's inlining of functions that have one caller (LLVM already inlined
+// what it judged worth it) compresses best: on the main module 278,886 bytes gzipped against
+// 282,465 for `-Oz` (-Os alone: 281,244), though it is 4% larger uncompressed.
+const WASM_OPT = ['-Os', '--one-caller-inline-max-function-size=0'];
+
+/** wasm-opt ({@link WASM_OPT}) on each file in place, two at a time (the machines have two cores). */
 async function optimise(files) {
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {
-      await run('wasm-opt', ['-Oz', file, '-o', file]);
+      await run('wasm-opt', [...WASM_OPT, file, '-o', file]);
     }
   };
   await Promise.all([worker(), worker()]);

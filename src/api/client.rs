@@ -18,9 +18,9 @@ pub fn use_client() -> Client {
     expect_context::<Client>()
 }
 
-/// Decodes a 2xx body.
+/// Decodes a 2xx body (structs from objects only: less wasm, `nomad_api::json`).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Malformed(e.to_string()))
+    nomad_api::json::from_slice(body).map_err(|e| ApiError::Malformed(e.to_string()))
 }
 
 impl Client {

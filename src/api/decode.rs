@@ -157,10 +157,11 @@ fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Decodes one element of a list split by [`split_array`].
+/// Decodes one element of a list split by [`split_array`] (structs from objects only: less
+/// wasm, `nomad_api::json`).
 pub fn decode_element<T: DeserializeOwned>(bytes: &[u8], range: Range<usize>) -> Result<T, String> {
     let at = range.start;
-    serde_json::from_slice(&bytes[range]).map_err(|e| format!("element at byte {at}: {e}"))
+    nomad_api::json::from_slice(&bytes[range]).map_err(|e| format!("element at byte {at}: {e}"))
 }
 
 #[cfg(test)]

@@ -398,7 +398,7 @@ fn take<P: serde::de::DeserializeOwned + Default>(
         .push(&bytes)
         .iter()
         .map(|line| {
-            serde_json::from_slice(line)
+            nomad_api::json::from_slice(line)
                 .map_err(|e| ApiError::Malformed(format!("a line of the event stream is not an event batch: {e}")))
         })
         .collect()

@@ -37,7 +37,7 @@ pub fn LiveStatus(state: ReadSignal<LiveState>) -> impl IntoView {
                     .retry_at_ms
                     .map(|t| {
                         if t > now {
-                            format!(" Retrying in {}s.", ((t - now) / 1000.0).ceil())
+                            format!(" Retrying in {}s.", ((t - now) / 1000.0).ceil() as u64)
                         } else {
                             " Retrying…".into()
                         }

@@ -17,7 +17,7 @@ pub struct RuntimeConfig {
 
 impl RuntimeConfig {
     pub fn parse(body: &[u8]) -> Result<RuntimeConfig, String> {
-        let mut config: RuntimeConfig = serde_json::from_slice(body).map_err(|e| format!("config.json: {e}"))?;
+        let mut config: RuntimeConfig = nomad_api::json::from_slice(body).map_err(|e| format!("config.json: {e}"))?;
         config.address = config.address.trim().trim_end_matches('/').to_string();
         let address = &config.address;
         let scheme_and_host = address.strip_prefix("http://").or_else(|| address.strip_prefix("https://"));

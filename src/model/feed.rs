@@ -411,7 +411,7 @@ impl EventList for OneAllocation {
     }
 
     fn take_follow_up(&mut self, _key: &str, body: &[u8]) -> Result<bool, String> {
-        let alloc: Allocation = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        let alloc: Allocation = nomad_api::json::from_slice(body).map_err(|e| e.to_string())?;
         // Newer than what is shown, or as new and now with its job.
         let newer = self.feed.get(&alloc.id).is_none_or(|shown| alloc.modify_index >= shown.modify_index);
         if newer {

@@ -24,6 +24,7 @@ pub mod gojson;
 pub mod job;
 pub mod job_diff;
 pub mod job_statuses;
+pub mod json;
 pub mod logs;
 pub mod monitor;
 pub mod multierror;
