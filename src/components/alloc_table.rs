@@ -160,10 +160,7 @@ pub fn AllocTable(
                         .collect_view()}
                 </div>
                 <div class="vviewport" node_ref=viewport_ref on:scroll=on_scroll data-testid="alloc-viewport">
-                    <div
-                        class="vspacer"
-                        style=move || format!("height: {}px", shown.with(|s| s.len()) * ROW_HEIGHT_PX)
-                    >
+                    <div class="vspacer" style=move || format!("height: {}px", shown.with(|s| s.len()) * ROW_HEIGHT_PX)>
                         <div
                             class="vwindow"
                             style=move || format!("transform: translateY({}px)", window.get().start * ROW_HEIGHT_PX)
