@@ -24,7 +24,7 @@ pub fn NodePage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let node = live::<Node>(move || Some(endpoints::node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
     let allocs =
-        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get())), LiveOptions::BACKGROUND);
+        live_list::<AllocationListStub>(move || Some(endpoints::allocations(&scope.get(), None)), LiveOptions::BACKGROUND);
     view! {
         <div class="page-header">
             <h1 data-testid="node-title">
