@@ -34,7 +34,10 @@ enum Check {
     Idle,
     Checking,
     /// The agent answered the expression with an error.
-    Refused { expression: String, error: ApiError },
+    Refused {
+        expression: String,
+        error: ApiError,
+    },
 }
 
 #[component]
@@ -60,7 +63,8 @@ pub fn FilterBox(
 
     // Replaces `filter=` in the page URL, keeping every other parameter (facets repeat).
     let apply = move |expression: &str| {
-        let pairs = query.with_untracked(|q| with_filter_expression(q.into_iter().map(|(k, v)| (k.as_ref(), v)), expression));
+        let pairs =
+            query.with_untracked(|q| with_filter_expression(q.into_iter().map(|(k, v)| (k.as_ref(), v)), expression));
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let href = with_query(&location.pathname.get_untracked(), &pairs);
         navigate(&href, NavigateOptions { resolve: false, replace: true, scroll: false, ..Default::default() });
@@ -107,6 +111,11 @@ pub fn FilterBox(
             let known = accepted.with_value(|a| a.as_deref() == Some(expression.as_str()));
             if !expression.is_empty() && !known {
                 submit(expression);
+            } else {
+                // The URL moved on (cleared, or back to an accepted expression): an answer
+                // still awaited, or an error shown, is about another expression.
+                attempt.update_value(|n| *n += 1);
+                check.set(Check::Idle);
             }
         }
     });
@@ -115,17 +124,18 @@ pub fn FilterBox(
         Check::Refused { expression, error } => {
             let shown = applied.get_untracked();
             // A 400 carries Nomad's own text; other failures say what they are.
-            let text = match &error {
-                ApiError::Status { status: 400, message } => message.clone(),
-                other => other.to_string(),
+            let (title, text) = match &error {
+                ApiError::Status { status: 400, message } => ("The agent refused this expression: ", message.clone()),
+                other => ("Could not check this expression: ", other.to_string()),
             };
+            // Nothing changed in the list: say by what it is still filtered.
             let unchanged = (shown.as_deref() != Some(expression.as_str())).then(|| match shown {
-                Some(previous) => format!(" The list still shows {previous}."),
+                Some(previous) => format!(" The list is still filtered by: {previous}"),
                 None => " The list is unchanged.".to_string(),
             });
             Some(view! {
                 <p class="filter-error" data-testid="filter-error" role="alert">
-                    <strong>"The agent refused this expression: "</strong>
+                    <strong>{title}</strong>
                     <span class="mono" data-testid="filter-error-text">
                         {text}
                     </span>
@@ -139,6 +149,9 @@ pub fn FilterBox(
     view! {
         <div class="filter-box" data-testid="filter-box">
             <div class="toolbar">
+                <span class="filter-label" title="Nomad's filter parameter: the agent lists only what matches">
+                    "Expression"
+                </span>
                 <input
                     type="text"
                     class="filter-expression"

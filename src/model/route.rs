@@ -135,7 +135,9 @@ mod tests {
         assert_eq!(pairs, [("namespace", "*"), ("status", "failed"), ("status", "lost"), ("filter", expression)]);
         // Written as a link, then read back as the router reads the link's query.
         let href = crate::model::url::with_query("/allocations", &pairs);
-        assert!(href.ends_with("&filter=JobID%20matches%20%22%5Ebilling-%22%20and%20ClientStatus%20%3D%3D%20%22failed%22"));
+        assert!(
+            href.ends_with("&filter=JobID%20matches%20%22%5Ebilling-%22%20and%20ClientStatus%20%3D%3D%20%22failed%22")
+        );
         let read = nomad_api::query::parse_go_query(href.split_once('?').map_or("", |(_, q)| q));
         let value = read.iter().find(|(k, _)| k == FILTER).map(|(_, v)| v.as_str());
         assert_eq!(filter_expression(value).as_deref(), Some(expression));

@@ -21,7 +21,10 @@ pub fn AllocationsPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Allocations"</h1>
         </div>
-        <FilterBox read=endpoints::allocations placeholder=r#"JobID matches "^billing-" and ClientStatus == "failed""# />
+        <FilterBox
+            read=endpoints::allocations
+            placeholder=r#"JobID matches "^billing-" and ClientStatus == "failed""#
+        />
         <LiveHeader live=allocs />
         <AllocTable live=allocs />
     }
