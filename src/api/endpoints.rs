@@ -55,6 +55,13 @@ impl Read {
         self
     }
 
+    /// The first page of a paginated list (`per_page`, Nomad 1.4+ list endpoints): enough to
+    /// learn whether the agent accepts the read's filter without reading the whole list.
+    pub fn first_page(mut self, per_page: u32) -> Self {
+        self.url = self.url.param("per_page", per_page);
+        self
+    }
+
     /// `/v1/...?...`, blocking on `index` when given.
     pub fn path_and_query(&self, index: Option<u64>, wait: Duration) -> String {
         self.url(index, wait).path_and_query()
@@ -166,8 +173,9 @@ pub fn acl_policy(name: &str) -> Read {
 }
 
 /// The list without task states: they are most of its size and the list does not show them.
-pub fn allocations(scope: &Scope) -> Read {
-    let url = ApiUrl::new(&["allocations"]).param("task_states", false);
+/// `filter` is a go-bexpr expression the agent applies to each allocation (none: all).
+pub fn allocations(scope: &Scope, filter: Option<&str>) -> Read {
+    let url = ApiUrl::new(&["allocations"]).param("task_states", false).param_opt("filter", filter);
     Read::new(url, scope.options(true), Capability::Namespace(ns::READ_JOB)).blocking()
 }
 
@@ -265,8 +273,10 @@ pub fn allocation_exec(scope: &Scope, id: &str, task: &str, command: &[String]) 
     }
 }
 
-pub fn jobs(scope: &Scope) -> Read {
-    Read::new(ApiUrl::new(&["jobs"]), scope.options(true), Capability::Namespace(ns::LIST_JOBS)).blocking()
+/// `filter` is a go-bexpr expression the agent applies to each job (none: all).
+pub fn jobs(scope: &Scope, filter: Option<&str>) -> Read {
+    let url = ApiUrl::new(&["jobs"]).param_opt("filter", filter);
+    Read::new(url, scope.options(true), Capability::Namespace(ns::LIST_JOBS)).blocking()
 }
 
 pub fn nodes(scope: &Scope) -> Read {
@@ -345,7 +355,7 @@ mod tests {
 
     #[test]
     fn reads_carry_scope_and_block_only_with_an_index() {
-        let r = allocations(&scope());
+        let r = allocations(&scope(), None);
         assert!(r.blocking);
         assert_eq!(
             r.path_and_query(None, Duration::from_secs(60)),
@@ -355,6 +365,18 @@ mod tests {
             r.path_and_query(Some(7), Duration::from_secs(60)),
             "/v1/allocations?task_states=false&region=eu&namespace=%2A&stale&index=7&wait=60s"
         );
+        // A filter expression travels as Nomad's `filter` parameter, percent-encoded whole.
+        let expression = r#"JobID matches "^billing-" and ClientStatus == "failed""#;
+        assert_eq!(
+            allocations(&Scope::default(), Some(expression)).path_and_query(None, Duration::ZERO),
+            "/v1/allocations?task_states=false\
+             &filter=JobID%20matches%20%22%5Ebilling-%22%20and%20ClientStatus%20%3D%3D%20%22failed%22"
+        );
+        assert_eq!(
+            jobs(&Scope::default(), Some("Status == \"dead\"")).first_page(1).path_and_query(None, Duration::ZERO),
+            "/v1/jobs?filter=Status%20%3D%3D%20%22dead%22&per_page=1"
+        );
+        assert_eq!(jobs(&Scope::default(), None).path_and_query(None, Duration::ZERO), "/v1/jobs");
         // Nodes are not namespaced.
         assert_eq!(nodes(&scope()).path_and_query(None, Duration::ZERO), "/v1/nodes?region=eu&stale");
         assert_eq!(
@@ -434,10 +456,12 @@ mod tests {
                 namespaces(s),
                 token_self(),
                 acl_policy(id),
-                allocations(s),
+                allocations(s, None),
+                allocations(s, Some("JobID matches \"^a&b=c%\" and Name != \"x y\"")),
                 allocation(s, id),
                 allocation_stats(s, id),
-                jobs(s),
+                jobs(s, None),
+                jobs(s, Some("ID == \"a+b\"")).first_page(1),
                 nodes(s),
                 node(s, id),
                 client_stats(s, id),

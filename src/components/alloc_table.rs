@@ -6,7 +6,7 @@ use crate::api::live::Live;
 use crate::components::resize::on_resize;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
-use crate::model::alloc_list::{restarts, AllocFilter, Column, Facet};
+use crate::model::alloc_list::{query_keys, restarts, AllocFilter, Column, Facet};
 use crate::model::format::short_id;
 use crate::model::route::Page;
 use crate::model::url::with_query;
@@ -201,7 +201,7 @@ fn use_set_filter(fixed: Option<Facet>) -> impl Fn(AllocFilter) + Clone + Send +
         if let Some(facet) = fixed {
             f.facets[facet as usize].clear();
         }
-        let own: Vec<&str> = Facet::ALL.iter().map(|f| f.key()).chain(["q", "sort", "order"]).collect();
+        let own: Vec<&str> = query_keys().collect();
         let kept: Vec<(String, String)> = query.with_untracked(|q| {
             q.latest_values()
                 .filter(|(k, _)| !own.contains(&k.as_ref()))

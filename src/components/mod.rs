@@ -6,6 +6,7 @@ pub mod blob;
 pub mod chart;
 pub mod confirm;
 pub mod error_panel;
+pub mod filter_box;
 pub mod live_status;
 pub mod live_view;
 pub mod log_viewer;

@@ -1,6 +1,7 @@
-//! The allocations list's state: facet filters, search and sort, all kept in the page URL,
-//! and their application to tens of thousands of rows (indices, never copies).
+//! The allocations list's state: facet filters, search, sort and the filter expression sent
+//! to the agent, all kept in the page URL, and the application of the first three to tens of thousands of rows (indices, never copies).
 
+use crate::model::route::{filter_expression, FILTER};
 use nomad_api::AllocationListStub;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -146,11 +147,20 @@ pub struct AllocFilter {
     pub search: String,
     pub sort: Column,
     pub descending: bool,
+    /// The filter expression the agent applies (`filter=`); empty is none. Rows arrive
+    /// already filtered by it, so `apply` does not read it.
+    pub expression: String,
 }
 
 pub const SEARCH: &str = "q";
 pub const SORT: &str = "sort";
 pub const ORDER: &str = "order";
+
+/// Every URL parameter the list's state owns: the facets', the search's, the sort's and the
+/// filter expression's.
+pub fn query_keys() -> impl Iterator<Item = &'static str> {
+    Facet::ALL.into_iter().map(Facet::key).chain([SEARCH, SORT, ORDER, FILTER])
+}
 
 impl AllocFilter {
     /// From the URL query (`get_all` returns every value of a key).
@@ -167,6 +177,7 @@ impl AllocFilter {
             search: first(SEARCH).trim().to_string(),
             sort,
             descending,
+            expression: filter_expression(get_all(FILTER).last().map(String::as_str)).unwrap_or_default(),
         }
     }
 
@@ -184,6 +195,9 @@ impl AllocFilter {
         }
         if self.descending != self.sort.descending_by_default() {
             q.push((ORDER, if self.descending { "desc" } else { "asc" }.to_string()));
+        }
+        if !self.expression.is_empty() {
+            q.push((FILTER, self.expression.clone()));
         }
         q
     }
@@ -430,6 +444,30 @@ mod tests {
         assert_eq!(back, f);
         f.sort_by(Column::Name);
         assert!(f.to_query().contains(&("order", "desc".to_string())));
+    }
+
+    /// The filter expression is kept in the URL as `filter=`, trimmed, and left out when
+    /// empty; it does not filter the rows here (the agent did).
+    #[test]
+    fn the_filter_expression_round_trips_and_is_not_applied_here() {
+        let expression = r#"JobID matches "^billing-" and ClientStatus == "failed""#;
+        let mut f = AllocFilter::from_query(|_| vec![]);
+        f.toggle(Facet::Status, "running");
+        f.expression = expression.into();
+        let q = f.to_query();
+        assert_eq!(q, vec![("status", "running".to_string()), ("filter", expression.to_string())]);
+        let back = AllocFilter::from_query(|k| q.iter().filter(|(key, _)| *key == k).map(|(_, v)| v.clone()).collect());
+        assert_eq!(back, f);
+        let padded = AllocFilter::from_query(|k| if k == "filter" { vec![format!(" {expression}\n")] } else { vec![] });
+        assert_eq!(padded.expression, expression);
+        let blank = AllocFilter::from_query(|k| if k == "filter" { vec!["  ".into()] } else { vec![] });
+        assert!(blank.to_query().is_empty());
+        let rows = rows();
+        let mut all = AllocFilter::from_query(|_| vec![]);
+        all.expression = "JobID == \"nothing\"".into();
+        assert_eq!(all.apply(&rows).len(), rows.len());
+        let keys: Vec<&str> = query_keys().collect();
+        assert_eq!(keys, ["status", "job", "node", "group", "q", "sort", "order", "filter"]);
     }
 
     #[test]

@@ -38,6 +38,30 @@ pub const PATTERNS: [&str; 11] = [
     "/settings",
 ];
 
+/// `filter=`: the filter expression of a list page (`/allocations`, `/jobs`), named in the page
+/// URL as Nomad's list endpoints name it, and sent to them as it is written.
+pub const FILTER: &str = "filter";
+
+/// A list page's filter expression from its `filter=` value: surrounding white space is not
+/// part of it, and an empty one is none (the list is read without `filter`).
+pub fn filter_expression(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// The page query with its filter expression replaced: every other pair kept in order
+/// (facets repeat their key), `filter=` last, and left out when the expression is empty.
+pub fn with_filter_expression<'a>(
+    query: impl IntoIterator<Item = (&'a str, &'a str)>,
+    expression: &str,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> =
+        query.into_iter().filter(|(k, _)| *k != FILTER).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    if let Some(e) = filter_expression(Some(expression)) {
+        out.push((FILTER.to_string(), e));
+    }
+    out
+}
+
 /// Where the exec window's pages start: the console leaves the navigation out there.
 pub const EXEC_WINDOW_PREFIX: &str = "/exec/";
 
@@ -100,6 +124,29 @@ mod tests {
             let (pattern, _) = page.pattern_and_id();
             assert_eq!(page.path(), pattern.replace(":id", "x"));
         }
+    }
+
+    #[test]
+    fn the_filter_expression_round_trips_through_the_page_url() {
+        let expression = r#"JobID matches "^billing-" and ClientStatus == "failed""#;
+        let query = [("namespace", "*"), ("filter", "old"), ("status", "failed"), ("status", "lost")];
+        let q = with_filter_expression(query, &format!("  {expression} "));
+        let pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, [("namespace", "*"), ("status", "failed"), ("status", "lost"), ("filter", expression)]);
+        // Written as a link, then read back as the router reads the link's query.
+        let href = crate::model::url::with_query("/allocations", &pairs);
+        assert!(
+            href.ends_with("&filter=JobID%20matches%20%22%5Ebilling-%22%20and%20ClientStatus%20%3D%3D%20%22failed%22")
+        );
+        let read = nomad_api::query::parse_go_query(href.split_once('?').map_or("", |(_, q)| q));
+        let value = read.iter().find(|(k, _)| k == FILTER).map(|(_, v)| v.as_str());
+        assert_eq!(filter_expression(value).as_deref(), Some(expression));
+        // An empty expression removes the parameter.
+        let cleared = with_filter_expression(pairs.iter().copied(), "  ");
+        assert_eq!(cleared.len(), 3);
+        assert!(cleared.iter().all(|(k, _)| k != FILTER));
+        assert_eq!(filter_expression(Some(" ")), None);
+        assert_eq!(filter_expression(None), None);
     }
 
     /// `app.rs` is wasm-only, so its source is read: its `path!` literals, but for the root's

@@ -2,6 +2,7 @@
 
 use crate::api::endpoints;
 use crate::api::live::{live_list, LiveOptions};
+use crate::components::filter_box::{use_filter_expression, FilterBox};
 use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
@@ -15,11 +16,16 @@ use nomad_api::{JobListStub, TaskGroupSummary};
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let scope = use_scope();
-    let jobs = live_list::<JobListStub>(move || Some(endpoints::jobs(&scope.get())), LiveOptions::FOREGROUND);
+    let expression = use_filter_expression();
+    let jobs = live_list::<JobListStub>(
+        move || Some(endpoints::jobs(&scope.get(), expression.get().as_deref())),
+        LiveOptions::FOREGROUND,
+    );
     view! {
         <div class="page-header">
             <h1>"Jobs"</h1>
         </div>
+        <FilterBox read=endpoints::jobs placeholder=r#"Type == "batch" and Status != "dead""# />
         <LiveView
             live=jobs
             children=move |jobs| {

@@ -3,11 +3,11 @@
 use super::alloc_stub::StubFields;
 use super::listing::{create_index_token, id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
-use super::request::{json_response, ApiRequest, ALL_NAMESPACES};
+use super::request::{json_response, ApiRequest, QueryOptions, ALL_NAMESPACES};
 use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::{ApiError, RESOURCE_NOT_FOUND};
-use crate::state::{scheduler, Table};
+use crate::state::{scheduler, Store, Table};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::Method;
@@ -94,10 +94,30 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     check_uuid_prefix(&opts.prefix, "alloc")?;
     // `NewPaginator` runs in the blocking query, after the ACL checks.
     let paging = Paging::of(&req)?;
+    // `blockingRPC` (`nomad/rpc.go`) runs the query once before it waits: a filter that fails
+    // on an allocation (a regular expression that does not compile) answers at once.
+    if opts.min_index > 0 && paging.filter.is_some() {
+        list_page(&state.cluster.read(), &opts, &paging, &authority)?;
+    }
     wait_past_index(&state.cluster, &opts, |s| s.table_index(Table::Allocs)).await;
 
     let store = state.cluster.read();
-    let in_namespace = namespace_filter(&authority, &opts.namespace, cap::READ_JOB);
+    let (page, next_token) = list_page(&store, &opts, &paging, &authority)?;
+    let body = state.alloc_stubs.encode(&req, &store, page.iter().map(|f| f.alloc), fields, state.version)?;
+    let index = store.table_index(Table::Allocs);
+    drop(store);
+    Ok(with_next_token(json_response(Some(QueryMeta::Query { index }), body), &next_token))
+}
+
+/// The page of `GET /v1/allocations` the store holds now, and the next page's token.
+fn list_page<'s>(
+    store: &'s Store,
+    // `allocs_with_prefix` borrows the prefix for as long as the store.
+    opts: &'s QueryOptions,
+    paging: &Paging,
+    authority: &Authority,
+) -> Result<(Vec<Filtered<'s>>, String), ApiError> {
+    let in_namespace = namespace_filter(authority, &opts.namespace, cap::READ_JOB);
     let with_job = paging.filter.as_ref().is_some_and(|f| f.selects("Job"));
     let of_namespace = |a: &&Allocation| opts.namespace == ALL_NAMESPACES || a.namespace == opts.namespace;
     let mut ordered: Vec<&Allocation> = if opts.prefix.is_empty() {
@@ -112,15 +132,11 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     }
     let items = ordered.into_iter().map(|alloc| Filtered { alloc, with_job });
     let select = |f: &Filtered| in_namespace(&f.alloc.namespace);
-    let (page, next_token) = if opts.prefix.is_empty() {
-        paging.page(items, |f, t| create_index_token(f.alloc.create_index, &f.alloc.id, t), select)?
+    if opts.prefix.is_empty() {
+        paging.page(items, |f, t| create_index_token(f.alloc.create_index, &f.alloc.id, t), select)
     } else {
-        paging.page(items, |f, t| id_token(&f.alloc.id, t), select)?
-    };
-    let body = state.alloc_stubs.encode(&req, &store, page.iter().map(|f| f.alloc), fields, state.version)?;
-    let index = store.table_index(Table::Allocs);
-    drop(store);
-    Ok(with_next_token(json_response(Some(QueryMeta::Query { index }), body), &next_token))
+        paging.page(items, |f, t| id_token(&f.alloc.id, t), select)
+    }
 }
 
 pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {

@@ -4,8 +4,8 @@ use super::alloc_stub::StubFields;
 use super::allocations::namespace_filter;
 use super::listing::{namespace_id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
-use super::request::{json_response, ApiRequest};
-use crate::acl::{cap, Realm};
+use super::request::{json_response, ApiRequest, QueryOptions};
+use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::jobspec::validate;
@@ -66,21 +66,35 @@ async fn list(state: &AppState, req: &ApiRequest) -> Result<Response, ApiError> 
     }
     let paging = Paging::of(req)?;
     let tables = [Table::Jobs, Table::JobSummary];
+    // `blockingRPC` (`nomad/rpc.go`) runs the query once before it waits: a filter that fails
+    // on a job (a regular expression that does not compile) answers at once.
+    if opts.min_index > 0 && paging.filter.is_some() {
+        list_page(&state.cluster.read(), &opts, &paging, &authority)?;
+    }
     wait_past_index(&state.cluster, &opts, |s| s.max_index(&tables)).await;
     let store = state.cluster.read();
-    let in_namespace = namespace_filter(&authority, &opts.namespace, cap::LIST_JOBS);
+    let (page, next_token) = list_page(&store, &opts, &paging, &authority)?;
+    let stubs: Vec<JobListStub> = page.into_iter().map(|j| stub(&store, j, meta)).collect();
+    let response =
+        req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))?;
+    Ok(with_next_token(response, &next_token))
+}
+
+/// The page of `GET /v1/jobs` the store holds now, and the next page's token.
+fn list_page<'s>(
+    store: &'s Store,
+    opts: &QueryOptions,
+    paging: &Paging,
+    authority: &Authority,
+) -> Result<(Vec<&'s Job>, String), ApiError> {
+    let in_namespace = namespace_filter(authority, &opts.namespace, cap::LIST_JOBS);
     let all = opts.namespace == super::request::ALL_NAMESPACES;
     let mut jobs: Vec<&Job> =
         store.jobs().filter(|j| (all || j.namespace == opts.namespace) && j.id.starts_with(&opts.prefix)).collect();
     if paging.reverse {
         jobs.reverse();
     }
-    let (page, next_token) =
-        paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), |j| in_namespace(&j.namespace))?;
-    let stubs: Vec<JobListStub> = page.into_iter().map(|j| stub(&store, j, meta)).collect();
-    let response =
-        req.reply(Some(QueryMeta::Query { index: store.max_index(&tables) }), &Wire::new(&stubs, state.version))?;
-    Ok(with_next_token(response, &next_token))
+    paging.page(jobs, |j, t| namespace_id_token(&j.namespace, &j.id, t), |j| in_namespace(&j.namespace))
 }
 
 /// `Job.Register` (namespace:submit-job). `path_id` is the ID in `/v1/job/:id`, which must
