@@ -107,7 +107,7 @@ fn an_allocation_shown_keeps_its_job_fields_and_a_new_one_falls_back_to_a_siblin
 #[test]
 fn a_node_feed_keeps_only_that_nodes_allocations() {
     let rows = vec![Arc::new(alloc("a1", "web", "n1", "running", 5)), Arc::new(alloc("a2", "web", "n2", "running", 5))];
-    let mut feed = AllocationFeed::new(rows, 30, &Keep { node: Some("n2".into()), namespace: None });
+    let mut feed = AllocationFeed::new(rows, 30, &Keep { node: Some("n2".into()), ..Keep::default() });
     assert_eq!(feed.feed.rows().len(), 1);
     // b2 is on n1: not this node's.
     assert!(!feed.apply(line(ALLOC_LINE)));
@@ -129,7 +129,7 @@ fn a_heartbeat_changes_nothing() {
 fn a_whole_allocation_becomes_a_row_with_its_jobs_type_and_version() {
     let body = br#"[{"ID":"a1","Namespace":"default","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4,"TaskGroups":[]},"ClientStatus":"running","TaskStates":{"t":{"State":"running"}},"ModifyIndex":9},{"ID":"a2","Namespace":"ops","JobID":"x","ClientStatus":"pending","ModifyIndex":9}]"#;
     let ranges = crate::api::decode::split_array(body).unwrap();
-    let keep = Keep { node: None, namespace: Some("default".into()) };
+    let keep = Keep { namespace: Some("default".into()), ..Keep::default() };
     let a1 = AllocationFeed::whole_row(body, ranges[0].clone(), &keep).unwrap().unwrap();
     assert_eq!((a1.job_type.as_str(), a1.job_version, a1.task_states.is_none()), ("batch", 4, true));
     // Another namespace than the page's: not kept.

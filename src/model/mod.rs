@@ -5,6 +5,8 @@ pub mod alloc_list;
 pub mod deployment;
 pub mod exec_command;
 pub mod feed;
+pub mod job_feed;
+pub mod node_feed;
 pub mod format;
 pub mod output_queue;
 pub mod route;
