@@ -465,7 +465,8 @@ async fn read_snapshot<L: EventList>(
     let mut feed = L::new(rows, meta.last_index, &spec.keep);
     while let Some(token) = next {
         publish(&feed, &mut meta, data, state, true);
-        let page = client.get(&spec.list.page(Some(REST_PAGE), Some(&token), spec.reverse), None, Duration::ZERO).await?;
+        let page =
+            client.get(&spec.list.page(Some(REST_PAGE), Some(&token), spec.reverse), None, Duration::ZERO).await?;
         next = page.next_token.clone();
         feed.merge(decode_list(page.body, Rc::new(RefCell::new(LastList::default()))).await?);
     }
