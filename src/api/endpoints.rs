@@ -73,12 +73,16 @@ impl Read {
         self.url.params().iter().any(|(k, _)| k == key)
     }
 
-    /// One page of this list, newest first (`reverse`: allocations are listed in create-index
-    /// order): `per_page` rows (all the rest when `None`) from `next_token`, the value of the
-    /// previous page's `X-Nomad-NextToken` (Nomad's paginator, `nomad/state/paginator`).
-    pub fn page(&self, per_page: Option<u32>, next_token: Option<&str>) -> Read {
-        let url =
-            self.url.clone().param("reverse", true).param_opt("per_page", per_page).param_opt("next_token", next_token);
+    /// One page of this list: `per_page` rows (all the rest when `None`) from `next_token`,
+    /// the value of the previous page's `X-Nomad-NextToken` (Nomad's paginator,
+    /// `nomad/state/paginator`). `reverse` asks for newest first (allocations are listed in
+    /// create-index order); only lists whose table is read in that order may ask, for the
+    /// paginator compares tokens the reverse way whatever order the table is read in, and
+    /// would start each later page over (`/v1/nodes` never reads backwards, `/v1/jobs` only
+    /// from 1.8.0: `Node.List`, `Job.List` in `nomad/*_endpoint.go`).
+    pub fn page(&self, per_page: Option<u32>, next_token: Option<&str>, reverse: bool) -> Read {
+        let url = self.url.clone().param_opt("reverse", reverse.then_some(true));
+        let url = url.param_opt("per_page", per_page).param_opt("next_token", next_token);
         Read { url, ..self.clone() }
     }
 
@@ -193,6 +197,26 @@ pub fn event_stream(scope: &Scope, topics: &[&str]) -> Read {
     let mut options = scope.options(true);
     options.stale = false;
     Read::new(url, options, Capability::Namespace(ns::READ_JOB))
+}
+
+/// `/v1/event/stream?topic=Node`: node events have no namespace and pass every
+/// subscription's (`nomad/stream/subscription.go`); subscribing needs `node:read`
+/// (`nomad/event_endpoint.go`).
+pub fn node_event_stream(scope: &Scope) -> Read {
+    let url = ApiUrl::new(&["event", "stream"]).param("topic", nomad_api::event::topic::NODE);
+    let mut options = scope.options(false);
+    options.stale = false;
+    Read::new(url, options, Capability::NodeRead)
+}
+
+/// A job's allocation counts by group (`/v1/job/:id/summary`, `namespace:read-job`), in the
+/// scope's namespace, from the leader: read when an event says they may have changed, where
+/// a stale answer could be older than the event. 404 once the job is purged
+/// (`jobSummaryRequest` in `command/agent/job_endpoint.go`).
+pub fn job_summary(scope: &Scope, id: &str) -> Read {
+    let mut options = scope.options(true);
+    options.stale = false;
+    Read::new(ApiUrl::new(&["job", id, "summary"]), options, Capability::Namespace(ns::READ_JOB)).blocking()
 }
 
 pub fn allocation(scope: &Scope, id: &str) -> Read {

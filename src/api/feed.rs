@@ -1,4 +1,4 @@
-//! The event-fed engine for allocation lists: a snapshot, then Nomad's event stream applied
+//! The event-fed engine for lists (allocations, jobs, nodes): a snapshot, then Nomad's event stream applied
 //! row by row (`model::feed` has the rules and why they are exact), so a change costs the
 //! bytes of one event, not a re-read of the whole list.
 //!
@@ -26,6 +26,7 @@ use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
 use crate::model::feed::{AllocationFeed, EventList, Keep, OneAllocation};
+use crate::model::job_feed::JobFeed;
 use futures::channel::{mpsc, oneshot};
 use futures::stream::FuturesUnordered;
 use futures::{pin_mut, select, FutureExt, StreamExt};
@@ -46,6 +47,9 @@ const FIRST_PAGE: u32 = 200;
 const REST_PAGE: u32 = 25_000;
 /// Shortest time between two updates of the list while events stream in.
 const PUBLISH_MS: f64 = 50.0;
+/// How long a follow-up read waits before it is sent, so that the burst of events that
+/// called for it (a job's allocations placed one by one) is covered by one read.
+const FOLLOW_UP_DELAY: Duration = Duration::from_millis(250);
 
 /// What a feed reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +63,9 @@ pub struct FeedSpec {
     pub keep: Keep,
     /// `list` answers whole objects in one answer (a node's allocations), not stubs in pages.
     pub whole: bool,
+    /// Pages are read newest first (`reverse=true`), for lists whose table is read in that
+    /// order (see `Read::page`).
+    pub reverse: bool,
 }
 
 impl FeedSpec {
@@ -73,6 +80,41 @@ impl FeedSpec {
             list,
             keep: Keep::default(),
             whole: false,
+            reverse: true,
+        }
+    }
+
+    /// The jobs list `list` (`endpoints::jobs`, perhaps with a `filter`), with its jobs'
+    /// summaries read as allocations and evaluations change. Pages in the list's own order:
+    /// `Job.List` reads backwards only from 1.8.0 (`nomad/job_endpoint.go`).
+    pub fn jobs(scope: &Scope, list: Read) -> FeedSpec {
+        let filtered = list.has_param("filter");
+        let namespace = scope.namespace_name();
+        FeedSpec {
+            stream: (!filtered).then(|| endpoints::event_stream(scope, JobFeed::TOPICS)),
+            why_not: if filtered { "a filter expression narrows the list on the server".into() } else { String::new() },
+            list,
+            keep: Keep {
+                namespace: (namespace != ALL_NAMESPACES).then(|| namespace.to_string()),
+                region: scope.region.clone(),
+                ..Keep::default()
+            },
+            whole: false,
+            reverse: false,
+        }
+    }
+
+    /// The nodes list `list` (`endpoints::nodes`, perhaps with a `filter`). Pages in ID
+    /// order: `Node.List` never reads backwards (`nomad/node_endpoint.go`, 1.4.0 to 1.11.3).
+    pub fn nodes(scope: &Scope, list: Read) -> FeedSpec {
+        let filtered = list.has_param("filter");
+        FeedSpec {
+            stream: (!filtered).then(|| endpoints::node_event_stream(scope)),
+            why_not: if filtered { "a filter expression narrows the list on the server".into() } else { String::new() },
+            list,
+            keep: Keep::default(),
+            whole: false,
+            reverse: false,
         }
     }
 
@@ -81,12 +123,18 @@ impl FeedSpec {
     pub fn allocation(scope: &Scope, id: &str) -> FeedSpec {
         let list = endpoints::allocation(scope, id);
         let key = format!("{}:{id}", nomad_api::event::topic::ALLOCATION);
+        // Every namespace: the allocation's own is not known before it is read (its ID
+        // alone names it, `/v1/allocation/:id` takes no namespace), and the key narrows the
+        // stream to it. A token that may not read every namespace is refused from 1.10.0
+        // (`nomad/event_endpoint.go`), and the page falls back to blocking queries.
+        let every = Scope { namespace: Some(ALL_NAMESPACES.to_string()), ..scope.clone() };
         FeedSpec {
-            stream: Some(endpoints::event_stream(scope, &[&key])),
+            stream: Some(endpoints::event_stream(&every, &[&key])),
             why_not: String::new(),
             keep: Keep { one: Some(list.clone()), ..Keep::default() },
             list,
             whole: false,
+            reverse: false,
         }
     }
 
@@ -100,9 +148,10 @@ impl FeedSpec {
             keep: Keep {
                 node: Some(node_id.to_string()),
                 namespace: (namespace != ALL_NAMESPACES).then(|| namespace.to_string()),
-                one: None,
+                ..Keep::default()
             },
             whole: true,
+            reverse: true,
         }
     }
 }
@@ -243,7 +292,7 @@ async fn session<L: EventList>(
         if spec.whole || spec.keep.one.is_some() || data.with_untracked(Option::is_some) {
             return std::future::pending().await;
         }
-        let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
+        let first = client.get(&spec.list.page(Some(FIRST_PAGE), None, spec.reverse), None, Duration::ZERO).await?;
         let rows = decode_list(first.body, Rc::new(RefCell::new(LastList::default()))).await?;
         Ok::<_, ApiError>((rows, first.meta))
     }
@@ -318,7 +367,10 @@ async fn session<L: EventList>(
     loop {
         for (key, read) in feed.follow_ups() {
             let client = *client;
-            follow_ups.push(async move { (key, client.get(&read, None, Duration::ZERO).await) });
+            follow_ups.push(async move {
+                sleep(FOLLOW_UP_DELAY).await;
+                (key, client.get(&read, None, Duration::ZERO).await)
+            });
         }
         let due = if dirty { (last_publish + PUBLISH_MS - now_ms()).max(0.0) } else { 5_000.0 };
         let tick = sleep(Duration::from_millis(due as u64)).fuse();
@@ -342,8 +394,10 @@ async fn session<L: EventList>(
             },
             (key, answer) = follow_ups.select_next_some() => {
                 // A failed follow-up leaves the row as it was; the next event asks again.
-                if let Ok(answer) = answer {
-                    dirty |= feed.take_follow_up(&key, &answer.body).unwrap_or(false);
+                match answer {
+                    Ok(answer) => dirty |= feed.take_follow_up(&key, &answer.body).unwrap_or(false),
+                    Err(ApiError::NotFound(_)) => dirty |= feed.follow_up_missing(&key),
+                    Err(_) => feed.follow_up_failed(&key),
                 }
             },
             _ = tick => {
@@ -447,14 +501,15 @@ async fn read_snapshot<L: EventList>(
         let rows = decode_whole::<L>(answer.body, &spec.keep).await?;
         return Ok((L::new(rows, answer.meta.last_index, &spec.keep), answer.meta));
     }
-    let first = client.get(&spec.list.page(Some(FIRST_PAGE), None), None, Duration::ZERO).await?;
+    let first = client.get(&spec.list.page(Some(FIRST_PAGE), None, spec.reverse), None, Duration::ZERO).await?;
     let mut meta = first.meta;
     let mut next = first.next_token.clone();
     let rows = decode_list(first.body, Rc::new(RefCell::new(LastList::default()))).await?;
     let mut feed = L::new(rows, meta.last_index, &spec.keep);
     while let Some(token) = next {
         publish(&feed, &mut meta, data, state, true);
-        let page = client.get(&spec.list.page(Some(REST_PAGE), Some(&token)), None, Duration::ZERO).await?;
+        let page =
+            client.get(&spec.list.page(Some(REST_PAGE), Some(&token), spec.reverse), None, Duration::ZERO).await?;
         next = page.next_token.clone();
         feed.merge(decode_list(page.body, Rc::new(RefCell::new(LastList::default()))).await?);
     }

@@ -37,6 +37,8 @@ pub struct Keep {
     pub namespace: Option<String>,
     /// A feed of one object: its own read, made again when an event leaves out what changed.
     pub one: Option<Read>,
+    /// The region read, for follow-up reads (a job's summary).
+    pub region: Option<String>,
 }
 
 /// A list the event engine (`src/api/feed.rs`) keeps live: how it is built from a snapshot,
@@ -76,6 +78,14 @@ pub trait EventList: Sized + 'static {
     fn take_follow_up(&mut self, _key: &str, _body: &[u8]) -> Result<bool, String> {
         Ok(false)
     }
+
+    /// A follow-up read answered 404 (a purged job's summary); whether the rows changed.
+    fn follow_up_missing(&mut self, _key: &str) -> bool {
+        false
+    }
+
+    /// A follow-up read failed otherwise: it may be asked again.
+    fn follow_up_failed(&mut self, _key: &str) {}
 }
 
 /// A row a feed keeps: its identity and the index of its last change.
@@ -179,6 +189,25 @@ impl<E: Keyed> Feed<E> {
                 self.rows.push(Arc::new(row));
             }
         }
+    }
+
+    /// Replaces the row with this key by `change(row)` where it gives one (what no event
+    /// carries, such as a job's summary, read apart); whether it did.
+    pub fn update(&mut self, key: &str, change: impl FnOnce(&E) -> Option<E>) -> bool {
+        let Some(&i) = self.at.get(key) else { return false };
+        match change(&self.rows[i]) {
+            Some(row) => {
+                self.rows[i] = Arc::new(row);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the row with this key, learnt gone other than by an event (a 404); whether
+    /// it was shown.
+    pub fn remove(&mut self, key: &str) -> bool {
+        self.delete(key)
     }
 
     fn upsert(&mut self, row: Arc<E>) -> bool {

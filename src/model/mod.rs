@@ -6,6 +6,8 @@ pub mod deployment;
 pub mod exec_command;
 pub mod feed;
 pub mod format;
+pub mod job_feed;
+pub mod node_feed;
 pub mod output_queue;
 pub mod route;
 pub mod series;

@@ -1,24 +1,30 @@
-//! `/jobs`: the jobs, live, each linking to its allocations.
+//! `/jobs`: the jobs, live (a snapshot, then the event stream's changes; blocking queries
+//! where the stream cannot be had), each linking to its allocations.
 
 use crate::api::endpoints;
-use crate::api::live::{live_list, LiveOptions};
+use crate::api::feed::{live_feed, FeedSpec};
+use crate::api::live::LiveOptions;
 use crate::components::filter_box::{use_filter_expression, FilterBox};
 use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
+use crate::model::job_feed::JobFeed;
 use crate::model::route::Page;
 use crate::model::url::with_query;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use nomad_api::{JobListStub, TaskGroupSummary};
+use nomad_api::TaskGroupSummary;
 
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let scope = use_scope();
     let expression = use_filter_expression();
-    let jobs = live_list::<JobListStub>(
-        move || Some(endpoints::jobs(&scope.get(), expression.get().as_deref())),
+    let jobs = live_feed::<JobFeed>(
+        move || {
+            let scope = scope.get();
+            Some(FeedSpec::jobs(&scope, endpoints::jobs(&scope, expression.get().as_deref())))
+        },
         LiveOptions::FOREGROUND,
     );
     view! {

@@ -1,20 +1,28 @@
-//! `/nodes`: the client nodes, live, linking to each node's view and allocations.
+//! `/nodes`: the client nodes, live (a snapshot, then the event stream's changes; blocking
+//! queries where the stream cannot be had), linking to each node's view and allocations.
 
 use crate::api::endpoints;
-use crate::api::live::{live_list, LiveOptions};
+use crate::api::feed::{live_feed, FeedSpec};
+use crate::api::live::LiveOptions;
 use crate::components::live_view::LiveView;
 use crate::components::status::StatusBadge;
 use crate::model::format::short_id;
+use crate::model::node_feed::NodeFeed;
 use crate::model::route::Page;
 use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use nomad_api::NodeListStub;
 
 #[component]
 pub fn NodesPage() -> impl IntoView {
     let scope = use_scope();
-    let nodes = live_list::<NodeListStub>(move || Some(endpoints::nodes(&scope.get())), LiveOptions::FOREGROUND);
+    let nodes = live_feed::<NodeFeed>(
+        move || {
+            let scope = scope.get();
+            Some(FeedSpec::nodes(&scope, endpoints::nodes(&scope)))
+        },
+        LiveOptions::FOREGROUND,
+    );
     view! {
         <div class="page-header">
             <h1>"Nodes"</h1>

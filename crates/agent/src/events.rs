@@ -9,7 +9,8 @@
 //! registration, the plan placing its allocations, the evaluation's completion), while an
 //! event's `Type` is that of the message (`MsgTypeEvents`). Each object's event therefore
 //! takes the type of the message that would have written it last in Nomad: a job registered
-//! or stopped at this index `JobRegistered` / `JobDeregistered` (purged: `Deleted: true`),
+//! or stopped at this index `JobRegistered` / `JobDeregistered` (purged: the job as it was,
+//! from 1.7.5, with `Deleted: true` from 1.11.3; no event before 1.7.5),
 //! a job whose status moved with its allocations the type of those allocations' write; an
 //! allocation placed or stopped by the scheduler `PlanResult`, one its client reported
 //! `AllocationUpdated`; an evaluation `EvaluationUpdated` (the worker's last update); a node
@@ -227,8 +228,10 @@ impl Publisher for EventBroker {
             };
             events.push(job_event(job.clone(), kind, false));
         }
-        for job in purged {
-            events.push(job_event(job, event_type::JOB_DEREGISTERED, true));
+        if self.version.job_purge_event() {
+            for job in purged {
+                events.push(job_event(job, event_type::JOB_DEREGISTERED, self.version.job_event_deleted()));
+            }
         }
         for eval in changes.evals.iter().filter_map(|id| store.eval(id)) {
             events.push(PendingEvent {
@@ -354,6 +357,33 @@ mod tests {
     }
 
     /// nomad/stream/event_buffer.go `StartAtClosest`, `bufferItem.Next` (v1.11.3).
+    /// nomad/state/events.go `eventFromChange` at v1.7.4, v1.7.5, v1.11.2 and v1.11.3: a purge
+    /// sends no Job event before 1.7.5, the job without `Deleted` before 1.11.3.
+    #[test]
+    fn a_purge_is_evented_as_each_release_does() {
+        for (version, deleted) in
+            [("1.7.4", None), ("1.7.5", Some(None)), ("1.11.2", Some(None)), ("1.11.3", Some(Some(true)))]
+        {
+            let version = NomadVersion::parse_any(version).unwrap();
+            let cluster = Cluster::default();
+            let broker = Arc::new(EventBroker::new(100, version));
+            cluster.publish_to(broker.clone());
+            cluster.write(|txn| txn.upsert_namespace(Namespace { name: "default".into(), ..Namespace::default() }));
+            let web = job("web", "default", "batch", vec![group("web", 1, vec![shell_task("s", "true", 10, 8)])]);
+            cluster.write(|txn| scheduler::register(txn, web, &[]));
+            let purged = cluster.write(|txn| {
+                scheduler::deregister(txn, "default", "web", true);
+                txn.index
+            });
+            let mut cursor = broker.start_at(purged);
+            let batch = broker.next(&mut cursor).unwrap().unwrap();
+            let (topics, scope) = all();
+            let line: serde_json::Value = serde_json::from_str(&broker.line(&batch, &topics, &scope).unwrap()).unwrap();
+            let job = line["Events"].as_array().unwrap().iter().find(|e| e["Topic"] == "Job");
+            assert_eq!(job.map(|j| j["Payload"]["Deleted"].as_bool()), deleted, "{version}");
+        }
+    }
+
     #[test]
     fn the_buffer_keeps_the_last_batches() {
         let (cluster, broker, _) = cluster_with_broker(3);

@@ -168,34 +168,10 @@ pub fn synthetic_node(n: usize, datacenter: &str, version: NomadVersion, now_nan
     Node { id: id.clone(), ..local_node(&id, &facts, datacenter, &format!("{ip}:4646"), version, now_nanos) }
 }
 
-/// Which optional fields a node list carries (`structs.NodeStubFields`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NodeStubFields {
-    pub resources: bool,
-    pub os: bool,
-}
+/// Which optional fields a node list carries (the rule is `nomad_api`'s).
+pub use nomad_api::NodeStubFields;
 
-/// `Node.Stub`.
+/// `Node.Stub`: [`NodeListStub::from_node`].
 pub fn stub(node: &Node, fields: NodeStubFields) -> NodeListStub {
-    NodeListStub {
-        id: node.id.clone(),
-        address: node.attributes.get("unique.network.ip-address").cloned().unwrap_or_default(),
-        datacenter: node.datacenter.clone(),
-        name: node.name.clone(),
-        node_class: node.node_class.clone(),
-        node_pool: node.node_pool.clone(),
-        version: node.attributes.get("nomad.version").cloned().unwrap_or_default(),
-        drain: node.drain,
-        scheduling_eligibility: node.scheduling_eligibility.clone(),
-        status: node.status.clone(),
-        status_description: node.status_description.clone(),
-        drivers: node.drivers.clone(),
-        attributes: fields.os.then(|| {
-            BTreeMap::from([("os.name".to_string(), node.attributes.get("os.name").cloned().unwrap_or_default())])
-        }),
-        node_resources: if fields.resources { node.node_resources.clone() } else { None },
-        reserved_resources: if fields.resources { node.reserved_resources.clone() } else { None },
-        create_index: node.create_index,
-        modify_index: node.modify_index,
-    }
+    NodeListStub::from_node(node, fields)
 }

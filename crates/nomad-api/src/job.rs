@@ -74,6 +74,9 @@ pub struct Job {
     /// The `parameterized` block (meta and payload rules) as JSON; `null` unless the job is
     /// dispatched with `job dispatch`.
     pub parameterized_job: Option<Value>,
+    /// Whether this job is a child launched by `job dispatch` (it keeps its parent's
+    /// `ParameterizedJob` block, but is not itself parameterized).
+    pub dispatched: bool,
     /// User metadata of the `meta` block, inherited by groups and tasks.
     #[serde(deserialize_with = "nullable")]
     pub meta: BTreeMap<String, String>,
@@ -365,6 +368,47 @@ pub struct JobListStub {
     /// Listed with `meta=true` (since 1.4.3); absent when the job has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<BTreeMap<String, String>>,
+}
+
+/// `structs.JobStubFields` (1.4.3+): the optional fields of a jobs list entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobStubFields {
+    /// `meta=true`: each entry carries its job's `Meta`.
+    pub meta: bool,
+}
+
+impl JobListStub {
+    /// `Job.Stub(summary, fields)` (`nomad/structs/structs.go`, v1.4.0 to v1.11.3): a job as
+    /// `/v1/jobs` lists it, with its summary (which the job does not hold: the list reads it
+    /// from the `job_summary` table). The list endpoint and a Job event's payload (the whole
+    /// job, `nomad/state/events.go`) both become a row through this one rule.
+    ///
+    /// `ParameterizedJob` is true for a job with a `parameterized` block that was not itself
+    /// dispatched (`IsParameterized`); `Periodic` for one with a `periodic` block
+    /// (`IsPeriodic`). `Meta` comes only when asked for (`JobStubFields.Meta`, 1.4.3).
+    pub fn from_job(job: &Job, summary: Option<JobSummary>, fields: JobStubFields) -> JobListStub {
+        JobListStub {
+            id: job.id.clone(),
+            parent_id: job.parent_id.clone(),
+            name: job.name.clone(),
+            namespace: job.namespace.clone(),
+            datacenters: job.datacenters.clone(),
+            node_pool: job.node_pool.clone(),
+            kind: job.kind.clone(),
+            priority: job.priority,
+            periodic: job.periodic.is_some(),
+            parameterized_job: job.parameterized_job.is_some() && !job.dispatched,
+            stop: job.stop,
+            status: job.status.clone(),
+            status_description: job.status_description.clone(),
+            job_summary: summary,
+            create_index: job.create_index,
+            modify_index: job.modify_index,
+            job_modify_index: job.job_modify_index,
+            submit_time: job.submit_time,
+            meta: fields.meta.then(|| job.meta.clone()),
+        }
+    }
 }
 
 /// `structs.JobSummary` (`/v1/job/:id/summary`): a job's allocation counts, by group and state.

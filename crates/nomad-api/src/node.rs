@@ -49,6 +49,64 @@ pub struct NodeListStub {
     pub modify_index: u64,
 }
 
+/// `structs.NodeStubFields`: the optional fields of a nodes list entry (`resources=true`,
+/// `os=true`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeStubFields {
+    /// Each entry carries `NodeResources` and `ReservedResources`.
+    pub resources: bool,
+    /// Each entry carries `Attributes` holding only `os.name`.
+    pub os: bool,
+}
+
+impl NodeListStub {
+    /// `Node.Stub(fields)` (`nomad/structs/structs.go`, v1.4.0 to v1.11.3; `NodePool` from
+    /// 1.6.0): a node as `/v1/nodes` lists it. The list endpoint and a Node event's payload
+    /// (the whole node, sanitized, `nomad/state/events.go`) both become a row through this
+    /// one rule.
+    ///
+    /// `Address` is the host of `HTTPAddr` (`net.SplitHostPort`, empty when it has no port),
+    /// `Version` the `nomad.version` attribute, `Drain` whether the node has a drain strategy.
+    pub fn from_node(node: &Node, fields: NodeStubFields) -> NodeListStub {
+        NodeListStub {
+            id: node.id.clone(),
+            address: split_host(&node.http_addr).to_string(),
+            datacenter: node.datacenter.clone(),
+            name: node.name.clone(),
+            node_class: node.node_class.clone(),
+            node_pool: node.node_pool.clone(),
+            version: node.attributes.get("nomad.version").cloned().unwrap_or_default(),
+            drain: node.drain,
+            scheduling_eligibility: node.scheduling_eligibility.clone(),
+            status: node.status.clone(),
+            status_description: node.status_description.clone(),
+            drivers: node.drivers.clone(),
+            attributes: fields.os.then(|| {
+                BTreeMap::from([("os.name".to_string(), node.attributes.get("os.name").cloned().unwrap_or_default())])
+            }),
+            node_resources: if fields.resources { node.node_resources.clone() } else { None },
+            reserved_resources: if fields.resources { node.reserved_resources.clone() } else { None },
+            create_index: node.create_index,
+            modify_index: node.modify_index,
+        }
+    }
+}
+
+/// The host of `host:port` or `[host]:port` as Go's `net.SplitHostPort` gives it; `""`
+/// where it fails (no port, or a bare IPv6 address), as `Node.Stub` ignores the error.
+fn split_host(addr: &str) -> &str {
+    if let Some(rest) = addr.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((host, port)) if port.starts_with(':') && !port[1..].contains(':') => host,
+            _ => "",
+        };
+    }
+    match addr.rsplit_once(':') {
+        Some((host, _)) if !host.contains(':') && !host.contains('[') && !host.contains(']') => host,
+        _ => "",
+    }
+}
+
 /// `structs.Node` (`/v1/node/:id`): a client as the servers know it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -385,6 +385,20 @@ impl NomadVersion {
     pub fn event_stream_hijacked(self) -> bool {
         self.at_least(1, 11, 2)
     }
+
+    /// A purged job sends a Job event carrying the job as it was (`eventFromChange` in
+    /// `nomad/state/events.go`, its deleted-`jobs` case: hashicorp/nomad #19903, 1.8.0 and
+    /// backported to 1.7.5). Before, a purge sends no Job event.
+    pub fn job_purge_event(self) -> bool {
+        self.at_least(1, 7, 5)
+    }
+
+    /// That event's payload says `"Deleted": true` (`structs.JobEvent.Deleted`,
+    /// `nomad/structs/event.go`, hashicorp/nomad #27629, 1.11.3); before, a purge's event
+    /// reads as a stop's.
+    pub fn job_event_deleted(self) -> bool {
+        self.at_least(1, 11, 3)
+    }
 }
 
 impl Default for NomadVersion {

@@ -16,32 +16,13 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{
-    Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobSubmission, Wire,
+    Job, JobDeregisterResponse, JobListStub, JobRegisterRequest, JobRegisterResponse, JobStubFields, JobSubmission,
+    Wire,
 };
 
 /// `Job.Stub`, with the job's summary, and its `Meta` when asked (`JobStubFields.Meta`).
 pub(super) fn stub(store: &Store, job: &Job, meta: bool) -> JobListStub {
-    JobListStub {
-        id: job.id.clone(),
-        parent_id: job.parent_id.clone(),
-        name: job.name.clone(),
-        namespace: job.namespace.clone(),
-        datacenters: job.datacenters.clone(),
-        node_pool: job.node_pool.clone(),
-        kind: job.kind.clone(),
-        priority: job.priority,
-        periodic: job.periodic.is_some(),
-        parameterized_job: job.parameterized_job.is_some(),
-        stop: job.stop,
-        status: job.status.clone(),
-        status_description: job.status_description.clone(),
-        job_summary: store.summary(&job.namespace, &job.id).cloned(),
-        create_index: job.create_index,
-        modify_index: job.modify_index,
-        job_modify_index: job.job_modify_index,
-        submit_time: job.submit_time,
-        meta: meta.then(|| job.meta.clone()),
-    }
+    JobListStub::from_job(job, store.summary(&job.namespace, &job.id).cloned(), JobStubFields { meta })
 }
 
 /// `GET /v1/jobs` lists (namespace:list-jobs); `PUT`/`POST` registers.
