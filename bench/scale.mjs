@@ -507,7 +507,9 @@ async function run(scale, { full }) {
   } finally {
     result.agentMemory = (() => { try { return agent.memory(); } catch { return null; } })();
     if (result.agentMemory) console.log(`agent RSS: peak (VmHWM) ${bytes(result.agentMemory.hwm)}, now ${bytes(result.agentMemory.rss)}, at start ${bytes(agent.atStart.rss)}`);
-    await (browser?.close() ?? Promise.resolve()).finally(() => agent.stop());
+    // Closing may fail (a profile directory Chromium still writes to): the figures stand.
+    await (browser?.close() ?? Promise.resolve()).catch((e) => console.warn(`closing Chromium: ${e.message}`));
+    await agent.stop();
   }
   return result;
 }
