@@ -61,8 +61,13 @@ export async function launchBare() {
     async close() {
       socket.close();
       await chromium.stop();
-      // Chromium's helpers may still be leaving files as it exits.
-      rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+      // Chromium's helpers may still be leaving files as it exits; a profile left in the
+      // temporary directory is no reason to lose a run's figures.
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+      } catch (e) {
+        console.warn(`left ${profile}: ${e.message}`);
+      }
     },
   };
 }
