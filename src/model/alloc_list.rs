@@ -279,11 +279,7 @@ impl AllocFilter {
     /// in one contiguous vector, rather than reaching through each row, is what keeps a sort
     /// of 100,000 rows under 100 ms.
     fn sort_rows(&self, rows: &[Arc<AllocationListStub>], shown: Vec<usize>) -> Vec<usize> {
-        fn by<K>(
-            mut keyed: Vec<(K, &str, usize)>,
-            descending: bool,
-            cmp: impl Fn(&K, &K) -> Ordering,
-        ) -> Vec<usize> {
+        fn by<K>(mut keyed: Vec<(K, &str, usize)>, descending: bool, cmp: impl Fn(&K, &K) -> Ordering) -> Vec<usize> {
             keyed.sort_by(|a, b| {
                 let ord = cmp(&a.0, &b.0);
                 let ord = if descending { ord.reverse() } else { ord };

@@ -144,7 +144,7 @@ fn whole(id: &str, modify: u64, alloc_modify: u64, status: &str, job_version: Op
         client_status: status.into(),
         modify_index: modify,
         alloc_modify_index: alloc_modify,
-        job: job_version.map(|v| nomad_api::Job { id: "web".into(), version: v, ..Default::default() }),
+        job: job_version.map(|v| Arc::new(nomad_api::Job { id: "web".into(), version: v, ..Default::default() })),
         ..Default::default()
     }
 }

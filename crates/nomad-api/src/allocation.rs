@@ -132,7 +132,7 @@ pub struct Allocation {
     #[serde(rename = "JobID")]
     pub job_id: String,
     /// The job as it was when the allocation was placed or last updated.
-    pub job: Option<Job>,
+    pub job: Option<std::sync::Arc<Job>>,
     /// Name of the task group the allocation runs.
     pub task_group: String,
     /// Pre-0.9 resources; still sent by Nomad for compatibility.

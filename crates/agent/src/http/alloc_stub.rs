@@ -142,7 +142,7 @@ mod tests {
             id: "a8198d79-cfdb-6593-a999-1e9adabcba2e".into(),
             name: "web.web[0]".into(),
             job_id: "web".into(),
-            job: Some(Job { kind: "service".into(), version: 3, ..Job::default() }),
+            job: Some(std::sync::Arc::new(Job { kind: "service".into(), version: 3, ..Job::default() })),
             allocated_resources: Some(AllocatedResources::default()),
             task_states: BTreeMap::from([(
                 "server".into(),

@@ -11,6 +11,7 @@ use nomad_api::{
     NodeScoreMeta, Resources, TaskGroup,
 };
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// `allocMigrating`, the description of an allocation stopped through the API.
 pub const ALLOC_MIGRATING: &str = "alloc is being migrated";
@@ -97,11 +98,16 @@ pub fn register(txn: &mut Txn, mut job: Job, nodes: &[Node]) -> Registered {
     let mut alloc_ids = Vec::new();
     let mut placed = Vec::new();
     let mut turn = 0;
+    // One job shared by the allocations this registration places, as Nomad's plan applier
+    // shares it (`structs.DenormalizeAllocationJobs`): 100,000 allocations do not hold
+    // 100,000 copies.
+    let shared = Arc::new(job.clone());
     for group in &job.task_groups {
         for i in 0..group.count.max(0) {
             let Some(node) = nodes.get(turn % nodes.len().max(1)) else { break };
             turn += 1;
-            let alloc = new_alloc(&job, group, format!("{}.{}[{i}]", job.id, group.name), node, &eval.id, nodes.len());
+            let alloc =
+                new_alloc(&shared, group, format!("{}.{}[{i}]", job.id, group.name), node, &eval.id, nodes.len());
             alloc_ids.push(alloc.id.clone());
             placed.push(group.name.as_str());
             txn.insert_alloc(alloc);
@@ -138,7 +144,7 @@ pub fn stop_alloc(txn: &mut Txn, alloc_id: &str) -> Option<String> {
     let mut placed = Vec::new();
     if let (false, Some(job), Some(node)) = (was_terminal, current_job.filter(|j| !j.stop), replace_on) {
         if let Some(group) = job.task_groups.iter().find(|g| g.name == alloc.task_group) {
-            let mut next = new_alloc(&job, group, alloc.name.clone(), &node, &eval.id, 1);
+            let mut next = new_alloc(&Arc::new(job.clone()), group, alloc.name.clone(), &node, &eval.id, 1);
             next.previous_allocation = alloc.id.clone();
             txn.insert_alloc(next);
             placed.push(alloc.task_group.as_str());
@@ -186,7 +192,7 @@ fn stop_running_allocs(txn: &mut Txn, job: &Job, description: &str) {
 /// A new allocation of `group` on `node`, with the resources and placement metrics the
 /// scheduler records.
 pub fn new_alloc(
-    job: &Job,
+    job: &Arc<Job>,
     group: &TaskGroup,
     name: String,
     node: &Node,

@@ -62,7 +62,7 @@ pub fn alloc(id: &str, job_type: &str, tasks: Vec<Task>, restart: RestartPolicy)
         name: "example.group[2]".into(),
         namespace: "default".into(),
         task_group: "group".into(),
-        job: Some(Job {
+        job: Some(std::sync::Arc::new(Job {
             id: "example".into(),
             name: "example".into(),
             kind: job_type.into(),
@@ -75,7 +75,7 @@ pub fn alloc(id: &str, job_type: &str, tasks: Vec<Task>, restart: RestartPolicy)
                 ..TaskGroup::default()
             }],
             ..Job::default()
-        }),
+        })),
         ..Allocation::default()
     }
 }
