@@ -17,7 +17,7 @@
 
 use super::backoff::Backoff;
 use super::browser::{now_ms, random, sleep, until_visible, yield_now};
-use super::client::{decode, use_client, Client};
+use super::client::{use_client, Client};
 use super::decode::split_against;
 use super::endpoints::{self, Read, Scope};
 use super::error::ApiError;
@@ -315,7 +315,7 @@ async fn session<L: EventList>(
                 Ok(body) => chunks = Some(read_in_background(body)),
                 Err(e) => return refusal(&e).map_or(End::Failed(e), End::Refused),
             },
-            chunk = next => match take(chunk, &mut lines) {
+            chunk = next => match take::<L>(chunk, &mut lines) {
                 Ok(batches) => held.extend(batches),
                 Err(e) => return End::Unopened(e),
             },
@@ -342,7 +342,7 @@ async fn session<L: EventList>(
                 Ok(read) => break read,
                 Err(e) => return End::Failed(e),
             },
-            chunk = chunks.next() => match take(chunk, &mut lines) {
+            chunk = chunks.next() => match take::<L>(chunk, &mut lines) {
                 Ok(batches) => held.extend(batches),
                 Err(e) => return End::Failed(e),
             },
@@ -378,7 +378,7 @@ async fn session<L: EventList>(
         select! {
             chunk = chunks.next() => {
                 last_data = now_ms();
-                match take(chunk, &mut lines) {
+                match take::<L>(chunk, &mut lines) {
                     Ok(batches) => {
                         for batch in batches {
                             dirty |= feed.apply(batch);
@@ -439,10 +439,10 @@ fn publish<L: EventList>(
 
 /// The lines a chunk completes, as event batches; the stream's end or a line that is not an
 /// event batch is an error (the session starts over).
-fn take<P: serde::de::DeserializeOwned + Default>(
+fn take<L: EventList>(
     chunk: Option<Result<Option<Vec<u8>>, ApiError>>,
     lines: &mut LineSplitter,
-) -> Result<Vec<Events<P>>, ApiError> {
+) -> Result<Vec<Events<L::Payload>>, ApiError> {
     let bytes = match chunk {
         Some(Ok(Some(bytes))) => bytes,
         Some(Err(e)) => return Err(e),
@@ -452,7 +452,7 @@ fn take<P: serde::de::DeserializeOwned + Default>(
         .push(&bytes)
         .iter()
         .map(|line| {
-            nomad_api::json::from_slice(line)
+            L::decode_batch(line)
                 .map_err(|e| ApiError::Malformed(format!("a line of the event stream is not an event batch: {e}")))
         })
         .collect()
@@ -493,7 +493,7 @@ async fn read_snapshot<L: EventList>(
 ) -> Result<(L, QueryMeta), ApiError> {
     if spec.keep.one.is_some() {
         let answer = client.get(&spec.list, None, Duration::ZERO).await?;
-        let row: L::Row = decode(&answer.body)?;
+        let row = L::one_row(&answer.body).map_err(ApiError::Malformed)?;
         return Ok((L::new(vec![Arc::new(row)], answer.meta.last_index, &spec.keep), answer.meta));
     }
     if spec.whole {
@@ -550,7 +550,7 @@ async fn blocking<L: EventList>(
         let (last, keep) = (last.clone(), keep.clone());
         Box::pin(async move {
             let rows = if keep.one.is_some() {
-                vec![Arc::new(decode::<L::Row>(&body)?)]
+                vec![Arc::new(L::one_row(&body).map_err(ApiError::Malformed)?)]
             } else if whole {
                 decode_whole::<L>(body, &keep).await?
             } else {

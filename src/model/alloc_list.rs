@@ -279,35 +279,48 @@ impl AllocFilter {
     /// in one contiguous vector, rather than reaching through each row, is what keeps a sort
     /// of 100,000 rows under 100 ms.
     fn sort_rows(&self, rows: &[Arc<AllocationListStub>], shown: Vec<usize>) -> Vec<usize> {
-        fn by<K>(mut keyed: Vec<(K, &str, usize)>, descending: bool, cmp: impl Fn(&K, &K) -> Ordering) -> Vec<usize> {
-            keyed.sort_by(|a, b| {
-                let ord = cmp(&a.0, &b.0);
-                let ord = if descending { ord.reverse() } else { ord };
-                ord.then_with(|| a.1.cmp(b.1))
-            });
-            keyed.into_iter().map(|(_, _, i)| i).collect()
+        // One sort for every column, the key's comparison passed as a function pointer: a
+        // sort is large in wasm, and one per column would be eleven of them on the first load.
+        type Keyed<'a> = (&'a str, i64, &'a str, usize);
+        type TextKey = fn(&AllocationListStub) -> &str;
+        type NumberKey = fn(&AllocationListStub) -> i64;
+        fn text(a: &Keyed, b: &Keyed) -> Ordering {
+            a.0.cmp(b.0)
         }
-        let text = |key: fn(&AllocationListStub) -> &str| -> Vec<(&str, &str, usize)> {
-            shown.iter().map(|&i| (key(&rows[i]), rows[i].id.as_str(), i)).collect()
-        };
-        let number = |key: fn(&AllocationListStub) -> i128| -> Vec<(i128, &str, usize)> {
-            shown.iter().map(|&i| (key(&rows[i]), rows[i].id.as_str(), i)).collect()
-        };
-        let d = self.descending;
-        match self.sort {
-            Column::Id => by(text(|a| &a.id), d, |a, b| a.cmp(b)),
-            Column::Name => by(text(|a| &a.name), d, |a, b| natural(a, b)),
-            Column::Job => by(text(|a| &a.job_id), d, |a, b| a.cmp(b)),
-            Column::Group => by(text(|a| &a.task_group), d, |a, b| a.cmp(b)),
-            Column::Node => by(text(|a| &a.node_name), d, |a, b| a.cmp(b)),
-            Column::Status => by(text(|a| &a.client_status), d, |a, b| a.cmp(b)),
-            Column::Desired => by(text(|a| &a.desired_status), d, |a, b| a.cmp(b)),
-            Column::Version => by(number(|a| a.job_version.into()), d, |a, b| a.cmp(b)),
+        fn natural_text(a: &Keyed, b: &Keyed) -> Ordering {
+            natural(a.0, b.0)
+        }
+        fn number(a: &Keyed, b: &Keyed) -> Ordering {
+            a.1.cmp(&b.1)
+        }
+        let (text_key, number_key): (TextKey, NumberKey) = match self.sort {
+            Column::Id => (|a| &a.id, |_| 0),
+            Column::Name => (|a| &a.name, |_| 0),
+            Column::Job => (|a| &a.job_id, |_| 0),
+            Column::Group => (|a| &a.task_group, |_| 0),
+            Column::Node => (|a| &a.node_name, |_| 0),
+            Column::Status => (|a| &a.client_status, |_| 0),
+            Column::Desired => (|a| &a.desired_status, |_| 0),
+            Column::Version => (|_| "", |a| i64::try_from(a.job_version).unwrap_or(i64::MAX)),
             // No task states (none listed) sorts first, as `None` does.
-            Column::Restarts => by(number(|a| restarts(a).map_or(-1, i128::from)), d, |a, b| a.cmp(b)),
-            Column::Created => by(number(|a| a.create_time.0.into()), d, |a, b| a.cmp(b)),
-            Column::Modified => by(number(|a| a.modify_time.0.into()), d, |a, b| a.cmp(b)),
-        }
+            Column::Restarts => (|_| "", |a| restarts(a).map_or(-1, |r| i64::try_from(r).unwrap_or(i64::MAX))),
+            Column::Created => (|_| "", |a| a.create_time.0),
+            Column::Modified => (|_| "", |a| a.modify_time.0),
+        };
+        let cmp: fn(&Keyed, &Keyed) -> Ordering = match self.sort {
+            Column::Name => natural_text,
+            Column::Version | Column::Restarts | Column::Created | Column::Modified => number,
+            _ => text,
+        };
+        let mut keyed: Vec<Keyed> =
+            shown.iter().map(|&i| (text_key(&rows[i]), number_key(&rows[i]), rows[i].id.as_str(), i)).collect();
+        let descending = self.descending;
+        keyed.sort_by(|a, b| {
+            let ord = cmp(a, b);
+            let ord = if descending { ord.reverse() } else { ord };
+            ord.then_with(|| a.2.cmp(b.2))
+        });
+        keyed.into_iter().map(|k| k.3).collect()
     }
 
     /// A facet's values with counts under every other active filter (selecting a value

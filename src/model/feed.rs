@@ -55,6 +55,11 @@ pub trait EventList: Sized + 'static {
     fn new(rows: Vec<Arc<Self::Row>>, index: u64, keep: &Keep) -> Self;
     /// Merges a later page of the snapshot.
     fn merge(&mut self, rows: Vec<Arc<Self::Row>>);
+    /// One line of the stream as a batch of events.
+    fn decode_batch(line: &[u8]) -> Result<Events<Self::Payload>, String> {
+        nomad_api::json::from_slice(line).map_err(|e| e.to_string())
+    }
+
     /// Applies one line of the stream; whether the rows changed.
     fn apply(&mut self, batch: Events<Self::Payload>) -> bool;
     /// The index of the last write applied.
@@ -66,6 +71,13 @@ pub trait EventList: Sized + 'static {
     /// kept); by default the element decoded as a row.
     fn whole_row(body: &[u8], range: Range<usize>, _keep: &Keep) -> Result<Option<Self::Row>, String> {
         decode_element(body, range).map(Some)
+    }
+
+    /// The row of a feed of one object (`Keep::one`), from its read's answer. Only such a
+    /// feed decodes one; for the others this is never called, and leaving it out keeps a
+    /// second copy of their row's decoder out of the wasm.
+    fn one_row(_body: &[u8]) -> Result<Self::Row, String> {
+        Err("this list is not read one object at a time".into())
     }
 
     /// Reads events call for (a job's summary, which no event carries), by key; asked after
@@ -430,6 +442,10 @@ impl EventList for OneAllocation {
 
     fn rows(&self) -> Vec<Arc<Allocation>> {
         self.feed.rows().to_vec()
+    }
+
+    fn one_row(body: &[u8]) -> Result<Allocation, String> {
+        nomad_api::json::from_slice(body).map_err(|e| e.to_string())
     }
 
     fn follow_ups(&mut self) -> Vec<(String, Read)> {

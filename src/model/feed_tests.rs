@@ -72,7 +72,7 @@ const ALLOC_LINE: &str = r#"{"Index":40,"Events":[{"Topic":"Allocation","Type":"
 const JOB_LINE: &str = r#"{"Index":38,"Events":[{"Topic":"Job","Type":"JobRegistered","Key":"web","Namespace":"default","FilterKeys":null,"Index":38,"Payload":{"Job":{"ID":"web","Namespace":"default","Type":"service","Version":3,"TaskGroups":[{"Name":"g","Count":2}],"Periodic":null}}}]}"#;
 
 fn line(text: &str) -> Events<AllocationPayload> {
-    serde_json::from_str(text).unwrap()
+    AllocationFeed::decode_batch(text.as_bytes()).unwrap()
 }
 
 #[test]
@@ -177,4 +177,14 @@ fn an_allocations_page_keeps_its_job_and_reads_again_after_a_scheduler_change() 
     assert_eq!(one.feed.get("a1").and_then(|a| a.job.as_ref()).map(|j| j.version), Some(2));
     // Another allocation's event (not this page's) changes nothing.
     assert!(!one.apply(one_line(&whole("b", 13, 13, "failed", None), 13)));
+}
+
+/// A line that is not an event batch, or whose allocation is not one, is an error (the
+/// engine then reads a fresh snapshot), never a panic or a half-applied batch.
+#[test]
+fn a_malformed_event_is_an_error() {
+    assert!(AllocationFeed::decode_batch(b"{\"Index\":").is_err());
+    let bad = ALLOC_LINE.replace("\"ModifyIndex\":40", "\"ModifyIndex\":\"forty\"");
+    assert!(AllocationFeed::decode_batch(bad.as_bytes()).unwrap_err().contains("invalid type"));
+    assert_eq!(AllocationFeed::decode_batch(b"{}").unwrap().events.len(), 0);
 }
