@@ -25,7 +25,7 @@ use super::feed_mode::{refusal, silent_reason, unopened_reason, FeedMode, OPENIN
 use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
-use crate::model::feed::{AllocationFeed, EventList, Keep, OneAllocation};
+use crate::model::feed::{AllocationFeed, EventList, Keep, NodeAllocations, OneAllocation};
 use crate::model::job_feed::JobFeed;
 use futures::channel::{mpsc, oneshot};
 use futures::stream::FuturesUnordered;
@@ -162,6 +162,14 @@ pub fn live_allocations(
     options: LiveOptions,
 ) -> Live<Vec<Arc<AllocationListStub>>> {
     live_feed::<AllocationFeed>(spec, options)
+}
+
+/// A node's allocations, live.
+pub fn live_node_allocations(
+    spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
+    options: LiveOptions,
+) -> Live<Vec<Arc<AllocationListStub>>> {
+    live_feed::<NodeAllocations>(spec, options)
 }
 
 /// One allocation, live (a list of one: the engine is the lists').
@@ -496,7 +504,7 @@ async fn read_snapshot<L: EventList>(
         let row = L::one_row(&answer.body).map_err(ApiError::Malformed)?;
         return Ok((L::new(vec![Arc::new(row)], answer.meta.last_index, &spec.keep), answer.meta));
     }
-    if spec.whole {
+    if L::WHOLE && spec.whole {
         let answer = client.get(&spec.list, None, Duration::ZERO).await?;
         let rows = decode_whole::<L>(answer.body, &spec.keep).await?;
         return Ok((L::new(rows, answer.meta.last_index, &spec.keep), answer.meta));
@@ -545,7 +553,7 @@ async fn blocking<L: EventList>(
 ) {
     state.update(|s| s.mode = Some(FeedMode::Blocking(why)));
     let last = Rc::new(RefCell::new(LastList::default()));
-    let (keep, whole) = (spec.keep.clone(), spec.whole);
+    let (keep, whole) = (spec.keep.clone(), L::WHOLE && spec.whole);
     let apply: Apply = Rc::new(move |body| {
         let (last, keep) = (last.clone(), keep.clone());
         Box::pin(async move {

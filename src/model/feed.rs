@@ -50,6 +50,9 @@ pub trait EventList: Sized + 'static {
     type Payload: DeserializeOwned + Default + 'static;
     /// The topics subscribed to.
     const TOPICS: &'static [&'static str];
+    /// Its snapshot may be whole objects in one answer (`FeedSpec::whole`); known at compile
+    /// time, so that lists that never are carry no code for it.
+    const WHOLE: bool = false;
 
     /// The list from a snapshot taken at `index`.
     fn new(rows: Vec<Arc<Self::Row>>, index: u64, keep: &Keep) -> Self;
@@ -305,26 +308,6 @@ impl EventList for AllocationFeed {
         self.feed.rows().to_vec()
     }
 
-    /// A whole allocation (a node's `/v1/node/:id/allocations`) as a list row: the stub's
-    /// fields are the allocation's, but its job's type and version are inside `Job`.
-    fn whole_row(body: &[u8], range: Range<usize>, keep: &Keep) -> Result<Option<AllocationListStub>, String> {
-        #[derive(Deserialize, Default)]
-        #[serde(rename_all = "PascalCase", default)]
-        struct WithJob {
-            job: Option<JobHeader>,
-        }
-        let mut alloc: AllocationListStub = decode_element(body, range.clone())?;
-        if keep.namespace.as_ref().is_some_and(|ns| ns != &alloc.namespace) {
-            return Ok(None);
-        }
-        if let Some(job) = decode_element::<WithJob>(body, range)?.job {
-            alloc.job_type = job.kind;
-            alloc.job_version = job.version;
-        }
-        alloc.task_states = None;
-        Ok(Some(alloc))
-    }
-
     fn apply(&mut self, batch: Events<AllocationPayload>) -> bool {
         if batch.index <= self.feed.index() {
             return false;
@@ -345,6 +328,59 @@ impl EventList for AllocationFeed {
             changes.push(Change::Upsert(alloc));
         }
         self.feed.apply(batch.index, changes)
+    }
+}
+
+/// A node's allocations (its page): an [`AllocationFeed`] whose snapshot is whole allocations.
+/// A type of its own so that reading whole allocations is compiled into the node page's
+/// chunk, not the first load.
+#[derive(Debug, Clone, Default)]
+pub struct NodeAllocations(pub AllocationFeed);
+
+impl EventList for NodeAllocations {
+    type Row = AllocationListStub;
+    type Payload = AllocationPayload;
+    const TOPICS: &'static [&'static str] = AllocationFeed::TOPICS;
+    const WHOLE: bool = true;
+
+    fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, keep: &Keep) -> Self {
+        NodeAllocations(AllocationFeed::new(rows, index, keep))
+    }
+
+    fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
+        self.0.merge(rows);
+    }
+
+    fn apply(&mut self, batch: Events<AllocationPayload>) -> bool {
+        self.0.apply(batch)
+    }
+
+    fn index(&self) -> u64 {
+        self.0.index()
+    }
+
+    fn rows(&self) -> Vec<Arc<AllocationListStub>> {
+        self.0.rows()
+    }
+
+    /// A whole allocation (a node's `/v1/node/:id/allocations`) as a list row: the stub's
+    /// fields are the allocation's, but its job's type and version are inside `Job`.
+    fn whole_row(body: &[u8], range: Range<usize>, keep: &Keep) -> Result<Option<AllocationListStub>, String> {
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "PascalCase", default)]
+        struct WithJob {
+            job: Option<JobHeader>,
+        }
+        let mut alloc: AllocationListStub = decode_element(body, range.clone())?;
+        if keep.namespace.as_ref().is_some_and(|ns| ns != &alloc.namespace) {
+            return Ok(None);
+        }
+        if let Some(job) = decode_element::<WithJob>(body, range)?.job {
+            alloc.job_type = job.kind;
+            alloc.job_version = job.version;
+        }
+        alloc.task_states = None;
+        Ok(Some(alloc))
     }
 }
 

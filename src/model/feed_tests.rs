@@ -130,11 +130,11 @@ fn a_whole_allocation_becomes_a_row_with_its_jobs_type_and_version() {
     let body = br#"[{"ID":"a1","Namespace":"default","JobID":"web","Job":{"ID":"web","Type":"batch","Version":4,"TaskGroups":[]},"ClientStatus":"running","TaskStates":{"t":{"State":"running"}},"ModifyIndex":9},{"ID":"a2","Namespace":"ops","JobID":"x","ClientStatus":"pending","ModifyIndex":9}]"#;
     let ranges = crate::api::decode::split_array(body).unwrap();
     let keep = Keep { namespace: Some("default".into()), ..Keep::default() };
-    let a1 = AllocationFeed::whole_row(body, ranges[0].clone(), &keep).unwrap().unwrap();
+    let a1 = NodeAllocations::whole_row(body, ranges[0].clone(), &keep).unwrap().unwrap();
     assert_eq!((a1.job_type.as_str(), a1.job_version, a1.task_states.is_none()), ("batch", 4, true));
     // Another namespace than the page's: not kept.
-    assert_eq!(AllocationFeed::whole_row(body, ranges[1].clone(), &keep).unwrap(), None);
-    let all = AllocationFeed::whole_row(body, ranges[1].clone(), &Keep::default()).unwrap().unwrap();
+    assert_eq!(NodeAllocations::whole_row(body, ranges[1].clone(), &keep).unwrap(), None);
+    let all = NodeAllocations::whole_row(body, ranges[1].clone(), &Keep::default()).unwrap().unwrap();
     assert_eq!((all.job_type.as_str(), all.job_version), ("", 0));
 }
 

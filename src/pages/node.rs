@@ -2,7 +2,7 @@
 //! uptime) and its allocations.
 
 use crate::api::endpoints;
-use crate::api::feed::{live_allocations, FeedSpec};
+use crate::api::feed::{live_node_allocations, FeedSpec};
 use crate::api::live::{live, LiveOptions};
 use crate::components::alloc_table::AllocTable;
 use crate::components::chart::{record_polls, Chart, Line};
@@ -25,7 +25,7 @@ pub fn NodePage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let node = live::<Node>(move || Some(endpoints::node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
     // This node's allocations only (`/v1/node/:id/allocations`), kept live by the events.
-    let allocs = live_allocations(move || Some(FeedSpec::node(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
+    let allocs = live_node_allocations(move || Some(FeedSpec::node(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
     view! {
         <div class="page-header">
             <h1 data-testid="node-title">
