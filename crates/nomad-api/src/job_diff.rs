@@ -53,6 +53,17 @@ pub enum DiffType {
     Edited,
 }
 
+/// The type of a diff of an object present on `old`'s side, `new`'s, or both (`None`: no
+/// change), as every `*Diff` function of `diff.go` begins.
+fn diff_type<T: PartialEq + ?Sized>(old: Option<&T>, new: Option<&T>) -> Option<DiffType> {
+    match (old, new) {
+        _ if old == new => None,
+        (None, _) => Some(DiffType::Added),
+        (_, None) => Some(DiffType::Deleted),
+        _ => Some(DiffType::Edited),
+    }
+}
+
 impl DiffType {
     /// diff.go's `DiffType.Less` (a reverse sort): Edited, Added, Deleted, then None.
     fn rank(self) -> u8 {
@@ -457,12 +468,7 @@ impl JobDiffer {
             return self.object_diff(old, new, &PERIODIC_CONFIG, &[], "Periodic");
         }
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let fields = field_diffs(
             &self.primitive_flat(old, &PERIODIC_CONFIG, &[]),
             &self.primitive_flat(new, &PERIODIC_CONFIG, &[]),
@@ -477,12 +483,7 @@ impl JobDiffer {
     /// sets (listed when unchanged too, being contextual).
     fn parameterized_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let fields = field_diffs(
             &self.primitive_flat(old, &PARAMETERIZED_JOB_CONFIG, &[]),
             &self.primitive_flat(new, &PARAMETERIZED_JOB_CONFIG, &[]),
@@ -636,12 +637,7 @@ impl JobDiffer {
     /// `Identity` (1.7.0+) and `Weights` (1.9.2+). Its `Connect` block is not diffed here.
     fn service_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let fields = field_diffs(
             &self.primitive_flat(old, &SERVICE, &[]),
             &self.primitive_flat(new, &SERVICE, &[]),
@@ -677,12 +673,7 @@ impl JobDiffer {
     /// `CheckRestart`.
     fn check_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let fields = field_diffs(
             &self.primitive_flat(old, &SERVICE_CHECK, &[]),
             &self.primitive_flat(new, &SERVICE_CHECK, &[]),
@@ -711,12 +702,7 @@ impl JobDiffer {
     /// networks, devices and NUMA blocks inside are not diffed here.
     fn resources_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let fields = field_diffs(
             &self.primitive_flat(old, &wire::RESOURCES, &[]),
             &self.primitive_flat(new, &wire::RESOURCES, &[]),
@@ -729,12 +715,7 @@ impl JobDiffer {
     /// (1.7.0+, when the field exists).
     fn identity_diff(&self, old: Option<&Value>, new: Option<&Value>) -> Option<ObjectDiff> {
         let (old, new) = (present(old), present(new));
-        let kind = match (old, new) {
-            _ if old == new => return None,
-            (None, _) => DiffType::Added,
-            (_, None) => DiffType::Deleted,
-            _ => DiffType::Edited,
-        };
+        let kind = diff_type(old, new)?;
         let audience = |side: Option<&Value>| strings(side.and_then(|i| i.get("Audience")));
         let objects =
             string_set_diff(&audience(old), &audience(new), "Audience", self.contextual).into_iter().collect();
@@ -864,12 +845,7 @@ fn integer(n: &serde_json::Number) -> String {
 /// `weightsDiff` (1.9.2): `Passing` and `Warning`, each listed only when above 0
 /// (`strconv.Itoa`).
 fn weights_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
-    let kind = match (old, new) {
-        _ if old == new => return None,
-        (None, _) => DiffType::Added,
-        (_, None) => DiffType::Deleted,
-        _ => DiffType::Edited,
-    };
+    let kind = diff_type(old, new)?;
     let flat = |side: Option<&Value>| -> Flat {
         ["Passing", "Warning"]
             .into_iter()
