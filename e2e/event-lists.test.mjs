@@ -2,27 +2,17 @@
 // each Job event applied to its row (a job's summary, which no event carries, read from
 // /v1/job/:id/summary when its allocations change), each Node event to its node's row; the
 // lists are never read again for one change.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAgent, api, eventually } from './support/agent.mjs';
-import { launch, withPage } from './support/browser.mjs';
+import { api, eventually } from './support/agent.mjs';
+import { withPage } from './support/browser.mjs';
+import { agentsOnDemand, liveStatus, requestPath } from './support/feeds.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 
-let browser;
-const agents = [];
-async function agentWith(args) {
-  const agent = await startAgent({ args });
-  agents.push(agent);
-  browser ??= await launch();
-  return agent;
-}
-after(async () => {
-  await browser?.close();
-  for (const a of agents) await a.cleanup();
-});
-
-const status = (page, mode) => page.locator(`[data-testid="live-status"][data-state="live"][data-mode="${mode}"]`);
-const path = (r) => new URL(r.url).pathname;
+const fleet = agentsOnDemand();
+const agentWith = (args) => fleet.agentWith(args);
+const status = liveStatus;
+const path = requestPath;
 const jobRows = (page) => page.getByTestId('job-row');
 const jobRow = (page, id) => page.locator(`[data-testid="job-row"][data-id="${id}"]`);
 const badge = (page, id, title) => jobRow(page, id).locator(`.badge[title="${title}"]`).textContent();
@@ -31,7 +21,7 @@ const loop = () => [shellTask('t', 'while :; do sleep 1; done')];
 test('the jobs list: registered, stopped and purged jobs from events, never re-read', async () => {
   const agent = await agentWith(['--no-demo']);
   await runJob(agent, { id: 'ja', count: 1, tasks: loop() });
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/jobs`);
     await status(page, 'events').waitFor();
     await eventually(async () => (await jobRows(page).count()) === 1, { message: '1 row' });
@@ -71,7 +61,7 @@ test('the jobs list: registered, stopped and purged jobs from events, never re-r
 test('the nodes list: a snapshot, then Node events, without re-reading /v1/nodes', async () => {
   const agent = await agentWith(['--no-demo']);
   const nodes = await api(agent, 'GET', '/v1/nodes');
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/nodes`);
     await status(page, 'events').waitFor();
     await eventually(async () => (await page.getByTestId('node-row').count()) === nodes.length, { message: 'every node' });

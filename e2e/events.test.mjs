@@ -2,30 +2,20 @@
 // then each event applied to its row; a dropped stream means a fresh subscription and
 // snapshot with nothing lost or shown twice; a refused stream hands the list to blocking
 // queries and the status line says so; a node's page reads only that node's allocations.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAgent, api, eventually } from './support/agent.mjs';
-import { launch, withPage } from './support/browser.mjs';
+import { api, eventually } from './support/agent.mjs';
+import { withPage } from './support/browser.mjs';
+import { agentsOnDemand, liveStatus, requestPath } from './support/feeds.mjs';
 import { runJob, shellTask } from './support/jobs.mjs';
 import { startRelay } from './support/relay.mjs';
 
-let browser;
-const agents = [];
-async function agentWith(args) {
-  const agent = await startAgent({ args });
-  agents.push(agent);
-  browser ??= await launch();
-  return agent;
-}
-after(async () => {
-  await browser?.close();
-  for (const a of agents) await a.cleanup();
-});
-
+const fleet = agentsOnDemand();
+const agentWith = (args) => fleet.agentWith(args);
+const status = liveStatus;
+const path = requestPath;
 const rows = (page) => page.getByTestId('alloc-row');
 const row = (page, id) => page.locator(`[data-testid="alloc-row"][data-id="${id}"]`);
-const status = (page, mode) => page.locator(`[data-testid="live-status"][data-state="live"][data-mode="${mode}"]`);
-const path = (r) => new URL(r.url).pathname;
 const listCount = (page) => page.getByTestId('alloc-count').textContent();
 
 /** The IDs the list shows (every row: the table is virtual, so read the count and sample). */
@@ -36,7 +26,7 @@ async function shownIds(page) {
 test('changes arrive as events applied to their rows; the list is never read again', async () => {
   const agent = await agentWith(['--no-demo']);
   await runJob(agent, { id: 'ev', count: 3, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/allocations`);
     await status(page, 'events').waitFor();
     await eventually(async () => (await rows(page).count()) === 3, { message: '3 rows' });
@@ -67,7 +57,7 @@ test('changes arrive as events applied to their rows; the list is never read aga
 test('the first page is painted, then the rest of a large list arrives in pages', async () => {
   const agent = await agentWith(['--no-demo', '--synthetic-allocs', '3000']);
   const all = await api(agent, 'GET', '/v1/allocations?task_states=false');
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/allocations`);
     await status(page, 'events').waitFor();
     await eventually(async () => (await listCount(page)).includes(String(all.length).replace(/\B(?=(\d{3})+$)/g, ',')) ||
@@ -90,7 +80,7 @@ test('a dropped stream means a fresh snapshot: changes made meanwhile are shown,
   await runJob(agent, { id: 'gap', count: 2, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
   const relay = await startRelay(agent.apiUrl);
   try {
-    await withPage(browser, async ({ page }) => {
+    await withPage(fleet.browser, async ({ page }) => {
       await page.goto(`${relay.url}/ui/allocations`);
       await status(page, 'events').waitFor();
       await eventually(async () => (await rows(page).count()) === 2, { message: '2 rows' });
@@ -115,7 +105,7 @@ test('a dropped stream means a fresh snapshot: changes made meanwhile are shown,
 
 test('where the stream is refused, blocking queries keep the list live and the page says so', async () => {
   const agent = await agentWith(['--no-demo', '--no-event-broker']);
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/allocations`);
     await status(page, 'blocking').waitFor();
     // 1.11 answers 200 and closes (the headers go before the subscription is tried), earlier
@@ -132,7 +122,7 @@ test("a node's page reads that node's allocations only, kept live by events", as
   const agent = await agentWith(['--no-demo']);
   await runJob(agent, { id: 'nd', count: 2, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
   const [node] = await api(agent, 'GET', '/v1/nodes');
-  await withPage(browser, async ({ page, requests }) => {
+  await withPage(fleet.browser, async ({ page, requests }) => {
     await page.goto(`${agent.url}/ui/nodes/${node.ID}`);
     const section = page.getByTestId('node-allocations');
     await section.locator('[data-testid="live-status"][data-mode="events"][data-state="live"]').waitFor();
@@ -172,7 +162,7 @@ test('a stream held back by a buffering proxy hands the list to blocking queries
   await runJob(agent, { id: 'buf', count: 2, tasks: [shellTask('t', 'while :; do sleep 1; done')] });
   const proxy = await startBufferingProxy(agent.apiUrl);
   try {
-    await withPage(browser, async ({ page }) => {
+    await withPage(fleet.browser, async ({ page }) => {
       await page.goto(`${proxy.url}/ui/allocations`);
       // The first page does not wait for the stream.
       await eventually(async () => (await rows(page).count()) === 2, { timeout: 4000, message: 'rows before the stream opened' });

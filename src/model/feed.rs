@@ -111,16 +111,21 @@ pub trait Keyed {
     fn modify_index(&self) -> u64;
 }
 
-impl Keyed for AllocationListStub {
-    fn key(&self) -> String {
-        // Allocation IDs are UUIDs, unique across namespaces.
-        self.id.clone()
-    }
+/// `Keyed` for objects whose UUID `ID` names them across namespaces (allocations, nodes).
+macro_rules! keyed_by_id {
+    ($($t:ty),*) => {$(
+        impl Keyed for $t {
+            fn key(&self) -> String {
+                self.id.clone()
+            }
 
-    fn modify_index(&self) -> u64 {
-        self.modify_index
-    }
+            fn modify_index(&self) -> u64 {
+                self.modify_index
+            }
+        }
+    )*};
 }
+keyed_by_id!(AllocationListStub, Allocation, nomad_api::NodeListStub);
 
 /// What one event does to a list.
 #[derive(Debug, Clone, PartialEq)]
@@ -406,16 +411,6 @@ impl AllocationFeed {
             alloc.job_type.clone_from(&sibling.job_type);
             alloc.job_version = sibling.job_version;
         }
-    }
-}
-
-impl Keyed for Allocation {
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-
-    fn modify_index(&self) -> u64 {
-        self.modify_index
     }
 }
 

@@ -6,22 +6,11 @@
 //! A deregistered node's event (type `NodeDeregistration`, v1.4.0 to v1.11.3) carries the
 //! node as it was before; its row goes.
 
-use super::feed::{Change, EventList, Feed, Keep, Keyed};
+use super::feed::{Change, EventList, Feed, Keep};
 use nomad_api::event::{event_type, topic, Events};
 use nomad_api::{Node, NodeListStub, NodeStubFields};
 use serde::Deserialize;
 use std::sync::Arc;
-
-impl Keyed for NodeListStub {
-    /// Node IDs are UUIDs, unique in the region.
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-
-    fn modify_index(&self) -> u64 {
-        self.modify_index
-    }
-}
 
 /// The payload of a Node event: `{"Node": {...}}` (`structs.NodeStreamEvent`).
 #[derive(Debug, Clone, Default, Deserialize)]
