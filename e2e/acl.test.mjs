@@ -58,5 +58,9 @@ test('the read-only token sees actions disabled with the reason', async () => {
     await p.page.getByTestId('action-stop-denied').waitFor();
     assert.equal(await p.page.getByTestId('action-stop').isDisabled(), true);
     assert.match(await p.page.getByTestId('action-stop-denied').textContent(), /alloc-lifecycle/);
+    // The policies were decoded by their own chunk (src/session/identity.rs), which a first
+    // load with ACLs off never fetches (chunks.test.mjs).
+    const aclChunk = p.requests.filter((r) => /\/split_acl_chunk-[0-9a-f]+\.wasm$/.test(new URL(r.url).pathname));
+    assert.ok(aclChunk.length >= 1, 'the policy decoder chunk was fetched');
   });
 });

@@ -8,12 +8,15 @@
 //   wasm-bindgen   → the main module's JS and wasm, in place of trunk's (same names, so
 //                    index.html and the start script stay as trunk wrote them);
 //   wasm-opt -Os   → every module (trunk's own wasm-opt is off: index.html data-wasm-opt="0").
+//   terser         → the main module's JS and the loader, minified: trunk's `minify` only
+//                    reaches the JS trunk wrote, which this replaces.
 // Chunks and the loader get content-hashed names, as trunk names everything else.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { minify } from 'terser';
 
 const run = promisify(execFile);
 // index.html's data-bin and data-cargo-profile.
@@ -58,6 +61,7 @@ export async function splitWasm(staging, root) {
     renameSync(path.join(work, chunk), path.join(staging, name));
     loader = replaceOnce(loader, `"./${chunk}"`, `"./${name}"`);
   }
+  loader = await minified(loader, '__wasm_split.js');
   const loaderName = `${stem}-split-${hash(loader)}.js`;
   writeFileSync(path.join(staging, loaderName), loader);
 
@@ -67,7 +71,7 @@ export async function splitWasm(staging, root) {
   const js = readFileSync(jsPath, 'utf8');
   const linked = js.replaceAll(/(\bfrom\s*)(["'])\.\/__wasm_split\.js\2/g, `$1$2./${loaderName}$2`);
   if (linked === js) throw new Error(`wasm-split: ${stem}.js does not import __wasm_split.js`);
-  writeFileSync(jsPath, linked);
+  writeFileSync(jsPath, await minified(linked, `${stem}.js`));
   return { main: mainWasm, chunks: chunks.length, loader: loaderName };
 }
 
@@ -86,6 +90,17 @@ async function optimise(files) {
     }
   };
   await Promise.all([worker(), worker()]);
+}
+
+/**
+ * An ES module minified. Only local names are shortened: export names, import specifiers and
+ * property names (the wasm's import object, `__wasm_split`'s shared imports) stay as written.
+ * 11.5 KB of the first load's 14.3 KB of gzipped JS was wasm-bindgen's glue, unminified.
+ */
+async function minified(source, name) {
+  const { code } = await minify(source, { module: true, ecma: 2020, format: { comments: false } });
+  if (!code) throw new Error(`wasm-split: terser returned nothing for ${name}`);
+  return code;
 }
 
 function replaceOnce(text, from, to) {

@@ -25,6 +25,7 @@ use super::feed_mode::{refusal, silent_reason, unopened_reason, FeedMode, OPENIN
 use super::fetch::Body;
 use super::live::{decode_list, run, Apply, LastList, Live, LiveOptions, LiveState};
 use super::slot::Slot;
+use crate::model::alloc_list::AllocationRow;
 use crate::model::feed::{AllocationFeed, EventList, Keep, NodeAllocations, OneAllocation};
 use crate::model::job_feed::JobFeed;
 use futures::channel::{mpsc, oneshot};
@@ -35,7 +36,7 @@ use leptos::task::spawn_local_scoped_with_cancellation;
 use nomad_api::event::{Events, LineSplitter, HEARTBEAT};
 use nomad_api::query::QueryMeta;
 use nomad_api::query::ALL_NAMESPACES;
-use nomad_api::{Allocation, AllocationListStub};
+use nomad_api::Allocation;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -160,7 +161,7 @@ impl FeedSpec {
 pub fn live_allocations(
     spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
     options: LiveOptions,
-) -> Live<Vec<Arc<AllocationListStub>>> {
+) -> Live<Vec<Arc<AllocationRow>>> {
     live_feed::<AllocationFeed>(spec, options)
 }
 
@@ -168,7 +169,7 @@ pub fn live_allocations(
 pub fn live_node_allocations(
     spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
     options: LiveOptions,
-) -> Live<Vec<Arc<AllocationListStub>>> {
+) -> Live<Vec<Arc<AllocationRow>>> {
     live_feed::<NodeAllocations>(spec, options)
 }
 

@@ -3,7 +3,10 @@
 //! the capabilities its endpoints need: no module cycle).
 
 use super::ApiError;
-use nomad_api::acl::{AclToken, ACL_DISABLED, NOT_A_SIGNED_TOKEN, TOKEN_EXPIRED, TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND};
+use nomad_api::acl::{
+    AclToken, ACLS_DISABLED_ACCESSOR_ID, ACL_DISABLED, ANONYMOUS_ACCESSOR_ID, NOT_A_SIGNED_TOKEN, TOKEN_EXPIRED,
+    TOKEN_LOOKUP_FAILED, TOKEN_NOT_FOUND,
+};
 
 /// What a `/v1/acl/token/self` answer says about the caller, whichever release answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +28,24 @@ pub enum TokenSelf {
 }
 
 impl TokenSelf {
+    /// A 2xx answer holding one of the tokens Nomad makes up from 1.10.1 (`acls-disabled`,
+    /// `anonymous`: `nomad/acl_endpoint.go` `WhoAmI`), told from its `AccessorID` alone; `None`
+    /// for any other body. A cluster without ACLs then never needs the decoder of a whole
+    /// token, which is in the ACL chunk (`session::identity`).
+    pub fn made_up(body: &[u8]) -> Option<TokenSelf> {
+        #[derive(serde::Deserialize)]
+        struct Accessor {
+            #[serde(rename = "AccessorID", default)]
+            accessor_id: String,
+        }
+        let accessor: Accessor = nomad_api::json::from_slice(body).ok()?;
+        match accessor.accessor_id.as_str() {
+            ACLS_DISABLED_ACCESSOR_ID => Some(TokenSelf::AclDisabled),
+            ANONYMOUS_ACCESSOR_ID => Some(TokenSelf::Anonymous),
+            _ => None,
+        }
+    }
+
     pub fn of(answer: Result<AclToken, ApiError>, sent_token: bool) -> TokenSelf {
         let error = match answer {
             Ok(token) if token.is_acls_disabled() => return TokenSelf::AclDisabled,
@@ -59,6 +80,21 @@ impl TokenSelf {
 mod tests {
     use super::*;
     use crate::acl::Capability;
+
+    /// From 1.10.1 `ACL.WhoAmI` answers 200 with a made-up token when ACLs are off or no
+    /// token was sent (`nomad/acl_endpoint.go`, v1.10.1); its AccessorID says which.
+    #[test]
+    fn made_up_tokens_are_told_by_their_accessor() {
+        let body =
+            |t: &AclToken| serde_json::to_vec(&nomad_api::Wire::new(t, nomad_api::NomadVersion::LATEST)).unwrap();
+        assert_eq!(TokenSelf::made_up(&body(&AclToken::acls_disabled())), Some(TokenSelf::AclDisabled));
+        assert_eq!(TokenSelf::made_up(&body(&AclToken::anonymous())), Some(TokenSelf::Anonymous));
+        let real = AclToken { accessor_id: "4b5f5c4e-0c59-4f39-9b40-8a7ac3a1e2d1".into(), ..AclToken::anonymous() };
+        assert_eq!(TokenSelf::made_up(&body(&real)), None);
+        assert_eq!(TokenSelf::made_up(b"{\"Name\":\"x\"}"), None);
+        assert_eq!(TokenSelf::made_up(b"not json"), None);
+        assert_eq!(TokenSelf::made_up(b"[]"), None);
+    }
 
     /// `/v1/acl/token/self` by release: `ACL.ResolveToken` before 1.10.1, `ACL.WhoAmI` from
     /// 1.10.1 (`command/agent/acl_endpoint.go`, `nomad/acl_endpoint.go`).

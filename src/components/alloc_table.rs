@@ -6,7 +6,7 @@ use crate::api::live::Live;
 use crate::components::resize::on_resize;
 use crate::components::status::StatusBadge;
 use crate::components::time::RelativeTime;
-use crate::model::alloc_list::{query_keys, restarts, AllocFilter, Column, Facet};
+use crate::model::alloc_list::{query_keys, restarts, AllocFilter, AllocationRow, Column, Facet};
 use crate::model::format::short_id;
 use crate::model::route::Page;
 use crate::model::url::with_query;
@@ -15,7 +15,6 @@ use crate::session::scope::{scoped_href, use_scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use nomad_api::AllocationListStub;
 use std::sync::Arc;
 
 /// Must match `--row-height` in the style sheet. Whole pixels, written as integers: formatting
@@ -28,7 +27,7 @@ const FACET_LIMIT: usize = 100;
 
 #[component]
 pub fn AllocTable(
-    live: Live<Vec<Arc<AllocationListStub>>>,
+    live: Live<Vec<Arc<AllocationRow>>>,
     /// A facet value the page fixes (a node's allocations): applied, and not offered as a filter.
     #[prop(optional, into)]
     only: Option<(Facet, Signal<String>)>,
@@ -220,7 +219,7 @@ fn use_set_filter(fixed: Option<Facet>) -> impl Fn(AllocFilter) + Clone + Send +
 fn FacetMenu<S>(
     facet: Facet,
     filter: Memo<AllocFilter>,
-    rows: Live<Vec<Arc<AllocationListStub>>>,
+    rows: Live<Vec<Arc<AllocationRow>>>,
     set_filter: S,
 ) -> impl IntoView
 where
@@ -289,7 +288,7 @@ where
 }
 
 #[component]
-fn AllocRow(alloc: Arc<AllocationListStub>) -> impl IntoView {
+fn AllocRow(alloc: Arc<AllocationRow>) -> impl IntoView {
     let a = alloc;
     // Plain links (the router follows them too) written once: rows come and go several times a
     // second, and a new region or namespace is a new list, so new rows. Links carry the

@@ -2,9 +2,15 @@
 //! to the agent, all kept in the page URL, and the application of the first three to tens of thousands of rows (indices, never copies).
 
 use crate::model::route::{filter_expression, FILTER};
-use nomad_api::AllocationListStub;
+use nomad_api::{AllocationListStub, TaskRestarts};
 use std::cmp::Ordering;
 use std::sync::Arc;
+
+/// A row of the allocations list: Nomad's `AllocListStub` with each task's state read only
+/// for its restarts, the one part of it the list shows; the rest of every task's state and its
+/// events are skipped unread (their decoder is not in the first load, and 100,000 rows stay
+/// small).
+pub type AllocationRow = AllocationListStub<TaskRestarts>;
 
 /// A sortable column, named in the URL as `sort=<key>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,7 +118,7 @@ impl Facet {
     }
 
     /// The value filtered on (nodes by ID: names need not be unique).
-    pub fn value(self, a: &AllocationListStub) -> &str {
+    pub fn value(self, a: &AllocationRow) -> &str {
         match self {
             Facet::Status => &a.client_status,
             Facet::Job => &a.job_id,
@@ -122,7 +128,7 @@ impl Facet {
     }
 
     /// What the value is shown as.
-    pub fn label(self, a: &AllocationListStub) -> String {
+    pub fn label(self, a: &AllocationRow) -> String {
         match self {
             Facet::Node if !a.node_name.is_empty() => a.node_name.clone(),
             _ => self.value(a).to_string(),
@@ -228,7 +234,7 @@ impl AllocFilter {
 
     /// An ID prefix or a part of the name, ASCII case ignored; nothing is allocated per row
     /// (a search runs over every row of the list, 100,000 of them on a large cluster).
-    fn matches_search(&self, a: &AllocationListStub) -> bool {
+    fn matches_search(&self, a: &AllocationRow) -> bool {
         let needle = self.search.as_bytes();
         if needle.is_empty() {
             return true;
@@ -239,7 +245,7 @@ impl AllocFilter {
             || (name.len() >= needle.len() && name.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle)))
     }
 
-    fn matches_except(&self, a: &AllocationListStub, skip: Option<Facet>) -> bool {
+    fn matches_except(&self, a: &AllocationRow, skip: Option<Facet>) -> bool {
         Facet::ALL
             .iter()
             .zip(&self.facets)
@@ -247,12 +253,12 @@ impl AllocFilter {
             && self.matches_search(a)
     }
 
-    pub fn matches(&self, a: &AllocationListStub) -> bool {
+    pub fn matches(&self, a: &AllocationRow) -> bool {
         self.matches_except(a, None)
     }
 
     /// Indices of the matching rows in display order.
-    pub fn apply(&self, rows: &[Arc<AllocationListStub>]) -> Vec<usize> {
+    pub fn apply(&self, rows: &[Arc<AllocationRow>]) -> Vec<usize> {
         self.apply_after(rows, &[])
     }
 
@@ -261,7 +267,7 @@ impl AllocFilter {
     /// the previous order is nearly right, and the sort (adaptive: it finds the runs) costs
     /// about one pass instead of a full sort of 100,000 rows. Any `previous` gives the same
     /// result; a wrong one is only slower.
-    pub fn apply_after(&self, rows: &[Arc<AllocationListStub>], previous: &[usize]) -> Vec<usize> {
+    pub fn apply_after(&self, rows: &[Arc<AllocationRow>], previous: &[usize]) -> Vec<usize> {
         let mut seen = vec![false; rows.len()];
         let mut shown: Vec<usize> = Vec::with_capacity(rows.len());
         for i in previous.iter().copied().chain(0..rows.len()).filter(|&i| i < rows.len()) {
@@ -278,12 +284,12 @@ impl AllocFilter {
     /// Sorts `shown` by the column, then by ID. The keys are taken out first: comparing them
     /// in one contiguous vector, rather than reaching through each row, is what keeps a sort
     /// of 100,000 rows under 100 ms.
-    fn sort_rows(&self, rows: &[Arc<AllocationListStub>], shown: Vec<usize>) -> Vec<usize> {
+    fn sort_rows(&self, rows: &[Arc<AllocationRow>], shown: Vec<usize>) -> Vec<usize> {
         // One sort for every column, the key's comparison passed as a function pointer: a
         // sort is large in wasm, and one per column would be eleven of them on the first load.
         type Keyed<'a> = (&'a str, i64, &'a str, usize);
-        type TextKey = fn(&AllocationListStub) -> &str;
-        type NumberKey = fn(&AllocationListStub) -> i64;
+        type TextKey = fn(&AllocationRow) -> &str;
+        type NumberKey = fn(&AllocationRow) -> i64;
         fn text(a: &Keyed, b: &Keyed) -> Ordering {
             a.0.cmp(b.0)
         }
@@ -325,9 +331,8 @@ impl AllocFilter {
 
     /// A facet's values with counts under every other active filter (selecting a value
     /// shows exactly that many rows), most frequent first; selected values are always listed.
-    pub fn facet_values(&self, rows: &[Arc<AllocationListStub>], facet: Facet) -> Vec<FacetValue> {
-        let mut counts: std::collections::HashMap<&str, (usize, &AllocationListStub)> =
-            std::collections::HashMap::new();
+    pub fn facet_values(&self, rows: &[Arc<AllocationRow>], facet: Facet) -> Vec<FacetValue> {
+        let mut counts: std::collections::HashMap<&str, (usize, &AllocationRow)> = std::collections::HashMap::new();
         for a in rows.iter().map(Arc::as_ref).filter(|a| self.matches_except(a, Some(facet))) {
             counts.entry(facet.value(a)).or_insert((0, a)).0 += 1;
         }
@@ -352,13 +357,13 @@ impl AllocFilter {
 }
 
 /// Total restarts over the task states, when the list carries them.
-pub fn restarts(a: &AllocationListStub) -> Option<u64> {
+pub fn restarts(a: &AllocationRow) -> Option<u64> {
     a.task_states.as_ref().map(|states| states.values().map(|t| t.restarts).sum())
 }
 
 /// The order [`AllocFilter::sort_rows`] gives, compared row by row (the tests' reference).
 #[cfg(test)]
-fn compare(column: Column, a: &AllocationListStub, b: &AllocationListStub) -> Ordering {
+fn compare(column: Column, a: &AllocationRow, b: &AllocationRow) -> Ordering {
     match column {
         Column::Id => a.id.cmp(&b.id),
         Column::Name => natural(&a.name, &b.name),
@@ -424,7 +429,7 @@ mod tests {
             column in 0usize..Column::ALL.len(),
             descending: bool,
         ) {
-            let rows: Vec<Arc<AllocationListStub>> = modified
+            let rows: Vec<Arc<AllocationRow>> = modified
                 .iter()
                 .enumerate()
                 .map(|(i, &m)| Arc::new(alloc(&format!("{i:02}"), &format!("n{}", m % 3), "web", ["running", "failed"][i % 2], ("n1", "node-1"), m)))
@@ -445,8 +450,8 @@ mod tests {
         }
     }
 
-    fn alloc(id: &str, name: &str, job: &str, status: &str, node: (&str, &str), modified: i64) -> AllocationListStub {
-        AllocationListStub {
+    fn alloc(id: &str, name: &str, job: &str, status: &str, node: (&str, &str), modified: i64) -> AllocationRow {
+        AllocationRow {
             id: id.into(),
             name: name.into(),
             job_id: job.into(),
@@ -459,7 +464,7 @@ mod tests {
         }
     }
 
-    fn rows() -> Vec<Arc<AllocationListStub>> {
+    fn rows() -> Vec<Arc<AllocationRow>> {
         [
             alloc("aa11", "web.api[10]", "web", "running", ("n1", "alpha"), 30),
             alloc("bb22", "web.api[2]", "web", "failed", ("n2", "beta"), 10),
@@ -471,7 +476,7 @@ mod tests {
         .collect()
     }
 
-    fn ids(rows: &[Arc<AllocationListStub>], shown: &[usize]) -> Vec<String> {
+    fn ids(rows: &[Arc<AllocationRow>], shown: &[usize]) -> Vec<String> {
         shown.iter().map(|&i| rows[i].id.clone()).collect()
     }
 

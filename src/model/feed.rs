@@ -20,8 +20,9 @@
 
 use crate::api::decode::decode_element;
 use crate::api::endpoints::Read;
+use crate::model::alloc_list::AllocationRow;
 use nomad_api::event::{topic, Events};
-use nomad_api::{Allocation, AllocationListStub};
+use nomad_api::Allocation;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -125,7 +126,7 @@ macro_rules! keyed_by_id {
         }
     )*};
 }
-keyed_by_id!(AllocationListStub, Allocation, nomad_api::NodeListStub);
+keyed_by_id!(AllocationRow, Allocation, nomad_api::NodeListStub);
 
 /// What one event does to a list.
 #[derive(Debug, Clone, PartialEq)]
@@ -275,32 +276,32 @@ pub struct JobHeader {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AllocationPayload {
-    pub allocation: Option<AllocationListStub>,
+    pub allocation: Option<AllocationRow>,
     pub job: Option<JobHeader>,
 }
 
 /// An allocations list fed by events: the rows, and each job's latest type and version.
 #[derive(Debug, Clone, Default)]
 pub struct AllocationFeed {
-    pub feed: Feed<AllocationListStub>,
+    pub feed: Feed<AllocationRow>,
     jobs: HashMap<(String, String), (String, u64)>,
     /// Keep only allocations on this node (a node's page).
     node: Option<String>,
 }
 
 impl EventList for AllocationFeed {
-    type Row = AllocationListStub;
+    type Row = AllocationRow;
     type Payload = AllocationPayload;
     /// Its rows, and jobs for the rows' job versions.
     const TOPICS: &'static [&'static str] = &[topic::ALLOCATION, topic::JOB];
 
-    fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, keep: &Keep) -> Self {
+    fn new(rows: Vec<Arc<AllocationRow>>, index: u64, keep: &Keep) -> Self {
         let node = keep.node.clone();
         let rows = rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect();
         AllocationFeed { feed: Feed::from_snapshot(rows, index), jobs: HashMap::new(), node }
     }
 
-    fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
+    fn merge(&mut self, rows: Vec<Arc<AllocationRow>>) {
         let node = self.node.clone();
         self.feed.merge(rows.into_iter().filter(|a| node.as_ref().is_none_or(|n| &a.node_id == n)).collect());
     }
@@ -309,7 +310,7 @@ impl EventList for AllocationFeed {
         self.feed.index()
     }
 
-    fn rows(&self) -> Vec<Arc<AllocationListStub>> {
+    fn rows(&self) -> Vec<Arc<AllocationRow>> {
         self.feed.rows().to_vec()
     }
 
@@ -343,16 +344,16 @@ impl EventList for AllocationFeed {
 pub struct NodeAllocations(pub AllocationFeed);
 
 impl EventList for NodeAllocations {
-    type Row = AllocationListStub;
+    type Row = AllocationRow;
     type Payload = AllocationPayload;
     const TOPICS: &'static [&'static str] = AllocationFeed::TOPICS;
     const WHOLE: bool = true;
 
-    fn new(rows: Vec<Arc<AllocationListStub>>, index: u64, keep: &Keep) -> Self {
+    fn new(rows: Vec<Arc<AllocationRow>>, index: u64, keep: &Keep) -> Self {
         NodeAllocations(AllocationFeed::new(rows, index, keep))
     }
 
-    fn merge(&mut self, rows: Vec<Arc<AllocationListStub>>) {
+    fn merge(&mut self, rows: Vec<Arc<AllocationRow>>) {
         self.0.merge(rows);
     }
 
@@ -364,19 +365,19 @@ impl EventList for NodeAllocations {
         self.0.index()
     }
 
-    fn rows(&self) -> Vec<Arc<AllocationListStub>> {
+    fn rows(&self) -> Vec<Arc<AllocationRow>> {
         self.0.rows()
     }
 
     /// A whole allocation (a node's `/v1/node/:id/allocations`) as a list row: the stub's
     /// fields are the allocation's, but its job's type and version are inside `Job`.
-    fn whole_row(body: &[u8], range: Range<usize>, keep: &Keep) -> Result<Option<AllocationListStub>, String> {
+    fn whole_row(body: &[u8], range: Range<usize>, keep: &Keep) -> Result<Option<AllocationRow>, String> {
         #[derive(Deserialize, Default)]
         #[serde(rename_all = "PascalCase", default)]
         struct WithJob {
             job: Option<JobHeader>,
         }
-        let mut alloc: AllocationListStub = decode_element(body, range.clone())?;
+        let mut alloc: AllocationRow = decode_element(body, range.clone())?;
         if keep.namespace.as_ref().is_some_and(|ns| ns != &alloc.namespace) {
             return Ok(None);
         }
@@ -390,7 +391,7 @@ impl EventList for NodeAllocations {
 }
 
 impl AllocationFeed {
-    fn fill_job(&self, alloc: &mut AllocationListStub) {
+    fn fill_job(&self, alloc: &mut AllocationRow) {
         if let Some(shown) = self.feed.get(&alloc.id) {
             alloc.job_type.clone_from(&shown.job_type);
             alloc.job_version = shown.job_version;

@@ -2,8 +2,8 @@
 
 use super::*;
 
-fn alloc(id: &str, job: &str, node: &str, status: &str, modify: u64) -> AllocationListStub {
-    AllocationListStub {
+fn alloc(id: &str, job: &str, node: &str, status: &str, modify: u64) -> AllocationRow {
+    AllocationRow {
         id: id.into(),
         name: format!("{job}.g[0]"),
         namespace: "default".into(),
@@ -15,7 +15,7 @@ fn alloc(id: &str, job: &str, node: &str, status: &str, modify: u64) -> Allocati
     }
 }
 
-fn statuses(feed: &Feed<AllocationListStub>) -> Vec<(String, String)> {
+fn statuses(feed: &Feed<AllocationRow>) -> Vec<(String, String)> {
     let mut v: Vec<_> = feed.rows().iter().map(|a| (a.id.clone(), a.client_status.clone())).collect();
     v.sort();
     v

@@ -4,13 +4,15 @@
 
 use super::Session;
 use crate::acl::Permissions;
-use crate::api::client::Client;
+use crate::api::client::{self, Client};
 use crate::api::endpoints;
 use crate::api::token_self::TokenSelf;
 use crate::api::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use nomad_api::{AclPolicy, AclToken};
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Identity {
@@ -58,8 +60,14 @@ pub(super) fn watch(session: Session) {
 }
 
 async fn look_up(client: Client, has_token: bool) -> Identity {
-    let answer = client.read::<AclToken>(&endpoints::token_self()).await;
-    match TokenSelf::of(answer, has_token) {
+    let token_self = match client.get(&endpoints::token_self(), None, Duration::ZERO).await {
+        Ok(answer) => match TokenSelf::made_up(&answer.body) {
+            Some(made_up) => made_up,
+            None => TokenSelf::of(decode_token(answer.body).await, has_token),
+        },
+        Err(e) => TokenSelf::of(Err(e), has_token),
+    };
+    match token_self {
         TokenSelf::AclDisabled => Identity::AclDisabled,
         TokenSelf::Anonymous => match read_policy(client, nomad_api::acl::ANONYMOUS_POLICY).await {
             Ok(policy) => Identity::Anonymous { policy },
@@ -83,9 +91,32 @@ async fn look_up(client: Client, has_token: bool) -> Identity {
 /// A policy the caller may read (its token's, or `anonymous`). A missing one grants nothing;
 /// any other failure leaves the rights unknown, and the agent has the last word.
 async fn read_policy(client: Client, name: &str) -> Result<Option<AclPolicy>, ApiError> {
-    match client.read::<AclPolicy>(&endpoints::acl_policy(name)).await {
-        Ok(p) => Ok(Some(p)),
+    match client.get(&endpoints::acl_policy(name), None, Duration::ZERO).await {
+        Ok(answer) => decode_policy(answer.body).await.map(Some),
         Err(ApiError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// The decoders of a token and of a policy are large (base64 hashes, times, a policy's
+/// rules: namespaces, variables, host volumes, each with its capabilities), and only a
+/// cluster with ACLs on needs them, so they are a wasm chunk of their own, fetched with the
+/// first real token or policy read rather than with every first load.
+#[wasm_split(acl_chunk, fallible, wasm_split_path = ::leptos::wasm_split)]
+fn decode_policy(body: Vec<u8>) -> Result<AclPolicy, ApiError> {
+    client::decode(&body)
+}
+
+/// See [`decode_policy`].
+#[wasm_split(acl_chunk, fallible, wasm_split_path = ::leptos::wasm_split)]
+fn decode_token(body: Vec<u8>) -> Result<AclToken, ApiError> {
+    client::decode(&body)
+}
+
+/// The policy chunk did not arrive: as unreachable as an agent that does not answer, so the
+/// rights stay unknown and the agent has the last word.
+impl From<SplitLoaderError> for ApiError {
+    fn from(e: SplitLoaderError) -> Self {
+        ApiError::Network(format!("part of the dashboard could not be fetched ({e})"))
     }
 }

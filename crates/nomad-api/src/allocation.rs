@@ -37,9 +37,14 @@ pub mod desired_status {
 }
 
 /// An entry of `/v1/allocations` (Nomad's `AllocListStub`).
+///
+/// `T` is what each task's state is read as: the whole [`TaskState`] by default, or
+/// [`TaskRestarts`] for a list that only counts restarts and need not carry (or, in the
+/// dashboard's wasm, compile) the decoder of every task's state and events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename = "AllocListStub", rename_all = "PascalCase", default)]
-pub struct AllocationListStub {
+#[serde(bound(deserialize = "T: Default + Deserialize<'de>"))]
+pub struct AllocationListStub<T = TaskState> {
     /// The allocation's UUID.
     #[serde(rename = "ID")]
     pub id: String,
@@ -82,7 +87,7 @@ pub struct AllocationListStub {
     pub desired_transition: DesiredTransition,
     /// `null` when listed with `task_states=false` and before the client reports.
     #[serde(deserialize_with = "optional_nullable_values", skip_serializing_if = "Option::is_none")]
-    pub task_states: Option<BTreeMap<String, TaskState>>,
+    pub task_states: Option<BTreeMap<String, T>>,
     /// Health within the deployment that placed it; `null` outside a deployment.
     pub deployment_status: Option<AllocDeploymentStatus>,
     /// The evaluation that will reschedule this failed allocation once its delay passes; empty
@@ -225,6 +230,16 @@ pub struct TaskState {
     /// Nomad keeps the latest 10 events per task.
     #[serde(deserialize_with = "nullable")]
     pub events: Vec<TaskEvent>,
+}
+
+/// The part of a [`TaskState`] a list of allocations shows: its restarts
+/// (`AllocationListStub<TaskRestarts>`). Every other field of the state, and its events, are
+/// skipped unread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "TaskState", rename_all = "PascalCase", default)]
+pub struct TaskRestarts {
+    /// How many times the client has restarted the task.
+    pub restarts: u64,
 }
 
 /// `TaskEvent.Type` values, as Nomad names them.
