@@ -71,7 +71,7 @@ grep -q "wasm_bindgen = \"$wbg_version\"" Trunk.toml || {
 }
 
 # npm: wasm-opt (binaryen 132, run by scripts/wasm-split.mjs; Debian's 108 corrupts current
-# wasm-bindgen output), xterm, Playwright.
+# wasm-bindgen output), terser (minifies the JS wasm-bindgen writes), xterm, Playwright.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
