@@ -129,39 +129,57 @@ async fn marking_a_node_ineligible_changes_it_live() {
     assert_eq!(t.get("/v1/nodes").await.index(), index);
 }
 
-/// The event stream sends the write as a `Node` event of type `NodeDrain` (every release maps
-/// `NodeUpdateEligibilityRequestType` to `TypeNodeDrain`; `NodeEligibility` is never sent),
-/// keyed by the node's ID, with `{"Node": node}` as payload.
-#[tokio::test]
-async fn the_event_stream_sends_the_node() {
-    let t = TestAgent::start().await;
-    let id = node_id(&t).await;
-    let mut res = t.http.get(format!("{}/v1/event/stream?topic=Node", t.agent.url())).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let r = set(&t, &id, None, r#"{"Eligibility": "ineligible"}"#).await;
-    let index = r.index();
+/// The first batch at `index` an open stream sends (heartbeats and earlier batches skipped).
+async fn batch_at(res: &mut reqwest::Response, index: u64) -> Value {
     let mut pending = Vec::new();
-    let batch: Value = loop {
+    loop {
         if let Some(at) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=at).collect();
-            // Heartbeats and the registration's batch, if the stream starts there, come first.
             let batch: Value = serde_json::from_slice(&line[..at]).unwrap();
             if batch["Index"] == index {
-                break batch;
+                return batch;
             }
             continue;
         }
         let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk()).await.expect("a line").unwrap();
         pending.extend_from_slice(&chunk.expect("the stream goes on"));
+    }
+}
+
+/// The event stream sends the write as a `Node` event of type `NodeDrain` (every release maps
+/// `NodeUpdateEligibilityRequestType` to `TypeNodeDrain`; `NodeEligibility` is never sent),
+/// keyed by the node's ID, with `{"Node": node}` as payload: to a subscription of every node
+/// (the nodes list) and to one of this node's key (`topic=Node:<id>`, its page).
+#[tokio::test]
+async fn the_event_stream_sends_the_node() {
+    let t = TestAgent::start().await;
+    let id = node_id(&t).await;
+    let open = |topic: String| {
+        let url = format!("{}/v1/event/stream?topic={topic}", t.agent.url());
+        let http = t.http.clone();
+        async move { http.get(url).send().await.unwrap() }
     };
-    assert_eq!(batch["Index"], index);
-    let events = batch["Events"].as_array().unwrap();
-    assert_eq!(events.len(), 1);
-    let e = &events[0];
-    assert_eq!((e["Topic"].as_str(), e["Type"].as_str(), e["Key"].as_str()), (Some("Node"), Some("NodeDrain"), Some(id.as_str())));
-    assert_eq!(e["Index"], index);
-    let node: Node = serde_json::from_value(e["Payload"]["Node"].clone()).unwrap();
-    assert_eq!((node.id.as_str(), node.scheduling_eligibility.as_str(), node.modify_index), (id.as_str(), "ineligible", index));
+    let mut all = open("Node".into()).await;
+    let mut one = open(format!("Node:{id}")).await;
+    assert_eq!((all.status().as_u16(), one.status().as_u16()), (200, 200));
+    let r = set(&t, &id, None, r#"{"Eligibility": "ineligible"}"#).await;
+    let index = r.index();
+    for res in [&mut all, &mut one] {
+        let batch = batch_at(res, index).await;
+        let events = batch["Events"].as_array().unwrap();
+        assert_eq!(events.len(), 1);
+        let e = &events[0];
+        assert_eq!(
+            (e["Topic"].as_str(), e["Type"].as_str(), e["Key"].as_str()),
+            (Some("Node"), Some("NodeDrain"), Some(id.as_str()))
+        );
+        assert_eq!(e["Index"], index);
+        let node: Node = serde_json::from_value(e["Payload"]["Node"].clone()).unwrap();
+        assert_eq!(
+            (node.id.as_str(), node.scheduling_eligibility.as_str(), node.modify_index),
+            (id.as_str(), "ineligible", index)
+        );
+    }
 }
 
 /// Made eligible again, the node's jobs are evaluated (`createNodeEvals`): one `node-update`
