@@ -108,7 +108,10 @@ fn a_node_page_follows_its_node_events() {
     assert!(!one.apply(node_line(index, "NodeDrain", &changed(NODE, index))));
     assert!(one.apply(node_line(index + 2, "NodeDrain", &changed(NODE, index + 2))));
     let shown = one.feed.get(ID).unwrap();
-    assert_eq!((shown.scheduling_eligibility.as_str(), shown.drain, shown.modify_index), ("ineligible", true, index + 2));
+    assert_eq!(
+        (shown.scheduling_eligibility.as_str(), shown.drain, shown.modify_index),
+        ("ineligible", true, index + 2)
+    );
     // The whole node, not a stub: what the list leaves out stays.
     assert_eq!(shown.drivers, node.drivers);
     let other_node = NODE.replace(ID, "0b0e0000-0000-4000-8000-000000000000");

@@ -43,10 +43,7 @@ pub fn NodePage() -> impl IntoView {
             <span class="mono muted">{id}</span>
         </div>
         <div data-testid="node-details">
-            <LiveView
-                live=node
-                children=|nodes| nodes.first().cloned().map(|n| view! { <NodeSummary node=n /> })
-            />
+            <LiveView live=node children=|nodes| nodes.first().cloned().map(|n| view! { <NodeSummary node=n /> }) />
         </div>
         <HostUsageView id />
         <section class="panel" data-testid="node-allocations">

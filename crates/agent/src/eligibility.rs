@@ -10,8 +10,8 @@ use crate::state::scheduler::{complete_eval, new_id};
 use crate::state::status::is_client_terminal;
 use crate::state::{Cluster, Txn};
 use nomad_api::{
-    desired_status, eval_status, eval_trigger, glob_match, job_type, scheduling_eligibility, DateTime, Evaluation,
-    Job, Node, NodeEligibilityUpdateResponse, NodeEvent, NomadVersion, NODE_EVENT_SUBSYSTEM_CLUSTER,
+    desired_status, eval_status, eval_trigger, glob_match, job_type, scheduling_eligibility, DateTime, Evaluation, Job,
+    Node, NodeEligibilityUpdateResponse, NodeEvent, NomadVersion, NODE_EVENT_SUBSYSTEM_CLUSTER,
 };
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,8 +32,7 @@ pub fn update(
     let written = cluster.write(|txn| -> Result<Option<(u64, bool)>, String> {
         let Some(node) = txn.store().node(id) else { return Err("node not found".to_string()) };
         let was_ineligible = node.scheduling_eligibility == scheduling_eligibility::INELIGIBLE;
-        let Some(message) = nomad_api::eligibility_change(&node.scheduling_eligibility, requested, node.drain)?
-        else {
+        let Some(message) = nomad_api::eligibility_change(&node.scheduling_eligibility, requested, node.drain)? else {
             return Ok(None);
         };
         let event = NodeEvent {
@@ -75,7 +74,8 @@ fn unix_seconds() -> i64 {
 /// Returns their IDs, allocations' jobs first.
 fn create_node_evals(txn: &mut Txn, node: &Node, node_index: u64, version: NomadVersion) -> Vec<String> {
     let store = txn.store();
-    let system_jobs: Vec<&Job> = store.jobs().filter(|job| job.kind == job_type::SYSTEM && runs_on(job, node, version)).collect();
+    let system_jobs: Vec<&Job> =
+        store.jobs().filter(|job| job.kind == job_type::SYSTEM && runs_on(job, node, version)).collect();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut evals = Vec::new();
     let make = |namespace: &str, job: &Job| Evaluation {

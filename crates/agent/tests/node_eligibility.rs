@@ -97,10 +97,7 @@ async fn marking_a_node_ineligible_changes_it_live() {
     assert_eq!(r.header("content-type"), Some("application/json"));
     let index = r.index();
     assert!(index > before);
-    assert_eq!(
-        r.json::<Value>(),
-        json!({"NodeModifyIndex": 0, "EvalIDs": null, "EvalCreateIndex": 0, "Index": index})
-    );
+    assert_eq!(r.json::<Value>(), json!({"NodeModifyIndex": 0, "EvalIDs": null, "EvalCreateIndex": 0, "Index": index}));
 
     let woken = tokio::time::timeout(Duration::from_secs(5), blocked).await.expect("woken").unwrap();
     assert_eq!(woken.headers()["X-Nomad-Index"].to_str().unwrap(), index.to_string());
@@ -122,7 +119,9 @@ async fn marking_a_node_ineligible_changes_it_live() {
     assert!((now - node.status_updated_at).abs() <= 5, "StatusUpdatedAt is the write's time");
 
     // "Nothing to do": 200, every field zero, `X-Nomad-Index: 0`, and no write.
-    let again = t.send(Method::POST, &format!("/v1/node/{id}/eligibility"), None, Some(r#"{"Eligibility": "ineligible"}"#)).await;
+    let again = t
+        .send(Method::POST, &format!("/v1/node/{id}/eligibility"), None, Some(r#"{"Eligibility": "ineligible"}"#))
+        .await;
     assert_eq!(again.status, 200);
     assert_eq!(again.index(), 0);
     assert_eq!(again.json::<Value>(), json!({"NodeModifyIndex": 0, "EvalIDs": null, "EvalCreateIndex": 0, "Index": 0}));

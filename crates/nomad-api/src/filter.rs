@@ -800,9 +800,11 @@ mod tests {
         assert!(!eval("Meta is nil or Tags is nil", &d));
         assert!(eval("not Job is not nil", &d));
         assert!(eval(r#"Job is nil and Meta.team == "ops""#, &d));
-        for (expr, kind, selector) in
-            [("DeploymentID is nil", "string", "DeploymentID"), ("Priority is not nil", "int64", "Priority"), ("Stop is nil", "bool", "Stop")]
-        {
+        for (expr, kind, selector) in [
+            ("DeploymentID is nil", "string", "DeploymentID"),
+            ("Priority is not nil", "int64", "Priority"),
+            ("Stop is nil", "bool", "Stop"),
+        ] {
             assert_eq!(
                 Filter::parse(expr).unwrap().matches(&d).unwrap_err(),
                 format!("cannot perform is-nil operations on type {kind} for selector: {selector:?}")

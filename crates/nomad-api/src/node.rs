@@ -384,7 +384,10 @@ mod eligibility_tests {
     #[test]
     fn eligibility_changes_as_update_eligibility_decides() {
         use scheduling_eligibility::{ELIGIBLE, INELIGIBLE};
-        assert_eq!(eligibility_change(ELIGIBLE, INELIGIBLE, false), Ok(Some("Node marked as ineligible for scheduling")));
+        assert_eq!(
+            eligibility_change(ELIGIBLE, INELIGIBLE, false),
+            Ok(Some("Node marked as ineligible for scheduling"))
+        );
         assert_eq!(eligibility_change(INELIGIBLE, ELIGIBLE, false), Ok(Some("Node marked as eligible for scheduling")));
         assert_eq!(eligibility_change(ELIGIBLE, ELIGIBLE, false), Ok(None));
         assert_eq!(eligibility_change(INELIGIBLE, INELIGIBLE, true), Ok(None));
@@ -392,7 +395,10 @@ mod eligibility_tests {
             eligibility_change(INELIGIBLE, ELIGIBLE, true).unwrap_err(),
             "can not set node's scheduling eligibility to eligible while it is draining"
         );
-        assert_eq!(eligibility_change(ELIGIBLE, "Eligible", false).unwrap_err(), r#"invalid scheduling eligibility "Eligible""#);
+        assert_eq!(
+            eligibility_change(ELIGIBLE, "Eligible", false).unwrap_err(),
+            r#"invalid scheduling eligibility "Eligible""#
+        );
         assert_eq!(eligibility_change(ELIGIBLE, "", false).unwrap_err(), r#"invalid scheduling eligibility """#);
     }
 

@@ -85,7 +85,8 @@ pub async fn specific(
 fn eligibility(state: &AppState, path_id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
     req.require_method(&[Method::PUT, Method::POST])?;
     const GO_TYPE: &str = "structs.NodeUpdateEligibilityRequest";
-    let fields = decode_body_object(body, GO_TYPE, &[("NodeID", "string"), ("Eligibility", "string"), ("Region", "string")])?;
+    let fields =
+        decode_body_object(body, GO_TYPE, &[("NodeID", "string"), ("Eligibility", "string"), ("Region", "string")])?;
     let text = |name| body_field(&fields, name).and_then(|v| v.as_str()).unwrap_or_default();
     // `NodeEvent` is a `*structs.NodeEvent`: anything but an object (or null) fails decoding.
     let node_event = body_field(&fields, "NodeEvent");

@@ -518,7 +518,13 @@ impl Txn<'_> {
     /// `StatusUpdatedAt` becomes `updated_at` (Unix seconds), `event` is appended to its events
     /// at this index (the latest `MaxRetainedNodeEvents` kept), its eligibility set and its
     /// `ModifyIndex` bumped. `false` if there is no such node.
-    pub fn update_node_eligibility(&mut self, id: &str, eligibility: &str, updated_at: i64, mut event: NodeEvent) -> bool {
+    pub fn update_node_eligibility(
+        &mut self,
+        id: &str,
+        eligibility: &str,
+        updated_at: i64,
+        mut event: NodeEvent,
+    ) -> bool {
         let Some(node) = self.store.nodes.get_mut(id) else { return false };
         node.status_updated_at = updated_at;
         event.create_index = self.index;
