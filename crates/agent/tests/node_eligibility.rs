@@ -209,3 +209,17 @@ async fn marking_a_node_eligible_again_evaluates_its_jobs() {
     assert_eq!(node.scheduling_eligibility, "eligible");
     assert_eq!(node.events.last().unwrap().message, "Node marked as eligible for scheduling");
 }
+
+/// The write is kept: after a restart the node, registering again, is still ineligible with
+/// its event (`upsertNodeTxn` keeps an existing node's `SchedulingEligibility` and `Events`,
+/// `nomad/state/state_store.go`).
+#[tokio::test]
+async fn a_restart_keeps_the_eligibility() {
+    let t = TestAgent::start().await;
+    let id = node_id(&t).await;
+    let index = set(&t, &id, None, r#"{"Eligibility": "ineligible"}"#).await.index();
+    let t = t.restart().await;
+    let node: Node = t.get(&format!("/v1/node/{id}")).await.json();
+    assert_eq!(node.scheduling_eligibility, "ineligible");
+    assert!(node.events.iter().any(|e| e.message == "Node marked as ineligible for scheduling" && e.create_index == index));
+}
