@@ -107,6 +107,11 @@ async fn marking_a_node_ineligible_changes_it_live() {
 
     let got = t.get(&format!("/v1/node/{id}")).await;
     assert_eq!(got.index(), index);
+    // `NewNodeEvent` makes no `Details`: a nil map, `null` on the wire.
+    let raw: Value = got.json();
+    let last = raw["Events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["Details"], Value::Null);
+    assert!(last["Timestamp"].is_string());
     let node: Node = got.json();
     assert_eq!((node.scheduling_eligibility.as_str(), node.modify_index), ("ineligible", index));
     let event = node.events.last().unwrap();
@@ -221,5 +226,8 @@ async fn a_restart_keeps_the_eligibility() {
     let t = t.restart().await;
     let node: Node = t.get(&format!("/v1/node/{id}")).await.json();
     assert_eq!(node.scheduling_eligibility, "ineligible");
-    assert!(node.events.iter().any(|e| e.message == "Node marked as ineligible for scheduling" && e.create_index == index));
+    assert!(node
+        .events
+        .iter()
+        .any(|e| e.message == "Node marked as ineligible for scheduling" && e.create_index == index));
 }
