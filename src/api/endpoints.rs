@@ -3,7 +3,7 @@
 
 use crate::acl::{ns, Capability};
 use nomad_api::query::{ApiUrl, QueryOptions};
-use nomad_api::{AllocRestartRequest, AllocSignalRequest};
+use nomad_api::{scheduling_eligibility, AllocRestartRequest, AllocSignalRequest, NodeUpdateEligibilityRequest};
 use std::time::Duration;
 
 /// Where reads go: the region and namespace from the page URL, and the stale-reads setting.
@@ -207,6 +207,24 @@ pub fn node_event_stream(scope: &Scope) -> Read {
     let mut options = scope.options(false);
     options.stale = false;
     Read::new(url, options, Capability::NodeRead)
+}
+
+/// `/v1/event/stream?topic=Node:<id>`: one node's events (the stream's key filter,
+/// `nomad/stream/subscription.go`), for its page; `node:read` as for every Node event.
+pub fn one_node_event_stream(scope: &Scope, id: &str) -> Read {
+    let key = format!("{}:{id}", nomad_api::event::topic::NODE);
+    let url = ApiUrl::new(&["event", "stream"]).param("topic", key);
+    let mut options = scope.options(false);
+    options.stale = false;
+    Read::new(url, options, Capability::NodeRead)
+}
+
+/// Marks a node eligible or ineligible for scheduling (`node:write`), as Nomad's UI sends it:
+/// a POST naming the node in the body too (`ui/app/adapters/node.js` `setEligibility`).
+pub fn node_eligibility(scope: &Scope, id: &str, eligible: bool) -> Write {
+    let eligibility = if eligible { scheduling_eligibility::ELIGIBLE } else { scheduling_eligibility::INELIGIBLE };
+    let body = NodeUpdateEligibilityRequest { node_id: id.to_string(), eligibility: eligibility.to_string() };
+    Write::new("POST", ApiUrl::new(&["node", id, "eligibility"]), scope, false, Capability::NodeWrite).json(&body)
 }
 
 /// A job's allocation counts by group (`/v1/job/:id/summary`, `namespace:read-job`), in the
@@ -418,6 +436,10 @@ mod tests {
         assert_eq!(w.needs.to_string(), "namespace:alloc-lifecycle");
         let w = allocation_restart(&s, "abc", None);
         assert_eq!(w.body.as_deref(), Some(r#"{"AllTasks":true}"#));
+        let w = node_eligibility(&s, "n1", false);
+        assert_eq!((w.method, w.path_and_query.as_str()), ("POST", "/v1/node/n1/eligibility"));
+        assert_eq!(w.body.as_deref(), Some(r#"{"NodeID":"n1","Eligibility":"ineligible"}"#));
+        assert_eq!(w.needs, Capability::NodeWrite);
         let w = agent_servers_update(&["1.2.3.4:4647".into(), "5.6.7.8:4647".into()]);
         assert_eq!(w.path_and_query, "/v1/agent/servers?address=1.2.3.4%3A4647&address=5.6.7.8%3A4647");
         assert_eq!(w.needs, Capability::AgentWrite);
@@ -488,6 +510,7 @@ mod tests {
                 jobs(s, Some("ID == \"a+b\"")).first_page(1),
                 nodes(s),
                 node(s, id),
+                one_node_event_stream(s, id),
                 client_stats(s, id),
                 fs_ls(s, id, path),
                 fs_stat(s, id, path),
@@ -527,6 +550,7 @@ mod tests {
                 (allocation_restart(s, id, None), true),
                 (allocation_gc(s, id), true),
                 (exec, true),
+                (node_eligibility(s, id, true), true),
             ];
             for (write, scoped) in &writes {
                 let text = &write.path_and_query;

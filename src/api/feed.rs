@@ -139,6 +139,20 @@ impl FeedSpec {
         }
     }
 
+    /// One node (its page): `/v1/node/:id`, then its own events (`topic=Node:<id>`). Node
+    /// events have no namespace, so the scope's is not sent.
+    pub fn one_node(scope: &Scope, id: &str) -> FeedSpec {
+        let list = endpoints::node(scope, id);
+        FeedSpec {
+            stream: Some(endpoints::one_node_event_stream(scope, id)),
+            why_not: String::new(),
+            keep: Keep { one: Some(list.clone()), ..Keep::default() },
+            list,
+            whole: false,
+            reverse: false,
+        }
+    }
+
     /// The allocations on one node, in the scope's namespace (all with `*`).
     pub fn node(scope: &Scope, node_id: &str) -> FeedSpec {
         let namespace = scope.namespace_name();
@@ -179,6 +193,14 @@ pub fn live_allocation(
     options: LiveOptions,
 ) -> Live<Vec<Arc<Allocation>>> {
     live_feed::<OneAllocation>(spec, options)
+}
+
+/// One node, live (a list of one, as an allocation's page).
+pub fn live_node(
+    spec: impl Fn() -> Option<FeedSpec> + Send + Sync + 'static,
+    options: LiveOptions,
+) -> Live<Vec<Arc<nomad_api::Node>>> {
+    live_feed::<crate::model::node_feed::OneNode>(spec, options)
 }
 
 /// A live list of `L`'s rows fed by `spec` (`None`: nothing to read).

@@ -5,8 +5,12 @@
 //!
 //! A deregistered node's event (type `NodeDeregistration`, v1.4.0 to v1.11.3) carries the
 //! node as it was before; its row goes.
+//!
+//! A node's own page is the same engine over a list of one ([`OneNode`]): its events
+//! (`topic=Node:<id>`) carry the whole node, so its eligibility, drain and status change on
+//! screen as they are written.
 
-use super::feed::{Change, EventList, Feed, Keep};
+use super::feed::{Change, EventList, Feed, Keep, Keyed};
 use nomad_api::event::{event_type, topic, Events};
 use nomad_api::{Node, NodeListStub, NodeStubFields};
 use serde::Deserialize;
@@ -63,6 +67,64 @@ impl EventList for NodeFeed {
             })
             .collect();
         self.feed.apply(batch.index, changes)
+    }
+}
+
+impl Keyed for Node {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+
+    fn modify_index(&self) -> u64 {
+        self.modify_index
+    }
+}
+
+/// One node kept live by its events (its page). Each event is the whole node
+/// (`NodeStreamEvent`), whatever its type (`NodeRegistration`, `NodeDrain` for eligibility
+/// and drain, `NodeStreamEvent` for status and node events); a deregistration removes it.
+#[derive(Debug, Clone, Default)]
+pub struct OneNode {
+    pub feed: Feed<Node>,
+}
+
+impl EventList for OneNode {
+    type Row = Node;
+    type Payload = NodePayload;
+    /// Unused: the stream names the node's key (`Node:<id>`), see `FeedSpec::one_node`.
+    const TOPICS: &'static [&'static str] = &[topic::NODE];
+
+    fn new(rows: Vec<Arc<Node>>, index: u64, _keep: &Keep) -> Self {
+        OneNode { feed: Feed::from_snapshot(rows, index) }
+    }
+
+    fn merge(&mut self, rows: Vec<Arc<Node>>) {
+        self.feed.merge(rows);
+    }
+
+    fn index(&self) -> u64 {
+        self.feed.index()
+    }
+
+    fn rows(&self) -> Vec<Arc<Node>> {
+        self.feed.rows().to_vec()
+    }
+
+    fn apply(&mut self, batch: Events<NodePayload>) -> bool {
+        let changes = batch
+            .events
+            .into_iter()
+            .filter(|event| self.feed.get(&event.key).is_some())
+            .filter_map(|event| match event.kind == event_type::NODE_DEREGISTRATION {
+                true => Some(Change::Delete(event.key)),
+                false => event.payload.node.map(Change::Upsert),
+            })
+            .collect();
+        self.feed.apply(batch.index, changes)
+    }
+
+    fn one_row(body: &[u8]) -> Result<Node, String> {
+        nomad_api::json::from_slice(body).map_err(|e| e.to_string())
     }
 }
 

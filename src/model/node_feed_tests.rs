@@ -75,3 +75,62 @@ fn a_deregistered_node_leaves_the_list() {
     assert_eq!(feed.rows().len(), 1);
     assert!(!feed.apply(serde_json::from_str("{}").unwrap()));
 }
+
+/// The list keys on the topic and the node, not the event's type: an eligibility change is
+/// applied whether it comes as `NodeDrain` (what every release from 1.4.0 to 1.11.3 sends,
+/// `MsgTypeEvents` in `nomad/state/events.go`) or as the declared but unsent
+/// `NodeEligibility` (`structs.TypeNodeEligibilityUpdate`, `nomad/structs/event.go`).
+#[test]
+fn an_eligibility_event_of_either_type_changes_the_row() {
+    let node: Node = serde_json::from_str(NODE).unwrap();
+    let index = node.modify_index;
+    for kind in ["NodeDrain", "NodeEligibility"] {
+        let row = Arc::new(NodeListStub::from_node(&node, NodeStubFields::default()));
+        assert_eq!(row.scheduling_eligibility, "eligible");
+        let mut feed = NodeFeed::new(vec![row], index, &Keep::default());
+        let mut value: serde_json::Value = serde_json::from_str(NODE).unwrap();
+        value["SchedulingEligibility"] = "ineligible".into();
+        value["ModifyIndex"] = (index + 1).into();
+        assert!(feed.apply(node_line(index + 1, kind, &value.to_string())), "{kind}");
+        let row = feed.feed.get(ID).unwrap();
+        assert_eq!((row.scheduling_eligibility.as_str(), row.modify_index), ("ineligible", index + 1), "{kind}");
+    }
+}
+
+/// A node's page (`OneNode`): its events replace the node shown, whole; another node's
+/// event, an older one, or an index already applied changes nothing; a deregistration
+/// removes it.
+#[test]
+fn a_node_page_follows_its_node_events() {
+    let node: Node = serde_json::from_str(NODE).unwrap();
+    let index = node.modify_index;
+    let mut one = OneNode::new(vec![Arc::new(node.clone())], index, &Keep::default());
+    assert!(!one.apply(node_line(index, "NodeDrain", &changed(NODE, index))));
+    assert!(one.apply(node_line(index + 2, "NodeDrain", &changed(NODE, index + 2))));
+    let shown = one.feed.get(ID).unwrap();
+    assert_eq!(
+        (shown.scheduling_eligibility.as_str(), shown.drain, shown.modify_index),
+        ("ineligible", true, index + 2)
+    );
+    // The whole node, not a stub: what the list leaves out stays.
+    assert_eq!(shown.drivers, node.drivers);
+    let other_node = NODE.replace(ID, "0b0e0000-0000-4000-8000-000000000000");
+    let text = format!(
+        r#"{{"Index":{},"Events":[{{"Topic":"Node","Type":"NodeDrain","Key":"0b0e0000-0000-4000-8000-000000000000","Namespace":"","FilterKeys":null,"Index":{},"Payload":{{"Node":{}}}}}]}}"#,
+        index + 3,
+        index + 3,
+        other_node
+    );
+    assert!(!one.apply(serde_json::from_str(&text).unwrap()));
+    assert_eq!(one.rows().len(), 1);
+    assert!(one.apply(node_line(index + 4, "NodeDeregistration", NODE)));
+    assert!(one.rows().is_empty());
+}
+
+/// The page's first read is `/v1/node/:id`: one node, decoded whole.
+#[test]
+fn a_node_page_reads_its_node_whole() {
+    let node = OneNode::one_row(NODE.as_bytes()).unwrap();
+    assert_eq!(node, serde_json::from_str::<Node>(NODE).unwrap());
+    assert!(OneNode::one_row(b"[]").is_err());
+}

@@ -1,8 +1,10 @@
-//! `/nodes/:id`: a client node: its details, live host usage (CPU per core, memory, disks,
-//! uptime) and its allocations.
+//! `/nodes/:id`: a client node: its details (kept live by its own events) with the toggle
+//! of its scheduling eligibility, live host usage (CPU per core, memory, disks, uptime) and
+//! its allocations.
 
+use crate::api::client::use_client;
 use crate::api::endpoints;
-use crate::api::feed::{live_node_allocations, FeedSpec};
+use crate::api::feed::{live_node, live_node_allocations, FeedSpec};
 use crate::api::live::{live, LiveOptions};
 use crate::components::alloc_table::AllocTable;
 use crate::components::chart::{record_polls, Chart, Line};
@@ -13,9 +15,11 @@ use crate::model::alloc_list::Facet;
 use crate::model::format::{bytes, or_none, percent, short_id, uptime};
 use crate::model::usage::HostUsage;
 use crate::session::scope::use_scope;
+use crate::session::use_session;
 use leptos::prelude::*;
+use leptos::task::spawn_local_scoped;
 use leptos_router::hooks::use_params_map;
-use nomad_api::{HostStats, Node};
+use nomad_api::{scheduling_eligibility, HostStats, Node};
 use std::time::Duration;
 
 #[component]
@@ -23,7 +27,8 @@ pub fn NodePage() -> impl IntoView {
     let params = use_params_map();
     let scope = use_scope();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let node = live::<Node>(move || Some(endpoints::node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
+    // Its own events keep it live (blocking queries where the stream cannot be had).
+    let node = live_node(move || Some(FeedSpec::one_node(&scope.get(), &id.get())), LiveOptions::FOREGROUND);
     // This node's allocations only (`/v1/node/:id/allocations`), kept live by the events.
     let allocs = live_node_allocations(move || Some(FeedSpec::node(&scope.get(), &id.get())), LiveOptions::BACKGROUND);
     view! {
@@ -31,13 +36,15 @@ pub fn NodePage() -> impl IntoView {
             <h1 data-testid="node-title">
                 {move || {
                     node.data
-                        .with(|n| n.as_ref().map(|n| n.name.clone()))
+                        .with(|n| n.as_ref().and_then(|n| n.first()).map(|n| n.name.clone()))
                         .unwrap_or_else(|| format!("Node {}", short_id(&id.get())))
                 }}
             </h1>
             <span class="mono muted">{id}</span>
         </div>
-        <LiveView live=node children=|n| view! { <NodeSummary node=n /> } />
+        <div data-testid="node-details">
+            <LiveView live=node children=|nodes| nodes.first().cloned().map(|n| view! { <NodeSummary node=n /> }) />
+        </div>
         <HostUsageView id />
         <section class="panel" data-testid="node-allocations">
             <h2>"Allocations"</h2>
@@ -55,9 +62,16 @@ fn NodeSummary(node: std::sync::Arc<Node>) -> impl IntoView {
         <section class="panel" data-testid="node-summary">
             <div class="toolbar">
                 <StatusBadge status=n.status.clone() testid="node-status" />
-                <span>{n.scheduling_eligibility.clone()}</span>
+                <span data-testid="node-eligibility" data-eligibility=n.scheduling_eligibility.clone()>
+                    {n.scheduling_eligibility.clone()}
+                </span>
                 {n.drain.then_some(view! { <span class="badge badge-draining">"draining"</span> })}
             </div>
+            <EligibilityToggle
+                id=n.id.clone()
+                eligible=n.scheduling_eligibility == scheduling_eligibility::ELIGIBLE
+                draining=n.drain
+            />
             <dl class="kv">
                 <dt>"Datacenter"</dt>
                 <dd>{n.datacenter.clone()}</dd>
@@ -84,6 +98,82 @@ fn NodeSummary(node: std::sync::Arc<Node>) -> impl IntoView {
                 </dd>
             </dl>
         </section>
+    }
+}
+
+/// Nomad's "Eligible" toggle (`ui/app/templates/clients/client/index.hbs`): disabled while
+/// its write is in flight, while the node drains, or when the token lacks `node:write`
+/// (with the reason). It shows the eligibility the server holds, never the one asked for:
+/// the new state arrives with the node's event, which renders the summary and this toggle
+/// again; Nomad's error is shown beside it until the next try.
+#[component]
+fn EligibilityToggle(id: String, eligible: bool, draining: bool) -> impl IntoView {
+    let session = use_session();
+    let client = use_client();
+    let scope = use_scope();
+    let sending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let denied = Memo::new(move |_| session.permissions().check(crate::acl::Capability::NodeWrite, "").err());
+    let toggle = move |_| {
+        let write = endpoints::node_eligibility(&scope.get_untracked(), &id, !eligible);
+        sending.set(true);
+        error.set(None);
+        spawn_local_scoped(async move {
+            let result = client.send(&write).await;
+            sending.set(false);
+            if let Err(e) = result {
+                error.set(Some(e.to_string()));
+            }
+        });
+    };
+    view! {
+        <div class="eligibility" data-testid="node-eligibility-control">
+            <label class="toggle" title="Only eligible clients can receive allocations">
+                <button
+                    type="button"
+                    role="switch"
+                    class=if eligible { "switch on" } else { "switch off" }
+                    aria-checked=if eligible { "true" } else { "false" }
+                    data-testid="node-eligibility-toggle"
+                    data-eligible=if eligible { "true" } else { "false" }
+                    data-sending=move || if sending.get() { "true" } else { "false" }
+                    disabled=move || sending.get() || draining || denied.with(Option::is_some)
+                    on:click=toggle
+                ></button>
+                "Eligible"
+            </label>
+            {draining
+                .then(|| {
+                    view! {
+                        <span class="denied" data-testid="node-eligibility-draining">
+                            "The node is draining: it stays ineligible until the drain ends"
+                        </span>
+                    }
+                })}
+            {move || {
+                denied
+                    .get()
+                    .map(|reason| {
+                        view! {
+                            <span class="denied" data-testid="node-eligibility-denied">
+                                {reason}
+                            </span>
+                        }
+                    })
+            }}
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <span class="outcome outcome-failed" data-testid="node-eligibility-error">
+                                "Eligibility error: "
+                                {e}
+                            </span>
+                        }
+                    })
+            }}
+        </div>
     }
 }
 

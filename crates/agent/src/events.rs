@@ -14,8 +14,10 @@
 //! a job whose status moved with its allocations the type of those allocations' write; an
 //! allocation placed or stopped by the scheduler `PlanResult`, one its client reported
 //! `AllocationUpdated`; an evaluation `EvaluationUpdated` (the worker's last update); a node
-//! `NodeRegistration` (the only node write this agent makes). Namespaces and job summaries
-//! have no events, as in Nomad.
+//! `NodeRegistration`, or `NodeDrain` when the write set its scheduling eligibility (every
+//! release from 1.4.0 to 1.11.3 maps `NodeUpdateEligibilityRequestType` to `TypeNodeDrain` in
+//! `nomad/state/events.go` `MsgTypeEvents`; `NodeEligibility` is declared but never sent).
+//! Namespaces and job summaries have no events, as in Nomad.
 
 use crate::state::{Changes, Publisher, Store};
 use nomad_api::event::{event_type, topic, EventKeys, JobPayload, NamespaceScope, Topics, EVENT_DROPPED};
@@ -261,9 +263,13 @@ impl Publisher for EventBroker {
             });
         }
         for node in changes.nodes.iter().filter_map(|id| store.node(id)) {
+            let kind = match changes.node_eligibility.contains(&node.id) {
+                true => event_type::NODE_DRAIN,
+                false => event_type::NODE_REGISTRATION,
+            };
             events.push(PendingEvent {
                 topic: topic::NODE,
-                kind: event_type::NODE_REGISTRATION,
+                kind,
                 key: node.id.clone(),
                 namespace: String::new(),
                 filter_keys: None,

@@ -6,6 +6,7 @@
 pub mod acl;
 pub mod blocking;
 pub mod config;
+pub mod eligibility;
 pub mod demo;
 pub mod error;
 pub mod events;

@@ -12,8 +12,17 @@
 //! Collection expressions `any`/`all <selector> as <binding> { <expression> }` (go-bexpr
 //! `evaluateCollectionExpression`: `v`, `i, v`, `i, _` or `_, v` bound to each element's
 //! index or key and value) stand alone or in parentheses, as the grammar has them.
-//! JSON-pointer selectors and go-bexpr 0.1.16's `is nil` (Nomad 1.11.3) are refused as
-//! unsupported.
+//! JSON-pointer selectors are refused as unsupported.
+//!
+//! `is nil` and `is not nil` came with go-bexpr v0.1.16 (`grammar/grammar.peg`,
+//! `evaluate.go` `doMatchIsNil`, `grammar/ast.go` `NotPresentDisposition`), which Nomad uses
+//! from 1.11.3 (v0.1.11 in 1.4 and 1.5, v0.1.12 in 1.6, v0.1.13 in 1.7 to 1.9, v0.1.14 in
+//! 1.10, v0.1.15 in 1.11.0 to 1.11.2: `go.mod` at each tag); before, they do not parse, so
+//! [`Filter::parse_for`] is told the release. Over an object's JSON, `null` or a missing key
+//! is nil (a nil pointer, slice or map encodes as `null`), a list or an object is not (a
+//! non-nil slice, map or struct), and a string, number or bool is go-bexpr's error. (A
+//! non-nil but empty slice that an `omitempty` struct leaves out of its JSON reads as nil
+//! here, where go-bexpr, reading the Go value, says not nil.)
 //!
 //! `matches` is a regular expression search in a string (`doMatchMatches`, Go's `regexp`, RE2
 //! syntax); the `regex` crate reads the same syntax. It needs the `filter-regex` feature
@@ -38,7 +47,7 @@ pub enum Filter {
         selector: Vec<String>,
         /// The operator.
         op: MatchOp,
-        /// The value compared with; `None` for `is empty` and `is not empty`.
+        /// The value compared with; `None` for `is empty`, `is not empty`, `is nil` and `is not nil`.
         value: Option<String>,
     },
     /// `matches` (`negated`: `not matches`), its pattern compiled once.
@@ -141,12 +150,21 @@ pub enum MatchOp {
     IsEmpty,
     /// `is not empty`.
     IsNotEmpty,
+    /// `is nil` (go-bexpr v0.1.16, Nomad 1.11.3): `null`, or nothing selected.
+    IsNil,
+    /// `is not nil`.
+    IsNotNil,
 }
 
 impl MatchOp {
     /// `NotPresentDisposition`: the answer for a selector that names nothing.
     fn not_present(self) -> bool {
-        matches!(self, MatchOp::NotEqual | MatchOp::NotIn | MatchOp::IsEmpty)
+        matches!(self, MatchOp::NotEqual | MatchOp::NotIn | MatchOp::IsEmpty | MatchOp::IsNil)
+    }
+
+    /// `MatchSelectorOp`'s operators, which take no value.
+    fn takes_value(self) -> bool {
+        !matches!(self, MatchOp::IsEmpty | MatchOp::IsNotEmpty | MatchOp::IsNil | MatchOp::IsNotNil)
     }
 }
 
@@ -155,6 +173,8 @@ struct Parser<'a> {
     at: usize,
     /// How deep the descent is: bounded, so that no expression can exhaust the stack.
     depth: usize,
+    /// The grammar has `is nil` and `is not nil` (go-bexpr v0.1.16).
+    is_nil: bool,
 }
 
 /// Nesting (parentheses, `not`s, chained `and`/`or` terms) beyond this is refused.
@@ -399,12 +419,17 @@ impl<'a> Parser<'a> {
             for (op, words) in [
                 (MatchOp::IsNotEmpty, &["is", "not", "empty"][..]),
                 (MatchOp::IsEmpty, &["is", "empty"][..]),
+                (MatchOp::IsNotNil, &["is", "not", "nil"][..]),
+                (MatchOp::IsNil, &["is", "nil"][..]),
                 (MatchOp::NotIn, &["not", "contains"][..]),
                 (MatchOp::In, &["contains"][..]),
             ] {
+                if matches!(op, MatchOp::IsNil | MatchOp::IsNotNil) && !self.is_nil {
+                    continue;
+                }
                 let mark = self.at;
                 let all = words.iter().enumerate().all(|(i, w)| {
-                    if i + 1 == words.len() && (op == MatchOp::IsEmpty || op == MatchOp::IsNotEmpty) {
+                    if i + 1 == words.len() && !op.takes_value() {
                         self.rest().starts_with(w) && {
                             self.at += w.len();
                             true
@@ -414,7 +439,7 @@ impl<'a> Parser<'a> {
                     }
                 });
                 if all {
-                    if op == MatchOp::IsEmpty || op == MatchOp::IsNotEmpty {
+                    if !op.takes_value() {
                         return Ok(Filter::Match { selector, op, value: None });
                     }
                     let Some(value) = self.value()? else { return self.error("no match found, expected a value") };
@@ -450,9 +475,16 @@ impl<'a> Parser<'a> {
 }
 
 impl Filter {
-    /// `bexpr.CreateEvaluator`: the expression, or the parse error.
+    /// `bexpr.CreateEvaluator` with the grammar of the latest release: the expression, or the
+    /// parse error.
     pub fn parse(text: &str) -> Result<Filter, String> {
-        let mut p = Parser { text, at: 0, depth: 0 };
+        Filter::parse_for(text, crate::NomadVersion::LATEST)
+    }
+
+    /// `bexpr.CreateEvaluator` with the grammar of the go-bexpr `version` builds with
+    /// ([`crate::NomadVersion::filter_is_nil`]).
+    pub fn parse_for(text: &str, version: crate::NomadVersion) -> Result<Filter, String> {
+        let mut p = Parser { text, at: 0, depth: 0, is_nil: version.filter_is_nil() };
         p.skip_space();
         let filter = p.or()?;
         p.skip_space();
@@ -560,9 +592,21 @@ impl Filter {
                             ))
                         }
                     },
+                    // `doMatchIsNil`: a non-nil slice, map or struct is not nil; other kinds
+                    // have no nil.
+                    MatchOp::IsNil | MatchOp::IsNotNil => match found {
+                        Value::Array(_) | Value::Object(_) => false,
+                        other => {
+                            return Err(format!(
+                                "cannot perform is-nil operations on type {} for selector: {:?}",
+                                kind(other),
+                                selector.join(".")
+                            ))
+                        }
+                    },
                 };
                 Ok(match op {
-                    MatchOp::NotEqual | MatchOp::NotIn | MatchOp::IsNotEmpty => !result,
+                    MatchOp::NotEqual | MatchOp::NotIn | MatchOp::IsNotEmpty | MatchOp::IsNotNil => !result,
                     _ => result,
                 })
             }
@@ -739,6 +783,57 @@ mod tests {
             .unwrap_err()
             .starts_with("failed to compile regular expression \"(\": error parsing regexp: "));
         assert!(Filter::parse(r#"Priority matches "5""#).unwrap().matches(&a).is_err());
+    }
+
+    /// go-bexpr v0.1.16 (Nomad 1.11.3): `grammar/grammar.peg` `MatchIsNil`, `MatchIsNotNil`;
+    /// `evaluate.go` `doMatchIsNil` (nil slice, map or pointer true; a struct or non-nil slice
+    /// or map false; other kinds an error); `grammar/ast.go` `NotPresentDisposition` (a
+    /// missing key: `is nil` true, `is not nil` false).
+    #[test]
+    fn is_nil_from_go_bexpr_0_1_16() {
+        let d = json!({"DeploymentID": "", "Job": null, "Meta": {"team": "ops"}, "Tags": [], "Priority": 50, "Stop": false});
+        assert!(eval("Job is nil", &d));
+        assert!(!eval("Job is not nil", &d));
+        assert!(eval("Missing is nil and Meta.missing is nil", &d));
+        assert!(!eval("Missing is not nil", &d));
+        assert!(eval("Meta is not nil and Tags is not nil", &d));
+        assert!(!eval("Meta is nil or Tags is nil", &d));
+        assert!(eval("not Job is not nil", &d));
+        assert!(eval(r#"Job is nil and Meta.team == "ops""#, &d));
+        for (expr, kind, selector) in [
+            ("DeploymentID is nil", "string", "DeploymentID"),
+            ("Priority is not nil", "int64", "Priority"),
+            ("Stop is nil", "bool", "Stop"),
+        ] {
+            assert_eq!(
+                Filter::parse(expr).unwrap().matches(&d).unwrap_err(),
+                format!("cannot perform is-nil operations on type {kind} for selector: {selector:?}")
+            );
+        }
+        assert_eq!(
+            Filter::parse("Job is nil").unwrap(),
+            Filter::Match { selector: vec!["Job".into()], op: MatchOp::IsNil, value: None }
+        );
+        assert_eq!(
+            Filter::parse("Job is not nil").unwrap(),
+            Filter::Match { selector: vec!["Job".into()], op: MatchOp::IsNotNil, value: None }
+        );
+        // `is empty` and `is not empty` are still themselves.
+        assert!(eval("Tags is empty and Meta is not empty", &d));
+    }
+
+    /// Before go-bexpr v0.1.16 (Nomad 1.4.0 to 1.11.2, `go.mod`), `is nil` does not parse.
+    #[test]
+    fn is_nil_does_not_parse_before_nomad_1_11_3() {
+        use crate::NomadVersion;
+        for version in [NomadVersion::OLDEST, NomadVersion::new(1, 10, 5), NomadVersion::new(1, 11, 2)] {
+            for expr in ["Job is nil", "Job is not nil", r#"Status == "a" and Job is nil"#] {
+                assert!(Filter::parse_for(expr, version).is_err(), "{expr} at {version}");
+            }
+            assert!(Filter::parse_for("Tags is empty", version).is_ok());
+        }
+        assert!(Filter::parse_for("Job is nil", NomadVersion::LATEST).is_ok());
+        assert!(Filter::parse_for("Job is nilly", NomadVersion::LATEST).is_err());
     }
 
     #[test]

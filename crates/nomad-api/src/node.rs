@@ -303,3 +303,111 @@ pub struct NodeEvent {
     /// Raft index at which the event was recorded.
     pub create_index: u64,
 }
+
+/// `Node.SchedulingEligibility` values (`structs.NodeSchedulingEligible`,
+/// `NodeSchedulingIneligible`, `nomad/structs/structs.go`, 1.4.0 to 1.11.3).
+pub mod scheduling_eligibility {
+    /// The scheduler may place allocations on the node.
+    pub const ELIGIBLE: &str = "eligible";
+    /// It may not (marked by an operator, or while the node drains).
+    pub const INELIGIBLE: &str = "ineligible";
+}
+
+/// `structs.NodeEventSubsystemCluster`: the subsystem of the events the servers add to a node.
+pub const NODE_EVENT_SUBSYSTEM_CLUSTER: &str = "Cluster";
+
+/// `structs.MaxRetainedNodeEvents`: `appendNodeEvents` (`nomad/state/state_store.go`) keeps a
+/// node's latest 10 events.
+pub const MAX_RETAINED_NODE_EVENTS: usize = 10;
+
+/// The body of `PUT /v1/node/:id/eligibility` (`structs.NodeUpdateEligibilityRequest`; the Go
+/// client's `api.NodeUpdateEligibilityRequest` sends these two fields). An empty `NodeID` is
+/// the path's node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NodeUpdateEligibilityRequest {
+    /// The node to change; empty for the path's.
+    #[serde(rename = "NodeID")]
+    pub node_id: String,
+    /// One of [`scheduling_eligibility`].
+    pub eligibility: String,
+}
+
+/// The answer of `PUT /v1/node/:id/eligibility` (`structs.NodeEligibilityUpdateResponse`,
+/// 1.4.0 to 1.11.3). `Node.UpdateEligibility` (`nomad/node_endpoint.go`) never sets
+/// `NodeModifyIndex` (always 0); `EvalIDs` is `null` and `EvalCreateIndex` 0 unless the node
+/// became eligible and evaluations were created; `Index` is the node write's index, 0 when the
+/// node already had the eligibility asked for (nothing is written).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NodeEligibilityUpdateResponse {
+    /// Never set by `Node.UpdateEligibility`: 0.
+    pub node_modify_index: u64,
+    /// The evaluations created for a node made eligible again (`null` when none).
+    #[serde(rename = "EvalIDs")]
+    pub eval_ids: Option<Vec<String>>,
+    /// The index they were written at (0 when none).
+    pub eval_create_index: u64,
+    /// The node write's index (`WriteMeta.Index`), also `X-Nomad-Index`.
+    pub index: u64,
+}
+
+/// What `Node.UpdateEligibility` (`nomad/node_endpoint.go`, 1.4.0 to 1.11.3) decides about a
+/// request, once the token may write nodes and the node is found: its errors (all uncoded,
+/// so answered 500), `Ok(None)` when the node already has that eligibility (nothing is
+/// written), or the message of the `Cluster` node event the write appends
+/// (`NodeEligibilityEventEligible`, `NodeEligibilityEventIneligible`).
+pub fn eligibility_change(current: &str, requested: &str, draining: bool) -> Result<Option<&'static str>, String> {
+    if requested != scheduling_eligibility::ELIGIBLE && requested != scheduling_eligibility::INELIGIBLE {
+        return Err(invalid_eligibility(requested));
+    }
+    if draining && requested == scheduling_eligibility::ELIGIBLE {
+        return Err("can not set node's scheduling eligibility to eligible while it is draining".to_string());
+    }
+    Ok(match (current == requested, requested == scheduling_eligibility::ELIGIBLE) {
+        (true, _) => None,
+        (false, true) => Some("Node marked as eligible for scheduling"),
+        (false, false) => Some("Node marked as ineligible for scheduling"),
+    })
+}
+
+/// `invalid scheduling eligibility %q`: checked before the node is looked up.
+pub fn invalid_eligibility(requested: &str) -> String {
+    format!("invalid scheduling eligibility {requested:?}")
+}
+
+#[cfg(test)]
+mod eligibility_tests {
+    use super::*;
+
+    /// `Node.UpdateEligibility`, `nomad/node_endpoint.go` (v1.4.0, v1.11.3).
+    #[test]
+    fn eligibility_changes_as_update_eligibility_decides() {
+        use scheduling_eligibility::{ELIGIBLE, INELIGIBLE};
+        assert_eq!(
+            eligibility_change(ELIGIBLE, INELIGIBLE, false),
+            Ok(Some("Node marked as ineligible for scheduling"))
+        );
+        assert_eq!(eligibility_change(INELIGIBLE, ELIGIBLE, false), Ok(Some("Node marked as eligible for scheduling")));
+        assert_eq!(eligibility_change(ELIGIBLE, ELIGIBLE, false), Ok(None));
+        assert_eq!(eligibility_change(INELIGIBLE, INELIGIBLE, true), Ok(None));
+        assert_eq!(
+            eligibility_change(INELIGIBLE, ELIGIBLE, true).unwrap_err(),
+            "can not set node's scheduling eligibility to eligible while it is draining"
+        );
+        assert_eq!(
+            eligibility_change(ELIGIBLE, "Eligible", false).unwrap_err(),
+            r#"invalid scheduling eligibility "Eligible""#
+        );
+        assert_eq!(eligibility_change(ELIGIBLE, "", false).unwrap_err(), r#"invalid scheduling eligibility """#);
+    }
+
+    #[test]
+    fn the_response_encodes_as_nomad_does() {
+        let r = NodeEligibilityUpdateResponse { index: 7, ..Default::default() };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"NodeModifyIndex":0,"EvalIDs":null,"EvalCreateIndex":0,"Index":7}"#
+        );
+    }
+}

@@ -730,6 +730,48 @@ impl NomadVersion {
     }
 }
 
+/// How `Node.UpdateEligibility`'s `createNodeEvals` (`nomad/node_endpoint.go`) picks the jobs a
+/// node made eligible again evaluates, and go-bexpr's grammar, by release.
+impl NomadVersion {
+    /// A system job's `Datacenters` are globs matched against the node's (`Node.IsInDC`,
+    /// 1.5.0); before, one of them must equal the node's datacenter.
+    pub fn node_evals_datacenter_globs(self) -> bool {
+        self.at_least(1, 5, 0)
+    }
+
+    /// A system job is evaluated only if the node is in its node pool (`Node.IsInPool`, the
+    /// `all` pool holding every node; 1.6.0).
+    pub fn node_evals_node_pool(self) -> bool {
+        self.at_least(1, 6, 0)
+    }
+
+    /// Allocations of sysbatch jobs create no evaluation (hashicorp/nomad #23858, 1.9.0).
+    pub fn node_evals_skip_sysbatch(self) -> bool {
+        self.at_least(1, 9, 0)
+    }
+
+    /// By job type (1.11.2): a service allocation stopped by the server and finished on the
+    /// client, or a finished batch one (`Terminated`), creates no evaluation; system
+    /// allocations are left to the system-job pass and other types skipped; a stopped system
+    /// job is not evaluated. Before, every allocation's job was evaluated.
+    pub fn node_evals_skip_terminal(self) -> bool {
+        self.at_least(1, 11, 2)
+    }
+
+    /// A job is counted as evaluated only once an evaluation is made for it (hashicorp/nomad
+    /// #27499, 1.11.3). In 1.11.2 an allocation that was skipped marked its job done, so a
+    /// system job running on the node got no evaluation from either pass.
+    pub fn node_evals_dedup_after_skip(self) -> bool {
+        self.at_least(1, 11, 3)
+    }
+
+    /// go-bexpr's `is nil` and `is not nil` (go-bexpr v0.1.16 `grammar/grammar.peg`, the
+    /// `go.mod` of Nomad 1.11.3); before (v0.1.11 to v0.1.15), a parse error.
+    pub fn filter_is_nil(self) -> bool {
+        self.at_least(1, 11, 3)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,8 @@ impl Paging {
     pub fn of(req: &ApiRequest) -> Result<Paging, ApiError> {
         let filter = match req.get("filter") {
             "" => None,
-            text => Some(Filter::parse(text).map_err(|e| {
+            // The grammar of the release's go-bexpr (`is nil` from 1.11.3).
+            text => Some(Filter::parse_for(text, req.version()).map_err(|e| {
                 ApiError::bad_request(format!(
                     "failed to create result paginator: failed to read filter expression: {e}"
                 ))

@@ -33,7 +33,7 @@ fn allow_pool_read(authority: &Authority) -> bool {
 /// `/v1/node/pools`: `GET` lists the pools the token may read; writes are not modelled.
 pub async fn pools(State(state): State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
     if !state.version.node_pools() {
-        return super::nodes::specific(State(state), Path("pools".to_string()), req).await;
+        return super::nodes::specific(State(state), Path("pools".to_string()), req, body).await;
     }
     match req.method {
         Method::GET => list(&state, &req).await,
@@ -93,7 +93,7 @@ pub async fn specific(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     if !state.version.node_pools() {
-        return super::nodes::specific(State(state), Path(format!("pool/{rest}")), req).await;
+        return super::nodes::specific(State(state), Path(format!("pool/{rest}")), req, body).await;
     }
     if let Some(name) = rest.strip_suffix("/nodes") {
         return nodes(&state, name, &req).await;

@@ -1,15 +1,16 @@
-//! `/v1/nodes`, `/v1/node/:id` and `/v1/node/:id/allocations`.
+//! `/v1/nodes`, `/v1/node/:id`, `/v1/node/:id/allocations` and `/v1/node/:id/eligibility`.
 
 use super::allocations::{check_uuid, check_uuid_prefix};
 use super::listing::{id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
-use super::request::{json_response, ApiRequest};
+use super::request::{body_field, decode_body_object, json_response, ApiRequest};
 use crate::acl::{cap, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::ApiError;
 use crate::node::{stub, NodeStubFields};
 use crate::state::{Store, Table};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
@@ -55,21 +56,76 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
     Ok(with_next_token(response, &next_token))
 }
 
-pub async fn specific_root(state: State<AppState>, req: ApiRequest) -> Result<Response, ApiError> {
-    specific(state, Path(String::new()), req).await
+pub async fn specific_root(state: State<AppState>, req: ApiRequest, body: Bytes) -> Result<Response, ApiError> {
+    specific(state, Path(String::new()), req, body).await
 }
 
-/// `/v1/node/:id[/allocations]`, split by suffix as `NodeSpecificRequest` does.
+/// `/v1/node/:id[/allocations|/eligibility]`, split by suffix as `NodeSpecificRequest` does.
 pub async fn specific(
     State(state): State<AppState>,
     Path(rest): Path<String>,
     req: ApiRequest,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    if let Some(id) = rest.strip_suffix("/eligibility") {
+        return eligibility(&state, id, &req, &body);
+    }
     req.require_method(&[Method::GET])?;
     match rest.strip_suffix("/allocations") {
         Some(id) => allocations(&state, id, &req).await,
         None => get(&state, &rest, &req).await,
     }
+}
+
+/// `PUT`/`POST /v1/node/:id/eligibility` (`nodeToggleEligibility` in
+/// `command/agent/node_endpoint.go`, `Node.UpdateEligibility` in `nomad/node_endpoint.go`,
+/// alike from 1.4.0 to 1.11.3). The body's `NodeID`, else the path's; node:write; then the
+/// RPC's uncoded checks (500): an ID, no `NodeEvent`, a valid value, a known node, no drain
+/// for `eligible`. Answers `X-Nomad-Index` and `structs.NodeEligibilityUpdateResponse`.
+fn eligibility(state: &AppState, path_id: &str, req: &ApiRequest, body: &[u8]) -> Result<Response, ApiError> {
+    req.require_method(&[Method::PUT, Method::POST])?;
+    const GO_TYPE: &str = "structs.NodeUpdateEligibilityRequest";
+    let fields =
+        decode_body_object(body, GO_TYPE, &[("NodeID", "string"), ("Eligibility", "string"), ("Region", "string")])?;
+    let text = |name| body_field(&fields, name).and_then(|v| v.as_str()).unwrap_or_default();
+    // `NodeEvent` is a `*structs.NodeEvent`: anything but an object (or null) fails decoding.
+    let node_event = body_field(&fields, "NodeEvent");
+    if let Some(kind) = node_event.and_then(|v| nomad_api::gojson::kind(v).filter(|k| *k != "object")) {
+        return Err(ApiError::bad_request(nomad_api::gojson::field_type_error(
+            kind,
+            "NodeUpdateEligibilityRequest",
+            "NodeEvent",
+            "structs.NodeEvent",
+        )));
+    }
+    let id = match text("NodeID") {
+        "" => path_id,
+        id => id,
+    };
+    // `parseRegion`: the query's region, else the body's, else the agent's.
+    let region = match (req.get("region"), text("Region")) {
+        ("", "") => state.region.clone(),
+        ("", body) => body.to_string(),
+        (query, _) => query.to_string(),
+    };
+    state.check_region(&region)?;
+    let authority = state.authorize(req.token(), Realm::Server)?;
+    if !authority.allow_node_write() {
+        return Err(ApiError::permission_denied());
+    }
+    if id.is_empty() {
+        return Err(ApiError::internal("missing node ID for setting scheduling eligibility"));
+    }
+    if node_event.is_some() {
+        return Err(ApiError::internal("node event must not be set"));
+    }
+    let requested = text("Eligibility");
+    // The value is checked before the node is looked up.
+    nomad_api::eligibility_change("", requested, false).map_err(ApiError::internal)?;
+    check_uuid(id, "node")?;
+    let response =
+        crate::eligibility::update(&state.cluster, state.version, id, requested).map_err(ApiError::internal)?;
+    req.reply(Some(QueryMeta::Index(response.index)), &response)
 }
 
 /// `GET /v1/node/:id` (node:read), blocking on the node.

@@ -22,17 +22,28 @@ pub struct ApiRequest {
     pub method: Method,
     params: Vec<(String, String)>,
     token: String,
+    /// The release the agent answers as, for rules a handler reads from the request alone
+    /// (the `filter` grammar, `Paging::of`).
+    version: nomad_api::NomadVersion,
 }
 
 /// What the extractor needs of the router's state: how the release's `parseToken` reads
 /// `X-Nomad-Token` ([`nomad_api::NomadVersion::trims_x_nomad_token`]).
 pub trait TokenRules {
     fn trims_x_nomad_token(&self) -> bool;
+    /// The release whose rules the request is read by; the latest unless told.
+    fn nomad_version(&self) -> nomad_api::NomadVersion {
+        nomad_api::NomadVersion::LATEST
+    }
 }
 
 impl TokenRules for AppState {
     fn trims_x_nomad_token(&self) -> bool {
         self.version.trims_x_nomad_token()
+    }
+
+    fn nomad_version(&self) -> nomad_api::NomadVersion {
+        self.version
     }
 }
 
@@ -43,7 +54,7 @@ impl<S: TokenRules + Send + Sync> FromRequestParts<S> for ApiRequest {
         // Like Go's `URL.Query()`, malformed pairs never fail the request.
         let params = parts.uri.query().map(parse_go_query).unwrap_or_default();
         let token = token_of(&parts.headers, state.trims_x_nomad_token());
-        Ok(ApiRequest { method: parts.method.clone(), params, token })
+        Ok(ApiRequest { method: parts.method.clone(), params, token, version: state.nomad_version() })
     }
 }
 
@@ -77,6 +88,11 @@ impl ApiRequest {
 
     pub fn all(&self, key: &str) -> Vec<&str> {
         self.params.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The release the agent answers as.
+    pub fn version(&self) -> nomad_api::NomadVersion {
+        self.version
     }
 
     pub fn token(&self) -> &str {

@@ -55,7 +55,7 @@ fn new_eval(namespace: &str, job: &Job, triggered_by: &str, job_modify_index: u6
 /// The evaluation once scheduled (`setStatus` of the generic scheduler): complete, with its
 /// `QueuedAllocations` — zero for each group placed, or for every group of the job when
 /// nothing was placed (none for a purged job) — and the index the worker's snapshot had.
-fn complete_eval(txn: &mut Txn, mut eval: Evaluation, placed: &[&str]) -> Evaluation {
+pub(crate) fn complete_eval(txn: &mut Txn, mut eval: Evaluation, placed: &[&str]) -> Evaluation {
     eval.status = eval_status::COMPLETE.to_string();
     eval.snapshot_index = txn.index;
     let job = txn.store().job(&eval.namespace, &eval.job_id);

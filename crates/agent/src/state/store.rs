@@ -4,8 +4,8 @@
 
 use super::status::is_terminal;
 use nomad_api::{
-    Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary, Namespace, Node, TaskGroupSummary,
-    JOB_TRACKED_VERSIONS,
+    Allocation, Evaluation, Job, JobChildrenSummary, JobSubmission, JobSummary, Namespace, Node, NodeEvent,
+    TaskGroupSummary, JOB_TRACKED_VERSIONS,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -258,6 +258,9 @@ pub struct Changes {
     pub allocs: BTreeSet<String>,
     pub evals: BTreeSet<String>,
     pub nodes: BTreeSet<String>,
+    /// Of `nodes`, those whose scheduling eligibility the write set
+    /// (`NodeUpdateEligibilityRequestType`): the event stream types their events `NodeDrain`.
+    pub node_eligibility: BTreeSet<String>,
     pub namespaces: BTreeSet<String>,
 }
 
@@ -509,6 +512,31 @@ impl Txn<'_> {
         self.changes.nodes.insert(node.id.clone());
         self.store.nodes.insert(node.id.clone(), node);
         self.touch(Table::Nodes);
+    }
+
+    /// `UpdateNodeEligibility` (`nomad/state/state_store.go`, 1.4.0 to 1.11.3): the node's
+    /// `StatusUpdatedAt` becomes `updated_at` (Unix seconds), `event` is appended to its events
+    /// at this index (the latest `MaxRetainedNodeEvents` kept), its eligibility set and its
+    /// `ModifyIndex` bumped. `false` if there is no such node.
+    pub fn update_node_eligibility(
+        &mut self,
+        id: &str,
+        eligibility: &str,
+        updated_at: i64,
+        mut event: NodeEvent,
+    ) -> bool {
+        let Some(node) = self.store.nodes.get_mut(id) else { return false };
+        node.status_updated_at = updated_at;
+        event.create_index = self.index;
+        node.events.push(event);
+        let excess = node.events.len().saturating_sub(nomad_api::MAX_RETAINED_NODE_EVENTS);
+        node.events.drain(..excess);
+        node.scheduling_eligibility = eligibility.to_string();
+        node.modify_index = self.index;
+        self.changes.nodes.insert(id.to_string());
+        self.changes.node_eligibility.insert(id.to_string());
+        self.touch(Table::Nodes);
+        true
     }
 
     pub fn upsert_namespace(&mut self, mut namespace: Namespace) {
