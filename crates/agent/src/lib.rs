@@ -6,8 +6,8 @@
 pub mod acl;
 pub mod blocking;
 pub mod config;
-pub mod eligibility;
 pub mod demo;
+pub mod eligibility;
 pub mod error;
 pub mod events;
 pub mod gc;
