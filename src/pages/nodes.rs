@@ -48,7 +48,7 @@ pub fn NodesPage() -> impl IntoView {
                                     <StatusBadge status=n.status.clone() />
                                     {n.drain.then_some(" draining")}
                                 </td>
-                                <td>{n.scheduling_eligibility.clone()}</td>
+                                <td data-testid="node-row-eligibility">{n.scheduling_eligibility.clone()}</td>
                                 <td>{n.datacenter.clone()}</td>
                                 <td>{n.node_pool.clone()}</td>
                                 <td>{n.address.clone()}</td>
