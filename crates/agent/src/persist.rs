@@ -152,12 +152,16 @@ impl StateFile {
         if let (Some(journal), Some(retired)) = (&journal, &retired) {
             journal.retire(retired)?;
         }
-        let bytes = serde_json::to_vec(&store.snapshot(acl_tokens)).map_err(io::Error::other)?;
-        drop(store);
         let dir = self.path.parent().ok_or_else(|| io::Error::other("state file path has no directory"))?;
         std::fs::create_dir_all(dir)?;
         let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(&bytes)?;
+        // Written as it is serialized: at 100,000 allocations the document is over a
+        // gigabyte, which built in memory first doubled the agent's peak.
+        let mut out = io::BufWriter::with_capacity(1 << 20, file.as_file_mut());
+        serde_json::to_writer(&mut out, &store.snapshot(acl_tokens)).map_err(io::Error::other)?;
+        out.flush()?;
+        drop(out);
+        drop(store);
         file.as_file().sync_all()?;
         file.persist(&self.path).map_err(|e| e.error)?;
         sync_dir(dir)?;

@@ -69,9 +69,21 @@ impl Serialize for AllocStub<'_> {
 /// The compact JSON of allocation stubs, by allocation ID and fields, kept while the
 /// allocation's `ModifyIndex` stays (every write to an allocation moves it). A blocking query
 /// over 10,000 allocations answers all of them for every change, and writing them again
-/// (mostly escaping the same strings) was most of its time.
+/// (mostly escaping the same strings) was most of its time. The cache holds at most
+/// [`STUB_CACHE_BYTES`] of JSON: at 100,000 allocations a whole list is over 300 MB, which
+/// kept beside the state would double what the agent holds (issue 18: at most 1 GB).
 #[derive(Default)]
-pub struct StubCache(Mutex<HashMap<String, Vec<CachedStub>>>);
+pub struct StubCache(Mutex<Cached>);
+
+/// The JSON kept at most, enough for every stub of a 10,000-allocation list.
+pub const STUB_CACHE_BYTES: usize = 64 << 20;
+
+#[derive(Default)]
+struct Cached {
+    stubs: HashMap<String, Vec<CachedStub>>,
+    /// The bytes of JSON held in `stubs`.
+    bytes: usize,
+}
 
 struct CachedStub {
     fields: StubFields,
@@ -95,36 +107,39 @@ impl StubCache {
             let stubs: Vec<AllocStub> = allocs.map(|alloc| AllocStub { alloc, fields }).collect();
             return req.encode(&Wire::new(&stubs, version));
         }
-        let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cache = &mut *guard;
         let mut out = vec![b'['];
         for alloc in allocs {
             if out.len() > 1 {
                 out.push(b',');
             }
-            if !cache.contains_key(&alloc.id) {
-                cache.insert(alloc.id.clone(), Vec::new());
+            let fresh = |entry: &CachedStub| entry.fields == fields && entry.modify_index == alloc.modify_index;
+            if let Some(entry) = cache.stubs.get(&alloc.id).and_then(|e| e.iter().find(|e| fresh(e))) {
+                out.extend_from_slice(&entry.json);
+                continue;
             }
-            let entries = cache.get_mut(&alloc.id).ok_or_else(|| ApiError::internal("stub cache entry missing"))?;
-            let at = match entries.iter().position(|e| e.fields == fields) {
-                Some(at) => at,
-                None => {
-                    entries.push(CachedStub { fields, modify_index: 0, json: Box::default() });
-                    entries.len() - 1
+            let at = out.len();
+            let stub = AllocStub { alloc, fields };
+            serde_json::to_writer(&mut out, &Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
+            let json = &out[at..];
+            if let Some(entries) = cache.stubs.get_mut(&alloc.id) {
+                if let Some(stale) = entries.iter().position(|e| e.fields == fields) {
+                    cache.bytes -= entries.swap_remove(stale).json.len();
                 }
-            };
-            let entry = &mut entries[at];
-            if entry.json.is_empty() || entry.modify_index != alloc.modify_index {
-                let stub = AllocStub { alloc, fields };
-                let json =
-                    serde_json::to_vec(&Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
-                *entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
             }
-            out.extend_from_slice(&entry.json);
+            // Past the budget, stubs are written each time rather than kept.
+            if cache.bytes + json.len() <= STUB_CACHE_BYTES {
+                cache.bytes += json.len();
+                let entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
+                cache.stubs.entry(alloc.id.clone()).or_default().push(entry);
+            }
         }
         out.push(b']');
         // Collected allocations' entries go once there are enough of them to matter.
-        if cache.len() > store.alloc_count() + 1024 {
-            cache.retain(|id, _| store.alloc(id).is_some());
+        if cache.stubs.len() > store.alloc_count() + 1024 {
+            cache.stubs.retain(|id, _| store.alloc(id).is_some());
+            cache.bytes = cache.stubs.values().flatten().map(|e| e.json.len()).sum();
         }
         Ok(out)
     }
@@ -143,7 +158,7 @@ mod tests {
             name: "web.web[0]".into(),
             job_id: "web".into(),
             job: Some(std::sync::Arc::new(Job { kind: "service".into(), version: 3, ..Job::default() })),
-            allocated_resources: Some(AllocatedResources::default()),
+            allocated_resources: Some(AllocatedResources::default().into()),
             task_states: BTreeMap::from([(
                 "server".into(),
                 TaskState { state: "running".into(), ..Default::default() },
