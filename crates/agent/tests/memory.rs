@@ -65,15 +65,16 @@ async fn a_long_list_streamed_is_the_list_written_whole() {
 #[tokio::test]
 async fn the_allocations_of_a_group_share_its_resources() {
     let t = synthetic(200).await;
-    let store = t.agent.state().cluster.read();
-    let job = store.jobs().find(|j| j.task_groups.iter().map(|g| g.count).sum::<i64>() > 1).unwrap();
-    let allocs: Vec<&Allocation> = store.allocs_of_job(&job.namespace, &job.id).collect();
-    assert!(allocs.len() > 1);
-    let (a, b) = (allocs[0], allocs[1]);
-    assert!(Arc::ptr_eq(&a.task_resources, &b.task_resources));
-    assert!(Arc::ptr_eq(a.allocated_resources.as_ref().unwrap(), b.allocated_resources.as_ref().unwrap()));
-    let id = a.id.clone();
-    drop(store);
+    let id = {
+        let store = t.agent.state().cluster.read();
+        let job = store.jobs().find(|j| j.task_groups.iter().map(|g| g.count).sum::<i64>() > 1).unwrap();
+        let allocs: Vec<&Allocation> = store.allocs_of_job(&job.namespace, &job.id).collect();
+        assert!(allocs.len() > 1);
+        let (a, b) = (allocs[0], allocs[1]);
+        assert!(Arc::ptr_eq(&a.task_resources, &b.task_resources));
+        assert!(Arc::ptr_eq(a.allocated_resources.as_ref().unwrap(), b.allocated_resources.as_ref().unwrap()));
+        a.id.clone()
+    };
     let full: serde_json::Value = t.get(&format!("/v1/allocation/{id}")).await.json();
     let group = &job_group_task(&full);
     assert!(full["AllocatedResources"]["Tasks"][group]["Cpu"]["CpuShares"].as_i64().unwrap() > 0);
