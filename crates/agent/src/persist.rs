@@ -147,7 +147,7 @@ impl StateFile {
         let (store, retired) = {
             let store = cluster.read();
             let retired = journal.as_ref().map(|j| j.rotate(store.index())).transpose()?;
-            (store.clone(), retired)
+            (store.copy_to_save(), retired)
         };
         if let (Some(journal), Some(retired)) = (&journal, &retired) {
             journal.retire(retired)?;
@@ -162,6 +162,8 @@ impl StateFile {
         out.flush()?;
         drop(out);
         drop(store);
+        // The copy's maps and the serializer's buffers are freed in pieces malloc keeps.
+        crate::release_freed_memory();
         file.as_file().sync_all()?;
         file.persist(&self.path).map_err(|e| e.error)?;
         sync_dir(dir)?;

@@ -147,20 +147,7 @@ pub fn populate(state: &AppState, scale: Scale) {
         });
         placed_count += placed.alloc_ids.len();
     }
-    release_freed_memory();
-}
-
-/// Hands the heap's free pages back to the system. Making 100,000 allocations frees about as
-/// much as it keeps on the way (each is written twice, the event buffer holding the first
-/// copy a while), and glibc's malloc keeps those pages mapped, so the agent's resident size
-/// would count them (issue 18: at most 1 GB at 100,000 allocations).
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only releases free memory of the allocator's own arenas; no
-    // pointer is handed to it.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::release_freed_memory();
 }
 
 /// The synthetic allocations (those not on this agent's node) churn can change: not the
