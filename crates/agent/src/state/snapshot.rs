@@ -21,14 +21,16 @@ pub struct Snapshot<'a> {
     pub tables: Cow<'a, BTreeMap<Table, u64>>,
     pub namespaces: Vec<Cow<'a, Namespace>>,
     pub nodes: Vec<Cow<'a, Node>>,
-    pub jobs: Vec<Cow<'a, Job>>,
+    /// Jobs, versions and allocations are listed as the store shares them (`Arc`): a list of
+    /// `Cow<Allocation>` would take a whole allocation's room for each of 100,000.
+    pub jobs: Vec<Cow<'a, Arc<Job>>>,
     pub job_summaries: Vec<Cow<'a, JobSummary>>,
     pub evals: Vec<Cow<'a, Evaluation>>,
-    pub allocs: Vec<Cow<'a, Allocation>>,
+    pub allocs: Vec<Cow<'a, Arc<Allocation>>>,
     /// The versions kept of each job; a state saved before they were kept has none, and
     /// starts its history at each job's current version.
     #[serde(default)]
-    pub job_versions: Vec<Cow<'a, Job>>,
+    pub job_versions: Vec<Cow<'a, Arc<Job>>>,
     /// The sources kept of each job's versions (none in a state saved before they were).
     #[serde(default)]
     pub job_submissions: Vec<Cow<'a, JobSubmission>>,
@@ -49,11 +51,11 @@ impl Store {
             tables: Cow::Borrowed(&self.tables),
             namespaces: borrowed(self.namespaces.values()),
             nodes: borrowed(self.nodes.values()),
-            jobs: borrowed(self.jobs()),
+            jobs: borrowed(self.jobs.values()),
             job_summaries: borrowed(self.summaries.values()),
             evals: borrowed(self.evals.values()),
-            allocs: borrowed(self.allocs()),
-            job_versions: borrowed(self.versions.values().flat_map(|v| v.values().map(Arc::as_ref))),
+            allocs: borrowed(self.allocs.values()),
+            job_versions: borrowed(self.versions.values().flat_map(|v| v.values())),
             job_submissions: borrowed(self.submissions.values().flat_map(|s| s.values())),
             acl_tokens: borrowed(acl_tokens.iter()),
         }
@@ -99,7 +101,7 @@ impl Store {
             jobs: snapshot
                 .jobs
                 .into_iter()
-                .map(|j| ((j.namespace.clone(), j.id.clone()), Arc::new(j.into_owned())))
+                .map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned()))
                 .collect(),
             summaries: snapshot
                 .job_summaries
@@ -110,14 +112,14 @@ impl Store {
             ..Store::default()
         };
         for alloc in snapshot.allocs {
-            store.add_alloc(alloc.into_owned());
+            store.add_alloc(Arc::unwrap_or_clone(alloc.into_owned()));
         }
         for job in snapshot.job_versions {
             store
                 .versions
                 .entry((job.namespace.clone(), job.id.clone()))
                 .or_default()
-                .insert(job.version, Arc::new(job.into_owned()));
+                .insert(job.version, job.into_owned());
         }
         for submission in snapshot.job_submissions {
             store.keep_submission(submission.into_owned());
