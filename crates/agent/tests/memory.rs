@@ -81,6 +81,22 @@ async fn the_allocations_of_a_group_share_its_resources() {
     assert_eq!(full["TaskResources"][group]["DiskMB"], 0);
 }
 
+/// A restored state shares again what the saved one shared: each allocation was written with
+/// its job and resources, and 100,000 copies of them would not fit in the target.
+#[tokio::test]
+async fn a_restored_state_shares_jobs_and_resources_again() {
+    let t = synthetic(200).await.restart().await;
+    let store = t.agent.state().cluster.read();
+    assert_eq!(store.allocs().filter(|a| a.node_id != t.agent.state().node_id).count(), 200);
+    let job = store.jobs().find(|j| j.task_groups.iter().map(|g| g.count).sum::<i64>() > 1).unwrap();
+    let allocs: Vec<&Allocation> = store.allocs_of_job(&job.namespace, &job.id).collect();
+    assert!(allocs.len() > 1);
+    let (a, b) = (allocs[0], allocs[1]);
+    assert!(Arc::ptr_eq(a.job.as_ref().unwrap(), b.job.as_ref().unwrap()));
+    assert!(Arc::ptr_eq(&a.task_resources, &b.task_resources));
+    assert!(Arc::ptr_eq(a.allocated_resources.as_ref().unwrap(), b.allocated_resources.as_ref().unwrap()));
+}
+
 /// The first task's name of a full allocation.
 fn job_group_task(alloc: &serde_json::Value) -> String {
     alloc["TaskResources"].as_object().and_then(|m| m.keys().next().cloned()).unwrap()

@@ -3,10 +3,12 @@
 //! evaluations, namespaces and ACL tokens, at the same index.
 
 use super::store::{Store, Table};
-use nomad_api::{AclToken, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node};
+use nomad_api::{
+    AclToken, AllocatedResources, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node, Resources,
+};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Changes whenever the document's shape does; an agent refuses a state of another version.
@@ -41,6 +43,39 @@ pub struct Snapshot<'a> {
 
 fn borrowed<'a, T: Clone>(items: impl Iterator<Item = &'a T>) -> Vec<Cow<'a, T>> {
     items.map(Cow::Borrowed).collect()
+}
+
+/// The values allocations shared when saved (each was written out whole): equal ones are
+/// shared again on restore, or 100,000 restored allocations would hold 100,000 jobs.
+#[derive(Default)]
+struct Shared {
+    jobs: HashMap<(String, String, u64), Arc<Job>>,
+    task_resources: HashMap<(String, String, String), Arc<BTreeMap<String, Resources>>>,
+    allocated: HashMap<(String, String, String), Arc<AllocatedResources>>,
+}
+
+impl Shared {
+    fn share(&mut self, mut alloc: Allocation) -> Allocation {
+        fn one<K: Eq + std::hash::Hash, T: PartialEq>(map: &mut HashMap<K, Arc<T>>, key: K, value: &mut Arc<T>) {
+            match map.get(&key) {
+                Some(kept) if **kept == **value => *value = Arc::clone(kept),
+                Some(_) => {}
+                None => {
+                    map.insert(key, Arc::clone(value));
+                }
+            }
+        }
+        let group = || (alloc.namespace.clone(), alloc.job_id.clone(), alloc.task_group.clone());
+        let (jobs, resources) = (&mut self.jobs, &mut self.task_resources);
+        if let Some(job) = alloc.job.as_mut() {
+            one(jobs, (alloc.namespace.clone(), alloc.job_id.clone(), job.modify_index), job);
+        }
+        one(resources, group(), &mut alloc.task_resources);
+        if let Some(allocated) = alloc.allocated_resources.as_mut() {
+            one(&mut self.allocated, group(), allocated);
+        }
+        alloc
+    }
 }
 
 impl Store {
@@ -111,9 +146,12 @@ impl Store {
             evals: snapshot.evals.into_iter().map(|e| (e.id.clone(), e.into_owned())).collect(),
             ..Store::default()
         };
+        let mut shared = Shared::default();
         for alloc in snapshot.allocs {
-            store.add_alloc(Arc::unwrap_or_clone(alloc.into_owned()));
+            store.add_alloc(shared.share(Arc::unwrap_or_clone(alloc.into_owned())));
         }
+        drop(shared);
+        crate::release_freed_memory();
         for job in snapshot.job_versions {
             store
                 .versions
