@@ -6,6 +6,7 @@ use super::store::{Store, Table};
 use nomad_api::{
     AclToken, AllocatedResources, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node, Resources,
 };
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +29,7 @@ pub struct Snapshot<'a> {
     pub jobs: Vec<Cow<'a, Arc<Job>>>,
     pub job_summaries: Vec<Cow<'a, JobSummary>>,
     pub evals: Vec<Cow<'a, Evaluation>>,
+    #[serde(deserialize_with = "shared_allocs")]
     pub allocs: Vec<Cow<'a, Arc<Allocation>>>,
     /// The versions kept of each job; a state saved before they were kept has none, and
     /// starts its history at each job's current version.
@@ -76,6 +78,28 @@ impl Shared {
         }
         alloc
     }
+}
+
+/// The saved allocations, sharing [`Shared`] values as each is read: read whole first, each
+/// with its own job, 100,000 of them took twice the memory they need once shared, and left it
+/// too fragmented to hand back.
+fn shared_allocs<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'a, Arc<Allocation>>>, D::Error> {
+    struct Allocs<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de, 'a> Visitor<'de> for Allocs<'a> {
+        type Value = Vec<Cow<'a, Arc<Allocation>>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of allocations")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut shared = Shared::default();
+            let mut allocs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(alloc) = seq.next_element::<Allocation>()? {
+                allocs.push(Cow::Owned(Arc::new(shared.share(alloc))));
+            }
+            Ok(allocs)
+        }
+    }
+    d.deserialize_seq(Allocs(std::marker::PhantomData))
 }
 
 impl Store {
@@ -146,11 +170,9 @@ impl Store {
             evals: snapshot.evals.into_iter().map(|e| (e.id.clone(), e.into_owned())).collect(),
             ..Store::default()
         };
-        let mut shared = Shared::default();
         for alloc in snapshot.allocs {
-            store.add_alloc(shared.share(Arc::unwrap_or_clone(alloc.into_owned())));
+            store.add_alloc(Arc::unwrap_or_clone(alloc.into_owned()));
         }
-        drop(shared);
         crate::release_freed_memory();
         for job in snapshot.job_versions {
             store
