@@ -346,6 +346,20 @@ impl Agent {
     }
 }
 
+/// Hands the heap's free pages back to the system. Making 100,000 synthetic allocations
+/// frees about as much as it keeps on the way (each is written twice, the event buffer
+/// holding the first copy a while), as does saving them (a copy of the state's maps), and
+/// glibc's malloc keeps those pages mapped, so the agent's resident size would count them
+/// (issue 18: at most 1 GB at 100,000 allocations).
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free memory of the allocator's own arenas; no
+    // pointer is handed to it.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// `<data-dir>/acl-token` (the bootstrap secret) and `<data-dir>/acl-tokens.json`, owner-only,
 /// when ACLs are on.
 fn write_secrets(data_dir: &Path, acl: &Acl) -> std::io::Result<()> {

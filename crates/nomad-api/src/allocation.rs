@@ -3,10 +3,11 @@
 use crate::duration::GoDuration;
 use crate::job::{Job, TaskLifecycle};
 use crate::resources::{NetworkResource, Resources};
-use crate::serde_util::{nullable, nullable_values, optional_nullable_values};
+use crate::serde_util::{nullable, nullable_values, optional_nullable_values, shared_nullable_values};
 use crate::time::{self, DateTime, NanoTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// `ClientStatus` values.
 pub mod client_status {
@@ -144,11 +145,12 @@ pub struct Allocation {
     pub resources: Option<Resources>,
     /// Pre-0.9 resources shared by the group's tasks (ephemeral disk, group networks).
     pub shared_resources: Option<Resources>,
-    /// Pre-0.9 resources per task name.
-    #[serde(deserialize_with = "nullable_values")]
-    pub task_resources: BTreeMap<String, Resources>,
-    /// What the scheduler gave the allocation's tasks and group.
-    pub allocated_resources: Option<AllocatedResources>,
+    /// Pre-0.9 resources per task name. Shared: every allocation a placement makes of one
+    /// group holds the same map (100,000 allocations would otherwise hold 100,000 copies).
+    #[serde(deserialize_with = "shared_nullable_values")]
+    pub task_resources: Arc<BTreeMap<String, Resources>>,
+    /// What the scheduler gave the allocation's tasks and group; shared as `TaskResources`.
+    pub allocated_resources: Option<Arc<AllocatedResources>>,
     /// How the scheduler chose the node (nodes evaluated, filtered, scores).
     pub metrics: Option<AllocMetric>,
     /// What the scheduler wants: see [`desired_status`].

@@ -23,6 +23,15 @@ where
     Ok(optional_nullable_values(d)?.unwrap_or_default())
 }
 
+/// [`nullable_values`] for a map held shared (`Arc`).
+pub fn shared_nullable_values<'de, D, T>(d: D) -> Result<std::sync::Arc<BTreeMap<String, T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    nullable_values(d).map(std::sync::Arc::new)
+}
+
 /// [`nullable_values`] for a map that may be left out as a whole (`None`).
 pub fn optional_nullable_values<'de, D, T>(d: D) -> Result<Option<BTreeMap<String, T>>, D::Error>
 where

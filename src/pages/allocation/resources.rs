@@ -114,10 +114,10 @@ pub fn Resources(alloc: Current) -> impl IntoView {
 /// `AllocatedResources`, filled from the legacy fields when a server sends only those.
 pub fn allocated(a: &Allocation) -> AllocatedResources {
     if let Some(r) = &a.allocated_resources {
-        return r.clone();
+        return AllocatedResources::clone(r);
     }
     let mut r = AllocatedResources::default();
-    for (name, t) in &a.task_resources {
+    for (name, t) in a.task_resources.iter() {
         let task = r.tasks.entry(name.clone()).or_default();
         task.cpu.cpu_shares = t.cpu;
         task.memory.memory_mb = t.memory_mb;

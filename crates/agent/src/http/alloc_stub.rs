@@ -3,13 +3,15 @@
 //! stub goes through `nomad_api::Wire`, which gives it (and its task states) the field set of
 //! the release the agent answers as.
 
-use super::request::ApiRequest;
+use super::request::{json_body, ApiRequest, PIECE};
 use crate::error::ApiError;
 use crate::state::Store;
+use crate::AppState;
+use axum::body::{Body, Bytes};
 use nomad_api::{Allocation, NomadVersion, Wire};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// `structs.AllocStubFields`: what `resources` and `task_states` ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,9 +71,22 @@ impl Serialize for AllocStub<'_> {
 /// The compact JSON of allocation stubs, by allocation ID and fields, kept while the
 /// allocation's `ModifyIndex` stays (every write to an allocation moves it). A blocking query
 /// over 10,000 allocations answers all of them for every change, and writing them again
-/// (mostly escaping the same strings) was most of its time.
+/// (mostly escaping the same strings) was most of its time. The cache holds at most
+/// [`STUB_CACHE_BYTES`] of JSON: at 100,000 allocations a whole list is over 300 MB, which
+/// kept beside the state would double what the agent holds (issue 18: at most 1 GB).
 #[derive(Default)]
-pub struct StubCache(Mutex<HashMap<String, Vec<CachedStub>>>);
+pub struct StubCache(Mutex<Cached>);
+
+/// The JSON kept at most: the stubs of about 5,000 allocations (the agent at 100,000 holds
+/// about 950 MB without it).
+pub const STUB_CACHE_BYTES: usize = 16 << 20;
+
+#[derive(Default)]
+struct Cached {
+    stubs: HashMap<String, Vec<CachedStub>>,
+    /// The bytes of JSON held in `stubs`.
+    bytes: usize,
+}
 
 struct CachedStub {
     fields: StubFields,
@@ -95,39 +110,118 @@ impl StubCache {
             let stubs: Vec<AllocStub> = allocs.map(|alloc| AllocStub { alloc, fields }).collect();
             return req.encode(&Wire::new(&stubs, version));
         }
-        let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = vec![b'['];
-        for alloc in allocs {
-            if out.len() > 1 {
-                out.push(b',');
-            }
-            if !cache.contains_key(&alloc.id) {
-                cache.insert(alloc.id.clone(), Vec::new());
-            }
-            let entries = cache.get_mut(&alloc.id).ok_or_else(|| ApiError::internal("stub cache entry missing"))?;
-            let at = match entries.iter().position(|e| e.fields == fields) {
-                Some(at) => at,
-                None => {
-                    entries.push(CachedStub { fields, modify_index: 0, json: Box::default() });
-                    entries.len() - 1
-                }
-            };
-            let entry = &mut entries[at];
-            if entry.json.is_empty() || entry.modify_index != alloc.modify_index {
-                let stub = AllocStub { alloc, fields };
-                let json =
-                    serde_json::to_vec(&Wire::new(&stub, version)).map_err(|e| ApiError::internal(e.to_string()))?;
-                *entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
-            }
-            out.extend_from_slice(&entry.json);
-        }
+        self.append(&mut out, true, allocs, fields, version)?;
         out.push(b']');
-        // Collected allocations' entries go once there are enough of them to matter.
-        if cache.len() > store.alloc_count() + 1024 {
-            cache.retain(|id, _| store.alloc(id).is_some());
-        }
+        self.forget_collected(store);
         Ok(out)
     }
+
+    /// Writes the stubs of `allocs` after `out`, each after a comma but the `first`.
+    fn append<'a>(
+        &self,
+        out: &mut Vec<u8>,
+        mut first: bool,
+        allocs: impl Iterator<Item = &'a Allocation>,
+        fields: StubFields,
+        version: NomadVersion,
+    ) -> Result<(), ApiError> {
+        let mut guard = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cache = &mut *guard;
+        for alloc in allocs {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            let fresh = |entry: &CachedStub| entry.fields == fields && entry.modify_index == alloc.modify_index;
+            if let Some(entry) = cache.stubs.get(&alloc.id).and_then(|e| e.iter().find(|e| fresh(e))) {
+                out.extend_from_slice(&entry.json);
+                continue;
+            }
+            let at = out.len();
+            let stub = AllocStub { alloc, fields };
+            serde_json::to_writer(&mut *out, &Wire::new(&stub, version))
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let json = &out[at..];
+            if let Some(entries) = cache.stubs.get_mut(&alloc.id) {
+                if let Some(stale) = entries.iter().position(|e| e.fields == fields) {
+                    cache.bytes -= entries.swap_remove(stale).json.len();
+                }
+            }
+            // Past the budget, stubs are written each time rather than kept.
+            if cache.bytes + json.len() <= STUB_CACHE_BYTES {
+                cache.bytes += json.len();
+                let entry = CachedStub { fields, modify_index: alloc.modify_index, json: json.into() };
+                cache.stubs.entry(alloc.id.clone()).or_default().push(entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// Collected allocations' entries go once there are enough of them to matter.
+    fn forget_collected(&self, store: &Store) {
+        let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.stubs.len() > store.alloc_count() + 1024 {
+            cache.stubs.retain(|id, _| store.alloc(id).is_some());
+            cache.bytes = cache.stubs.values().flatten().map(|e| e.json.len()).sum();
+        }
+    }
+}
+
+/// As [`StubCache::encode`], for a list that may be long (`/v1/allocations` at 100,000
+/// allocations is over 300 MB): the answer is written piece by piece as it is sent, from the
+/// allocations as they were when read, rather than whole before it is sent. An answer of one
+/// piece is written at once, as before.
+pub fn list_body(
+    state: &AppState,
+    req: &ApiRequest,
+    store: &Store,
+    allocs: Vec<Arc<Allocation>>,
+    fields: StubFields,
+) -> Result<Body, ApiError> {
+    let version = state.version;
+    if req.pretty() {
+        let body = state.alloc_stubs.encode(req, store, allocs.iter().map(|a| a.as_ref()), fields, version)?;
+        return Ok(json_body(body));
+    }
+    state.alloc_stubs.forget_collected(store);
+    let mut out = vec![b'['];
+    let mut next = 0;
+    while next < allocs.len() && out.len() < PIECE {
+        let first = next == 0;
+        state.alloc_stubs.append(&mut out, first, allocs[next..next + 1].iter().map(|a| a.as_ref()), fields, version)?;
+        next += 1;
+    }
+    if next == allocs.len() {
+        out.push(b']');
+        return Ok(json_body(out));
+    }
+    let state = state.clone();
+    let rest = futures::stream::unfold((allocs, next, Some(out)), move |(allocs, mut next, piece)| {
+        let state = state.clone();
+        async move {
+            if let Some(piece) = piece {
+                return Some((Ok(Bytes::from(piece)), (allocs, next, None)));
+            }
+            if next > allocs.len() {
+                return None;
+            }
+            let mut out = Vec::with_capacity(PIECE + PIECE / 4);
+            while next < allocs.len() && out.len() < PIECE {
+                let stubs = allocs[next..next + 1].iter().map(|a| a.as_ref());
+                if let Err(e) = state.alloc_stubs.append(&mut out, false, stubs, fields, version) {
+                    return Some((Err(std::io::Error::other(e.message)), (allocs, usize::MAX, None)));
+                }
+                next += 1;
+            }
+            if next == allocs.len() {
+                out.push(b']');
+                // Past the end: the next poll ends the stream.
+                next += 1;
+            }
+            Some((Ok(Bytes::from(out)), (allocs, next, None)))
+        }
+    });
+    Ok(Body::from_stream(rest))
 }
 
 #[cfg(test)]
@@ -143,7 +237,7 @@ mod tests {
             name: "web.web[0]".into(),
             job_id: "web".into(),
             job: Some(std::sync::Arc::new(Job { kind: "service".into(), version: 3, ..Job::default() })),
-            allocated_resources: Some(AllocatedResources::default()),
+            allocated_resources: Some(AllocatedResources::default().into()),
             task_states: BTreeMap::from([(
                 "server".into(),
                 TaskState { state: "running".into(), ..Default::default() },

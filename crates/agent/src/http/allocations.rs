@@ -3,7 +3,7 @@
 use super::alloc_stub::StubFields;
 use super::listing::{create_index_token, id_token, with_next_token, Paging};
 use super::meta::QueryMeta;
-use super::request::{json_response, ApiRequest, QueryOptions, ALL_NAMESPACES};
+use super::request::{json_body_response, json_response, ApiRequest, QueryOptions, ALL_NAMESPACES};
 use crate::acl::{cap, Authority, Realm};
 use crate::blocking::wait_past_index;
 use crate::error::{ApiError, RESOURCE_NOT_FOUND};
@@ -14,6 +14,7 @@ use axum::http::Method;
 use axum::response::Response;
 use nomad_api::{AllocStopResponse, Allocation, Wire};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The errors go-memdb's UUID index gives a bad ID prefix, wrapped as Nomad's state store
 /// wraps them (`alloc lookup failed: index error: ...`), which the RPC returns uncoded: 500
@@ -103,10 +104,12 @@ pub async fn list(State(state): State<AppState>, req: ApiRequest) -> Result<Resp
 
     let store = state.cluster.read();
     let (page, next_token) = list_page(&store, &opts, &paging, &authority)?;
-    let body = state.alloc_stubs.encode(&req, &store, page.iter().map(|f| f.alloc), fields, state.version)?;
+    // Shared with the store, so that the answer is written after the lock is let go.
+    let page: Vec<Arc<Allocation>> = page.iter().filter_map(|f| store.alloc_arc(&f.alloc.id).cloned()).collect();
+    let body = super::alloc_stub::list_body(&state, &req, &store, page, fields)?;
     let index = store.table_index(Table::Allocs);
     drop(store);
-    Ok(with_next_token(json_response(Some(QueryMeta::Query { index }), body), &next_token))
+    Ok(with_next_token(json_body_response(Some(QueryMeta::Query { index }), body), &next_token))
 }
 
 /// The page of `GET /v1/allocations` the store holds now, and the next page's token.

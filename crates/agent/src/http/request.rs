@@ -170,10 +170,15 @@ impl ApiRequest {
 
 /// Bodies above this go out in pieces of this size, so that compressing one piece overlaps
 /// sending the last (a 10,000-allocation list is 7 MB), as Go's server streams a large body.
-const PIECE: usize = 256 * 1024;
+pub const PIECE: usize = 256 * 1024;
 
 pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
-    let body = if body.len() > PIECE {
+    json_body_response(meta, json_body(body))
+}
+
+/// A body written whole: in pieces of [`PIECE`] when larger.
+pub fn json_body(body: Vec<u8>) -> axum::body::Body {
+    if body.len() > PIECE {
         let body = axum::body::Bytes::from(body);
         let pieces: Vec<_> = (0..body.len())
             .step_by(PIECE)
@@ -182,7 +187,11 @@ pub fn json_response(meta: Option<QueryMeta>, body: Vec<u8>) -> Response {
         axum::body::Body::from_stream(futures::stream::iter(pieces))
     } else {
         axum::body::Body::from(body)
-    };
+    }
+}
+
+/// As [`json_response`], for a body written as it is sent.
+pub fn json_body_response(meta: Option<QueryMeta>, body: axum::body::Body) -> Response {
     let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Some(meta) = meta {
         meta.apply(response.headers_mut());

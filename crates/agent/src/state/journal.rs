@@ -10,6 +10,7 @@ use nomad_api::{Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespac
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A job (with its summary) after a write; both absent when the write purged it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -67,7 +68,7 @@ impl Store {
                 .map(Cow::Borrowed),
         };
         let version = |((namespace, id), version): &(JobKey, u64)| {
-            self.versions.get(&(namespace.clone(), id.clone()))?.get(version).map(Cow::Borrowed)
+            self.versions.get(&(namespace.clone(), id.clone()))?.get(version).map(|j| Cow::Borrowed(j.as_ref()))
         };
         let absent = |present: bool, id: &'a String| (!present).then_some(Cow::Borrowed(id.as_str()));
         Record {
@@ -90,7 +91,7 @@ impl Store {
         for after in record.jobs {
             let key = (after.namespace.into_owned(), after.id.into_owned());
             match after.job {
-                Some(job) => self.jobs.insert(key.clone(), job.into_owned()),
+                Some(job) => self.jobs.insert(key.clone(), Arc::new(job.into_owned())),
                 None => {
                     self.submissions.remove(&key);
                     self.jobs.remove(&key)
@@ -109,7 +110,7 @@ impl Store {
             }
         }
         for job in record.job_versions {
-            self.keep_job_version(job.into_owned());
+            self.keep_job_version(Arc::new(job.into_owned()));
         }
         for alloc in record.allocs {
             self.add_alloc(alloc.into_owned());

@@ -103,11 +103,13 @@ pub fn register(txn: &mut Txn, mut job: Job, nodes: &[Node]) -> Registered {
     // 100,000 copies.
     let shared = Arc::new(job.clone());
     for group in &job.task_groups {
+        // The group's resources are shared by its allocations in the same way.
+        let resources = GroupResources::of(group);
         for i in 0..group.count.max(0) {
             let Some(node) = nodes.get(turn % nodes.len().max(1)) else { break };
             turn += 1;
-            let alloc =
-                new_alloc(&shared, group, format!("{}.{}[{i}]", job.id, group.name), node, &eval.id, nodes.len());
+            let name = format!("{}.{}[{i}]", job.id, group.name);
+            let alloc = new_alloc(&shared, group, &resources, name, node, &eval.id, nodes.len());
             alloc_ids.push(alloc.id.clone());
             placed.push(group.name.as_str());
             txn.insert_alloc(alloc);
@@ -144,7 +146,9 @@ pub fn stop_alloc(txn: &mut Txn, alloc_id: &str) -> Option<String> {
     let mut placed = Vec::new();
     if let (false, Some(job), Some(node)) = (was_terminal, current_job.filter(|j| !j.stop), replace_on) {
         if let Some(group) = job.task_groups.iter().find(|g| g.name == alloc.task_group) {
-            let mut next = new_alloc(&Arc::new(job.clone()), group, alloc.name.clone(), &node, &eval.id, 1);
+            let resources = GroupResources::of(group);
+            let mut next =
+                new_alloc(&Arc::new(job.clone()), group, &resources, alloc.name.clone(), &node, &eval.id, 1);
             next.previous_allocation = alloc.id.clone();
             txn.insert_alloc(next);
             placed.push(alloc.task_group.as_str());
@@ -189,39 +193,68 @@ fn stop_running_allocs(txn: &mut Txn, job: &Job, description: &str) {
     }
 }
 
+/// What the scheduler gives each allocation of a group: the same for all of them (no group
+/// here asks for ports), so built once per placement and shared.
+pub struct GroupResources {
+    cpu: i64,
+    memory_mb: i64,
+    disk_mb: i64,
+    task_resources: Arc<BTreeMap<String, Resources>>,
+    allocated: Arc<AllocatedResources>,
+}
+
+impl GroupResources {
+    pub fn of(group: &TaskGroup) -> Self {
+        let disk_mb = group.ephemeral_disk.as_ref().map_or(300, |d| d.size_mb);
+        let mut task_resources = BTreeMap::new();
+        let mut allocated = BTreeMap::new();
+        // `scheduler/rank.go` records every task's lifecycle, `nil` for a main task.
+        let task_lifecycles = group.tasks.iter().map(|t| (t.name.clone(), t.lifecycle.clone())).collect();
+        let (mut cpu, mut memory_mb) = (0, 0);
+        for task in &group.tasks {
+            let r = task.resources.clone().unwrap_or_default();
+            cpu += r.cpu;
+            memory_mb += r.memory_mb;
+            allocated.insert(
+                task.name.clone(),
+                AllocatedTaskResources {
+                    cpu: AllocatedCpuResources { cpu_shares: r.cpu },
+                    memory: AllocatedMemoryResources {
+                        memory_mb: r.memory_mb,
+                        memory_max_mb: r.memory_max_mb.unwrap_or(0),
+                    },
+                    networks: Vec::new(),
+                },
+            );
+            task_resources.insert(task.name.clone(), Resources { disk_mb: 0, ..r });
+        }
+        let allocated = AllocatedResources {
+            tasks: allocated,
+            task_lifecycles,
+            shared: AllocatedSharedResources { disk_mb, ..AllocatedSharedResources::default() },
+        };
+        GroupResources {
+            cpu,
+            memory_mb,
+            disk_mb,
+            task_resources: Arc::new(task_resources),
+            allocated: Arc::new(allocated),
+        }
+    }
+}
+
 /// A new allocation of `group` on `node`, with the resources and placement metrics the
 /// scheduler records.
 pub fn new_alloc(
     job: &Arc<Job>,
     group: &TaskGroup,
+    resources: &GroupResources,
     name: String,
     node: &Node,
     eval_id: &str,
     nodes_evaluated: usize,
 ) -> Allocation {
-    let disk_mb = group.ephemeral_disk.as_ref().map_or(300, |d| d.size_mb);
-    let mut task_resources = BTreeMap::new();
-    let mut allocated = BTreeMap::new();
-    // `scheduler/rank.go` records every task's lifecycle, `nil` for a main task.
-    let task_lifecycles = group.tasks.iter().map(|t| (t.name.clone(), t.lifecycle.clone())).collect();
-    let (mut cpu, mut memory_mb) = (0, 0);
-    for task in &group.tasks {
-        let r = task.resources.clone().unwrap_or_default();
-        cpu += r.cpu;
-        memory_mb += r.memory_mb;
-        allocated.insert(
-            task.name.clone(),
-            AllocatedTaskResources {
-                cpu: AllocatedCpuResources { cpu_shares: r.cpu },
-                memory: AllocatedMemoryResources {
-                    memory_mb: r.memory_mb,
-                    memory_max_mb: r.memory_max_mb.unwrap_or(0),
-                },
-                networks: Vec::new(),
-            },
-        );
-        task_resources.insert(task.name.clone(), Resources { disk_mb: 0, ..r });
-    }
+    let GroupResources { cpu, memory_mb, disk_mb, .. } = *resources;
     let node_cpu = node.node_resources.as_ref().map_or(0, |r| r.cpu.cpu_shares).max(1);
     let binpack = (cpu as f64 / node_cpu as f64).clamp(0.0, 1.0);
     Allocation {
@@ -236,12 +269,8 @@ pub fn new_alloc(
         task_group: group.name.clone(),
         resources: Some(Resources { cpu, memory_mb, disk_mb, ..Resources::default() }),
         shared_resources: Some(Resources { disk_mb, ..Resources::default() }),
-        task_resources,
-        allocated_resources: Some(AllocatedResources {
-            tasks: allocated,
-            task_lifecycles,
-            shared: AllocatedSharedResources { disk_mb, ..AllocatedSharedResources::default() },
-        }),
+        task_resources: Arc::clone(&resources.task_resources),
+        allocated_resources: Some(Arc::clone(&resources.allocated)),
         metrics: Some(AllocMetric {
             nodes_evaluated: nodes_evaluated as u64,
             nodes_in_pool: nodes_evaluated as u64,

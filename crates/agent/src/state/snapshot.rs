@@ -3,10 +3,14 @@
 //! evaluations, namespaces and ACL tokens, at the same index.
 
 use super::store::{Store, Table};
-use nomad_api::{AclToken, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node};
+use nomad_api::{
+    AclToken, AllocatedResources, Allocation, Evaluation, Job, JobSubmission, JobSummary, Namespace, Node, Resources,
+};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Changes whenever the document's shape does; an agent refuses a state of another version.
 pub const VERSION: u32 = 1;
@@ -20,14 +24,17 @@ pub struct Snapshot<'a> {
     pub tables: Cow<'a, BTreeMap<Table, u64>>,
     pub namespaces: Vec<Cow<'a, Namespace>>,
     pub nodes: Vec<Cow<'a, Node>>,
-    pub jobs: Vec<Cow<'a, Job>>,
+    /// Jobs, versions and allocations are listed as the store shares them (`Arc`): a list of
+    /// `Cow<Allocation>` would take a whole allocation's room for each of 100,000.
+    pub jobs: Vec<Cow<'a, Arc<Job>>>,
     pub job_summaries: Vec<Cow<'a, JobSummary>>,
     pub evals: Vec<Cow<'a, Evaluation>>,
-    pub allocs: Vec<Cow<'a, Allocation>>,
+    #[serde(deserialize_with = "shared_allocs")]
+    pub allocs: Vec<Cow<'a, Arc<Allocation>>>,
     /// The versions kept of each job; a state saved before they were kept has none, and
     /// starts its history at each job's current version.
     #[serde(default)]
-    pub job_versions: Vec<Cow<'a, Job>>,
+    pub job_versions: Vec<Cow<'a, Arc<Job>>>,
     /// The sources kept of each job's versions (none in a state saved before they were).
     #[serde(default)]
     pub job_submissions: Vec<Cow<'a, JobSubmission>>,
@@ -38,6 +45,61 @@ pub struct Snapshot<'a> {
 
 fn borrowed<'a, T: Clone>(items: impl Iterator<Item = &'a T>) -> Vec<Cow<'a, T>> {
     items.map(Cow::Borrowed).collect()
+}
+
+/// The values allocations shared when saved (each was written out whole): equal ones are
+/// shared again on restore, or 100,000 restored allocations would hold 100,000 jobs.
+#[derive(Default)]
+struct Shared {
+    jobs: HashMap<(String, String, u64), Arc<Job>>,
+    task_resources: HashMap<(String, String, String), Arc<BTreeMap<String, Resources>>>,
+    allocated: HashMap<(String, String, String), Arc<AllocatedResources>>,
+}
+
+impl Shared {
+    fn share(&mut self, mut alloc: Allocation) -> Allocation {
+        fn one<K: Eq + std::hash::Hash, T: PartialEq>(map: &mut HashMap<K, Arc<T>>, key: K, value: &mut Arc<T>) {
+            match map.get(&key) {
+                Some(kept) if **kept == **value => *value = Arc::clone(kept),
+                Some(_) => {}
+                None => {
+                    map.insert(key, Arc::clone(value));
+                }
+            }
+        }
+        let group = || (alloc.namespace.clone(), alloc.job_id.clone(), alloc.task_group.clone());
+        let (jobs, resources) = (&mut self.jobs, &mut self.task_resources);
+        if let Some(job) = alloc.job.as_mut() {
+            one(jobs, (alloc.namespace.clone(), alloc.job_id.clone(), job.modify_index), job);
+        }
+        one(resources, group(), &mut alloc.task_resources);
+        if let Some(allocated) = alloc.allocated_resources.as_mut() {
+            one(&mut self.allocated, group(), allocated);
+        }
+        alloc
+    }
+}
+
+/// The saved allocations, sharing [`Shared`] values as each is read: read whole first, each
+/// with its own job, 100,000 of them took twice the memory they need once shared, and left it
+/// too fragmented to hand back.
+fn shared_allocs<'de, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'a, Arc<Allocation>>>, D::Error> {
+    struct Allocs<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de, 'a> Visitor<'de> for Allocs<'a> {
+        type Value = Vec<Cow<'a, Arc<Allocation>>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of allocations")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut shared = Shared::default();
+            let mut allocs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(alloc) = seq.next_element::<Allocation>()? {
+                allocs.push(Cow::Owned(Arc::new(shared.share(alloc))));
+            }
+            Ok(allocs)
+        }
+    }
+    d.deserialize_seq(Allocs(std::marker::PhantomData))
 }
 
 impl Store {
@@ -51,10 +113,29 @@ impl Store {
             jobs: borrowed(self.jobs.values()),
             job_summaries: borrowed(self.summaries.values()),
             evals: borrowed(self.evals.values()),
-            allocs: borrowed(self.allocs()),
+            allocs: borrowed(self.allocs.values()),
             job_versions: borrowed(self.versions.values().flat_map(|v| v.values())),
             job_submissions: borrowed(self.submissions.values().flat_map(|s| s.values())),
             acl_tokens: borrowed(acl_tokens.iter()),
+        }
+    }
+
+    /// A copy of what [`Store::snapshot`] reads (allocations shared), without the secondary
+    /// indexes: at 100,000 allocations they are two copies of every allocation ID, which a
+    /// copy taken to be saved has no use for.
+    pub fn copy_to_save(&self) -> Store {
+        Store {
+            index: self.index,
+            tables: self.tables.clone(),
+            namespaces: self.namespaces.clone(),
+            nodes: self.nodes.clone(),
+            jobs: self.jobs.clone(),
+            summaries: self.summaries.clone(),
+            evals: self.evals.clone(),
+            allocs: self.allocs.clone(),
+            versions: self.versions.clone(),
+            submissions: self.submissions.clone(),
+            ..Store::default()
         }
     }
 
@@ -76,7 +157,11 @@ impl Store {
                 })
                 .collect(),
             nodes: snapshot.nodes.into_iter().map(|n| (n.id.clone(), n.into_owned())).collect(),
-            jobs: snapshot.jobs.into_iter().map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned())).collect(),
+            jobs: snapshot
+                .jobs
+                .into_iter()
+                .map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned()))
+                .collect(),
             summaries: snapshot
                 .job_summaries
                 .into_iter()
@@ -86,8 +171,9 @@ impl Store {
             ..Store::default()
         };
         for alloc in snapshot.allocs {
-            store.add_alloc(alloc.into_owned());
+            store.add_alloc(Arc::unwrap_or_clone(alloc.into_owned()));
         }
+        crate::release_freed_memory();
         for job in snapshot.job_versions {
             store
                 .versions
@@ -99,7 +185,7 @@ impl Store {
             store.keep_submission(submission.into_owned());
         }
         for (key, job) in &store.jobs {
-            store.versions.entry(key.clone()).or_default().entry(job.version).or_insert_with(|| job.clone());
+            store.versions.entry(key.clone()).or_default().entry(job.version).or_insert_with(|| Arc::clone(job));
         }
         store
     }

@@ -54,7 +54,8 @@ pub type JobKey = (String, String);
 pub struct Store {
     pub(super) index: u64,
     pub(super) tables: BTreeMap<Table, u64>,
-    pub(super) jobs: BTreeMap<JobKey, Job>,
+    /// Shared with `versions`, whose newest version is most often the job as it is.
+    pub(super) jobs: BTreeMap<JobKey, Arc<Job>>,
     pub(super) summaries: BTreeMap<JobKey, JobSummary>,
     /// Ordered by ID, as memdb's `id` index orders them.
     pub(super) allocs: BTreeMap<String, Arc<Allocation>>,
@@ -65,7 +66,7 @@ pub struct Store {
     pub(super) namespaces: BTreeMap<String, Namespace>,
     /// `job_version`: the last [`JOB_TRACKED_VERSIONS`] versions of each job, as each was last
     /// written (status changes included), by version.
-    pub(super) versions: BTreeMap<JobKey, BTreeMap<u64, Job>>,
+    pub(super) versions: BTreeMap<JobKey, BTreeMap<u64, Arc<Job>>>,
     /// `job_submission`: the sources sent with a job's registrations, by version; the
     /// [`JOB_TRACKED_VERSIONS`] latest by `JobModifyIndex` (`pruneJobSubmissions`), which
     /// need not be the versions kept.
@@ -130,11 +131,11 @@ impl Store {
     }
 
     pub fn job(&self, namespace: &str, id: &str) -> Option<&Job> {
-        self.jobs.get(&(namespace.to_string(), id.to_string()))
+        self.jobs.get(&(namespace.to_string(), id.to_string())).map(Arc::as_ref)
     }
 
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
-        self.jobs.values()
+        self.jobs.values().map(Arc::as_ref)
     }
 
     pub fn summary(&self, namespace: &str, job_id: &str) -> Option<&JobSummary> {
@@ -160,7 +161,7 @@ impl Store {
 
     /// `JobVersionsByID`: the versions kept of a job, newest first.
     pub fn job_versions(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Job> {
-        self.versions.get(&(namespace.to_string(), job_id.to_string())).into_iter().flat_map(|v| v.values().rev())
+        self.versions.get(&(namespace.to_string(), job_id.to_string())).into_iter().flat_map(|v| v.values().rev().map(Arc::as_ref))
     }
 
     /// `JobSubmission`: the source of one version of a job, if it was sent and kept.
@@ -224,7 +225,7 @@ impl Store {
 
     /// `upsertJobVersion` as a replayed write does it: keeps `job` among its versions and
     /// drops the oldest beyond [`JOB_TRACKED_VERSIONS`].
-    pub(super) fn keep_job_version(&mut self, job: Job) {
+    pub(super) fn keep_job_version(&mut self, job: Arc<Job>) {
         let versions = self.versions.entry((job.namespace.clone(), job.id.clone())).or_default();
         versions.insert(job.version, job);
         while versions.len() > JOB_TRACKED_VERSIONS {
@@ -395,6 +396,7 @@ impl Txn<'_> {
             summary.modify_index = index;
             self.touch(Table::JobSummary);
         }
+        let job = Arc::new(job);
         self.put_job_version(&job);
         self.store.jobs.insert(key.clone(), job);
         self.changes.jobs.insert(key.clone());
@@ -420,8 +422,8 @@ impl Txn<'_> {
 
     /// `upsertJobVersion`: keeps this version as the job now is, and drops the oldest beyond
     /// [`JOB_TRACKED_VERSIONS`].
-    fn put_job_version(&mut self, job: &Job) {
-        self.store.keep_job_version(job.clone());
+    fn put_job_version(&mut self, job: &Arc<Job>) {
+        self.store.keep_job_version(Arc::clone(job));
         self.changes.job_versions.insert(((job.namespace.clone(), job.id.clone()), job.version));
         self.touch(Table::JobVersion);
     }
@@ -430,7 +432,7 @@ impl Txn<'_> {
     pub fn delete_job(&mut self, namespace: &str, id: &str) {
         let key = (namespace.to_string(), id.to_string());
         if let Some(job) = self.store.jobs.remove(&key) {
-            self.purged.push(job);
+            self.purged.push(Arc::unwrap_or_clone(job));
             self.store.summaries.remove(&key);
             self.store.versions.remove(&key);
             self.store.submissions.remove(&key);
@@ -585,13 +587,13 @@ impl Txn<'_> {
         );
         let index = self.index;
         let mut changed = None;
-        if let Some(job) = self.store.jobs.get_mut(key) {
-            if job.status != status {
-                job.status = status;
-                job.modify_index = index;
-                changed = Some(job.clone());
-                self.changes.jobs.insert(key.clone());
-            }
+        if let Some(shared) = self.store.jobs.get_mut(key).filter(|j| j.status != status) {
+            // A new value: the version kept as the job was stays as it was.
+            let job = Arc::make_mut(shared);
+            job.status = status;
+            job.modify_index = index;
+            changed = Some(Arc::clone(shared));
+            self.changes.jobs.insert(key.clone());
         }
         if let Some(job) = changed {
             self.put_job_version(&job);
