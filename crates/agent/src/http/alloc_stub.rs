@@ -188,7 +188,13 @@ pub fn list_body(
     let mut next = 0;
     while next < allocs.len() && out.len() < PIECE {
         let first = next == 0;
-        state.alloc_stubs.append(&mut out, first, allocs[next..next + 1].iter().map(|a| a.as_ref()), fields, version)?;
+        state.alloc_stubs.append(
+            &mut out,
+            first,
+            allocs[next..next + 1].iter().map(|a| a.as_ref()),
+            fields,
+            version,
+        )?;
         next += 1;
     }
     if next == allocs.len() {

@@ -147,8 +147,7 @@ pub fn stop_alloc(txn: &mut Txn, alloc_id: &str) -> Option<String> {
     if let (false, Some(job), Some(node)) = (was_terminal, current_job.filter(|j| !j.stop), replace_on) {
         if let Some(group) = job.task_groups.iter().find(|g| g.name == alloc.task_group) {
             let resources = GroupResources::of(group);
-            let mut next =
-                new_alloc(&Arc::new(job.clone()), group, &resources, alloc.name.clone(), &node, &eval.id, 1);
+            let mut next = new_alloc(&Arc::new(job.clone()), group, &resources, alloc.name.clone(), &node, &eval.id, 1);
             next.previous_allocation = alloc.id.clone();
             txn.insert_alloc(next);
             placed.push(alloc.task_group.as_str());

@@ -157,11 +157,7 @@ impl Store {
                 })
                 .collect(),
             nodes: snapshot.nodes.into_iter().map(|n| (n.id.clone(), n.into_owned())).collect(),
-            jobs: snapshot
-                .jobs
-                .into_iter()
-                .map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned()))
-                .collect(),
+            jobs: snapshot.jobs.into_iter().map(|j| ((j.namespace.clone(), j.id.clone()), j.into_owned())).collect(),
             summaries: snapshot
                 .job_summaries
                 .into_iter()

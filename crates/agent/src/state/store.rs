@@ -161,7 +161,10 @@ impl Store {
 
     /// `JobVersionsByID`: the versions kept of a job, newest first.
     pub fn job_versions(&self, namespace: &str, job_id: &str) -> impl Iterator<Item = &Job> {
-        self.versions.get(&(namespace.to_string(), job_id.to_string())).into_iter().flat_map(|v| v.values().rev().map(Arc::as_ref))
+        self.versions
+            .get(&(namespace.to_string(), job_id.to_string()))
+            .into_iter()
+            .flat_map(|v| v.values().rev().map(Arc::as_ref))
     }
 
     /// `JobSubmission`: the source of one version of a job, if it was sent and kept.
