@@ -227,7 +227,9 @@ pub fn list_body(
             Some((Ok(Bytes::from(out)), (allocs, next, None)))
         }
     });
-    Ok(Body::from_stream(rest))
+    // Fused: the compression layer polls a body once more after its end, which an `Unfold`
+    // answers with a panic (and the connection with a truncated answer).
+    Ok(Body::from_stream(futures::StreamExt::fuse(rest)))
 }
 
 #[cfg(test)]
