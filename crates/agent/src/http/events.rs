@@ -156,5 +156,6 @@ fn open(state: &AppState, broker: Arc<EventBroker>, cursor: Cursor, topics: Topi
             }
         }
     });
-    head(Body::from_stream(lines), hijacked)
+    // Fused, as every body stream here: a layer may poll once more after the end.
+    head(Body::from_stream(futures::StreamExt::fuse(lines)), hijacked)
 }

@@ -202,7 +202,8 @@ fn open(state: &AppState, req: &ApiRequest, options: MonitorOptions) -> Result<R
         return Err(ApiError::bad_request(format!("unknown nomad server {server_id}")));
     }
     let content_type = if plain { "text/plain" } else { "application/json" };
-    let body = Body::from_stream(frames(level, json, plain, include_location));
+    // Fused: a layer (gzip) may poll once more after the end, which an `Unfold` answers with a panic.
+    let body = Body::from_stream(futures::StreamExt::fuse(frames(level, json, plain, include_location)));
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
