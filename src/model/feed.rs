@@ -126,7 +126,7 @@ macro_rules! keyed_by_id {
         }
     )*};
 }
-keyed_by_id!(AllocationRow, Allocation, nomad_api::NodeListStub);
+keyed_by_id!(AllocationRow, Allocation, nomad_api::NodeListStub, nomad_api::Node);
 
 /// What one event does to a list.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,7 @@
 //! (`topic=Node:<id>`) carry the whole node, so its eligibility, drain and status change on
 //! screen as they are written.
 
-use super::feed::{Change, EventList, Feed, Keep, Keyed};
+use super::feed::{Change, EventList, Feed, Keep};
 use nomad_api::event::{event_type, topic, Events};
 use nomad_api::{Node, NodeListStub, NodeStubFields};
 use serde::Deserialize;
@@ -67,16 +67,6 @@ impl EventList for NodeFeed {
             })
             .collect();
         self.feed.apply(batch.index, changes)
-    }
-}
-
-impl Keyed for Node {
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-
-    fn modify_index(&self) -> u64 {
-        self.modify_index
     }
 }
 
