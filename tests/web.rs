@@ -19,7 +19,7 @@ use caravan::api::exec_socket::SocketEvent;
 use caravan::api::live::{Live, LiveState};
 use caravan::components::alloc_table::AllocTable;
 use caravan::components::log_viewer::{LogViewer, Stream};
-use caravan::model::alloc_list::AllocFilter;
+use caravan::model::alloc_list::{AllocFilter, AllocationRow};
 use caravan::pages::exec::console::{Console, Signals, Status};
 use caravan::pages::exec::StatusLine;
 use caravan::session::identity::Identity;
@@ -27,7 +27,6 @@ use caravan::session::Session;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos_router::components::Router;
-use nomad_api::AllocationListStub;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -102,8 +101,8 @@ fn provide_session() {
     });
 }
 
-fn stub(i: usize) -> Arc<AllocationListStub> {
-    Arc::new(AllocationListStub {
+fn stub(i: usize) -> Arc<AllocationRow> {
+    Arc::new(AllocationRow {
         id: format!("{i:08x}-0000-4000-8000-000000000000"),
         name: format!("web.app[{i}]"),
         namespace: "default".into(),
@@ -115,7 +114,7 @@ fn stub(i: usize) -> Arc<AllocationListStub> {
         desired_status: "run".into(),
         create_index: i as u64 + 1,
         modify_index: i as u64 + 1,
-        ..AllocationListStub::default()
+        ..AllocationRow::default()
     })
 }
 
@@ -123,7 +122,7 @@ fn stub(i: usize) -> Arc<AllocationListStub> {
 async fn alloc_table_renders_only_the_rows_in_view() {
     // 10 rows fit the viewport; the table adds 8 above and below (OVERSCAN).
     style(".vviewport { height: 340px; overflow-y: auto; } .vrow { display: flex; height: 34px; overflow: hidden; }");
-    let rows: Vec<Arc<AllocationListStub>> = (0..1000).map(stub).collect();
+    let rows: Vec<Arc<AllocationRow>> = (0..1000).map(stub).collect();
     // The order the table shows with no sort chosen in the URL.
     let order: Vec<String> =
         AllocFilter::from_query(|_| Vec::new()).apply(&rows).into_iter().map(|i| rows[i].id.clone()).collect();
